@@ -1,0 +1,172 @@
+//! Contract descriptions: what a `#[service_contract]` trait declares, as `'static` data that the
+//! dispatcher, the client, metadata and tools read at run time, plus the session rule as types so
+//! that bindings can be checked against contracts at compile time.
+
+use std::fmt;
+
+/// Whether a contract needs, accepts or refuses a session (WCF's `SessionMode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SessionMode {
+    /// A session is used when the binding has one (WCF's default).
+    Allowed,
+    /// Every call belongs to one session; the binding must provide one.
+    Required,
+    /// The binding must not be sessionful.
+    NotAllowed,
+}
+
+impl fmt::Display for SessionMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SessionMode::Allowed => "Allowed",
+            SessionMode::Required => "Required",
+            SessionMode::NotAllowed => "NotAllowed",
+        })
+    }
+}
+
+/// How an operation borrows the service instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Receiver {
+    /// `&self`: may run alongside other shared calls when the service allows concurrency.
+    Shared,
+    /// `&mut self`: runs alone, in arrival order.
+    Exclusive,
+}
+
+/// A service contract: name, namespace, session mode and operations in declaration order.
+#[derive(Debug)]
+pub struct ContractDescription {
+    /// The contract's name on the wire (default: the trait's name).
+    pub name: &'static str,
+    /// The contract's XML namespace (default `http://tempuri.org/`).
+    pub namespace: &'static str,
+    /// The contract's session mode.
+    pub session_mode: SessionMode,
+    /// The operations, in declaration order.
+    pub operations: &'static [OperationDescription],
+}
+
+impl ContractDescription {
+    /// The operation whose request action is `action`.
+    pub fn operation_by_action(&self, action: &str) -> Option<(usize, &'static OperationDescription)> {
+        self.operations.iter().enumerate().find(|(_, op)| op.action == action)
+    }
+
+    /// The operation whose Rust method is `method`.
+    pub fn operation_by_method(&self, method: &str) -> Option<&'static OperationDescription> {
+        self.operations.iter().find(|op| op.method == method)
+    }
+}
+
+/// One operation of a contract.
+#[derive(Debug)]
+pub struct OperationDescription {
+    /// The operation's name on the wire (default: the method name in PascalCase).
+    pub name: &'static str,
+    /// The Rust method's name.
+    pub method: &'static str,
+    /// The request message's action.
+    pub action: &'static str,
+    /// The reply message's action; `None` for a one-way operation.
+    pub reply_action: Option<&'static str>,
+    /// May start a session (WCF's `IsInitiating`).
+    pub is_initiating: bool,
+    /// Ends the session once it has run (WCF's `IsTerminating`).
+    pub is_terminating: bool,
+    /// No reply is sent (WCF's `IsOneWay`).
+    pub is_one_way: bool,
+    /// How the operation borrows the instance.
+    pub receiver: Receiver,
+    /// The parameters, in declaration order.
+    pub parameters: &'static [ParameterDescription],
+    /// The result element's name (`{Operation}Result`).
+    pub result_name: &'static str,
+    /// The result type as written, `()` when there is none.
+    pub result_type: &'static str,
+    /// The fault detail type of a `Result<T, F>` operation.
+    pub fault_type: Option<&'static str>,
+}
+
+impl OperationDescription {
+    /// The request body's wrapper element: the operation's name.
+    pub fn request_element(&self) -> &'static str {
+        self.name
+    }
+}
+
+/// One parameter of an operation.
+#[derive(Debug)]
+pub struct ParameterDescription {
+    /// The parameter's element name on the wire.
+    pub name: &'static str,
+    /// The parameter's type as written.
+    pub type_name: &'static str,
+}
+
+/// A service contract, implemented by the marker type that `#[service_contract]` generates
+/// (`{Trait}Contract`).
+pub trait Contract: Send + Sync + 'static {
+    /// The session mode as a type: [`Required`], [`Allowed`] or [`NotAllowed`].
+    type Session: SessionRule;
+    /// The contract's description.
+    const DESCRIPTION: &'static ContractDescription;
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// The session modes as types, so that a binding can be checked against a contract by rustc.
+pub trait SessionRule: sealed::Sealed + Send + Sync + 'static {
+    /// The mode as a value.
+    const MODE: SessionMode;
+}
+
+/// `session = Required`, as a type.
+#[derive(Debug, Clone, Copy)]
+pub struct Required;
+/// `session = Allowed`, as a type.
+#[derive(Debug, Clone, Copy)]
+pub struct Allowed;
+/// `session = NotAllowed`, as a type.
+#[derive(Debug, Clone, Copy)]
+pub struct NotAllowed;
+
+impl sealed::Sealed for Required {}
+impl sealed::Sealed for Allowed {}
+impl sealed::Sealed for NotAllowed {}
+impl SessionRule for Required {
+    const MODE: SessionMode = SessionMode::Required;
+}
+impl SessionRule for Allowed {
+    const MODE: SessionMode = SessionMode::Allowed;
+}
+impl SessionRule for NotAllowed {
+    const MODE: SessionMode = SessionMode::NotAllowed;
+}
+
+/// Implemented by every binding that gives each channel a session (TCP, reliable, secure).
+#[diagnostic::on_unimplemented(
+    message = "contract `{C}` requires a session, but binding `{Self}` provides none",
+    label = "this binding has no session",
+    note = "use a binding with a session (such as `NetTcpBinding`), or declare the contract with `session = Allowed`"
+)]
+pub trait ProvidesSession<C: ?Sized> {}
+
+/// Implemented by every binding whose channels have no session (HTTP request-reply).
+#[diagnostic::on_unimplemented(
+    message = "contract `{C}` does not allow a session, but binding `{Self}` always provides one",
+    label = "this binding has a session",
+    note = "use a binding without a session (such as `BasicHttpBinding`), or declare the contract with `session = Allowed`"
+)]
+pub trait ProvidesDatagram<C: ?Sized> {}
+
+/// The compile-time check "binding `B` can carry contract `C`", keyed on `C`'s session mode.
+///
+/// Runtime constructors bound `C::Session: SessionCompatible<C, B>`; when it fails, rustc names the
+/// missing [`ProvidesSession`] or [`ProvidesDatagram`] with the contract and the binding.
+pub trait SessionCompatible<C: ?Sized, B: ?Sized> {}
+impl<C: ?Sized, B: ProvidesSession<C> + ?Sized> SessionCompatible<C, B> for Required {}
+impl<C: ?Sized, B: ?Sized> SessionCompatible<C, B> for Allowed {}
+impl<C: ?Sized, B: ProvidesDatagram<C> + ?Sized> SessionCompatible<C, B> for NotAllowed {}

@@ -1,0 +1,38 @@
+//! Message encoders: turn a [`Message`] into bytes for one framed message and back.
+//!
+//! An encoder instance belongs to one connection (binary encodings keep per-session dictionaries).
+
+pub mod text;
+
+use bytes::BytesMut;
+
+use crate::message::Message;
+
+/// Why a message could not be encoded or decoded.
+#[derive(Debug, thiserror::Error)]
+pub enum EncodingError {
+    /// The bytes are not a well-formed message of this encoding.
+    #[error("malformed message: {0}")]
+    Malformed(String),
+    /// The message uses a feature that is refused (DTDs, entity declarations, …).
+    #[error("refused: {0}")]
+    Refused(String),
+    /// The message is larger than the configured limit.
+    #[error("message of {size} bytes exceeds the limit of {limit} bytes")]
+    TooLarge {
+        /// The message's size.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+}
+
+/// Encodes and decodes messages for one connection.
+pub trait MessageEncoder: Send + 'static {
+    /// The MIME content type of the encoding.
+    fn content_type(&self) -> &'static str;
+    /// Appends `message`, encoded, to `out`.
+    fn encode(&mut self, message: &Message, out: &mut BytesMut) -> Result<(), EncodingError>;
+    /// Decodes one message from `bytes`.
+    fn decode(&mut self, bytes: &[u8]) -> Result<Message, EncodingError>;
+}

@@ -1,0 +1,3 @@
+//! Transports: the bottom of the channel stack.
+
+pub mod tcp;

@@ -1,0 +1,1 @@
+//! [MC-NMF] framing records: codec and preamble exchange.
