@@ -1,14 +1,41 @@
-//! Procedural macros of indigo.
+//! Procedural macros of indigo: `#[service_contract]` and `#[operation]`.
+//!
+//! The work is split as in serde_derive: [`attr`] parses the attributes, [`model`] turns the trait
+//! into a contract model, [`check`] enforces WCF's contract rules, and [`expand`] generates the
+//! trait, the contract description, the client proxy and the dispatcher. Every step reports
+//! errors through [`ctxt::Ctxt`], so that one compile shows all of them.
+
+mod attr;
+mod case;
+mod check;
+mod ctxt;
+mod expand;
+mod model;
+
 use proc_macro::TokenStream;
 
-/// Declares a service contract.
+/// Declares a service contract: the trait's methods become the contract's operations.
+///
+/// Arguments: `session = Required | Allowed | NotAllowed` (default `Allowed`), `name = "…"`
+/// (default: the trait's name), `namespace = "…"` (default `http://tempuri.org/`). Each method
+/// may carry `#[operation(…)]`; see the `indigo` crate's documentation for the generated items.
 #[proc_macro_attribute]
-pub fn service_contract(_args: TokenStream, input: TokenStream) -> TokenStream {
-    input
+pub fn service_contract(args: TokenStream, input: TokenStream) -> TokenStream {
+    expand::service_contract(args.into(), input.into()).into()
 }
 
-/// Marks an operation of a service contract.
+/// Marks an operation of a `#[service_contract]` trait: `initiating`, `terminating`, `one_way`,
+/// `name = "…"`, `action = "…"`, `reply_action = "…"`.
+///
+/// `#[service_contract]` reads and removes this attribute, so it only expands on its own when it
+/// stands outside a contract, which is an error.
 #[proc_macro_attribute]
 pub fn operation(_args: TokenStream, input: TokenStream) -> TokenStream {
-    input
+    let input = proc_macro2::TokenStream::from(input);
+    let error = syn::Error::new(
+        proc_macro2::Span::call_site(),
+        "`#[operation]` belongs on a method of a `#[service_contract]` trait",
+    )
+    .into_compile_error();
+    quote::quote!(#error #input).into()
 }

@@ -80,6 +80,8 @@ pub struct OperationDescription {
     pub receiver: Receiver,
     /// The parameters, in declaration order.
     pub parameters: &'static [ParameterDescription],
+    /// The reply body's wrapper element (`{Operation}Response`).
+    pub reply_name: &'static str,
     /// The result element's name (`{Operation}Result`).
     pub result_name: &'static str,
     /// The result type as written, `()` when there is none.

@@ -1,0 +1,174 @@
+//! Parsing of `#[service_contract(…)]` and `#[operation(…)]` arguments into typed, spanned values.
+
+use proc_macro2::{Span, TokenStream};
+use syn::meta::ParseNestedMeta;
+use syn::parse::Parser;
+use syn::{Ident, LitBool, LitStr};
+
+use crate::ctxt::Ctxt;
+
+/// A value given in an attribute, with the span of its key for error messages.
+#[derive(Clone)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+/// `session = …`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Session {
+    Required,
+    Allowed,
+    NotAllowed,
+}
+
+/// The arguments of `#[service_contract(…)]`.
+#[derive(Default)]
+pub struct ContractArgs {
+    pub session: Option<Spanned<Session>>,
+    pub name: Option<Spanned<String>>,
+    pub namespace: Option<Spanned<String>>,
+}
+
+/// The arguments of one `#[operation(…)]`.
+#[derive(Default)]
+pub struct OperationArgs {
+    pub initiating: Option<Spanned<bool>>,
+    pub terminating: Option<Spanned<bool>>,
+    pub one_way: Option<Spanned<bool>>,
+    pub name: Option<Spanned<String>>,
+    pub action: Option<Spanned<String>>,
+    pub reply_action: Option<Spanned<String>>,
+}
+
+const CONTRACT_KEYS: &str = "`session`, `name` or `namespace`";
+const OPERATION_KEYS: &str =
+    "`initiating`, `terminating`, `one_way`, `name`, `action` or `reply_action`";
+
+/// Parses `#[service_contract(…)]` arguments; errors go to `cx`.
+pub fn contract_args(cx: &mut Ctxt, tokens: TokenStream) -> ContractArgs {
+    let mut args = ContractArgs::default();
+    let parser = syn::meta::parser(|meta| {
+        if meta.path.is_ident("session") {
+            let value = parse_session(&meta)?;
+            set_once(&mut args.session, &meta, "session", value)
+        } else if meta.path.is_ident("name") {
+            let value = parse_string(&meta)?;
+            set_once(&mut args.name, &meta, "name", value)
+        } else if meta.path.is_ident("namespace") {
+            let value = parse_string(&meta)?;
+            set_once(&mut args.namespace, &meta, "namespace", value)
+        } else {
+            Err(unknown_key(&meta, "#[service_contract]", CONTRACT_KEYS))
+        }
+    });
+    if let Err(error) = parser.parse2(tokens) {
+        cx.push(error);
+    }
+    args
+}
+
+/// Parses the arguments of one `#[operation]` attribute into `args`; errors go to `cx`.
+pub fn operation_args(cx: &mut Ctxt, attr: &syn::Attribute, args: &mut OperationArgs) {
+    if matches!(attr.meta, syn::Meta::Path(_)) {
+        return;
+    }
+    let result = attr.parse_nested_meta(|meta| {
+        for (key, slot) in [
+            ("initiating", &mut args.initiating),
+            ("terminating", &mut args.terminating),
+            ("one_way", &mut args.one_way),
+        ] {
+            if meta.path.is_ident(key) {
+                let value = parse_flag(&meta)?;
+                return set_once(slot, &meta, key, value);
+            }
+        }
+        for (key, slot) in [
+            ("name", &mut args.name),
+            ("action", &mut args.action),
+            ("reply_action", &mut args.reply_action),
+        ] {
+            if meta.path.is_ident(key) {
+                let value = parse_string(&meta)?;
+                return set_once(slot, &meta, key, value);
+            }
+        }
+        Err(unknown_key(&meta, "#[operation]", OPERATION_KEYS))
+    });
+    if let Err(error) = result {
+        cx.push(error);
+    }
+}
+
+fn set_once<T>(
+    slot: &mut Option<Spanned<T>>,
+    meta: &ParseNestedMeta,
+    key: &str,
+    value: T,
+) -> syn::Result<()> {
+    if slot.is_some() {
+        return Err(meta.error(format!("`{key}` is given twice; keep one")));
+    }
+    *slot = Some(Spanned {
+        value,
+        span: key_span(meta),
+    });
+    Ok(())
+}
+
+fn key_span(meta: &ParseNestedMeta) -> Span {
+    meta.path
+        .get_ident()
+        .map_or_else(Span::call_site, Ident::span)
+}
+
+fn unknown_key(meta: &ParseNestedMeta, attribute: &str, expected: &str) -> syn::Error {
+    let key = meta
+        .path
+        .get_ident()
+        .map_or_else(|| "this key".to_owned(), |ident| format!("`{ident}`"));
+    meta.error(format!(
+        "unknown {attribute} argument {key}; expected {expected}"
+    ))
+}
+
+/// `key` alone means `true`; `key = true|false` is explicit.
+fn parse_flag(meta: &ParseNestedMeta) -> syn::Result<bool> {
+    if meta.input.peek(syn::Token![=]) {
+        let lit: LitBool = meta.value()?.parse().map_err(|error| {
+            syn::Error::new(error.span(), "expected `true` or `false`")
+        })?;
+        Ok(lit.value)
+    } else {
+        Ok(true)
+    }
+}
+
+fn parse_string(meta: &ParseNestedMeta) -> syn::Result<String> {
+    let lit: LitStr = meta
+        .value()?
+        .parse()
+        .map_err(|error| syn::Error::new(error.span(), "expected a string literal"))?;
+    Ok(lit.value())
+}
+
+fn parse_session(meta: &ParseNestedMeta) -> syn::Result<Session> {
+    let ident: Ident = meta.value()?.parse().map_err(|error| {
+        syn::Error::new(
+            error.span(),
+            "expected a session mode: `Required`, `Allowed` or `NotAllowed`",
+        )
+    })?;
+    match ident.to_string().as_str() {
+        "Required" => Ok(Session::Required),
+        "Allowed" => Ok(Session::Allowed),
+        "NotAllowed" => Ok(Session::NotAllowed),
+        other => Err(syn::Error::new(
+            ident.span(),
+            format!(
+                "unknown session mode `{other}`; expected `Required`, `Allowed` or `NotAllowed`"
+            ),
+        )),
+    }
+}

@@ -1,0 +1,99 @@
+//! The dispatcher: `{Trait}Contract` implements the runtime's `Dispatch<S>` for every `S` that
+//! implements the trait, turning a request body into a call and its result into a reply or fault.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{Names, reply_struct, request_struct};
+use crate::model::{Contract, Operation};
+
+pub fn generate(contract: &Contract, names: &Names) -> TokenStream {
+    let service = &names.service;
+    let marker = &names.contract;
+    let description = names.description();
+    let arms = contract
+        .operations
+        .iter()
+        .enumerate()
+        .map(|(index, op)| arm(names, &description, index, op));
+    quote! {
+        impl<S: #service> ::indigo::__private::Dispatch<S> for #marker {
+            fn dispatch(
+                index: usize,
+                mut instance: ::indigo::__private::Instance<S>,
+                body: ::indigo::message::Body,
+            ) -> ::indigo::__private::DispatchFuture {
+                let _ = &mut instance;
+                match index {
+                    #(#arms)*
+                    _ => ::std::boxed::Box::pin(async move {
+                        ::core::result::Result::Err(
+                            ::indigo::__private::unknown_operation(#description, index),
+                        )
+                    }),
+                }
+            }
+
+            fn release(instance: &mut S) -> ::indigo::__private::ReleaseFuture<'_> {
+                ::std::boxed::Box::pin(<S as #service>::on_release(instance))
+            }
+        }
+    }
+}
+
+fn arm(names: &Names, description: &TokenStream, index: usize, op: &Operation) -> TokenStream {
+    let service = &names.service;
+    let method = &op.method;
+    let request = request_struct(index);
+    let fields: Vec<_> = op.params.iter().map(|param| &param.ident).collect();
+    let receiver = if op.mutable {
+        quote!(instance.exclusive()?)
+    } else {
+        quote!(instance.shared())
+    };
+    let reply = reply(description, index, op);
+    quote! {
+        #index => ::std::boxed::Box::pin(async move {
+            let #request { #(#fields),* } =
+                ::indigo::__private::decode_request::<#request>(#description, #index, body)?;
+            let result = <S as #service>::#method(#receiver #(, #fields)*).await;
+            #reply
+        }),
+    }
+}
+
+fn reply(description: &TokenStream, index: usize, op: &Operation) -> TokenStream {
+    if op.one_way.value {
+        return quote! {
+            let () = result;
+            ::core::result::Result::Ok(::indigo::message::Body::Empty)
+        };
+    }
+    let reply = reply_struct(index);
+    let value = |value: TokenStream| {
+        if op.output.is_unit() {
+            quote!({ let () = #value; #reply {} })
+        } else {
+            quote!(#reply { result: #value })
+        }
+    };
+    match &op.output.fault {
+        Some(_) => {
+            let ok = value(quote!(value));
+            quote! {
+                match result {
+                    ::core::result::Result::Ok(value) => {
+                        ::indigo::__private::encode_reply(#description, #index, &#ok)
+                    }
+                    ::core::result::Result::Err(fault) => ::core::result::Result::Err(
+                        ::indigo::__private::encode_fault(#description, #index, &fault),
+                    ),
+                }
+            }
+        }
+        None => {
+            let ok = value(quote!(result));
+            quote!(::indigo::__private::encode_reply(#description, #index, &#ok))
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! Bindings: named compositions of a transport, an encoding and the settings that go with them.
+//!
+//! A binding's type says whether its channels carry a session ([`ProvidesSession`]) or not
+//! ([`ProvidesDatagram`]), so that a contract's session rule is checked by rustc wherever a client
+//! or an endpoint is built.
+
+use std::time::Duration;
+
+use crate::contract::{Contract, ProvidesDatagram, ProvidesSession};
+
+/// Settings every binding has, with WCF's defaults.
+#[derive(Debug, Clone)]
+pub struct BindingSettings {
+    /// The largest message a receiver accepts (WCF `MaxReceivedMessageSize`): 65,536 bytes.
+    pub max_received_message_size: usize,
+    /// How long a session may stay idle before the service aborts it (WCF `ReceiveTimeout`):
+    /// 10 minutes.
+    pub receive_timeout: Duration,
+    /// How long a client call may take, from send to reply (WCF `SendTimeout`): 1 minute.
+    pub send_timeout: Duration,
+    /// How long opening a channel may take (WCF `OpenTimeout`): 1 minute.
+    pub open_timeout: Duration,
+    /// How long closing a session may take (WCF `CloseTimeout`): 1 minute.
+    pub close_timeout: Duration,
+    /// How long a new connection has to complete its preamble (WCF
+    /// `ChannelInitializationTimeout`): 30 seconds.
+    pub channel_initialization_timeout: Duration,
+}
+
+impl Default for BindingSettings {
+    fn default() -> Self {
+        BindingSettings {
+            max_received_message_size: 65_536,
+            receive_timeout: Duration::from_secs(600),
+            send_timeout: Duration::from_secs(60),
+            open_timeout: Duration::from_secs(60),
+            close_timeout: Duration::from_secs(60),
+            channel_initialization_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The transports a binding can stand on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportKind {
+    /// TCP with .NET Message Framing (`net.tcp://`).
+    Tcp,
+    /// In-process queues (`memory://`).
+    Memory,
+}
+
+/// A binding: how clients and endpoints talk.
+pub trait Binding: Clone + Send + Sync + 'static {
+    /// Whether each channel is a session (one instance context per channel).
+    const SESSIONFUL: bool;
+    /// The transport under the binding.
+    fn transport(&self) -> TransportKind;
+    /// The binding's settings.
+    fn settings(&self) -> &BindingSettings;
+}
+
+macro_rules! settings_setters {
+    () => {
+        /// Sets the largest message accepted (default 65,536 bytes).
+        pub fn max_received_message_size(mut self, bytes: usize) -> Self {
+            self.settings.max_received_message_size = bytes;
+            self
+        }
+
+        /// Sets the session idle limit (default 10 minutes).
+        pub fn receive_timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.settings.receive_timeout = timeout;
+            self
+        }
+
+        /// Sets the client call limit (default 1 minute).
+        pub fn send_timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.settings.send_timeout = timeout;
+            self
+        }
+
+        /// Sets the open limit (default 1 minute).
+        pub fn open_timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.settings.open_timeout = timeout;
+            self
+        }
+
+        /// Sets the close limit (default 1 minute).
+        pub fn close_timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.settings.close_timeout = timeout;
+            self
+        }
+    };
+}
+
+/// WCF's NetTcpBinding with security mode None: TCP, .NET Message Framing, SOAP 1.2 with
+/// WS-Addressing 1.0; one connection is one session. Addresses: `net.tcp://host:port/path`.
+#[derive(Debug, Clone, Default)]
+pub struct NetTcpBinding {
+    settings: BindingSettings,
+}
+
+impl NetTcpBinding {
+    /// A binding with WCF's defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    settings_setters!();
+}
+
+impl Binding for NetTcpBinding {
+    const SESSIONFUL: bool = true;
+    fn transport(&self) -> TransportKind {
+        TransportKind::Tcp
+    }
+    fn settings(&self) -> &BindingSettings {
+        &self.settings
+    }
+}
+
+impl<C: Contract> ProvidesSession<C> for NetTcpBinding {}
+
+/// An in-process binding whose channels are sessions, for tests and embedding.
+/// Addresses: `memory://name`.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryBinding {
+    settings: BindingSettings,
+}
+
+impl MemoryBinding {
+    /// A binding with WCF's defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    settings_setters!();
+}
+
+impl Binding for MemoryBinding {
+    const SESSIONFUL: bool = true;
+    fn transport(&self) -> TransportKind {
+        TransportKind::Memory
+    }
+    fn settings(&self) -> &BindingSettings {
+        &self.settings
+    }
+}
+
+impl<C: Contract> ProvidesSession<C> for MemoryBinding {}
+
+/// An in-process binding without sessions: every call stands alone, as over HTTP, so a
+/// per-session service gets a new instance for every call. Addresses: `memory://name`.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryDatagramBinding {
+    settings: BindingSettings,
+}
+
+impl MemoryDatagramBinding {
+    /// A binding with WCF's defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    settings_setters!();
+}
+
+impl Binding for MemoryDatagramBinding {
+    const SESSIONFUL: bool = false;
+    fn transport(&self) -> TransportKind {
+        TransportKind::Memory
+    }
+    fn settings(&self) -> &BindingSettings {
+        &self.settings
+    }
+}
+
+impl<C: Contract> ProvidesDatagram<C> for MemoryDatagramBinding {}

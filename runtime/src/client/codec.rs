@@ -1,0 +1,77 @@
+//! The body codec the generated client calls: requests out, replies and typed faults in.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::contract::{ContractDescription, OperationDescription};
+use crate::error::Error;
+use crate::message::{Body, XmlFragment};
+use crate::xml;
+
+fn operation(contract: &'static ContractDescription, index: usize) -> Result<&'static OperationDescription, Error> {
+    contract.operations.get(index).ok_or_else(|| {
+        Error::Encoding(format!(
+            "contract `{}` has no operation number {index}",
+            contract.name
+        ))
+    })
+}
+
+/// Writes a request value as operation `index`'s request body.
+pub fn encode_request<R: Serialize>(
+    contract: &'static ContractDescription,
+    index: usize,
+    request: &R,
+) -> Result<Body, Error> {
+    let op = operation(contract, index)?;
+    let text = xml::to_string(request, op.name, contract.namespace)
+        .map_err(|e| Error::Encoding(format!("the request of `{}`: {e}", op.name)))?;
+    Ok(Body::Xml(XmlFragment::new(text)))
+}
+
+/// Reads a reply body; a fault becomes [`Error::Fault`].
+pub fn decode_reply<R: DeserializeOwned>(
+    contract: &'static ContractDescription,
+    index: usize,
+    body: Body,
+) -> Result<R, Error> {
+    let op = operation(contract, index)?;
+    match body {
+        Body::Xml(fragment) => read_reply(op, &fragment),
+        Body::Fault(fault) => Err(Error::Fault(fault)),
+        Body::Empty => Err(Error::Encoding(format!(
+            "the reply of `{}` has no body",
+            op.name
+        ))),
+    }
+}
+
+/// Reads a reply body of an operation with a typed fault: a fault whose detail is the fault type
+/// becomes `Ok(Err(detail))`; any other fault becomes [`Error::Fault`].
+pub fn decode_reply_or_fault<R: DeserializeOwned, F: DeserializeOwned>(
+    contract: &'static ContractDescription,
+    index: usize,
+    body: Body,
+) -> Result<Result<R, F>, Error> {
+    let op = operation(contract, index)?;
+    match body {
+        Body::Fault(fault) => {
+            let expected = op.fault_type.map(crate::service::detail_element);
+            let typed = fault.detail.as_ref().filter(|detail| {
+                xml::root_element(detail).is_ok_and(|(_, name)| Some(name.as_str()) == expected)
+            });
+            match typed {
+                Some(detail) => xml::from_fragment(detail).map(Err).map_err(|e| {
+                    Error::Encoding(format!("the fault detail of `{}`: {e}", op.name))
+                }),
+                None => Err(Error::Fault(fault)),
+            }
+        }
+        other => decode_reply(contract, index, other).map(Ok),
+    }
+}
+
+fn read_reply<R: DeserializeOwned>(op: &OperationDescription, fragment: &XmlFragment) -> Result<R, Error> {
+    xml::from_fragment(fragment)
+        .map_err(|e| Error::Encoding(format!("the reply of `{}`: {e}", op.name)))
+}

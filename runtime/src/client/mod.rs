@@ -1,0 +1,258 @@
+//! The client side: a [`ClientChannel`] carries the typed proxy's calls over one session.
+//!
+//! Calls may overlap (they are matched to replies by WS-Addressing `MessageID`/`RelatesTo`), so one
+//! session can have many requests in flight.
+
+mod codec;
+mod state;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use codec::{decode_reply, decode_reply_or_fault, encode_request};
+pub use state::{Active, Fresh, SessionState, Started};
+
+use crate::address::Address;
+use crate::binding::{Binding, BindingSettings, TransportKind};
+use crate::channel::{ChannelInput, ChannelOutput};
+use crate::contract::{Contract, ContractDescription, SessionCompatible};
+use crate::error::Error;
+use crate::message::{Body, Message, WSA10_ANONYMOUS};
+use crate::transport::{memory, tcp};
+
+type Reply = Result<Message, Error>;
+
+/// Calls waiting for their reply, by message id; `None` once the session is over.
+type Pending = Mutex<Option<HashMap<u128, oneshot::Sender<Reply>>>>;
+
+/// One client session: sends requests, matches replies, closes or aborts.
+#[derive(Debug)]
+pub struct ClientChannel {
+    output: ChannelOutput,
+    pending: Arc<Pending>,
+    reader: JoinHandle<()>,
+    settings: BindingSettings,
+    to: String,
+    ids: MessageIds,
+}
+
+impl ClientChannel {
+    /// Opens a channel for contract `C` to `address` over `binding`.
+    pub async fn connect<C, B>(binding: B, address: &str) -> Result<Self, Error>
+    where
+        C: Contract,
+        B: Binding,
+        C::Session: SessionCompatible<C, B>,
+    {
+        let settings = binding.settings().clone();
+        let parsed = Address::parse(address, binding.transport())?;
+        let open = async {
+            match (binding.transport(), &parsed) {
+                (TransportKind::Tcp, Address::Tcp { host, port, .. }) => {
+                    tcp::connect(host, *port, address, &settings).await
+                }
+                (TransportKind::Memory, Address::Memory { name }) => memory::connect(name).await,
+                _ => Err(Error::InvalidAddress {
+                    address: address.to_owned(),
+                    reason: "the address does not suit the binding's transport".into(),
+                }),
+            }
+        };
+        let (input, output) = tokio::time::timeout(settings.open_timeout, open)
+            .await
+            .map_err(|_| Error::Timeout {
+                operation: "opening the channel",
+                timeout: settings.open_timeout,
+            })??;
+        let pending: Arc<Pending> = Arc::new(Mutex::new(Some(HashMap::new())));
+        let reader = tokio::spawn(read_replies(input, pending.clone()));
+        Ok(ClientChannel {
+            output,
+            pending,
+            reader,
+            settings,
+            to: address.to_owned(),
+            ids: MessageIds::new(),
+        })
+    }
+
+    /// Sends operation `index`'s request and waits for its reply body (at once for one-way
+    /// operations). A fault comes back as `Body::Fault` for the generated code to type.
+    pub async fn call(
+        &self,
+        contract: &'static ContractDescription,
+        index: usize,
+        body: Body,
+    ) -> Result<Body, Error> {
+        let op = contract.operations.get(index).ok_or_else(|| {
+            Error::Encoding(format!("contract `{}` has no operation number {index}", contract.name))
+        })?;
+        let mut message = Message::new(op.action, body);
+        message.headers.to = Some(self.to.clone());
+        let timeout = self.settings.send_timeout;
+        let timed_out = || Error::Timeout {
+            operation: "the call",
+            timeout,
+        };
+        if op.is_one_way {
+            return tokio::time::timeout(timeout, self.output.send(message))
+                .await
+                .map_err(|_| timed_out())?
+                .map(|()| Body::Empty);
+        }
+
+        let id = self.ids.next();
+        message.headers.message_id = Some(uuid::Uuid::from_u128(id).urn().to_string());
+        message.headers.reply_to = Some(WSA10_ANONYMOUS.to_owned());
+        let (tx, rx) = oneshot::channel();
+        self.register(id, tx)?;
+        let waiting = PendingGuard {
+            pending: &self.pending,
+            id,
+        };
+        let exchange = async {
+            self.output.send(message).await?;
+            rx.await
+                .map_err(|_| Error::SessionClosed("the session ended before the reply arrived"))?
+        };
+        let reply = tokio::time::timeout(timeout, exchange)
+            .await
+            .map_err(|_| timed_out())?;
+        drop(waiting);
+        reply.map(|message| message.body)
+    }
+
+    fn register(&self, id: u128, tx: oneshot::Sender<Reply>) -> Result<(), Error> {
+        let mut pending = self
+            .pending
+            .lock()
+            .map_err(|_| Error::SessionClosed("the channel's state is poisoned"))?;
+        match pending.as_mut() {
+            Some(map) => {
+                map.insert(id, tx);
+                Ok(())
+            }
+            None => Err(Error::SessionClosed("the session has ended")),
+        }
+    }
+
+    /// Ends the session gracefully: tells the service, and waits (up to the close timeout) for
+    /// it to end its side. The client's calls borrow it, so none is in flight now.
+    pub async fn close(mut self) -> Result<(), Error> {
+        self.output.end().await;
+        let timeout = self.settings.close_timeout;
+        match tokio::time::timeout(timeout, &mut self.reader).await {
+            Ok(_) => Ok(()),
+            Err(_) => Err(Error::Timeout {
+                operation: "closing the session",
+                timeout,
+            }),
+        }
+    }
+
+    /// Closes after a terminating operation; a failure to close is only logged, since the
+    /// operation itself has completed.
+    pub async fn close_after_terminating(self) {
+        if let Err(error) = self.close().await {
+            tracing::debug!(%error, "closing after a terminating operation failed");
+        }
+    }
+
+    /// Ends the session at once without telling the service.
+    pub fn abort(self) {
+        drop(self);
+    }
+}
+
+impl Drop for ClientChannel {
+    fn drop(&mut self) {
+        self.reader.abort();
+        fail_all(&self.pending, || Error::SessionClosed("the client was dropped"));
+    }
+}
+
+/// Removes a call's pending entry when the call ends early (timeout, cancellation).
+struct PendingGuard<'a> {
+    pending: &'a Pending,
+    id: u128,
+}
+
+impl Drop for PendingGuard<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut pending) = self.pending.lock()
+            && let Some(map) = pending.as_mut()
+        {
+            map.remove(&self.id);
+        }
+    }
+}
+
+/// Hands each reply to its call, until the session ends.
+async fn read_replies(mut input: ChannelInput, pending: Arc<Pending>) {
+    let ending = loop {
+        match input.receive().await {
+            Ok(Some(message)) => deliver(&pending, message),
+            Ok(None) => break Error::SessionClosed("the service ended the session"),
+            Err(error) => break Error::from(error),
+        }
+    };
+    tracing::debug!(%ending, "client session ended");
+    let reason = ending.to_string();
+    fail_all(&pending, move || match &ending {
+        Error::SessionClosed(why) => Error::SessionClosed(why),
+        _ => Error::Communication(reason.clone()),
+    });
+}
+
+fn deliver(pending: &Pending, message: Message) {
+    let id = message
+        .headers
+        .relates_to
+        .as_deref()
+        .and_then(|id| uuid::Uuid::parse_str(id.trim_start_matches("urn:uuid:")).ok())
+        .map(uuid::Uuid::as_u128);
+    let waiter = id.and_then(|id| {
+        pending
+            .lock()
+            .ok()
+            .and_then(|mut pending| pending.as_mut().and_then(|map| map.remove(&id)))
+    });
+    match waiter {
+        Some(waiter) => {
+            let _ = waiter.send(Ok(message));
+        }
+        None => tracing::debug!(action = message.action(), "a message that answers no call"),
+    }
+}
+
+fn fail_all(pending: &Pending, error: impl Fn() -> Error) {
+    let waiters = pending.lock().ok().and_then(|mut pending| pending.take());
+    for (_, waiter) in waiters.into_iter().flatten() {
+        let _ = waiter.send(Err(error()));
+    }
+}
+
+/// Message ids unique to this channel: a random base plus a counter, as UUIDs.
+#[derive(Debug)]
+struct MessageIds {
+    base: u128,
+    counter: AtomicU64,
+}
+
+impl MessageIds {
+    fn new() -> Self {
+        MessageIds {
+            base: uuid::Uuid::new_v4().as_u128(),
+            counter: AtomicU64::new(0),
+        }
+    }
+
+    fn next(&self) -> u128 {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        self.base.wrapping_add(u128::from(n))
+    }
+}

@@ -1,0 +1,61 @@
+//! The faults the service runtime sends on its own, with WCF's codes so that WCF clients map them
+//! to the same exceptions.
+
+use crate::contract::OperationDescription;
+use crate::message::{Fault, FaultKind, WSA10_NS};
+
+/// WCF's dispatcher fault namespace (`SessionTerminated`, `DeserializationFailed`, …).
+pub const DISPATCHER_NS: &str =
+    "http://schemas.microsoft.com/net/2005/12/windowscommunicationfoundation/dispatcher";
+
+/// No operation has this action (WCF: ContractFilter mismatch at the EndpointDispatcher).
+pub fn action_not_supported(action: &str) -> Fault {
+    Fault::new(
+        FaultKind::Sender,
+        format!(
+            "The message with action '{action}' cannot be processed: no operation of this endpoint's contract has that action (ContractFilter mismatch)."
+        ),
+    )
+    .with_subcode(WSA10_NS, "ActionNotSupported")
+}
+
+/// A session's first call is not initiating. WCF answers with the same fault as an unknown
+/// action, because only initiating actions pass its filter for a new session.
+pub fn not_initiating(op: &OperationDescription) -> Fault {
+    Fault::new(
+        FaultKind::Sender,
+        format!(
+            "The message with action '{}' cannot be processed: operation '{}' is not initiating (IsInitiating = false), so it cannot be the first call of a session; call an initiating operation first.",
+            op.action, op.name
+        ),
+    )
+    .with_subcode(WSA10_NS, "ActionNotSupported")
+}
+
+/// A call arrived after the session's terminating operation.
+pub fn session_terminated(terminating: &str) -> Fault {
+    Fault::new(
+        FaultKind::Sender,
+        format!(
+            "This session has ended: its terminating operation '{terminating}' was already called, so no more operations may be called; open a new session."
+        ),
+    )
+    .with_subcode(DISPATCHER_NS, "SessionTerminated")
+}
+
+/// A request body could not be read.
+pub fn deserialization(op: &OperationDescription, reason: String) -> Fault {
+    Fault::new(
+        FaultKind::Sender,
+        format!(
+            "The request of operation '{}' could not be deserialized: {reason}",
+            op.name
+        ),
+    )
+    .with_subcode(DISPATCHER_NS, "DeserializationFailed")
+}
+
+/// The service failed in a way that is not the caller's fault.
+pub fn internal(reason: String) -> Fault {
+    Fault::new(FaultKind::Receiver, reason).with_subcode(DISPATCHER_NS, "InternalServiceFault")
+}

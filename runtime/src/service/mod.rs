@@ -1,0 +1,90 @@
+//! The service side: a [`ServiceHost`] listens on endpoints (contract + binding + address), keeps
+//! one instance context per session, and dispatches each request to the service instance.
+
+mod dispatch;
+pub mod faults;
+pub(crate) mod host;
+mod instance;
+mod session;
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use tokio::sync::RwLock;
+
+pub use dispatch::{
+    Dispatch, DispatchFuture, ReleaseFuture, decode_request, detail_element, encode_fault,
+    encode_reply, unknown_operation,
+};
+pub use host::{HostSettings, ServiceHost, ServiceHostBuilder};
+pub use instance::{Concurrency, Instance};
+
+use instance::Instancing;
+
+/// A service implementation of contract `C`, with its instancing and concurrency modes.
+///
+/// Build one with the contract's constructors: `MyContract::per_session(|| MyService::new())`,
+/// `MyContract::per_call(…)` or `MyContract::single(instance)`.
+pub struct Service<C, S> {
+    instancing: Instancing<S>,
+    concurrency: Concurrency,
+    contract: PhantomData<fn() -> C>,
+}
+
+impl<C, S: Send + Sync + 'static> Service<C, S> {
+    /// One instance per session (WCF's default), built by `factory` on the session's first
+    /// initiating call and released when the session ends. On a binding without sessions this
+    /// behaves like [`Service::per_call`], as in WCF.
+    pub fn per_session(factory: impl Fn() -> S + Send + Sync + 'static) -> Self {
+        Self::new(Instancing::PerSession(Arc::new(factory)))
+    }
+
+    /// A new instance for every call, released when the call returns.
+    pub fn per_call(factory: impl Fn() -> S + Send + Sync + 'static) -> Self {
+        Self::new(Instancing::PerCall(Arc::new(factory)))
+    }
+
+    /// One instance for every session and call, released when the host shuts down.
+    pub fn single(instance: S) -> Self {
+        Self::new(Instancing::Single(Arc::new(RwLock::new(instance))))
+    }
+
+    /// Sets the concurrency mode (default [`Concurrency::Single`]).
+    pub fn concurrency(mut self, concurrency: Concurrency) -> Self {
+        self.concurrency = concurrency;
+        self
+    }
+
+    fn new(instancing: Instancing<S>) -> Self {
+        Service {
+            instancing,
+            concurrency: Concurrency::Single,
+            contract: PhantomData,
+        }
+    }
+}
+
+impl<C, S> Clone for Service<C, S> {
+    fn clone(&self) -> Self {
+        Service {
+            instancing: self.instancing.clone(),
+            concurrency: self.concurrency,
+            contract: PhantomData,
+        }
+    }
+}
+
+impl<C, S> std::fmt::Debug for Service<C, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let instancing = match self.instancing {
+            Instancing::PerSession(_) => "PerSession",
+            Instancing::PerCall(_) => "PerCall",
+            Instancing::Single(_) => "Single",
+        };
+        f.debug_struct("Service")
+            .field("contract", &std::any::type_name::<C>())
+            .field("instancing", &instancing)
+            .field("concurrency", &self.concurrency)
+            .finish()
+    }
+}

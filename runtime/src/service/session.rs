@@ -1,0 +1,241 @@
+//! One session on the service side: messages are read in arrival order, checked against the
+//! contract's session rules, dispatched to the session's instance context, and answered.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
+use tracing::Instrument;
+
+use super::dispatch::Dispatch;
+use super::faults;
+use super::instance::{Concurrency, Instance, Instancing, SharedInstance};
+use super::Service;
+use crate::binding::BindingSettings;
+use crate::channel::{Channel, ChannelOutput, ReceiveError};
+use crate::contract::{OperationDescription, Receiver};
+use crate::message::{Body, Fault, Message, WSA10_FAULT_ACTION};
+
+/// What one endpoint's sessions share.
+pub(crate) struct Endpoint<C, S> {
+    pub service: Service<C, S>,
+    /// Whether the binding's channels are sessions; without one every call stands alone.
+    pub sessionful: bool,
+    pub settings: BindingSettings,
+    /// The host's call throttle (WCF `MaxConcurrentCalls`).
+    pub calls: Arc<Semaphore>,
+}
+
+/// How a session ended.
+#[derive(Debug)]
+enum Ending {
+    /// The client ended it (End record): answer with End.
+    Graceful,
+    /// The connection broke or the client aborted.
+    Lost(String),
+    /// No message arrived within the receive timeout (or the close timeout after a terminating
+    /// operation).
+    Idle(Duration),
+    /// The host is shutting down past its deadline.
+    Aborted,
+}
+
+/// Runs one session to its end, then releases its instance context.
+pub(crate) async fn run<C, S>(endpoint: Arc<Endpoint<C, S>>, channel: Channel, abort: watch::Receiver<bool>)
+where
+    C: Dispatch<S>,
+    S: Send + Sync + 'static,
+{
+    let id = uuid::Uuid::new_v4();
+    let span = tracing::debug_span!("session", contract = C::DESCRIPTION.name, %id);
+    async move {
+        let (mut input, output) = channel;
+        let mut session = Session::<C, S> {
+            endpoint,
+            output,
+            instance: None,
+            started: false,
+            terminated_by: None,
+            inflight: JoinSet::new(),
+        };
+        let ending = session.pump(&mut input, abort).await;
+        tracing::debug!(?ending, "session ended");
+        session.finish(ending).await;
+    }
+    .instrument(span)
+    .await;
+}
+
+struct Session<C, S> {
+    endpoint: Arc<Endpoint<C, S>>,
+    output: ChannelOutput,
+    /// The session's instance context (per-session instancing), built by the first initiating call.
+    instance: Option<SharedInstance<S>>,
+    started: bool,
+    /// The terminating operation that ended the session, once called.
+    terminated_by: Option<&'static str>,
+    /// Shared calls running alongside the pump (concurrency `Multiple`).
+    inflight: JoinSet<()>,
+}
+
+impl<C, S> Session<C, S>
+where
+    C: Dispatch<S>,
+    S: Send + Sync + 'static,
+{
+    async fn pump(
+        &mut self,
+        input: &mut crate::channel::ChannelInput,
+        mut abort: watch::Receiver<bool>,
+    ) -> Ending {
+        loop {
+            let idle = if self.terminated_by.is_some() {
+                self.endpoint.settings.close_timeout
+            } else {
+                self.endpoint.settings.receive_timeout
+            };
+            let received = tokio::select! {
+                biased;
+                _ = abort.wait_for(|aborted| *aborted) => return Ending::Aborted,
+                received = tokio::time::timeout(idle, input.receive()) => received,
+            };
+            match received {
+                Err(_) => return Ending::Idle(idle),
+                Ok(Ok(Some(message))) => self.handle(message).await,
+                Ok(Ok(None)) => return Ending::Graceful,
+                Ok(Err(ReceiveError::Protocol {
+                    message,
+                    fault: Some(uri),
+                })) => {
+                    self.output.fault(uri).await;
+                    return Ending::Lost(message);
+                }
+                Ok(Err(error)) => return Ending::Lost(error.to_string()),
+            }
+            if self.output.is_closed() {
+                return Ending::Lost("the channel's writer stopped".into());
+            }
+        }
+    }
+
+    async fn handle(&mut self, mut message: Message) {
+        let description = C::DESCRIPTION;
+        let request_id = message.headers.message_id.take();
+        let Some((index, op)) = description.operation_by_action(message.action()) else {
+            let fault = faults::action_not_supported(message.action());
+            return reply(&self.output, None, request_id, Err(fault)).await;
+        };
+        if let Err(fault) = self.admit(op) {
+            return reply(&self.output, Some(op), request_id, Err(fault)).await;
+        }
+
+        let (instance, release_after_call) = self.instance_for_call();
+        let shared = op.receiver == Receiver::Shared
+            && self.endpoint.service.concurrency == Concurrency::Multiple;
+        let Ok(permit) = self.endpoint.calls.clone().acquire_owned().await else {
+            return;
+        };
+        let access = Instance::borrow(&instance, shared).await;
+        let call = C::dispatch(index, access, message.body);
+        let output = self.output.clone();
+        let span = tracing::debug_span!("call", operation = op.name);
+        let task = async move {
+            let result = call.await;
+            drop(permit);
+            if release_after_call {
+                release::<C, S>(instance).await;
+            }
+            reply(&output, Some(op), request_id, result).await;
+        }
+        .instrument(span);
+        if shared {
+            self.inflight.spawn(task);
+        } else {
+            task.await;
+        }
+    }
+
+    /// Applies the session rules to a call; updates the session's state when it is admitted.
+    fn admit(&mut self, op: &'static OperationDescription) -> Result<(), Fault> {
+        if !self.endpoint.sessionful {
+            return Ok(());
+        }
+        if let Some(terminating) = self.terminated_by {
+            return Err(faults::session_terminated(terminating));
+        }
+        if !self.started && !op.is_initiating {
+            return Err(faults::not_initiating(op));
+        }
+        self.started = true;
+        if op.is_terminating {
+            self.terminated_by = Some(op.name);
+        }
+        Ok(())
+    }
+
+    /// The instance a call runs on, and whether it is released after the call.
+    fn instance_for_call(&mut self) -> (SharedInstance<S>, bool) {
+        match &self.endpoint.service.instancing {
+            Instancing::Single(instance) => (instance.clone(), false),
+            Instancing::PerCall(factory) => (new_instance(factory.as_ref()), true),
+            Instancing::PerSession(factory) if !self.endpoint.sessionful => {
+                (new_instance(factory.as_ref()), true)
+            }
+            Instancing::PerSession(factory) => {
+                let instance = self
+                    .instance
+                    .get_or_insert_with(|| new_instance(factory.as_ref()));
+                (instance.clone(), false)
+            }
+        }
+    }
+
+    async fn finish(mut self, ending: Ending) {
+        while self.inflight.join_next().await.is_some() {}
+        if let Some(instance) = self.instance.take() {
+            release::<C, S>(instance).await;
+        }
+        if matches!(ending, Ending::Graceful) {
+            self.output.end().await;
+        }
+    }
+}
+
+fn new_instance<S>(factory: &(dyn Fn() -> S + Send + Sync)) -> SharedInstance<S> {
+    Arc::new(tokio::sync::RwLock::new(factory()))
+}
+
+/// Runs the instance's `on_release` hook once every call has let go of it, then drops it.
+pub(crate) async fn release<C: Dispatch<S>, S>(instance: SharedInstance<S>) {
+    let mut guard = instance.write_owned().await;
+    C::release(&mut guard).await;
+}
+
+/// Sends the reply (or fault) of a call, unless the call was one-way or cannot be answered.
+async fn reply(
+    output: &ChannelOutput,
+    op: Option<&'static OperationDescription>,
+    request_id: Option<String>,
+    result: Result<Body, Fault>,
+) {
+    let one_way = op.is_some_and(|op| op.is_one_way);
+    if one_way || request_id.is_none() {
+        if let Err(fault) = result {
+            tracing::warn!(%fault, "a fault for a message that cannot be answered");
+        }
+        return;
+    }
+    let (action, body) = match result {
+        Ok(body) => (op.and_then(|op| op.reply_action).unwrap_or_default(), body),
+        Err(fault) => {
+            tracing::debug!(%fault, "answering with a fault");
+            (WSA10_FAULT_ACTION, Body::Fault(fault))
+        }
+    };
+    let mut message = Message::new(action, body);
+    message.headers.relates_to = request_id;
+    if output.send(message).await.is_err() {
+        tracing::debug!("the reply could not be sent: the channel is closed");
+    }
+}

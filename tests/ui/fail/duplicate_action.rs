@@ -1,0 +1,11 @@
+use indigo::prelude::*;
+
+#[service_contract]
+trait Calculator {
+    #[operation(action = "urn:calc:add")]
+    async fn add(&self, a: i32, b: i32) -> i32;
+    #[operation(action = "urn:calc:add")]
+    async fn add_floats(&self, a: f64, b: f64) -> f64;
+}
+
+fn main() {}

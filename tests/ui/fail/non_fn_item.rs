@@ -1,0 +1,9 @@
+use indigo::prelude::*;
+
+#[service_contract]
+trait Store {
+    const LIMIT: usize;
+    async fn get(&self, key: String) -> String;
+}
+
+fn main() {}

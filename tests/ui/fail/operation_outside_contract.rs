@@ -1,0 +1,10 @@
+use indigo::prelude::*;
+
+struct Calculator;
+
+impl Calculator {
+    #[operation]
+    async fn clear(&mut self) {}
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use indigo::prelude::*;
+
+#[service_contract]
+trait Calculator {
+    async fn add(self, a: i32, b: i32) -> i32;
+}
+
+fn main() {}
