@@ -1,2 +1,217 @@
 //! The XML data format for message bodies: serde to and from the element shape that WCF's
-//! DataContractSerializer reads and writes.
+//! DataContractSerializer reads and writes (document/literal wrapped).
+//!
+//! A value is always written as one element. Structs become child elements per field, sequences
+//! one child element per item (named after the item's kind: `int`, `double`, `string`, the
+//! struct's name, …), maps `KeyValue` items with `Key` and `Value` children, enums the variant
+//! name as text (unit variants) or a child element named after the variant, `None` an element
+//! with `i:nil="true"`. The reader matches elements by local name, accepts fields in any order
+//! and ignores unknown ones, as DataContractSerializer does.
+
+mod base64;
+pub mod bytes;
+mod de;
+mod escape;
+mod ser;
+
+use std::fmt;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::message::XmlFragment;
+
+/// The XML Schema instance namespace, which holds the `nil` attribute.
+pub const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
+
+/// The deepest element nesting the writer produces and the reader accepts.
+pub const MAX_DEPTH: usize = 64;
+
+/// Serializes `value` as one element `<name xmlns="namespace">…</name>`.
+///
+/// ```
+/// # use indigo_runtime::xml::to_string;
+/// #[derive(serde::Serialize)]
+/// struct AddTo {
+///     n: f64,
+/// }
+/// let xml = to_string(&AddTo { n: 5.0 }, "AddTo", "http://tempuri.org/").unwrap();
+/// assert_eq!(xml, r#"<AddTo xmlns="http://tempuri.org/"><n>5</n></AddTo>"#);
+/// ```
+pub fn to_string<T: ?Sized + Serialize>(
+    value: &T,
+    name: &str,
+    namespace: &str,
+) -> Result<String, XmlError> {
+    let mut out = String::with_capacity(128);
+    write_element(&mut out, value, name, Some(namespace))?;
+    Ok(out)
+}
+
+/// Appends `value` to `out` as one element named `name`.
+///
+/// With `namespace` `Some`, the element declares it as its default namespace (`xmlns="…"`);
+/// with `None`, it inherits the default namespace of wherever it is written. On error, `out`
+/// may hold a partly written element.
+pub fn write_element<T: ?Sized + Serialize>(
+    out: &mut String,
+    value: &T,
+    name: &str,
+    namespace: Option<&str>,
+) -> Result<(), XmlError> {
+    ser::write_root(out, value, name, namespace)
+}
+
+/// Deserializes the single root element of `fragment` as a `T`.
+///
+/// The root element's name and namespace are not checked; use [`root_element`] for that.
+/// Namespace prefixes are resolved against the fragment's own declarations and its inherited
+/// [`scope`](XmlFragment::scope).
+pub fn from_fragment<T: DeserializeOwned>(fragment: &XmlFragment) -> Result<T, XmlError> {
+    de::from_fragment(fragment)
+}
+
+/// Deserializes the single root element of `text` (which declares every prefix it uses).
+///
+/// Unlike [`from_fragment`], `T` may borrow strings from `text`.
+pub fn from_str<'de, T: serde::Deserialize<'de>>(text: &'de str) -> Result<T, XmlError> {
+    de::from_str_with_scope(text, &[])
+}
+
+/// The namespace URI and local name of the root element of `fragment`.
+///
+/// The namespace is `""` when the element is in no namespace.
+pub fn root_element(fragment: &XmlFragment) -> Result<(String, String), XmlError> {
+    de::root_element(fragment)
+}
+
+/// An error writing or reading XML.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum XmlError {
+    /// The input is not well-formed XML (or breaks the namespace rules).
+    #[error("malformed XML: {0}")]
+    Syntax(#[from] quick_xml::Error),
+    /// An attribute could not be parsed.
+    #[error("malformed XML attribute: {0}")]
+    Attribute(#[from] quick_xml::events::attributes::AttrError),
+    /// The input has a document type declaration, which is refused (it could declare entities).
+    #[error("DOCTYPE declarations are not allowed")]
+    Doctype,
+    /// The input references an entity other than the five predefined ones.
+    #[error("unknown entity reference `&{0};`")]
+    UnknownEntity(String),
+    /// A namespace prefix is used without being declared.
+    #[error("undeclared namespace prefix `{0}`")]
+    UnknownPrefix(String),
+    /// The input ended before the element did.
+    #[error("unexpected end of input")]
+    UnexpectedEof,
+    /// The fragment holds no element.
+    #[error("no root element")]
+    NoRoot,
+    /// There is something other than whitespace or comments after the root element.
+    #[error("unexpected content after the root element")]
+    TrailingContent,
+    /// Elements are nested deeper than [`MAX_DEPTH`].
+    #[error("elements nested deeper than {MAX_DEPTH} levels")]
+    TooDeep,
+    /// An element holds child elements where text was expected.
+    #[error("expected text, found element <{0}>")]
+    ExpectedText(String),
+    /// An element holds text where child elements were expected.
+    #[error("expected child elements, found text `{0}`")]
+    UnexpectedText(String),
+    /// A text value is not valid for its type.
+    #[error("invalid {kind} value `{text}`")]
+    InvalidValue {
+        /// The expected type, in XML Schema terms (`int`, `double`, `boolean`, …).
+        kind: &'static str,
+        /// The text found.
+        text: String,
+    },
+    /// A required field's element is absent.
+    #[error("missing field `{0}`")]
+    MissingField(&'static str),
+    /// An element is `xsi:nil` but its type has no null value.
+    #[error("nil value for a non-optional type")]
+    UnexpectedNil,
+    /// A name given to the writer is not a valid XML element name.
+    #[error("invalid XML element name `{0}`")]
+    InvalidName(String),
+    /// A string holds a character XML 1.0 cannot represent.
+    #[error("character U+{:04X} cannot be written in XML", u32::from(*.0))]
+    InvalidChar(char),
+    /// The value has a shape this format does not support.
+    #[error("unsupported: {0}")]
+    Unsupported(&'static str),
+    /// An error raised by a `Serialize` or `Deserialize` implementation.
+    #[error("{0}")]
+    Custom(String),
+    /// An error inside an element: `path` is the element path from the root, `/`-separated.
+    #[error("in <{path}>: {source}")]
+    At {
+        /// The path of local names from the root element to the failing one.
+        path: String,
+        /// The error.
+        source: Box<XmlError>,
+    },
+}
+
+impl XmlError {
+    /// The error without its [`At`](XmlError::At) location.
+    pub fn innermost(&self) -> &XmlError {
+        match self {
+            XmlError::At { source, .. } => source.innermost(),
+            e => e,
+        }
+    }
+
+    /// Adds `element` in front of the error's location.
+    pub(crate) fn at(self, element: &str) -> XmlError {
+        match self {
+            XmlError::At { path, source } => {
+                let mut p = String::with_capacity(element.len() + 1 + path.len());
+                p.push_str(element);
+                p.push('/');
+                p.push_str(&path);
+                XmlError::At { path: p, source }
+            }
+            e => XmlError::At {
+                path: element.to_owned(),
+                source: Box::new(e),
+            },
+        }
+    }
+}
+
+impl serde::ser::Error for XmlError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        XmlError::Custom(msg.to_string())
+    }
+}
+
+impl serde::de::Error for XmlError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        XmlError::Custom(msg.to_string())
+    }
+
+    fn missing_field(field: &'static str) -> Self {
+        XmlError::MissingField(field)
+    }
+}
+
+impl From<quick_xml::name::NamespaceError> for XmlError {
+    fn from(e: quick_xml::name::NamespaceError) -> Self {
+        XmlError::Syntax(e.into())
+    }
+}
+
+impl From<quick_xml::escape::EscapeError> for XmlError {
+    fn from(e: quick_xml::escape::EscapeError) -> Self {
+        XmlError::Syntax(e.into())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,867 @@
+//! The deserializer: reads values from quick-xml events, borrowing text and names from the input.
+//!
+//! [`Events`] turns quick-xml's events into start tags (local name + `xsi:nil`), end tags and
+//! coalesced text (text, CDATA and entity references joined; comments and processing
+//! instructions dropped). [`ElementDe`] deserializes one element whose start tag has been read,
+//! and always consumes it through its end tag.
+
+use std::borrow::Cow;
+
+use quick_xml::events::{BytesRef, BytesStart, Event};
+use quick_xml::name::{Namespace, PrefixDeclaration, ResolveResult};
+use quick_xml::reader::NsReader;
+use serde::de::{self, DeserializeSeed, Visitor};
+
+use super::{MAX_DEPTH, XSI_NS, XmlError, base64};
+use crate::message::XmlFragment;
+
+type Result<T> = std::result::Result<T, XmlError>;
+
+/// Deserializes the single root element of `text`, with `scope` as inherited namespace bindings.
+pub(crate) fn from_str_with_scope<'de, T: de::Deserialize<'de>>(
+    text: &'de str,
+    scope: &[(String, String)],
+) -> Result<T> {
+    let mut ev = Events::new(text, scope)?;
+    let start = loop {
+        match ev.next()? {
+            Ev::Start(s) => break s,
+            Ev::Text(t) if is_ws(&t) => {}
+            Ev::Text(t) => return Err(XmlError::UnexpectedText(excerpt(&t))),
+            Ev::End | Ev::Eof => return Err(XmlError::NoRoot),
+        }
+    };
+    let value = T::deserialize(ElementDe { ev: &mut ev, start })?;
+    loop {
+        match ev.next()? {
+            Ev::Eof => return Ok(value),
+            Ev::Text(t) if is_ws(&t) => {}
+            _ => return Err(XmlError::TrailingContent),
+        }
+    }
+}
+
+/// See [`super::from_fragment`].
+pub(crate) fn from_fragment<T: de::DeserializeOwned>(fragment: &XmlFragment) -> Result<T> {
+    from_str_with_scope(&fragment.text, &fragment.scope)
+}
+
+/// See [`super::root_element`].
+pub(crate) fn root_element(fragment: &XmlFragment) -> Result<(String, String)> {
+    let mut ev = Events::new(&fragment.text, &fragment.scope)?;
+    loop {
+        match ev.reader.read_event()? {
+            Event::Start(e) | Event::Empty(e) => {
+                let (ns, local) = ev.reader.resolver().resolve_element(e.name());
+                let ns = match ns {
+                    ResolveResult::Bound(Namespace(ns)) => ns.to_owned(),
+                    ResolveResult::Unbound => String::new(),
+                    ResolveResult::Unknown(p) => return Err(XmlError::UnknownPrefix(p)),
+                };
+                return Ok((ns, local.into_inner().to_owned()));
+            }
+            Event::Text(t) if is_ws(&t) => {}
+            Event::Text(t) => return Err(XmlError::UnexpectedText(excerpt(&t))),
+            Event::Comment(_) | Event::PI(_) | Event::Decl(_) => {}
+            Event::DocType(_) => return Err(XmlError::Doctype),
+            Event::End(_) | Event::CData(_) | Event::GeneralRef(_) | Event::Eof => {
+                return Err(XmlError::NoRoot);
+            }
+        }
+    }
+}
+
+/// Whether `s` is only XML whitespace.
+fn is_ws(s: &str) -> bool {
+    s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+}
+
+fn trim_ws(s: &str) -> &str {
+    s.trim_matches([' ', '\t', '\r', '\n'])
+}
+
+/// The start of `s`, for error messages.
+fn excerpt(s: &str) -> String {
+    const MAX: usize = 40;
+    let s = trim_ws(s);
+    match s.char_indices().nth(MAX) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_owned(),
+    }
+}
+
+/// `part` as a slice of `input` if it points into it, so that it can outlive the event it came
+/// from.
+fn reborrow<'i>(input: &'i str, part: &str) -> Option<&'i str> {
+    let offset = (part.as_ptr() as usize).checked_sub(input.as_ptr() as usize)?;
+    input.get(offset..offset.checked_add(part.len())?)
+}
+
+/// A start tag.
+struct Start<'i> {
+    /// The local name.
+    name: Cow<'i, str>,
+    /// Whether it has `xsi:nil="true"`.
+    nil: bool,
+}
+
+/// An event as the deserializer sees it.
+enum Ev<'i> {
+    Start(Start<'i>),
+    End,
+    /// All text between two tags, unescaped.
+    Text(Cow<'i, str>),
+    Eof,
+}
+
+/// What [`Events::raw`] yields: a tag or a piece of text.
+enum Raw<'i> {
+    Ev(Ev<'i>),
+    Piece(Cow<'i, str>),
+}
+
+/// What an element holds, as far as its first child.
+enum Content<'i> {
+    /// Only text (possibly empty); the end tag has been read.
+    Text(Cow<'i, str>),
+    /// Child elements, the first of which (its start tag read) is this one.
+    Children(Start<'i>),
+}
+
+/// The event source: quick-xml's namespace-aware reader over the input string.
+pub(crate) struct Events<'i> {
+    reader: NsReader<&'i [u8]>,
+    input: &'i str,
+    /// An event read while coalescing text.
+    peeked: Option<Ev<'i>>,
+    /// The end tag of the last `<empty/>` element is still to be returned.
+    empty_end: bool,
+    /// Current element nesting.
+    depth: usize,
+}
+
+impl<'i> Events<'i> {
+    fn new(input: &'i str, scope: &[(String, String)]) -> Result<Self> {
+        let mut reader = NsReader::from_str(input);
+        reader.config_mut().check_end_names = true;
+        for (prefix, uri) in scope {
+            let decl = if prefix.is_empty() {
+                PrefixDeclaration::Default
+            } else {
+                PrefixDeclaration::Named(prefix)
+            };
+            reader.resolver_mut().add(decl, Namespace(uri))?;
+        }
+        Ok(Events {
+            reader,
+            input,
+            peeked: None,
+            empty_end: false,
+            depth: 0,
+        })
+    }
+
+    fn raw(&mut self) -> Result<Raw<'i>> {
+        if self.empty_end {
+            self.empty_end = false;
+            self.depth -= 1;
+            return Ok(Raw::Ev(Ev::End));
+        }
+        loop {
+            return Ok(match self.reader.read_event()? {
+                Event::Start(e) => Raw::Ev(Ev::Start(self.start(&e)?)),
+                Event::Empty(e) => {
+                    let start = self.start(&e)?;
+                    self.empty_end = true;
+                    Raw::Ev(Ev::Start(start))
+                }
+                Event::End(_) => {
+                    self.depth = self.depth.saturating_sub(1);
+                    Raw::Ev(Ev::End)
+                }
+                Event::Text(t) => Raw::Piece(t.xml10_content()),
+                Event::CData(t) => Raw::Piece(t.xml10_content()),
+                Event::GeneralRef(r) => Raw::Piece(resolve_entity(&r)?),
+                Event::Comment(_) | Event::PI(_) | Event::Decl(_) => continue,
+                Event::DocType(_) => return Err(XmlError::Doctype),
+                Event::Eof => Raw::Ev(Ev::Eof),
+            });
+        }
+    }
+
+    fn start(&mut self, e: &BytesStart<'_>) -> Result<Start<'i>> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(XmlError::TooDeep);
+        }
+        let resolver = self.reader.resolver();
+        if let ResolveResult::Unknown(prefix) = resolver.resolve_element(e.name()).0 {
+            return Err(XmlError::UnknownPrefix(prefix));
+        }
+        let mut nil = false;
+        for attr in e.attributes() {
+            let attr = attr?;
+            let (ns, local) = resolver.resolve_attribute(attr.key);
+            if local.into_inner() == "nil"
+                && matches!(ns, ResolveResult::Bound(Namespace(ns)) if ns == XSI_NS)
+            {
+                nil = matches!(trim_ws(&attr.value), "true" | "1");
+            }
+        }
+        let local = e.local_name().into_inner();
+        let name = match reborrow(self.input, local) {
+            Some(name) => Cow::Borrowed(name),
+            None => Cow::Owned(local.to_owned()),
+        };
+        Ok(Start { name, nil })
+    }
+
+    /// The next event, with adjacent text pieces joined.
+    fn next(&mut self) -> Result<Ev<'i>> {
+        if let Some(ev) = self.peeked.take() {
+            return Ok(ev);
+        }
+        let mut text = match self.raw()? {
+            Raw::Ev(ev) => return Ok(ev),
+            Raw::Piece(p) => p,
+        };
+        loop {
+            match self.raw()? {
+                Raw::Piece(p) => text.to_mut().push_str(&p),
+                Raw::Ev(ev) => {
+                    self.peeked = Some(ev);
+                    return Ok(Ev::Text(text));
+                }
+            }
+        }
+    }
+
+    /// Inside an element: its next child's start tag, or `None` when its end tag has been read.
+    fn next_child(&mut self) -> Result<Option<Start<'i>>> {
+        loop {
+            match self.next()? {
+                Ev::Start(s) => return Ok(Some(s)),
+                Ev::End => return Ok(None),
+                Ev::Text(t) if is_ws(&t) => {}
+                Ev::Text(t) => return Err(XmlError::UnexpectedText(excerpt(&t))),
+                Ev::Eof => return Err(XmlError::UnexpectedEof),
+            }
+        }
+    }
+
+    /// Inside an element: its text, through its end tag.
+    fn text(&mut self) -> Result<Cow<'i, str>> {
+        match self.content()? {
+            Content::Text(t) => Ok(t),
+            Content::Children(s) => Err(XmlError::ExpectedText(s.name.into_owned())),
+        }
+    }
+
+    /// Inside an element: its text (through its end tag), or its first child.
+    fn content(&mut self) -> Result<Content<'i>> {
+        let text = match self.next()? {
+            Ev::Start(s) => return Ok(Content::Children(s)),
+            Ev::End => return Ok(Content::Text(Cow::Borrowed(""))),
+            Ev::Eof => return Err(XmlError::UnexpectedEof),
+            Ev::Text(t) => t,
+        };
+        match self.next()? {
+            Ev::End => Ok(Content::Text(text)),
+            Ev::Start(s) if is_ws(&text) => Ok(Content::Children(s)),
+            Ev::Start(s) => Err(XmlError::ExpectedText(s.name.into_owned())),
+            Ev::Eof => Err(XmlError::UnexpectedEof),
+            // Adjacent text is always joined.
+            Ev::Text(_) => Err(XmlError::UnexpectedText(excerpt(&text))),
+        }
+    }
+
+    /// Inside an element: skips the rest of it, through its end tag.
+    fn skip(&mut self) -> Result<()> {
+        let mut level = 0usize;
+        loop {
+            match self.next()? {
+                Ev::Start(_) => level += 1,
+                Ev::End if level == 0 => return Ok(()),
+                Ev::End => level -= 1,
+                Ev::Text(_) => {}
+                Ev::Eof => return Err(XmlError::UnexpectedEof),
+            }
+        }
+    }
+
+    /// Inside an element: skips its remaining children, through its end tag.
+    fn skip_children(&mut self) -> Result<()> {
+        while self.next_child()?.is_some() {
+            self.skip()?;
+        }
+        Ok(())
+    }
+}
+
+/// The replacement text of a character or predefined entity reference.
+fn resolve_entity(r: &BytesRef<'_>) -> Result<Cow<'static, str>> {
+    if let Some(c) = r.resolve_char_ref()? {
+        return Ok(Cow::Owned(c.to_string()));
+    }
+    Ok(Cow::Borrowed(match &**r {
+        "lt" => "<",
+        "gt" => ">",
+        "amp" => "&",
+        "quot" => "\"",
+        "apos" => "'",
+        other => return Err(XmlError::UnknownEntity(other.to_owned())),
+    }))
+}
+
+fn invalid(kind: &'static str, text: &str) -> XmlError {
+    XmlError::InvalidValue {
+        kind,
+        text: excerpt(text),
+    }
+}
+
+fn parse_bool(text: &str) -> Result<bool> {
+    match trim_ws(text) {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        _ => Err(invalid("boolean", text)),
+    }
+}
+
+fn parse_int<T: std::str::FromStr>(text: &str, kind: &'static str) -> Result<T> {
+    trim_ws(text).parse().map_err(|_| invalid(kind, text))
+}
+
+/// Parses the `xs:double` / `xs:float` lexical space: decimal or exponent notation, `INF`,
+/// `-INF`, `NaN` (and not Rust's `inf` or `infinity`).
+fn parse_float<T: std::str::FromStr>(text: &str, kind: &'static str) -> Result<T> {
+    let t = match trim_ws(text) {
+        "INF" | "+INF" => "inf",
+        "-INF" => "-inf",
+        "NaN" => "NaN",
+        t if !t.is_empty()
+            && t.bytes()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E')) =>
+        {
+            t
+        }
+        _ => return Err(invalid(kind, text)),
+    };
+    t.parse().map_err(|_| invalid(kind, text))
+}
+
+fn parse_char(text: &str) -> Result<char> {
+    let mut chars = text.chars();
+    if let (Some(c), None) = (chars.next(), chars.next()) {
+        return Ok(c);
+    }
+    let mut chars = trim_ws(text).chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) => Ok(c),
+        _ => Err(invalid("char", text)),
+    }
+}
+
+fn visit_cow<'de, V: Visitor<'de>>(text: Cow<'de, str>, visitor: V) -> Result<V::Value> {
+    match text {
+        Cow::Borrowed(s) => visitor.visit_borrowed_str(s),
+        Cow::Owned(s) => visitor.visit_string(s),
+    }
+}
+
+/// Deserializes one element whose start tag has been read; consumes it through its end tag.
+struct ElementDe<'a, 'i> {
+    ev: &'a mut Events<'i>,
+    start: Start<'i>,
+}
+
+impl<'a, 'i> ElementDe<'a, 'i> {
+    /// Runs `f` on the element's events, failing if it is nil, and puts the element's name into
+    /// any error.
+    fn with<T>(self, f: impl FnOnce(&mut Events<'i>) -> Result<T>) -> Result<T> {
+        let ElementDe { ev, start } = self;
+        let result = if start.nil {
+            Err(XmlError::UnexpectedNil)
+        } else {
+            f(ev)
+        };
+        result.map_err(|e| e.at(&start.name))
+    }
+
+    fn text_with<T>(self, f: impl FnOnce(&str) -> Result<T>) -> Result<T> {
+        self.with(|ev| f(&ev.text()?))
+    }
+}
+
+macro_rules! primitive {
+    ($($method:ident => $visit:ident, $parse:expr;)*) => {
+        $(
+            fn $method<V: Visitor<'i>>(self, visitor: V) -> Result<V::Value> {
+                self.with(|ev| {
+                    let text = ev.text()?;
+                    visitor.$visit($parse(&text)?)
+                })
+            }
+        )*
+    };
+}
+
+impl<'i> de::Deserializer<'i> for ElementDe<'_, 'i> {
+    type Error = XmlError;
+
+    primitive! {
+        deserialize_bool => visit_bool, parse_bool;
+        deserialize_i8 => visit_i8, |t| parse_int(t, "byte");
+        deserialize_i16 => visit_i16, |t| parse_int(t, "short");
+        deserialize_i32 => visit_i32, |t| parse_int(t, "int");
+        deserialize_i64 => visit_i64, |t| parse_int(t, "long");
+        deserialize_i128 => visit_i128, |t| parse_int(t, "integer");
+        deserialize_u8 => visit_u8, |t| parse_int(t, "unsignedByte");
+        deserialize_u16 => visit_u16, |t| parse_int(t, "unsignedShort");
+        deserialize_u32 => visit_u32, |t| parse_int(t, "unsignedInt");
+        deserialize_u64 => visit_u64, |t| parse_int(t, "unsignedLong");
+        deserialize_u128 => visit_u128, |t| parse_int(t, "integer");
+        deserialize_f32 => visit_f32, |t| parse_float(t, "float");
+        deserialize_f64 => visit_f64, |t| parse_float(t, "double");
+        deserialize_char => visit_char, parse_char;
+    }
+
+    fn deserialize_any<V: Visitor<'i>>(self, visitor: V) -> Result<V::Value> {
+        if self.start.nil {
+            let ElementDe { ev, start } = self;
+            ev.skip().map_err(|e| e.at(&start.name))?;
+            return visitor.visit_none();
+        }
+        self.with(|ev| match ev.content()? {
+            Content::Text(t) => visit_cow(t, visitor),
+            Content::Children(first) => {
+                let mut access = StructAccess::new(ev, Some(first));
+                let value = visitor.visit_map(&mut access)?;
+                access.finish()?;
+                Ok(value)
+            }
+        })
+    }
+
+    fn deserialize_str<V: Visitor<'i>>(self, visitor: V) -> Result<V::Value> {
+        self.with(|ev| visit_cow(ev.text()?, visitor))
+    }
+
+    fn deserialize_string<V: Visitor<'i>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_bytes<V: Visitor<'i>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_byte_buf(visitor)
+    }
+
+    fn deserialize_byte_buf<V: Visitor<'i>>(self, visitor: V) -> Result<V::Value> {
+        let bytes =
+            self.text_with(|t| base64::decode(t).ok_or_else(|| invalid("base64Binary", t)))?;
+        visitor.visit_byte_buf(bytes)
+    }
+
+    fn deserialize_option<V: Visitor<'i>>(self, visitor: V) -> Result<V::Value> {
+        if self.start.nil {
+            let ElementDe { ev, start } = self;
+            ev.skip().map_err(|e| e.at(&start.name))?;
+            visitor.visit_none()
+        } else {
+            visitor.visit_some(self)
+        }
+    }
+
+    fn deserialize_unit<V: Visitor<'i>>(self, visitor: V) -> Result<V::Value> {
+        let ElementDe { ev, start } = self;
+        ev.skip().map_err(|e| e.at(&start.name))?;
+        visitor.visit_unit()
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'i>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value> {
+        self.deserialize_unit(visitor)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'i>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_seq<V: Visitor<'i>>(self, visitor: V) -> Result<V::Value> {
+        self.with(|ev| match ev.content()? {
+            Content::Text(t) if is_ws(&t) => visitor.visit_seq(SeqAccess::empty(ev)),
+            // A .NET byte[] is base64 text; read it as a sequence of bytes.
+            Content::Text(t) => {
+                let bytes = base64::decode(&t).ok_or_else(|| invalid("base64Binary", &t))?;
+                let mut seq = de::value::SeqDeserializer::<_, XmlError>::new(bytes.into_iter());
+                let value = visitor.visit_seq(&mut seq)?;
+                seq.end()?;
+                Ok(value)
+            }
+            Content::Children(first) => {
+                let mut access = SeqAccess {
+                    ev,
+                    first: Some(first),
+                    done: false,
+                };
+                let value = visitor.visit_seq(&mut access)?;
+                access.finish()?;
+                Ok(value)
+            }
+        })
+    }
+
+    fn deserialize_tuple<V: Visitor<'i>>(self, _len: usize, visitor: V) -> Result<V::Value> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'i>>(
+        self,
+        _name: &'static str,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_map<V: Visitor<'i>>(self, visitor: V) -> Result<V::Value> {
+        self.with(|ev| {
+            let mut access = MapAccess { ev, done: false };
+            let value = visitor.visit_map(&mut access)?;
+            if !access.done {
+                access.ev.skip_children()?;
+            }
+            Ok(value)
+        })
+    }
+
+    fn deserialize_struct<V: Visitor<'i>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value> {
+        self.with(|ev| {
+            let mut access = StructAccess::new(ev, None);
+            let value = visitor.visit_map(&mut access)?;
+            access.finish()?;
+            Ok(value)
+        })
+    }
+
+    fn deserialize_enum<V: Visitor<'i>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value> {
+        self.with(|ev| match ev.content()? {
+            Content::Text(t) => visitor.visit_enum(TextVariant(t)),
+            Content::Children(start) => {
+                let value = visitor.visit_enum(ElementVariant {
+                    ev: &mut *ev,
+                    start,
+                })?;
+                ev.skip_children()?;
+                Ok(value)
+            }
+        })
+    }
+
+    fn deserialize_identifier<V: Visitor<'i>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'i>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_unit(visitor)
+    }
+}
+
+/// Deserializes an element's local name (a struct field name or enum variant name).
+struct NameDe<'a, 'i>(&'a Cow<'i, str>);
+
+impl<'i> de::Deserializer<'i> for NameDe<'_, 'i> {
+    type Error = XmlError;
+
+    fn deserialize_any<V: Visitor<'i>>(self, visitor: V) -> Result<V::Value> {
+        match self.0 {
+            Cow::Borrowed(s) => visitor.visit_borrowed_str(s),
+            Cow::Owned(s) => visitor.visit_str(s),
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        <W: Visitor<'i>>
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+/// The fields of a struct: child elements, keyed by local name.
+struct StructAccess<'a, 'i> {
+    ev: &'a mut Events<'i>,
+    /// A child whose start tag has been read but not yet returned as a key.
+    first: Option<Start<'i>>,
+    /// The child whose name was returned as the last key.
+    current: Option<Start<'i>>,
+    /// The end tag has been read.
+    done: bool,
+}
+
+impl<'a, 'i> StructAccess<'a, 'i> {
+    fn new(ev: &'a mut Events<'i>, first: Option<Start<'i>>) -> Self {
+        StructAccess {
+            ev,
+            first,
+            current: None,
+            done: false,
+        }
+    }
+
+    /// Skips whatever the visitor did not read, through the end tag.
+    fn finish(&mut self) -> Result<()> {
+        if self.done {
+            return Ok(());
+        }
+        if self.current.take().is_some() || self.first.take().is_some() {
+            self.ev.skip()?;
+        }
+        self.ev.skip_children()
+    }
+}
+
+impl<'i> de::MapAccess<'i> for StructAccess<'_, 'i> {
+    type Error = XmlError;
+
+    fn next_key_seed<K: DeserializeSeed<'i>>(&mut self, seed: K) -> Result<Option<K::Value>> {
+        if self.current.take().is_some() {
+            // The visitor took the key but not the value.
+            self.ev.skip()?;
+        }
+        if self.done {
+            return Ok(None);
+        }
+        let start = match self.first.take() {
+            Some(start) => start,
+            None => match self.ev.next_child()? {
+                Some(start) => start,
+                None => {
+                    self.done = true;
+                    return Ok(None);
+                }
+            },
+        };
+        let key = seed.deserialize(NameDe(&start.name))?;
+        self.current = Some(start);
+        Ok(Some(key))
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'i>>(&mut self, seed: V) -> Result<V::Value> {
+        let start = self
+            .current
+            .take()
+            .ok_or_else(|| XmlError::Custom("value requested before key".into()))?;
+        seed.deserialize(ElementDe {
+            ev: &mut *self.ev,
+            start,
+        })
+    }
+}
+
+/// The items of a sequence: child elements of any name.
+struct SeqAccess<'a, 'i> {
+    ev: &'a mut Events<'i>,
+    first: Option<Start<'i>>,
+    done: bool,
+}
+
+impl<'a, 'i> SeqAccess<'a, 'i> {
+    fn empty(ev: &'a mut Events<'i>) -> Self {
+        SeqAccess {
+            ev,
+            first: None,
+            done: true,
+        }
+    }
+
+    fn finish(&mut self) -> Result<()> {
+        if self.done {
+            return Ok(());
+        }
+        if self.first.take().is_some() {
+            self.ev.skip()?;
+        }
+        self.ev.skip_children()
+    }
+}
+
+impl<'i> de::SeqAccess<'i> for SeqAccess<'_, 'i> {
+    type Error = XmlError;
+
+    fn next_element_seed<T: DeserializeSeed<'i>>(&mut self, seed: T) -> Result<Option<T::Value>> {
+        if self.done {
+            return Ok(None);
+        }
+        let start = match self.first.take() {
+            Some(start) => start,
+            None => match self.ev.next_child()? {
+                Some(start) => start,
+                None => {
+                    self.done = true;
+                    return Ok(None);
+                }
+            },
+        };
+        seed.deserialize(ElementDe {
+            ev: &mut *self.ev,
+            start,
+        })
+        .map(Some)
+    }
+}
+
+/// The entries of a map: `KeyValue` children, each with a key and a value child.
+struct MapAccess<'a, 'i> {
+    ev: &'a mut Events<'i>,
+    done: bool,
+}
+
+impl<'i> de::MapAccess<'i> for MapAccess<'_, 'i> {
+    type Error = XmlError;
+
+    fn next_key_seed<K: DeserializeSeed<'i>>(&mut self, seed: K) -> Result<Option<K::Value>> {
+        if self.done {
+            return Ok(None);
+        }
+        let Some(entry) = self.ev.next_child()? else {
+            self.done = true;
+            return Ok(None);
+        };
+        let key = match self.ev.next_child()? {
+            Some(start) => seed.deserialize(ElementDe {
+                ev: &mut *self.ev,
+                start,
+            }),
+            None => Err(XmlError::MissingField("Key")),
+        };
+        key.map(Some).map_err(|e| e.at(&entry.name))
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'i>>(&mut self, seed: V) -> Result<V::Value> {
+        let value = match self.ev.next_child()? {
+            Some(start) => {
+                let value = seed.deserialize(ElementDe {
+                    ev: &mut *self.ev,
+                    start,
+                })?;
+                self.ev.skip_children()?;
+                Ok(value)
+            }
+            None => Err(XmlError::MissingField("Value")),
+        };
+        value.map_err(|e| e.at("KeyValue"))
+    }
+}
+
+/// A unit variant written as text.
+struct TextVariant<'i>(Cow<'i, str>);
+
+impl<'i> de::EnumAccess<'i> for TextVariant<'i> {
+    type Error = XmlError;
+    type Variant = Self;
+
+    fn variant_seed<V: DeserializeSeed<'i>>(self, seed: V) -> Result<(V::Value, Self)> {
+        let name = match &self.0 {
+            Cow::Borrowed(s) => Cow::Borrowed(trim_ws(s)),
+            Cow::Owned(s) => Cow::Owned(trim_ws(s).to_owned()),
+        };
+        let value = seed.deserialize(NameDe(&name))?;
+        Ok((value, self))
+    }
+}
+
+impl<'i> de::VariantAccess<'i> for TextVariant<'i> {
+    type Error = XmlError;
+
+    fn unit_variant(self) -> Result<()> {
+        Ok(())
+    }
+
+    fn newtype_variant_seed<T: DeserializeSeed<'i>>(self, _seed: T) -> Result<T::Value> {
+        Err(de::Error::invalid_type(
+            de::Unexpected::UnitVariant,
+            &"a newtype variant element",
+        ))
+    }
+
+    fn tuple_variant<V: Visitor<'i>>(self, _len: usize, _visitor: V) -> Result<V::Value> {
+        Err(de::Error::invalid_type(
+            de::Unexpected::UnitVariant,
+            &"a tuple variant element",
+        ))
+    }
+
+    fn struct_variant<V: Visitor<'i>>(
+        self,
+        _fields: &'static [&'static str],
+        _visitor: V,
+    ) -> Result<V::Value> {
+        Err(de::Error::invalid_type(
+            de::Unexpected::UnitVariant,
+            &"a struct variant element",
+        ))
+    }
+}
+
+/// A variant written as a child element named after it.
+struct ElementVariant<'a, 'i> {
+    ev: &'a mut Events<'i>,
+    start: Start<'i>,
+}
+
+impl<'a, 'i> de::EnumAccess<'i> for ElementVariant<'a, 'i> {
+    type Error = XmlError;
+    type Variant = ElementDe<'a, 'i>;
+
+    fn variant_seed<V: DeserializeSeed<'i>>(self, seed: V) -> Result<(V::Value, Self::Variant)> {
+        let value = seed.deserialize(NameDe(&self.start.name))?;
+        Ok((
+            value,
+            ElementDe {
+                ev: self.ev,
+                start: self.start,
+            },
+        ))
+    }
+}
+
+impl<'i> de::VariantAccess<'i> for ElementDe<'_, 'i> {
+    type Error = XmlError;
+
+    fn unit_variant(self) -> Result<()> {
+        de::Deserializer::deserialize_unit(self, de::IgnoredAny).map(|_| ())
+    }
+
+    fn newtype_variant_seed<T: DeserializeSeed<'i>>(self, seed: T) -> Result<T::Value> {
+        seed.deserialize(self)
+    }
+
+    fn tuple_variant<V: Visitor<'i>>(self, len: usize, visitor: V) -> Result<V::Value> {
+        de::Deserializer::deserialize_tuple(self, len, visitor)
+    }
+
+    fn struct_variant<V: Visitor<'i>>(
+        self,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value> {
+        de::Deserializer::deserialize_struct(self, "", fields, visitor)
+    }
+}

@@ -1,0 +1,121 @@
+//! Escaping of text and attribute values for the writer, and element name validation.
+
+use super::XmlError;
+
+/// Appends `text` to `out` escaped for element content (`attribute`: for a `"`-quoted attribute
+/// value). Fails on characters XML 1.0 cannot hold, even as character references.
+pub(crate) fn escape_into(out: &mut String, text: &str, attribute: bool) -> Result<(), XmlError> {
+    let bytes = text.as_bytes();
+    let mut run = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let replacement = match b {
+            b'<' => "&lt;",
+            b'&' => "&amp;",
+            b'>' => "&gt;",
+            // A literal CR would be normalized away by the reader.
+            b'\r' => "&#xD;",
+            b'"' if attribute => "&quot;",
+            b'\n' if attribute => "&#xA;",
+            b'\t' if attribute => "&#x9;",
+            b'\n' | b'\t' => {
+                i += 1;
+                continue;
+            }
+            0..=0x1f => return Err(XmlError::InvalidChar(char::from(b))),
+            // U+FFFE and U+FFFF (EF BF BE / EF BF BF) are not XML characters.
+            0xef if bytes.get(i + 1) == Some(&0xbf)
+                && matches!(bytes.get(i + 2), Some(0xbe | 0xbf)) =>
+            {
+                let c = if bytes[i + 2] == 0xbe {
+                    '\u{fffe}'
+                } else {
+                    '\u{ffff}'
+                };
+                return Err(XmlError::InvalidChar(c));
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        // Every byte matched above is ASCII, so `run..i` and `i + 1` are char boundaries.
+        out.push_str(&text[run..i]);
+        out.push_str(replacement);
+        i += 1;
+        run = i;
+    }
+    out.push_str(&text[run..]);
+    Ok(())
+}
+
+/// Checks that `name` can be written as an unprefixed element name (an XML NCName; non-ASCII
+/// letters are accepted without checking their Unicode class).
+pub(crate) fn check_name(name: &str) -> Result<(), XmlError> {
+    let mut chars = name.chars();
+    let valid = match chars.next() {
+        Some(c) => {
+            (c.is_ascii_alphabetic() || c == '_' || !c.is_ascii())
+                && chars.all(|c| {
+                    c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') || !c.is_ascii()
+                })
+        }
+        None => false,
+    };
+    if valid {
+        Ok(())
+    } else {
+        Err(XmlError::InvalidName(name.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn esc(s: &str, attr: bool) -> Result<String, XmlError> {
+        let mut out = String::new();
+        escape_into(&mut out, s, attr).map(|()| out)
+    }
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(esc("a<b&c>d\"e'", false).unwrap(), "a&lt;b&amp;c&gt;d\"e'");
+        assert_eq!(esc("a\"b\n\t", true).unwrap(), "a&quot;b&#xA;&#x9;");
+        assert_eq!(esc("x\r\ny", false).unwrap(), "x&#xD;\ny");
+        assert_eq!(esc("héllo ✓", false).unwrap(), "héllo ✓");
+        assert_eq!(esc("", false).unwrap(), "");
+    }
+
+    #[test]
+    fn refuses_non_xml_chars() {
+        assert!(matches!(
+            esc("a\u{1}", false),
+            Err(XmlError::InvalidChar('\u{1}'))
+        ));
+        assert!(matches!(
+            esc("\u{0}", false),
+            Err(XmlError::InvalidChar('\u{0}'))
+        ));
+        assert!(matches!(
+            esc("\u{fffe}", false),
+            Err(XmlError::InvalidChar('\u{fffe}'))
+        ));
+        assert!(matches!(
+            esc("\u{ffff}", false),
+            Err(XmlError::InvalidChar('\u{ffff}'))
+        ));
+        assert!(esc("\u{fffd}\u{effe}", false).is_ok());
+    }
+
+    #[test]
+    fn names() {
+        for ok in ["a", "AddTo", "_x", "a-b.c1", "héllo"] {
+            assert!(check_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "1a", "a b", "a:b", "a<b", "-a", "a/"] {
+            assert!(check_name(bad).is_err(), "{bad}");
+        }
+    }
+}
