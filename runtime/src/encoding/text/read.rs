@@ -227,7 +227,21 @@ impl<'i> Parser<'i> {
         // Prolog.
         let root = loop {
             match self.next()? {
-                Event::Decl(_) if self.event_start == 0 => {}
+                Event::Decl(decl) if self.event_start == 0 => match decl.encoding() {
+                    None => {}
+                    Some(Ok(encoding))
+                        if encoding.eq_ignore_ascii_case("utf-8")
+                            || encoding.eq_ignore_ascii_case("us-ascii") => {}
+                    Some(Ok(encoding)) => {
+                        return Err(malformed(format!(
+                            "the XML declaration names the encoding {encoding:?}; \
+                             the text encoding reads UTF-8 only"
+                        )));
+                    }
+                    Some(Err(e)) => {
+                        return Err(malformed(format!("bad XML declaration: {e}")));
+                    }
+                },
                 Event::Decl(_) => {
                     return Err(malformed("an XML declaration is only allowed at the start"));
                 }
@@ -347,7 +361,7 @@ impl<'i> Parser<'i> {
 
     /// Skips the content of the element just started, up to and including its end tag.
     fn skip_element(&mut self) -> Result<(), EncodingError> {
-        let target = self.depth - 1;
+        let target = self.depth.saturating_sub(1);
         loop {
             match self.next()? {
                 Event::End(_) if self.depth == target => return Ok(()),

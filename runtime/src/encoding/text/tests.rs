@@ -743,6 +743,14 @@ fn malformed_inputs_are_errors() {
         &good.replace("</s:Body>", "</s:Body><s:Trailer/>"),
         "after the Body",
     );
+    assert_malformed(
+        &format!("<?xml version=\"1.0\" encoding=\"utf-16\"?>{good}"),
+        "UTF-8 only",
+    );
+    assert_malformed(
+        &format!(" <?xml version=\"1.0\"?>{good}"),
+        "only allowed at the start",
+    );
     let mut invalid_utf8 = good.clone().into_bytes();
     invalid_utf8[good.len() - 20] = 0xff;
     assert!(matches!(
