@@ -17,6 +17,15 @@ pub enum EncodingError {
     /// The message uses a feature that is refused (DTDs, entity declarations, …).
     #[error("refused: {0}")]
     Refused(String),
+    /// The envelope is not of the SOAP version this encoder speaks (a SOAP 1.1 envelope sent to a
+    /// SOAP 1.2 endpoint or the reverse). A dispatcher answers it with a `VersionMismatch` fault.
+    #[error("SOAP version mismatch: expected an Envelope in {expected}, found one in {found:?}")]
+    VersionMismatch {
+        /// The envelope namespace the encoder expects.
+        expected: &'static str,
+        /// The namespace of the `Envelope` element received (`""` when it has none).
+        found: String,
+    },
     /// The message is larger than the configured limit.
     #[error("message of {size} bytes exceeds the limit of {limit} bytes")]
     TooLarge {
