@@ -49,8 +49,14 @@ pub struct ContractDescription {
 
 impl ContractDescription {
     /// The operation whose request action is `action`.
-    pub fn operation_by_action(&self, action: &str) -> Option<(usize, &'static OperationDescription)> {
-        self.operations.iter().enumerate().find(|(_, op)| op.action == action)
+    pub fn operation_by_action(
+        &self,
+        action: &str,
+    ) -> Option<(usize, &'static OperationDescription)> {
+        self.operations
+            .iter()
+            .enumerate()
+            .find(|(_, op)| op.action == action)
     }
 
     /// The operation whose Rust method is `method`.
