@@ -214,7 +214,7 @@ fn deliver(pending: &Pending, message: Message) {
         .relates_to
         .as_deref()
         .and_then(|id| uuid::Uuid::parse_str(id.trim_start_matches("urn:uuid:")).ok())
-        .map(uuid::Uuid::as_u128);
+        .map(|id| id.as_u128());
     let waiter = id.and_then(|id| {
         pending
             .lock()

@@ -60,7 +60,12 @@ where
             inflight: JoinSet::new(),
         };
         let ending = session.pump(&mut input, abort).await;
-        tracing::debug!(?ending, "session ended");
+        match &ending {
+            Ending::Graceful => tracing::debug!("the client ended the session"),
+            Ending::Lost(reason) => tracing::debug!(%reason, "the session was lost"),
+            Ending::Idle(timeout) => tracing::debug!(?timeout, "the session timed out idle"),
+            Ending::Aborted => tracing::debug!("the host aborted the session"),
+        }
         session.finish(ending).await;
     }
     .instrument(span)
