@@ -53,7 +53,10 @@ impl Calculator {
 
 impl Drop for Calculator {
     fn drop(&mut self) {
-        println!("  [service] calculator #{} dropped (session ended)", self.id);
+        println!(
+            "  [service] calculator #{} dropped (session ended)",
+            self.id
+        );
     }
 }
 
@@ -108,7 +111,9 @@ async fn main() -> Result<(), indigo::Error> {
         calc.equals().await
     };
     let (first, second) = tokio::try_join!(first, second)?;
-    println!("Clear, AddTo(100), SubtractFrom(50), MultiplyBy(17.65), DivideBy(2), Equals = {first:.2}");
+    println!(
+        "Clear, AddTo(100), SubtractFrom(50), MultiplyBy(17.65), DivideBy(2), Equals = {first:.2}"
+    );
     println!("second session in parallel: Clear, AddTo(7), MultiplyBy(6), Equals = {second}");
 
     host.shutdown().await;

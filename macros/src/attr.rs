@@ -136,9 +136,10 @@ fn unknown_key(meta: &ParseNestedMeta, attribute: &str, expected: &str) -> syn::
 /// `key` alone means `true`; `key = true|false` is explicit.
 fn parse_flag(meta: &ParseNestedMeta) -> syn::Result<bool> {
     if meta.input.peek(syn::Token![=]) {
-        let lit: LitBool = meta.value()?.parse().map_err(|error| {
-            syn::Error::new(error.span(), "expected `true` or `false`")
-        })?;
+        let lit: LitBool = meta
+            .value()?
+            .parse()
+            .map_err(|error| syn::Error::new(error.span(), "expected `true` or `false`"))?;
         Ok(lit.value)
     } else {
         Ok(true)

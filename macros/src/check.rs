@@ -22,8 +22,10 @@ pub fn contract(cx: &mut Ctxt, contract: &Contract) {
         one_way_rules(cx, op);
         reserved_name(cx, op);
     }
-    unique(cx, contract, "name", |op| &op.name.value);
-    unique(cx, contract, "action", |op| &op.action);
+    if unique(cx, contract, "name", |op| &op.name.value) {
+        // Default actions derive from names: a repeated name already explains a repeated action.
+        unique(cx, contract, "action", |op| &op.action);
+    }
 }
 
 /// Rules 1 and 2: non-initiating and terminating operations need `session = Required`, and a
@@ -102,12 +104,20 @@ fn reserved_name(cx: &mut Ctxt, op: &Operation) {
     }
 }
 
-/// Rule 4: names and actions are unique within the contract.
-fn unique(cx: &mut Ctxt, contract: &Contract, what: &str, key: impl Fn(&Operation) -> &String) {
+/// Rule 4: names and actions are unique within the contract. Returns whether they were.
+fn unique(
+    cx: &mut Ctxt,
+    contract: &Contract,
+    what: &str,
+    key: impl Fn(&Operation) -> &String,
+) -> bool {
+    let mut all_unique = true;
     let mut seen: HashMap<&String, &Operation> = HashMap::new();
     for op in &contract.operations {
         match seen.get(key(op)) {
-            Some(first) => cx.push(syn::Error::new(
+            Some(first) => {
+                all_unique = false;
+                cx.push(syn::Error::new(
                 op.name.span,
                 format!(
                     "operation {what} `{}` is used twice (also by `{}`); give one of them its own \
@@ -115,10 +125,12 @@ fn unique(cx: &mut Ctxt, contract: &Contract, what: &str, key: impl Fn(&Operatio
                     key(op),
                     first.method
                 ),
-            )),
+            ));
+            }
             None => {
                 seen.insert(key(op), op);
             }
         }
     }
+    all_unique
 }

@@ -93,11 +93,7 @@ pub fn contract(cx: &mut Ctxt, args: ContractArgs, item: ItemTrait) -> Contract 
     let mut operations = Vec::new();
     for trait_item in item.items {
         match trait_item {
-            TraitItem::Fn(method) => {
-                if let Some(op) = operation(cx, &name, &namespace, method) {
-                    operations.push(op);
-                }
-            }
+            TraitItem::Fn(method) => operations.push(operation(cx, &name, &namespace, method)),
             other => cx.error_spanned_by(
                 other,
                 "a service contract holds only operations (`async fn`); move other items elsewhere",
@@ -138,7 +134,7 @@ fn is_operation_attr(attr: &Attribute) -> bool {
     attr.path().is_ident("operation")
 }
 
-fn operation(cx: &mut Ctxt, contract: &str, namespace: &str, method: TraitItemFn) -> Option<Operation> {
+fn operation(cx: &mut Ctxt, contract: &str, namespace: &str, method: TraitItemFn) -> Operation {
     let mut args = OperationArgs::default();
     let mut attrs = Vec::new();
     for attr in method.attrs {
@@ -151,7 +147,7 @@ fn operation(cx: &mut Ctxt, contract: &str, namespace: &str, method: TraitItemFn
 
     let sig = &method.sig;
     check_signature(cx, &method.default, sig);
-    let mutable = receiver_mutability(cx, sig)?;
+    let mutable = receiver_mutability(cx, sig);
     let params = params(cx, sig);
     let output = output(cx, &sig.output);
 
@@ -164,9 +160,10 @@ fn operation(cx: &mut Ctxt, contract: &str, namespace: &str, method: TraitItemFn
         value: false,
         span: method_span,
     });
-    let action = args
-        .action
-        .map_or_else(|| default_action(namespace, contract, &name.value), |a| a.value);
+    let action = args.action.map_or_else(
+        || default_action(namespace, contract, &name.value),
+        |a| a.value,
+    );
     if one_way.value
         && let Some(reply) = &args.reply_action
     {
@@ -180,7 +177,7 @@ fn operation(cx: &mut Ctxt, contract: &str, namespace: &str, method: TraitItemFn
             .map_or_else(|| format!("{action}Response"), |a| a.value)
     });
 
-    Some(Operation {
+    Operation {
         attrs,
         method: sig.ident.clone(),
         name,
@@ -198,7 +195,7 @@ fn operation(cx: &mut Ctxt, contract: &str, namespace: &str, method: TraitItemFn
         mutable,
         params,
         output,
-    })
+    }
 }
 
 /// WCF's default action: `{namespace}{contract}/{operation}`, with a `/` after the namespace when
@@ -247,8 +244,9 @@ fn check_signature(cx: &mut Ctxt, default: &Option<syn::Block>, sig: &syn::Signa
     }
 }
 
-/// `true` for `&mut self`, `false` for `&self`; `None` (with an error) for anything else.
-fn receiver_mutability(cx: &mut Ctxt, sig: &syn::Signature) -> Option<bool> {
+/// `true` for `&mut self`, `false` for `&self`; anything else is reported, and read as `&self` so
+/// that the rest of the contract is still checked.
+fn receiver_mutability(cx: &mut Ctxt, sig: &syn::Signature) -> bool {
     let Some(receiver) = sig.receiver() else {
         cx.error_spanned_by(
             &sig.ident,
@@ -257,16 +255,16 @@ fn receiver_mutability(cx: &mut Ctxt, sig: &syn::Signature) -> Option<bool> {
                 sig.ident
             ),
         );
-        return None;
+        return false;
     };
     match &receiver.kind {
-        ReceiverKind::Reference(_, None, mutability) => Some(mutability.is_some()),
+        ReceiverKind::Reference(_, None, mutability) => mutability.is_some(),
         ReceiverKind::Reference(_, Some(lifetime), _) => {
             cx.error_spanned_by(
                 lifetime,
                 "an operation's receiver cannot name a lifetime: write `&self` or `&mut self`",
             );
-            None
+            false
         }
         _ => {
             cx.error_spanned_by(
@@ -276,7 +274,7 @@ fn receiver_mutability(cx: &mut Ctxt, sig: &syn::Signature) -> Option<bool> {
                     sig.ident
                 ),
             );
-            None
+            false
         }
     }
 }

@@ -26,9 +26,9 @@ impl Address {
         };
         match transport {
             TransportKind::Tcp => {
-                let rest = address
-                    .strip_prefix("net.tcp://")
-                    .ok_or_else(|| invalid("a TCP binding needs a `net.tcp://host:port/path` address"))?;
+                let rest = address.strip_prefix("net.tcp://").ok_or_else(|| {
+                    invalid("a TCP binding needs a `net.tcp://host:port/path` address")
+                })?;
                 let (authority, path) = match rest.find('/') {
                     Some(slash) => rest.split_at(slash),
                     None => (rest, "/"),

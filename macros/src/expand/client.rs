@@ -83,22 +83,33 @@ fn typestate(contract: &Contract, names: &Names) -> Client {
     let connect = connect(names);
     let lifecycle = lifecycle();
     let ops = contract.operations.iter().enumerate();
-    let fresh = ops.clone().filter(|(_, op)| op.initiating.value).map(|(index, op)| {
-        let form = if op.terminating.value {
-            Form::Terminate
-        } else {
-            Form::Start
-        };
-        method(names, index, op, form, None)
-    });
+    let fresh = ops
+        .clone()
+        .filter(|(_, op)| op.initiating.value)
+        .map(|(index, op)| {
+            let form = if op.terminating.value {
+                Form::Terminate
+            } else {
+                Form::Start
+            };
+            method(names, index, op, form, None)
+        });
     let active_initiating = ops
         .clone()
         .filter(|(_, op)| op.initiating.value)
         .map(|(index, op)| method(names, index, op, borrow_or_terminate(op), None));
     let started_bound = quote!(where S: ::indigo::client::Started);
-    let started = ops.filter(|(_, op)| !op.initiating.value).map(|(index, op)| {
-        method(names, index, op, borrow_or_terminate(op), Some(&started_bound))
-    });
+    let started = ops
+        .filter(|(_, op)| !op.initiating.value)
+        .map(|(index, op)| {
+            method(
+                names,
+                index,
+                op,
+                borrow_or_terminate(op),
+                Some(&started_bound),
+            )
+        });
     Client {
         declaration: quote! {
             #[doc = #doc]

@@ -51,8 +51,14 @@ fn with_errors(error: syn::Error, input: TokenStream) -> TokenStream {
 
 fn item_keyword(item: &Item) -> TokenStream {
     match item {
-        Item::Struct(s) => quote!(#s),
-        Item::Enum(e) => quote!(#e),
+        Item::Struct(s) => {
+            let (keyword, ident) = (&s.struct_token, &s.ident);
+            quote!(#keyword #ident)
+        }
+        Item::Enum(e) => {
+            let (keyword, ident) = (&e.enum_token, &e.ident);
+            quote!(#keyword #ident)
+        }
         Item::Fn(f) => {
             let sig = &f.sig;
             quote!(#sig)

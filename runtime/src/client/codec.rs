@@ -8,7 +8,10 @@ use crate::error::Error;
 use crate::message::{Body, XmlFragment};
 use crate::xml;
 
-fn operation(contract: &'static ContractDescription, index: usize) -> Result<&'static OperationDescription, Error> {
+fn operation(
+    contract: &'static ContractDescription,
+    index: usize,
+) -> Result<&'static OperationDescription, Error> {
     contract.operations.get(index).ok_or_else(|| {
         Error::Encoding(format!(
             "contract `{}` has no operation number {index}",
@@ -71,7 +74,10 @@ pub fn decode_reply_or_fault<R: DeserializeOwned, F: DeserializeOwned>(
     }
 }
 
-fn read_reply<R: DeserializeOwned>(op: &OperationDescription, fragment: &XmlFragment) -> Result<R, Error> {
+fn read_reply<R: DeserializeOwned>(
+    op: &OperationDescription,
+    fragment: &XmlFragment,
+) -> Result<R, Error> {
     xml::from_fragment(fragment)
         .map_err(|e| Error::Encoding(format!("the reply of `{}`: {e}", op.name)))
 }

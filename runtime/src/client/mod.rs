@@ -89,7 +89,10 @@ impl ClientChannel {
         body: Body,
     ) -> Result<Body, Error> {
         let op = contract.operations.get(index).ok_or_else(|| {
-            Error::Encoding(format!("contract `{}` has no operation number {index}", contract.name))
+            Error::Encoding(format!(
+                "contract `{}` has no operation number {index}",
+                contract.name
+            ))
         })?;
         let mut message = Message::new(op.action, body);
         message.headers.to = Some(self.to.clone());
@@ -171,7 +174,9 @@ impl ClientChannel {
 impl Drop for ClientChannel {
     fn drop(&mut self) {
         self.reader.abort();
-        fail_all(&self.pending, || Error::SessionClosed("the client was dropped"));
+        fail_all(&self.pending, || {
+            Error::SessionClosed("the client was dropped")
+        });
     }
 }
 

@@ -82,8 +82,12 @@ pub fn encode_reply<R: Serialize>(
     reply: &R,
 ) -> Result<Body, Fault> {
     let op = operation(contract, index)?;
-    let text = xml::to_string(reply, op.reply_name, contract.namespace)
-        .map_err(|e| faults::internal(format!("the reply of `{}` could not be written: {e}", op.name)))?;
+    let text = xml::to_string(reply, op.reply_name, contract.namespace).map_err(|e| {
+        faults::internal(format!(
+            "the reply of `{}` could not be written: {e}",
+            op.name
+        ))
+    })?;
     Ok(Body::Xml(XmlFragment::new(text)))
 }
 

@@ -9,10 +9,10 @@ use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio_util::task::TaskTracker;
 
+use super::Service;
 use super::dispatch::Dispatch;
 use super::instance::Instancing;
 use super::session::{self, Endpoint};
-use super::Service;
 use crate::address::Address;
 use crate::binding::{Binding, BindingSettings};
 use crate::channel::Channel;
@@ -267,7 +267,11 @@ impl HostShared {
     }
 }
 
-async fn serve_memory(mut listener: MemoryListener, handler: Arc<dyn SessionHandler>, shared: Arc<HostShared>) {
+async fn serve_memory(
+    mut listener: MemoryListener,
+    handler: Arc<dyn SessionHandler>,
+    shared: Arc<HostShared>,
+) {
     let mut stop = shared.stop.clone();
     loop {
         let channel = tokio::select! {
@@ -353,7 +357,10 @@ impl ServiceHost {
             .await
             .is_err()
         {
-            tracing::info!(?timeout, "sessions still open at the shutdown deadline: aborting them");
+            tracing::info!(
+                ?timeout,
+                "sessions still open at the shutdown deadline: aborting them"
+            );
             let _ = self.abort.send(true);
             self.shared.tracker.wait().await;
         }

@@ -8,10 +8,10 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
+use super::Service;
 use super::dispatch::Dispatch;
 use super::faults;
 use super::instance::{Concurrency, Instance, Instancing, SharedInstance};
-use super::Service;
 use crate::binding::BindingSettings;
 use crate::channel::{Channel, ChannelOutput, ReceiveError};
 use crate::contract::{OperationDescription, Receiver};
@@ -42,8 +42,11 @@ enum Ending {
 }
 
 /// Runs one session to its end, then releases its instance context.
-pub(crate) async fn run<C, S>(endpoint: Arc<Endpoint<C, S>>, channel: Channel, abort: watch::Receiver<bool>)
-where
+pub(crate) async fn run<C, S>(
+    endpoint: Arc<Endpoint<C, S>>,
+    channel: Channel,
+    abort: watch::Receiver<bool>,
+) where
     C: Dispatch<S>,
     S: Send + Sync + 'static,
 {

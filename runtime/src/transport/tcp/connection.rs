@@ -9,7 +9,9 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::mpsc;
 use tokio_util::codec::{Framed, FramedRead};
 
-use super::framing::{FramingCodec, FramingError, FramingLimits, Record, known_encoding, record_type};
+use super::framing::{
+    FramingCodec, FramingError, FramingLimits, Record, known_encoding, record_type,
+};
 use super::preamble::{PreambleError, send_preamble};
 use crate::binding::BindingSettings;
 use crate::channel::{Channel, ChannelInput, ChannelOutput, OUTPUT_QUEUE, Outgoing, ReceiveError};
@@ -72,7 +74,10 @@ pub(crate) fn limits(settings: &BindingSettings) -> FramingLimits {
 }
 
 /// Turns a framed connection whose preamble is done into a channel.
-pub(crate) fn start(framed: Framed<TcpStream, FramingCodec>, encoding: u8) -> Result<Channel, Error> {
+pub(crate) fn start(
+    framed: Framed<TcpStream, FramingCodec>,
+    encoding: u8,
+) -> Result<Channel, Error> {
     let make = encoder_for(encoding).ok_or_else(|| {
         Error::Communication(format!("encoding 0x{encoding:02X} is not supported"))
     })?;
@@ -109,8 +114,13 @@ async fn write_loop(
                         tracing::warn!(%error, "a message could not be encoded: closing the connection");
                         return;
                     }
-                    if FramingCodec::encode_sized_envelope_header(scratch.len(), &mut batch).is_err() {
-                        tracing::warn!(size = scratch.len(), "a message too large to frame: closing the connection");
+                    if FramingCodec::encode_sized_envelope_header(scratch.len(), &mut batch)
+                        .is_err()
+                    {
+                        tracing::warn!(
+                            size = scratch.len(),
+                            "a message too large to frame: closing the connection"
+                        );
                         return;
                     }
                     batch.extend_from_slice(&scratch);
@@ -120,7 +130,9 @@ async fn write_loop(
                     last = true;
                 }
                 Outgoing::Fault(uri) => {
-                    if FramingCodec::encode_record(&Record::Fault(uri.to_owned()), &mut batch).is_err() {
+                    if FramingCodec::encode_record(&Record::Fault(uri.to_owned()), &mut batch)
+                        .is_err()
+                    {
                         return;
                     }
                     last = true;

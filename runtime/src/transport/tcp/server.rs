@@ -82,7 +82,8 @@ async fn connection(stream: TcpStream, routes: Arc<[Route]>, host: Arc<HostShare
     let timeout = first.channel_initialization_timeout;
     let mut framed = Framed::new(stream, FramingCodec::with_limits(limits(first)));
     let policy = Policy { routes: &routes };
-    let preamble = match tokio::time::timeout(timeout, accept_preamble(&mut framed, &policy)).await {
+    let preamble = match tokio::time::timeout(timeout, accept_preamble(&mut framed, &policy)).await
+    {
         Ok(Ok(preamble)) => preamble,
         Ok(Err(error)) => {
             tracing::debug!(%error, "preamble refused");
