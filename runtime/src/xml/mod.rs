@@ -51,15 +51,20 @@ pub fn to_string<T: ?Sized + Serialize>(
 /// Appends `value` to `out` as one element named `name`.
 ///
 /// With `namespace` `Some`, the element declares it as its default namespace (`xmlns="…"`);
-/// with `None`, it inherits the default namespace of wherever it is written. On error, `out`
-/// may hold a partly written element.
+/// with `None`, it inherits the default namespace of wherever it is written. On error, `out` is
+/// left as it was.
 pub fn write_element<T: ?Sized + Serialize>(
     out: &mut String,
     value: &T,
     name: &str,
     namespace: Option<&str>,
 ) -> Result<(), XmlError> {
-    ser::write_root(out, value, name, namespace)
+    let len = out.len();
+    let result = ser::write_root(out, value, name, namespace);
+    if result.is_err() {
+        out.truncate(len);
+    }
+    result
 }
 
 /// Deserializes the single root element of `fragment` as a `T`.
