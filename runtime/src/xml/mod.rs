@@ -95,8 +95,13 @@ pub fn root_element(fragment: &XmlFragment) -> Result<(String, String), XmlError
 #[non_exhaustive]
 pub enum XmlError {
     /// The input is not well-formed XML (or breaks the namespace rules).
-    #[error("malformed XML: {0}")]
-    Syntax(#[from] quick_xml::Error),
+    #[error("malformed XML at byte {offset}: {source}")]
+    Syntax {
+        /// Where in the fragment's text the error was found.
+        offset: u64,
+        /// What is wrong.
+        source: quick_xml::Error,
+    },
     /// An attribute could not be parsed.
     #[error("malformed XML attribute: {0}")]
     Attribute(#[from] quick_xml::events::attributes::AttrError),
@@ -203,18 +208,6 @@ impl serde::de::Error for XmlError {
 
     fn missing_field(field: &'static str) -> Self {
         XmlError::MissingField(field)
-    }
-}
-
-impl From<quick_xml::name::NamespaceError> for XmlError {
-    fn from(e: quick_xml::name::NamespaceError) -> Self {
-        XmlError::Syntax(e.into())
-    }
-}
-
-impl From<quick_xml::escape::EscapeError> for XmlError {
-    fn from(e: quick_xml::escape::EscapeError) -> Self {
-        XmlError::Syntax(e.into())
     }
 }
 

@@ -638,6 +638,12 @@ fn malformed_input_is_an_error() {
         read::<AddTo>("<!DOCTYPE x [<!ENTITY a \"b\">]><AddTo><n>5</n></AddTo>"),
         Err(XmlError::Doctype)
     ));
+    let err = read::<AddTo>("<AddTo><n>5</m></AddTo>").unwrap_err();
+    assert!(
+        matches!(err.innermost(), XmlError::Syntax { offset, .. } if *offset > 0),
+        "{err}"
+    );
+    assert!(err.to_string().contains("malformed XML at byte"), "{err}");
     assert!(read::<Vec<Point>>("<v>text</v>").is_err());
     assert!(read::<Point>("<p>just text</p>").is_err());
     assert!(matches!(read::<AddTo>("  "), Err(XmlError::NoRoot)));
