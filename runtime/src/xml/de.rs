@@ -50,7 +50,7 @@ pub(crate) fn from_fragment<T: de::DeserializeOwned>(fragment: &XmlFragment) -> 
 pub(crate) fn root_element(fragment: &XmlFragment) -> Result<(String, String)> {
     let mut ev = Events::new(&fragment.text, &fragment.scope)?;
     loop {
-        match ev.reader.read_event()? {
+        match ev.reader.read_event().map_err(|e| ev.syntax(e))? {
             Event::Start(e) | Event::Empty(e) => {
                 let (ns, local) = ev.reader.resolver().resolve_element(e.name());
                 let ns = match ns {
@@ -150,7 +150,13 @@ impl<'i> Events<'i> {
             } else {
                 PrefixDeclaration::Named(prefix)
             };
-            reader.resolver_mut().add(decl, Namespace(uri))?;
+            reader
+                .resolver_mut()
+                .add(decl, Namespace(uri))
+                .map_err(|e| XmlError::Syntax {
+                    offset: 0,
+                    source: e.into(),
+                })?;
         }
         Ok(Events {
             reader,
@@ -161,6 +167,14 @@ impl<'i> Events<'i> {
         })
     }
 
+    /// A syntax error at the reader's error position.
+    fn syntax(&self, source: quick_xml::Error) -> XmlError {
+        XmlError::Syntax {
+            offset: self.reader.error_position(),
+            source,
+        }
+    }
+
     fn raw(&mut self) -> Result<Raw<'i>> {
         if self.empty_end {
             self.empty_end = false;
@@ -168,7 +182,8 @@ impl<'i> Events<'i> {
             return Ok(Raw::Ev(Ev::End));
         }
         loop {
-            return Ok(match self.reader.read_event()? {
+            let event = self.reader.read_event().map_err(|e| self.syntax(e))?;
+            return Ok(match event {
                 Event::Start(e) => Raw::Ev(Ev::Start(self.start(&e)?)),
                 Event::Empty(e) => {
                     let start = self.start(&e)?;
@@ -181,7 +196,9 @@ impl<'i> Events<'i> {
                 }
                 Event::Text(t) => Raw::Piece(t.xml10_content()),
                 Event::CData(t) => Raw::Piece(t.xml10_content()),
-                Event::GeneralRef(r) => Raw::Piece(resolve_entity(&r)?),
+                Event::GeneralRef(r) => Raw::Piece(
+                    resolve_entity(&r).map_err(|e| e.at_offset(self.reader.buffer_position()))?,
+                ),
                 Event::Comment(_) | Event::PI(_) | Event::Decl(_) => continue,
                 Event::DocType(_) => return Err(XmlError::Doctype),
                 Event::Eof => Raw::Ev(Ev::Eof),
@@ -298,9 +315,13 @@ impl<'i> Events<'i> {
     }
 }
 
-/// The replacement text of a character or predefined entity reference.
+/// The replacement text of a character or predefined entity reference (syntax errors at offset 0;
+/// the caller sets it).
 fn resolve_entity(r: &BytesRef<'_>) -> Result<Cow<'static, str>> {
-    if let Some(c) = r.resolve_char_ref()? {
+    let char_ref = r
+        .resolve_char_ref()
+        .map_err(|source| XmlError::Syntax { offset: 0, source })?;
+    if let Some(c) = char_ref {
         return Ok(Cow::Owned(c.to_string()));
     }
     Ok(Cow::Borrowed(match &**r {
@@ -311,6 +332,16 @@ fn resolve_entity(r: &BytesRef<'_>) -> Result<Cow<'static, str>> {
         "apos" => "'",
         other => return Err(XmlError::UnknownEntity(other.to_owned())),
     }))
+}
+
+impl XmlError {
+    /// Sets the offset of a syntax error.
+    fn at_offset(self, offset: u64) -> XmlError {
+        match self {
+            XmlError::Syntax { source, .. } => XmlError::Syntax { offset, source },
+            e => e,
+        }
+    }
 }
 
 fn invalid(kind: &'static str, text: &str) -> XmlError {

@@ -25,16 +25,14 @@ pub(crate) fn escape_into(out: &mut String, text: &str, attribute: bool) -> Resu
             }
             0..=0x1f => return Err(XmlError::InvalidChar(char::from(b))),
             // U+FFFE and U+FFFF (EF BF BE / EF BF BF) are not XML characters.
-            0xef if bytes.get(i + 1) == Some(&0xbf)
-                && matches!(bytes.get(i + 2), Some(0xbe | 0xbf)) =>
-            {
-                let c = if bytes[i + 2] == 0xbe {
-                    '\u{fffe}'
-                } else {
-                    '\u{ffff}'
-                };
-                return Err(XmlError::InvalidChar(c));
-            }
+            0xef => match bytes.get(i + 1..i + 3) {
+                Some([0xbf, 0xbe]) => return Err(XmlError::InvalidChar('\u{fffe}')),
+                Some([0xbf, 0xbf]) => return Err(XmlError::InvalidChar('\u{ffff}')),
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            },
             _ => {
                 i += 1;
                 continue;

@@ -51,15 +51,20 @@ pub fn to_string<T: ?Sized + Serialize>(
 /// Appends `value` to `out` as one element named `name`.
 ///
 /// With `namespace` `Some`, the element declares it as its default namespace (`xmlns="…"`);
-/// with `None`, it inherits the default namespace of wherever it is written. On error, `out`
-/// may hold a partly written element.
+/// with `None`, it inherits the default namespace of wherever it is written. On error, `out` is
+/// left as it was.
 pub fn write_element<T: ?Sized + Serialize>(
     out: &mut String,
     value: &T,
     name: &str,
     namespace: Option<&str>,
 ) -> Result<(), XmlError> {
-    ser::write_root(out, value, name, namespace)
+    let len = out.len();
+    let result = ser::write_root(out, value, name, namespace);
+    if result.is_err() {
+        out.truncate(len);
+    }
+    result
 }
 
 /// Deserializes the single root element of `fragment` as a `T`.
@@ -90,8 +95,13 @@ pub fn root_element(fragment: &XmlFragment) -> Result<(String, String), XmlError
 #[non_exhaustive]
 pub enum XmlError {
     /// The input is not well-formed XML (or breaks the namespace rules).
-    #[error("malformed XML: {0}")]
-    Syntax(#[from] quick_xml::Error),
+    #[error("malformed XML at byte {offset}: {source}")]
+    Syntax {
+        /// Where in the fragment's text the error was found.
+        offset: u64,
+        /// What is wrong.
+        source: quick_xml::Error,
+    },
     /// An attribute could not be parsed.
     #[error("malformed XML attribute: {0}")]
     Attribute(#[from] quick_xml::events::attributes::AttrError),
@@ -198,18 +208,6 @@ impl serde::de::Error for XmlError {
 
     fn missing_field(field: &'static str) -> Self {
         XmlError::MissingField(field)
-    }
-}
-
-impl From<quick_xml::name::NamespaceError> for XmlError {
-    fn from(e: quick_xml::name::NamespaceError) -> Self {
-        XmlError::Syntax(e.into())
-    }
-}
-
-impl From<quick_xml::escape::EscapeError> for XmlError {
-    fn from(e: quick_xml::escape::EscapeError) -> Self {
-        XmlError::Syntax(e.into())
     }
 }
 

@@ -101,6 +101,8 @@ fn write_element_without_namespace() {
     let mut out = String::from("<Body>");
     write_element(&mut out, &AddTo { n: -1.5 }, "AddTo", None).unwrap();
     assert_eq!(out, "<Body><AddTo><n>-1.5</n></AddTo>");
+    assert!(write_element(&mut out, &"\u{1}", "s", None).is_err());
+    assert_eq!(out, "<Body><AddTo><n>-1.5</n></AddTo>");
 }
 
 #[test]
@@ -479,6 +481,17 @@ fn reads_dotnet_peer_output() {
         .unwrap(),
         vec![1.5, 2.0]
     );
+    // A .NET Dictionary<string, int>.
+    let map: BTreeMap<String, i32> = read(concat!(
+        r#"<d xmlns:a="http://schemas.microsoft.com/2003/10/Serialization/Arrays">"#,
+        r#"<a:KeyValueOfstringint><a:Key>k</a:Key><a:Value>1</a:Value></a:KeyValueOfstringint>"#,
+        r#"<a:KeyValueOfstringint><a:Key>l</a:Key><a:Value>2</a:Value></a:KeyValueOfstringint></d>"#
+    ))
+    .unwrap();
+    assert_eq!(
+        map.into_iter().collect::<Vec<_>>(),
+        [("k".into(), 1), ("l".into(), 2)]
+    );
     // Inherited scope.
     #[derive(Debug, PartialEq, Deserialize)]
     struct Foo {
@@ -613,6 +626,8 @@ fn malformed_input_is_an_error() {
         "<p:AddTo><n>5</n></p:AddTo>",
         "<!DOCTYPE AddTo [<!ENTITY a \"aaaa\">]><AddTo><n>5</n></AddTo>",
         "<!DOCTYPE AddTo><AddTo><n>5</n></AddTo>",
+        "<!ENTITY a \"b\"><AddTo><n>5</n></AddTo>",
+        "<AddTo><!DOCTYPE x><n>5</n></AddTo>",
         "</AddTo>",
         "<AddTo><n>5</n></AddTo></AddTo>",
     ];
@@ -623,6 +638,12 @@ fn malformed_input_is_an_error() {
         read::<AddTo>("<!DOCTYPE x [<!ENTITY a \"b\">]><AddTo><n>5</n></AddTo>"),
         Err(XmlError::Doctype)
     ));
+    let err = read::<AddTo>("<AddTo><n>5</m></AddTo>").unwrap_err();
+    assert!(
+        matches!(err.innermost(), XmlError::Syntax { offset, .. } if *offset > 0),
+        "{err}"
+    );
+    assert!(err.to_string().contains("malformed XML at byte"), "{err}");
     assert!(read::<Vec<Point>>("<v>text</v>").is_err());
     assert!(read::<Point>("<p>just text</p>").is_err());
     assert!(matches!(read::<AddTo>("  "), Err(XmlError::NoRoot)));
