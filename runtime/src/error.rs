@@ -47,6 +47,18 @@ pub enum Error {
 }
 
 impl Error {
+    /// The same error again, for every call that a session's end fails at once (I/O errors are
+    /// not `Clone`, so they are carried as text).
+    pub(crate) fn replicate(&self) -> Error {
+        match self {
+            Error::SessionClosed(why) => Error::SessionClosed(why),
+            Error::FramingFault(uri) => Error::FramingFault(uri.clone()),
+            Error::Fault(fault) => Error::Fault(fault.clone()),
+            Error::Encoding(reason) => Error::Encoding(reason.clone()),
+            other => Error::Communication(other.to_string()),
+        }
+    }
+
     /// The fault, when the service answered with one.
     pub fn fault(&self) -> Option<&Fault> {
         match self {

@@ -206,11 +206,7 @@ async fn read_replies(mut input: ChannelInput, pending: Arc<Pending>) {
         }
     };
     tracing::debug!(%ending, "client session ended");
-    let reason = ending.to_string();
-    fail_all(&pending, move || match &ending {
-        Error::SessionClosed(why) => Error::SessionClosed(why),
-        _ => Error::Communication(reason.clone()),
-    });
+    fail_all(&pending, || ending.replicate());
 }
 
 fn deliver(pending: &Pending, message: Message) {
