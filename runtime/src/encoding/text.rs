@@ -78,6 +78,16 @@ impl MessageVersion {
 /// refuses DTDs ([`EncodingError::Refused`]) and reports an envelope of the other SOAP version as
 /// [`EncodingError::VersionMismatch`]. With SOAP 1.2 a `wsa:Action` header is required on both
 /// sides.
+///
+/// Conventions:
+/// - a [`RawHeader`](crate::message::RawHeader)'s `xml` is written as is: its `namespace`,
+///   `name` and `must_understand` describe that XML and are not written separately;
+/// - only the Body's first child element is read; further children are checked and dropped
+///   (likewise for a fault's detail);
+/// - SOAP 1.1 has no fault subcodes: like WCF, the first subcode, if any, is written as the
+///   `faultcode`; such a code (outside the envelope namespace) is read back as a
+///   [`FaultKind::Receiver`](crate::message::FaultKind::Receiver) fault with that one subcode,
+///   since the class is not on the wire.
 #[derive(Debug, Clone)]
 pub struct TextEncoder {
     version: MessageVersion,
