@@ -3,14 +3,15 @@
 //! Two message versions are supported (see [`MessageVersion`]): SOAP 1.2 with WS-Addressing 1.0
 //! (NetTcp, WSHttp) and SOAP 1.1 without addressing (BasicHttp).
 //!
-//! Writing ([`write`]) goes straight into the output buffer. Reading ([`read`]) uses quick-xml's
-//! namespace-aware reader over the input and cuts the body and unknown headers out of the input
-//! as text, without re-serialising them; only the owned strings of the [`Message`] are allocated.
+//! Writing goes straight into the output buffer. Reading uses quick-xml's namespace-aware reader
+//! over the input and cuts the body and unknown headers out of the input as text, without
+//! re-serialising them; only the owned strings of the [`Message`] are allocated.
 //!
 //! # Fragments and namespace scope
 //!
-//! A decoded [`XmlFragment`] carries the namespace bindings that were in scope where it was cut
-//! (minus the ones its own first element redeclares), so it can be re-parsed on its own. When a
+//! A decoded [`XmlFragment`](crate::message::XmlFragment) carries the namespace bindings that
+//! were in scope where it was cut (minus the ones its own first element redeclares), so it can be
+//! re-parsed on its own. When a
 //! fragment with a non-empty `scope` is written, the bindings it needs are declared on each of its
 //! top-level start tags (`<Add` becomes `<Add xmlns:x="…"`), except bindings the tag declares itself
 //! and bindings identical to the ones the envelope already has in scope (`s`, and `a` for SOAP 1.2).
@@ -78,6 +79,16 @@ impl MessageVersion {
 /// refuses DTDs ([`EncodingError::Refused`]) and reports an envelope of the other SOAP version as
 /// [`EncodingError::VersionMismatch`]. With SOAP 1.2 a `wsa:Action` header is required on both
 /// sides.
+///
+/// Conventions:
+/// - a [`RawHeader`](crate::message::RawHeader)'s `xml` is written as is: its `namespace`,
+///   `name` and `must_understand` describe that XML and are not written separately;
+/// - only the Body's first child element is read; further children are checked and dropped
+///   (likewise for a fault's detail);
+/// - SOAP 1.1 has no fault subcodes: like WCF, the first subcode, if any, is written as the
+///   `faultcode`; such a code (outside the envelope namespace) is read back as a
+///   [`FaultKind::Receiver`](crate::message::FaultKind::Receiver) fault with that one subcode,
+///   since the class is not on the wire.
 #[derive(Debug, Clone)]
 pub struct TextEncoder {
     version: MessageVersion,
