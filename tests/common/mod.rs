@@ -1,0 +1,223 @@
+//! Contracts, services and probes shared by the integration tests.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use indigo::prelude::*;
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+
+/// The seed's ICalculatorSession contract.
+#[service_contract(name = "ICalculatorSession", namespace = "http://peers.test/calc", session = Required)]
+pub trait CalculatorSession {
+    #[operation(initiating)]
+    async fn clear(&mut self);
+    #[operation(initiating = false)]
+    async fn add_to(&mut self, n: f64);
+    #[operation(initiating = false)]
+    async fn subtract_from(&mut self, n: f64);
+    #[operation(initiating = false)]
+    async fn multiply_by(&mut self, n: f64);
+    #[operation(initiating = false)]
+    async fn divide_by(&mut self, n: f64);
+    #[operation(initiating = false, terminating)]
+    async fn equals(&mut self) -> f64;
+}
+
+/// Counts what happens to service instances: built, released (`on_release`), dropped, called.
+#[derive(Clone)]
+pub struct Probe {
+    built: Arc<AtomicUsize>,
+    released: Arc<AtomicUsize>,
+    calls: Arc<AtomicUsize>,
+    dropped: Arc<watch::Sender<usize>>,
+}
+
+impl Default for Probe {
+    fn default() -> Self {
+        Probe {
+            built: Arc::default(),
+            released: Arc::default(),
+            calls: Arc::default(),
+            dropped: Arc::new(watch::channel(0).0),
+        }
+    }
+}
+
+impl Probe {
+    pub fn built(&self) -> usize {
+        self.built.load(Ordering::SeqCst)
+    }
+    pub fn released(&self) -> usize {
+        self.released.load(Ordering::SeqCst)
+    }
+    pub fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+    pub fn dropped(&self) -> usize {
+        *self.dropped.borrow()
+    }
+
+    /// Waits until `n` instances have been dropped (fails the test after 10 s).
+    pub async fn wait_dropped(&self, n: usize) {
+        let mut dropped = self.dropped.subscribe();
+        tokio::time::timeout(Duration::from_secs(10), dropped.wait_for(|d| *d >= n))
+            .await
+            .expect("instances were not dropped in time")
+            .expect("probe closed");
+    }
+
+    /// The (built, released, dropped) counts.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        (self.built(), self.released(), self.dropped())
+    }
+}
+
+/// A calculator instance that reports its lifecycle to a probe.
+pub struct Calculator {
+    total: f64,
+    probe: Probe,
+}
+
+impl Calculator {
+    pub fn new(probe: &Probe) -> Self {
+        probe.built.fetch_add(1, Ordering::SeqCst);
+        Calculator {
+            total: 0.0,
+            probe: probe.clone(),
+        }
+    }
+
+    fn called(&self) {
+        self.probe.calls.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl Drop for Calculator {
+    fn drop(&mut self) {
+        self.probe.dropped.send_modify(|d| *d += 1);
+    }
+}
+
+impl CalculatorSession for Calculator {
+    async fn clear(&mut self) {
+        self.called();
+        self.total = 0.0;
+    }
+    async fn add_to(&mut self, n: f64) {
+        self.called();
+        self.total += n;
+    }
+    async fn subtract_from(&mut self, n: f64) {
+        self.called();
+        self.total -= n;
+    }
+    async fn multiply_by(&mut self, n: f64) {
+        self.called();
+        self.total *= n;
+    }
+    async fn divide_by(&mut self, n: f64) {
+        self.called();
+        self.total /= n;
+    }
+    async fn equals(&mut self) -> f64 {
+        self.called();
+        self.total
+    }
+    async fn on_release(&mut self) {
+        self.probe.released.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// A session that receives numbers one way and reports whether they came in order.
+#[service_contract(session = Required)]
+pub trait Sequencer {
+    #[operation(initiating)]
+    async fn start(&mut self);
+    #[operation(initiating = false, one_way)]
+    async fn push(&mut self, n: u64);
+    #[operation(initiating = false)]
+    async fn report(&self) -> Report;
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub count: u64,
+    pub in_order: bool,
+}
+
+#[derive(Default)]
+pub struct SequenceChecker {
+    next: u64,
+    in_order: bool,
+}
+
+impl Sequencer for SequenceChecker {
+    async fn start(&mut self) {
+        self.next = 0;
+        self.in_order = true;
+    }
+    async fn push(&mut self, n: u64) {
+        self.in_order &= n == self.next;
+        self.next = n + 1;
+    }
+    async fn report(&self) -> Report {
+        Report {
+            count: self.next,
+            in_order: self.in_order,
+        }
+    }
+}
+
+/// A fault detail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TooLong {
+    pub limit: u32,
+}
+
+/// A sessionless echo with a typed fault.
+#[service_contract(namespace = "urn:indigo:tests")]
+pub trait Echo {
+    async fn echo(&self, text: String) -> String;
+    async fn checked(&self, text: String, limit: u32) -> Result<String, TooLong>;
+}
+
+/// Echo instances, counted.
+pub struct Echoer {
+    probe: Probe,
+}
+
+impl Echoer {
+    pub fn new(probe: &Probe) -> Self {
+        probe.built.fetch_add(1, Ordering::SeqCst);
+        Echoer {
+            probe: probe.clone(),
+        }
+    }
+}
+
+impl Drop for Echoer {
+    fn drop(&mut self) {
+        self.probe.dropped.send_modify(|d| *d += 1);
+    }
+}
+
+impl Echo for Echoer {
+    async fn echo(&self, text: String) -> String {
+        self.probe.calls.fetch_add(1, Ordering::SeqCst);
+        text
+    }
+    async fn checked(&self, text: String, limit: u32) -> Result<String, TooLong> {
+        self.probe.calls.fetch_add(1, Ordering::SeqCst);
+        if text.len() > limit as usize {
+            Err(TooLong { limit })
+        } else {
+            Ok(text)
+        }
+    }
+    async fn on_release(&mut self) {
+        self.probe.released.fetch_add(1, Ordering::SeqCst);
+    }
+}
