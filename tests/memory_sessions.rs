@@ -1,0 +1,202 @@
+//! Sessions over the in-memory transport, with tokio's paused clock where time matters.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::*;
+use indigo::Error;
+use indigo::prelude::*;
+use tokio::sync::Barrier;
+
+fn unique(name: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("memory://{name}-{n}")
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_idle_session_times_out_after_the_receive_timeout() {
+    let probe = Probe::default();
+    let factory = probe.clone();
+    let address = unique("idle");
+    let _host = ServiceHost::builder()
+        .endpoint(
+            CalculatorSessionContract::per_session(move || Calculator::new(&factory)),
+            MemoryBinding::new(),
+            &address,
+        )
+        .open()
+        .await
+        .unwrap();
+    let client = CalculatorSessionClient::connect(MemoryBinding::new(), &address)
+        .await
+        .unwrap();
+    let (calc, ()) = client.clear().await.unwrap();
+
+    tokio::time::advance(Duration::from_secs(599)).await;
+    tokio::task::yield_now().await;
+    assert_eq!(probe.dropped(), 0, "still alive just before 10 minutes");
+    calc.add_to(1.0).await.unwrap();
+
+    // The call above restarted the idle clock.
+    tokio::time::advance(Duration::from_secs(599)).await;
+    tokio::task::yield_now().await;
+    assert_eq!(probe.dropped(), 0);
+    tokio::time::advance(Duration::from_secs(2)).await;
+    probe.wait_dropped(1).await;
+    assert_eq!(probe.counts(), (1, 1, 1));
+
+    let error = calc.add_to(1.0).await.unwrap_err();
+    assert!(matches!(error, Error::SessionClosed(_) | Error::Communication(_)), "{error:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_configured_receive_timeout_applies() {
+    let probe = Probe::default();
+    let factory = probe.clone();
+    let address = unique("idle-short");
+    let _host = ServiceHost::builder()
+        .endpoint(
+            CalculatorSessionContract::per_session(move || Calculator::new(&factory)),
+            MemoryBinding::new().receive_timeout(Duration::from_secs(5)),
+            &address,
+        )
+        .open()
+        .await
+        .unwrap();
+    let client = CalculatorSessionClient::connect(MemoryBinding::new(), &address)
+        .await
+        .unwrap();
+    let (_calc, ()) = client.clear().await.unwrap();
+    tokio::time::advance(Duration::from_secs(6)).await;
+    probe.wait_dropped(1).await;
+}
+
+#[tokio::test]
+async fn per_session_without_a_session_builds_an_instance_per_call() {
+    let probe = Probe::default();
+    let factory = probe.clone();
+    let address = unique("datagram");
+    let _host = ServiceHost::builder()
+        .endpoint(
+            EchoContract::per_session(move || Echoer::new(&factory)),
+            MemoryDatagramBinding::new(),
+            &address,
+        )
+        .open()
+        .await
+        .unwrap();
+    let client = EchoClient::connect(MemoryDatagramBinding::new(), &address)
+        .await
+        .unwrap();
+    client.echo("a".into()).await.unwrap();
+    client.echo("b".into()).await.unwrap();
+    probe.wait_dropped(2).await;
+    assert_eq!(probe.counts(), (2, 2, 2));
+}
+
+/// Shared operations that only finish together.
+#[service_contract]
+trait Rendezvous {
+    async fn meet(&self) -> u32;
+    async fn exclusive(&mut self) -> u32;
+}
+
+struct Meeting {
+    barrier: Arc<Barrier>,
+    exclusive_calls: u32,
+}
+
+impl Rendezvous for Meeting {
+    async fn meet(&self) -> u32 {
+        self.barrier.wait().await;
+        1
+    }
+    async fn exclusive(&mut self) -> u32 {
+        self.exclusive_calls += 1;
+        self.exclusive_calls
+    }
+}
+
+#[tokio::test]
+async fn shared_operations_overlap_when_concurrency_is_multiple() {
+    let address = unique("multiple");
+    let barrier = Arc::new(Barrier::new(2));
+    let _host = ServiceHost::builder()
+        .endpoint(
+            RendezvousContract::per_session(move || Meeting {
+                barrier: barrier.clone(),
+                exclusive_calls: 0,
+            })
+            .concurrency(Concurrency::Multiple),
+            MemoryBinding::new(),
+            &address,
+        )
+        .open()
+        .await
+        .unwrap();
+    let client = RendezvousClient::connect(MemoryBinding::new(), &address)
+        .await
+        .unwrap();
+    // Both calls wait at a barrier of two: they can only complete if they run at the same time.
+    let (a, b) = tokio::time::timeout(Duration::from_secs(10), async {
+        tokio::join!(client.meet(), client.meet())
+    })
+    .await
+    .expect("the shared calls ran concurrently");
+    assert_eq!((a.unwrap(), b.unwrap()), (1, 1));
+    assert_eq!(client.exclusive().await.unwrap(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn shared_operations_run_one_at_a_time_by_default() {
+    let address = unique("single");
+    let barrier = Arc::new(Barrier::new(2));
+    let _host = ServiceHost::builder()
+        .endpoint(
+            RendezvousContract::per_session(move || Meeting {
+                barrier: barrier.clone(),
+                exclusive_calls: 0,
+            }),
+            MemoryBinding::new().send_timeout(Duration::from_secs(5)),
+            &address,
+        )
+        .open()
+        .await
+        .unwrap();
+    let client = RendezvousClient::connect(MemoryBinding::new().send_timeout(Duration::from_secs(5)), &address)
+        .await
+        .unwrap();
+    // With one call at a time the first call waits at the barrier alone until the send timeout.
+    let (a, _b) = tokio::join!(client.meet(), client.meet());
+    assert!(matches!(a, Err(Error::Timeout { .. })), "{a:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_call_without_a_reply_times_out_after_the_send_timeout() {
+    let address = unique("stuck");
+    let barrier = Arc::new(Barrier::new(2));
+    let _host = ServiceHost::builder()
+        .endpoint(
+            RendezvousContract::per_session(move || Meeting {
+                barrier: barrier.clone(),
+                exclusive_calls: 0,
+            }),
+            MemoryBinding::new(),
+            &address,
+        )
+        .open()
+        .await
+        .unwrap();
+    let binding = MemoryBinding::new().send_timeout(Duration::from_secs(3));
+    let client = RendezvousClient::connect(binding, &address).await.unwrap();
+    let started = tokio::time::Instant::now();
+    let error = client.meet().await.unwrap_err();
+    assert!(
+        matches!(error, Error::Timeout { timeout, .. } if timeout == Duration::from_secs(3)),
+        "{error:?}"
+    );
+    assert_eq!(started.elapsed(), Duration::from_secs(3));
+}
