@@ -21,15 +21,12 @@ async fn an_idle_session_times_out_after_the_receive_timeout() {
     let probe = Probe::default();
     let factory = probe.clone();
     let address = unique("idle");
-    let _host = ServiceHost::builder()
-        .endpoint(
-            CalculatorSessionContract::per_session(move || Calculator::new(&factory)),
-            MemoryBinding::new(),
-            &address,
-        )
-        .open()
-        .await
-        .unwrap();
+    let _host = host(
+        CalculatorSessionContract::per_session(move || Calculator::new(&factory)),
+        MemoryBinding::new(),
+        &address,
+    )
+    .await;
     let client = CalculatorSessionClient::connect(MemoryBinding::new(), &address)
         .await
         .unwrap();
@@ -60,15 +57,12 @@ async fn a_configured_receive_timeout_applies() {
     let probe = Probe::default();
     let factory = probe.clone();
     let address = unique("idle-short");
-    let _host = ServiceHost::builder()
-        .endpoint(
-            CalculatorSessionContract::per_session(move || Calculator::new(&factory)),
-            MemoryBinding::new().receive_timeout(Duration::from_secs(5)),
-            &address,
-        )
-        .open()
-        .await
-        .unwrap();
+    let _host = host(
+        CalculatorSessionContract::per_session(move || Calculator::new(&factory)),
+        MemoryBinding::new().receive_timeout(Duration::from_secs(5)),
+        &address,
+    )
+    .await;
     let client = CalculatorSessionClient::connect(MemoryBinding::new(), &address)
         .await
         .unwrap();
@@ -82,15 +76,12 @@ async fn per_session_without_a_session_builds_an_instance_per_call() {
     let probe = Probe::default();
     let factory = probe.clone();
     let address = unique("datagram");
-    let _host = ServiceHost::builder()
-        .endpoint(
-            EchoContract::per_session(move || Echoer::new(&factory)),
-            MemoryDatagramBinding::new(),
-            &address,
-        )
-        .open()
-        .await
-        .unwrap();
+    let _host = host(
+        EchoContract::per_session(move || Echoer::new(&factory)),
+        MemoryDatagramBinding::new(),
+        &address,
+    )
+    .await;
     let client = EchoClient::connect(MemoryDatagramBinding::new(), &address)
         .await
         .unwrap();
@@ -127,19 +118,16 @@ impl Rendezvous for Meeting {
 async fn shared_operations_overlap_when_concurrency_is_multiple() {
     let address = unique("multiple");
     let barrier = Arc::new(Barrier::new(2));
-    let _host = ServiceHost::builder()
-        .endpoint(
-            RendezvousContract::per_session(move || Meeting {
-                barrier: barrier.clone(),
-                exclusive_calls: 0,
-            })
-            .concurrency(Concurrency::Multiple),
-            MemoryBinding::new(),
-            &address,
-        )
-        .open()
-        .await
-        .unwrap();
+    let _host = host(
+        RendezvousContract::per_session(move || Meeting {
+            barrier: barrier.clone(),
+            exclusive_calls: 0,
+        })
+        .concurrency(Concurrency::Multiple),
+        MemoryBinding::new(),
+        &address,
+    )
+    .await;
     let client = RendezvousClient::connect(MemoryBinding::new(), &address)
         .await
         .unwrap();
@@ -157,18 +145,15 @@ async fn shared_operations_overlap_when_concurrency_is_multiple() {
 async fn shared_operations_run_one_at_a_time_by_default() {
     let address = unique("single");
     let barrier = Arc::new(Barrier::new(2));
-    let _host = ServiceHost::builder()
-        .endpoint(
-            RendezvousContract::per_session(move || Meeting {
-                barrier: barrier.clone(),
-                exclusive_calls: 0,
-            }),
-            MemoryBinding::new().send_timeout(Duration::from_secs(5)),
-            &address,
-        )
-        .open()
-        .await
-        .unwrap();
+    let _host = host(
+        RendezvousContract::per_session(move || Meeting {
+            barrier: barrier.clone(),
+            exclusive_calls: 0,
+        }),
+        MemoryBinding::new().send_timeout(Duration::from_secs(5)),
+        &address,
+    )
+    .await;
     let client = RendezvousClient::connect(
         MemoryBinding::new().send_timeout(Duration::from_secs(5)),
         &address,
@@ -184,18 +169,15 @@ async fn shared_operations_run_one_at_a_time_by_default() {
 async fn a_call_without_a_reply_times_out_after_the_send_timeout() {
     let address = unique("stuck");
     let barrier = Arc::new(Barrier::new(2));
-    let _host = ServiceHost::builder()
-        .endpoint(
-            RendezvousContract::per_session(move || Meeting {
-                barrier: barrier.clone(),
-                exclusive_calls: 0,
-            }),
-            MemoryBinding::new(),
-            &address,
-        )
-        .open()
-        .await
-        .unwrap();
+    let _host = host(
+        RendezvousContract::per_session(move || Meeting {
+            barrier: barrier.clone(),
+            exclusive_calls: 0,
+        }),
+        MemoryBinding::new(),
+        &address,
+    )
+    .await;
     let binding = MemoryBinding::new().send_timeout(Duration::from_secs(3));
     let client = RendezvousClient::connect(binding, &address).await.unwrap();
     let started = tokio::time::Instant::now();

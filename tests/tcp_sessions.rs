@@ -23,15 +23,12 @@ const CALC: &str = "net.tcp://127.0.0.1:0/calc";
 
 async fn calculator_host(probe: &Probe) -> ServiceHost {
     let probe = probe.clone();
-    ServiceHost::builder()
-        .endpoint(
-            CalculatorSessionContract::per_session(move || Calculator::new(&probe)),
-            NetTcpBinding::new(),
-            CALC,
-        )
-        .open()
-        .await
-        .expect("host opens")
+    host(
+        CalculatorSessionContract::per_session(move || Calculator::new(&probe)),
+        NetTcpBinding::new(),
+        CALC,
+    )
+    .await
 }
 
 async fn connect(host: &ServiceHost) -> CalculatorSessionClient {
@@ -128,15 +125,12 @@ async fn a_session_is_not_built_until_its_first_initiating_call() {
 async fn per_call_builds_an_instance_for_every_call() {
     let probe = Probe::default();
     let factory = probe.clone();
-    let host = ServiceHost::builder()
-        .endpoint(
-            EchoContract::per_call(move || Echoer::new(&factory)),
-            NetTcpBinding::new(),
-            "net.tcp://127.0.0.1:0/echo",
-        )
-        .open()
-        .await
-        .unwrap();
+    let host = host(
+        EchoContract::per_call(move || Echoer::new(&factory)),
+        NetTcpBinding::new(),
+        "net.tcp://127.0.0.1:0/echo",
+    )
+    .await;
     let client = EchoClient::connect(NetTcpBinding::new(), host.address())
         .await
         .unwrap();
@@ -150,15 +144,12 @@ async fn per_call_builds_an_instance_for_every_call() {
 #[tokio::test]
 async fn single_shares_one_instance_until_the_host_shuts_down() {
     let probe = Probe::default();
-    let host = ServiceHost::builder()
-        .endpoint(
-            EchoContract::single(Echoer::new(&probe)),
-            NetTcpBinding::new(),
-            "net.tcp://127.0.0.1:0/echo",
-        )
-        .open()
-        .await
-        .unwrap();
+    let host = host(
+        EchoContract::single(Echoer::new(&probe)),
+        NetTcpBinding::new(),
+        "net.tcp://127.0.0.1:0/echo",
+    )
+    .await;
     for _ in 0..2 {
         let client = EchoClient::connect(NetTcpBinding::new(), host.address())
             .await
@@ -177,15 +168,12 @@ async fn single_shares_one_instance_until_the_host_shuts_down() {
 async fn typed_faults_reach_the_client_and_the_session_goes_on() {
     let probe = Probe::default();
     let factory = probe.clone();
-    let host = ServiceHost::builder()
-        .endpoint(
-            EchoContract::per_session(move || Echoer::new(&factory)),
-            NetTcpBinding::new(),
-            "net.tcp://127.0.0.1:0/echo",
-        )
-        .open()
-        .await
-        .unwrap();
+    let host = host(
+        EchoContract::per_session(move || Echoer::new(&factory)),
+        NetTcpBinding::new(),
+        "net.tcp://127.0.0.1:0/echo",
+    )
+    .await;
     let client = EchoClient::connect(NetTcpBinding::new(), host.address())
         .await
         .unwrap();
@@ -202,15 +190,12 @@ async fn typed_faults_reach_the_client_and_the_session_goes_on() {
 
 #[tokio::test]
 async fn ten_thousand_one_way_calls_arrive_in_order() {
-    let host = ServiceHost::builder()
-        .endpoint(
-            SequencerContract::per_session(SequenceChecker::default),
-            NetTcpBinding::new(),
-            "net.tcp://127.0.0.1:0/seq",
-        )
-        .open()
-        .await
-        .unwrap();
+    let host = host(
+        SequencerContract::per_session(SequenceChecker::default),
+        NetTcpBinding::new(),
+        "net.tcp://127.0.0.1:0/seq",
+    )
+    .await;
     let client = SequencerClient::connect(NetTcpBinding::new(), host.address())
         .await
         .unwrap();
@@ -322,15 +307,12 @@ async fn a_malformed_request_body_gets_a_deserialization_fault() {
 async fn an_oversized_message_gets_a_fault_and_the_host_keeps_serving() {
     let probe = Probe::default();
     let factory = probe.clone();
-    let host = ServiceHost::builder()
-        .endpoint(
-            EchoContract::per_call(move || Echoer::new(&factory)),
-            NetTcpBinding::new().max_received_message_size(4096),
-            "net.tcp://127.0.0.1:0/echo",
-        )
-        .open()
-        .await
-        .unwrap();
+    let host = host(
+        EchoContract::per_call(move || Echoer::new(&factory)),
+        NetTcpBinding::new().max_received_message_size(4096),
+        "net.tcp://127.0.0.1:0/echo",
+    )
+    .await;
     let client = EchoClient::connect(NetTcpBinding::new(), host.address())
         .await
         .unwrap();

@@ -221,3 +221,18 @@ impl Echo for Echoer {
         self.probe.released.fetch_add(1, Ordering::SeqCst);
     }
 }
+
+/// Opens a host with one endpoint.
+pub async fn host<C, S, B>(service: Service<C, S>, binding: B, address: &str) -> ServiceHost
+where
+    C: indigo::service::Dispatch<S>,
+    S: Send + Sync + 'static,
+    B: indigo::binding::Binding,
+    C::Session: indigo::contract::SessionCompatible<C, B>,
+{
+    ServiceHost::builder()
+        .endpoint(service, binding, address)
+        .open()
+        .await
+        .expect("the host opens")
+}
