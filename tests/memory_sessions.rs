@@ -188,3 +188,38 @@ async fn a_call_without_a_reply_times_out_after_the_send_timeout() {
     );
     assert_eq!(started.elapsed(), Duration::from_secs(3));
 }
+
+/// Two sessions whose calls meet at a barrier of two: they complete only if both run at once.
+async fn meet_from_two_sessions(max_calls: usize) -> (Result<u32, Error>, Result<u32, Error>) {
+    let address = unique("throttle");
+    let barrier = Arc::new(Barrier::new(2));
+    let _host = ServiceHost::builder()
+        .endpoint(
+            RendezvousContract::per_session(move || Meeting {
+                barrier: barrier.clone(),
+                exclusive_calls: 0,
+            }),
+            MemoryBinding::new(),
+            &address,
+        )
+        .max_concurrent_calls(max_calls)
+        .open()
+        .await
+        .unwrap();
+    let binding = MemoryBinding::new().send_timeout(Duration::from_secs(5));
+    let first = RendezvousClient::connect(binding.clone(), &address)
+        .await
+        .unwrap();
+    let second = RendezvousClient::connect(binding, &address).await.unwrap();
+    tokio::join!(first.meet(), second.meet())
+}
+
+#[tokio::test(start_paused = true)]
+async fn max_concurrent_calls_throttles_calls_across_sessions() {
+    let (a, b) = meet_from_two_sessions(2).await;
+    assert_eq!((a.unwrap(), b.unwrap()), (1, 1));
+    // With one call at a time the second call waits for the first, which waits for the second.
+    let (a, b) = meet_from_two_sessions(1).await;
+    assert!(matches!(a, Err(Error::Timeout { .. })), "{a:?}");
+    assert!(matches!(b, Err(Error::Timeout { .. })), "{b:?}");
+}

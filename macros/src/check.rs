@@ -134,3 +134,175 @@ fn unique(
     }
     all_unique
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use crate::ctxt::Ctxt;
+    use crate::{attr, check, model};
+
+    /// Runs parse → model → check on a contract and returns the error messages.
+    fn errors(args: proc_macro2::TokenStream, item: proc_macro2::TokenStream) -> Vec<String> {
+        let mut cx = Ctxt::default();
+        let args = attr::contract_args(&mut cx, args);
+        let contract = model::contract(&mut cx, args, syn::parse2(item).unwrap());
+        check::contract(&mut cx, &contract);
+        match cx.finish() {
+            Ok(()) => Vec::new(),
+            Err(errors) => errors.into_iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_valid_session_contract_passes() {
+        let found = errors(
+            quote!(session = Required),
+            quote! {
+                trait Calc {
+                    #[operation(initiating)] async fn clear(&mut self);
+                    #[operation(initiating = false, terminating)] async fn equals(&mut self) -> f64;
+                }
+            },
+        );
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn session_rules_need_a_required_session() {
+        let found = errors(
+            quote!(),
+            quote! {
+                trait Calc {
+                    async fn clear(&mut self);
+                    #[operation(initiating = false)] async fn add(&mut self, n: f64);
+                    #[operation(terminating)] async fn equals(&mut self) -> f64;
+                }
+            },
+        );
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found[0].contains("`add` is not initiating"));
+        assert!(found[1].contains("`equals` is terminating"));
+    }
+
+    #[test]
+    fn a_required_contract_needs_an_initiating_operation() {
+        let found = errors(
+            quote!(session = Required),
+            quote!(
+                trait Calc {
+                    #[operation(initiating = false)]
+                    async fn add(&mut self);
+                }
+            ),
+        );
+        assert_eq!(found.len(), 1);
+        assert!(found[0].contains("at least one initiating operation"));
+    }
+
+    #[test]
+    fn one_way_operations_return_nothing() {
+        let found = errors(
+            quote!(),
+            quote! {
+                trait Log {
+                    #[operation(one_way)] async fn a(&self) -> u32;
+                    #[operation(one_way)] async fn b(&self) -> Result<(), E>;
+                    #[operation(one_way)] async fn c(&self) -> ();
+                }
+            },
+        );
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found[0].contains("cannot have a result"));
+        assert!(found[1].contains("cannot have a fault type"));
+    }
+
+    #[test]
+    fn names_and_actions_are_unique() {
+        let names = errors(
+            quote!(),
+            quote!(
+                trait T {
+                    async fn add(&self);
+                    #[operation(name = "Add")]
+                    async fn plus(&self);
+                }
+            ),
+        );
+        assert_eq!(
+            names.len(),
+            1,
+            "a repeated name is reported once: {names:?}"
+        );
+        assert!(names[0].contains("name `Add` is used twice"));
+        let actions = errors(
+            quote!(),
+            quote!(
+                trait T {
+                    #[operation(action = "x")]
+                    async fn a(&self);
+                    #[operation(action = "x")]
+                    async fn b(&self);
+                }
+            ),
+        );
+        assert_eq!(actions.len(), 1);
+        assert!(actions[0].contains("action `x` is used twice"));
+    }
+
+    #[test]
+    fn every_shape_error_is_reported_at_once() {
+        let found = errors(
+            quote!(sesion = Required),
+            quote! {
+                trait T<X> {
+                    fn sync(&self);
+                    async fn generic<U>(&self);
+                    async fn owned(self);
+                    async fn borrowed(&self, s: &str);
+                    #[operation(one_way, reply_action = "r")] async fn reply(&self);
+                    #[operation(initiating, initiating)] async fn twice(&self);
+                }
+            },
+        );
+        let expected = [
+            "unknown #[service_contract] argument `sesion`",
+            "cannot be generic",
+            "must be an `async fn`",
+            "operation `generic` cannot be generic",
+            "takes `self` by value",
+            "cannot be borrowed",
+            "takes no `reply_action`",
+            "`initiating` is given twice",
+        ];
+        for message in expected {
+            assert!(
+                found.iter().any(|f| f.contains(message)),
+                "missing {message:?} in {found:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn defaults_follow_wcf() {
+        let mut cx = Ctxt::default();
+        let args = attr::contract_args(&mut cx, quote!(namespace = "urn:x"));
+        let item = syn::parse2(quote! {
+            trait Calc { async fn add_to(&self, first_value: i32); #[operation(one_way)] async fn log(&self); }
+        })
+        .unwrap();
+        let contract = model::contract(&mut cx, args, item);
+        assert!(cx.finish().is_ok());
+        assert_eq!(contract.name, "Calc");
+        let add = &contract.operations[0];
+        assert_eq!(add.name.value, "AddTo");
+        assert_eq!(add.action, "urn:x/Calc/AddTo");
+        assert_eq!(
+            add.reply_action.as_deref(),
+            Some("urn:x/Calc/AddToResponse")
+        );
+        assert_eq!(add.params[0].wire_name, "firstValue");
+        assert!(add.initiating.value && !add.terminating.value && !add.mutable);
+        assert_eq!(contract.operations[1].reply_action, None);
+    }
+}
