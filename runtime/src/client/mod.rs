@@ -69,14 +69,15 @@ impl ClientChannel {
                 timeout: settings.open_timeout,
             })??;
         let pending: Arc<Pending> = Arc::new(Mutex::new(Some(HashMap::new())));
-        let reader = tokio::spawn(read_replies(input, pending.clone()));
+        let ids = MessageIds::new();
+        let reader = tokio::spawn(read_replies(input, pending.clone(), ids.base));
         Ok(ClientChannel {
             output,
             pending,
             reader,
             settings,
             to: address.to_owned(),
-            ids: MessageIds::new(),
+            ids,
         })
     }
 
@@ -197,10 +198,10 @@ impl Drop for PendingGuard<'_> {
 }
 
 /// Hands each reply to its call, until the session ends.
-async fn read_replies(mut input: ChannelInput, pending: Arc<Pending>) {
+async fn read_replies(mut input: ChannelInput, pending: Arc<Pending>, ids_base: u128) {
     let ending = loop {
         match input.receive().await {
-            Ok(Some(message)) => deliver(&pending, message),
+            Ok(Some(message)) => deliver(&pending, message, ids_base),
             Ok(None) => break Error::SessionClosed("the service ended the session"),
             Err(error) => break Error::from(error),
         }
@@ -209,18 +210,22 @@ async fn read_replies(mut input: ChannelInput, pending: Arc<Pending>) {
     fail_all(&pending, || ending.replicate());
 }
 
-fn deliver(pending: &Pending, message: Message) {
-    let id = message
-        .headers
-        .relates_to
-        .as_deref()
-        .and_then(|id| uuid::Uuid::parse_str(id.trim_start_matches("urn:uuid:")).ok())
-        .map(|id| id.as_u128());
-    let waiter = id.and_then(|id| {
-        pending
-            .lock()
+/// Hands `message` to the call it answers: the one its `RelatesTo` names, or, when it names none
+/// (Mono's WCF sends faults without `RelatesTo`), the oldest call still waiting, which is the one
+/// a service that answers in order is answering.
+fn deliver(pending: &Pending, message: Message, ids_base: u128) {
+    let related = message.headers.relates_to.as_deref().map(|id| {
+        uuid::Uuid::parse_str(id.trim_start_matches("urn:uuid:"))
+            .map(|id| id.as_u128())
             .ok()
-            .and_then(|mut pending| pending.as_mut().and_then(|map| map.remove(&id)))
+    });
+    let waiter = pending.lock().ok().and_then(|mut pending| {
+        let map = pending.as_mut()?;
+        let id = match related {
+            Some(id) => id?,
+            None => *map.keys().min_by_key(|id| id.wrapping_sub(ids_base))?,
+        };
+        map.remove(&id)
     });
     match waiter {
         Some(waiter) => {

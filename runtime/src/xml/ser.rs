@@ -15,6 +15,28 @@ use super::{MAX_DEPTH, XSI_NS, XmlError, base64};
 
 type Result<T> = std::result::Result<T, XmlError>;
 
+/// The namespace of primitive array items (`<a:int>`, `<a:string>`) in the DataContractSerializer.
+pub(crate) const ARRAYS_NS: &str = "http://schemas.microsoft.com/2003/10/Serialization/Arrays";
+
+/// The item names of primitive values, which live in [`ARRAYS_NS`].
+const PRIMITIVE_ITEMS: &[&str] = &[
+    "boolean",
+    "byte",
+    "char",
+    "double",
+    "float",
+    "int",
+    "integer",
+    "long",
+    "short",
+    "string",
+    "unsignedByte",
+    "unsignedInt",
+    "unsignedLong",
+    "unsignedShort",
+    "base64Binary",
+];
+
 /// Writes `value` as the element `name`, declaring `namespace` as its default namespace.
 pub(crate) fn write_root<T: ?Sized + Serialize>(
     out: &mut String,
@@ -72,6 +94,11 @@ impl<'a> ElementSer<'a> {
 
     /// Writes an element holding text produced by `write`.
     fn text(mut self, kind: &'a str, write: impl FnOnce(&mut String) -> Result<()>) -> Result<()> {
+        if self.name.is_none() && PRIMITIVE_ITEMS.contains(&kind) {
+            // A primitive sequence item: the DataContractSerializer puts `int`, `string`, … items
+            // in its arrays namespace, and reads them only from there.
+            self.namespace = self.namespace.or(Some(ARRAYS_NS));
+        }
         let name = self.open(kind)?;
         self.out.push('>');
         write(self.out)?;

@@ -706,7 +706,9 @@ impl<'i> Parser<'i> {
                 "Value" if in_env => {
                     let (ns, name) = self.qname_content(empty, "the fault code Value")?;
                     if kind.is_none() && subcode_elements == 0 {
-                        if ns != SOAP12_NS {
+                        // Mono writes the code unqualified (`<s:Value>Sender</s:Value>`): accept
+                        // no namespace as the envelope's.
+                        if ns != SOAP12_NS && !ns.is_empty() {
                             return Err(malformed(format!(
                                 "unknown SOAP 1.2 fault code {{{ns}}}{name}"
                             )));

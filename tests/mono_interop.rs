@@ -1,0 +1,272 @@
+//! Interoperability with a real WCF implementation: Mono's System.ServiceModel, over net.tcp.
+//!
+//! The C# peer is `tests/mono/Interop.cs`, compiled with `mcs` on first use. Where Mono is not
+//! installed the tests say so loudly and pass, except under `CI=true`, where a missing Mono is a
+//! failure (so CI can never pass without running them). `scripts/setup-mono` installs it.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::OnceLock;
+
+use common::*;
+use indigo::prelude::*;
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Point {
+    x: i32,
+    y: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MathFault {
+    operation: String,
+    problem: String,
+}
+
+/// The C# peer's `IDataTypes`.
+#[service_contract(name = "IDataTypes", namespace = "http://peers.test/calc")]
+pub trait DataTypes {
+    async fn greet(&self, name: String) -> String;
+    async fn mirror(&self, point: Point) -> Point;
+    async fn sum(&self, values: Vec<i32>) -> i32;
+    async fn divide(&self, a: f64, b: f64) -> Result<f64, MathFault>;
+}
+
+struct Types;
+
+impl DataTypes for Types {
+    async fn greet(&self, name: String) -> String {
+        format!("hello {name}")
+    }
+    async fn mirror(&self, point: Point) -> Point {
+        Point {
+            x: point.y,
+            y: point.x,
+        }
+    }
+    async fn sum(&self, values: Vec<i32>) -> i32 {
+        values.iter().sum()
+    }
+    async fn divide(&self, a: f64, b: f64) -> Result<f64, MathFault> {
+        if b == 0.0 {
+            return Err(MathFault {
+                operation: "Divide".into(),
+                problem: "division by zero".into(),
+            });
+        }
+        Ok(a / b)
+    }
+}
+
+/// The compiled C# peer, or `None` (after saying why) where Mono is missing outside CI.
+fn peer() -> Option<&'static PathBuf> {
+    static PEER: OnceLock<Option<PathBuf>> = OnceLock::new();
+    PEER.get_or_init(|| {
+        let have = |tool: &str| {
+            std::process::Command::new(tool)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        };
+        if !have("mono") || !have("mcs") {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "Mono (mono, mcs) is missing under CI=true: run scripts/setup-mono"
+            );
+            eprintln!(
+                "\n*** SKIPPED: Mono is not installed, so the WCF interop tests did not run. \
+                 Run scripts/setup-mono. ***\n"
+            );
+            return None;
+        }
+        let exe = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("Interop.exe");
+        let source = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/mono/Interop.cs");
+        let status = std::process::Command::new("mcs")
+            .args([
+                "-nowarn:109",
+                "-r:System.ServiceModel.dll",
+                "-r:System.Runtime.Serialization.dll",
+            ])
+            .arg(format!("-out:{}", exe.display()))
+            .arg(source)
+            .status()
+            .expect("mcs runs");
+        assert!(status.success(), "mcs failed to compile {source}");
+        Some(exe)
+    })
+    .as_ref()
+}
+
+/// Hosts both contracts with indigo on loopback; returns (calculator address, types address).
+async fn indigo_host(probe: &Probe, binding: NetTcpBinding) -> (ServiceHost, String, String) {
+    let factory = probe.clone();
+    let host = ServiceHost::builder()
+        .endpoint(
+            CalculatorSessionContract::per_session(move || Calculator::new(&factory)),
+            binding.clone(),
+            "net.tcp://127.0.0.1:0/calc",
+        )
+        .endpoint(
+            DataTypesContract::single(Types),
+            binding,
+            "net.tcp://127.0.0.1:0/types",
+        )
+        .open()
+        .await
+        .expect("host opens");
+    let calc = host.addresses()[0].clone();
+    let types = host.addresses()[1].clone();
+    (host, calc, types)
+}
+
+async fn wcf_client_against_indigo(encoding: &str, binding: NetTcpBinding) {
+    let Some(peer) = peer() else { return };
+    let probe = Probe::default();
+    let (_host, calc, types) = indigo_host(&probe, binding).await;
+    let output = Command::new("mono")
+        .arg(peer)
+        .args(["client", &calc, &types, encoding])
+        .output()
+        .await
+        .expect("mono runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stdout.lines().collect();
+    let expect = |prefix: &str| -> &str {
+        lines
+            .iter()
+            .find_map(|line| line.strip_prefix(prefix))
+            .unwrap_or_else(|| panic!("no `{prefix}` line in:\n{stdout}\n{stderr}"))
+    };
+    assert!(
+        output.status.success(),
+        "the WCF client failed:\n{stdout}\n{stderr}"
+    );
+    assert_eq!(expect("total "), "441.25");
+    assert_eq!(expect("second "), "42");
+    assert_eq!(expect("greet "), "hello wörld <&>");
+    assert_eq!(expect("mirror "), "-4 3");
+    assert_eq!(expect("sum "), "46");
+    assert_eq!(expect("divide "), "0.25");
+    assert_eq!(expect("fault "), "Divide: division by zero");
+    // WCF turns the ActionNotSupported fault into its own exception type.
+    let first = expect("first ");
+    assert!(first.starts_with("ActionNotSupportedException"), "{first}");
+    assert!(first.contains("not initiating"), "{first}");
+    let after = expect("after ");
+    assert!(after.contains("code=SessionTerminated"), "{after}");
+    assert_eq!(expect("equals "), "5");
+    assert_eq!(expect("again "), "2");
+}
+
+#[tokio::test]
+async fn a_wcf_text_client_calls_an_indigo_host() {
+    wcf_client_against_indigo("text", NetTcpBinding::new()).await;
+}
+
+/// Mono ServiceHosts on free loopback ports, serving until dropped.
+struct MonoHost {
+    child: tokio::process::Child,
+    calc_port: u16,
+    types_port: u16,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+impl MonoHost {
+    async fn start(encoding: &str) -> Option<Self> {
+        let peer = peer()?;
+        let (calc_port, types_port) = (free_port(), free_port());
+        let mut child = Command::new("mono")
+            .arg(peer)
+            .args([
+                "service",
+                &calc_port.to_string(),
+                &types_port.to_string(),
+                encoding,
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("mono starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let ready = tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line())
+            .await
+            .expect("the Mono host starts within a minute")
+            .expect("stdout readable");
+        assert_eq!(
+            ready.as_deref(),
+            Some("ready"),
+            "the Mono host did not start"
+        );
+        Some(MonoHost {
+            child,
+            calc_port,
+            types_port,
+        })
+    }
+
+    fn calc(&self) -> String {
+        format!("net.tcp://127.0.0.1:{}/calc", self.calc_port)
+    }
+
+    fn types(&self) -> String {
+        format!("net.tcp://127.0.0.1:{}/types", self.types_port)
+    }
+}
+
+async fn indigo_client_against_wcf(encoding: &str, binding: NetTcpBinding) {
+    let Some(mut mono) = MonoHost::start(encoding).await else {
+        return;
+    };
+    let client = CalculatorSessionClient::connect(binding.clone(), &mono.calc())
+        .await
+        .unwrap();
+    let (calc, ()) = client.clear().await.unwrap();
+    calc.add_to(100.0).await.unwrap();
+    calc.subtract_from(50.0).await.unwrap();
+    calc.multiply_by(17.65).await.unwrap();
+    calc.divide_by(2.0).await.unwrap();
+    let total = calc.equals().await.unwrap();
+    assert!((total - 441.25).abs() < 1e-9, "{total}");
+
+    let types = DataTypesClient::connect(binding, &mono.types())
+        .await
+        .unwrap();
+    assert_eq!(
+        types.greet("wörld <&>".into()).await.unwrap(),
+        "hello wörld <&>"
+    );
+    assert_eq!(
+        types.mirror(Point { x: 3, y: -4 }).await.unwrap(),
+        Point { x: -4, y: 3 }
+    );
+    assert_eq!(types.sum(vec![1, 2, 3, 40]).await.unwrap(), 46);
+    assert_eq!(types.divide(1.0, 4.0).await.unwrap(), Ok(0.25));
+    assert_eq!(
+        types.divide(1.0, 0.0).await.unwrap(),
+        Err(MathFault {
+            operation: "Divide".into(),
+            problem: "division by zero".into()
+        })
+    );
+    drop(mono.child.stdin.take());
+    let _ = mono.child.wait().await;
+}
+
+#[tokio::test]
+async fn an_indigo_client_calls_a_wcf_text_host() {
+    indigo_client_against_wcf("text", NetTcpBinding::new()).await;
+}
