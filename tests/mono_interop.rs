@@ -17,20 +17,20 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Point {
+struct Point {
     x: i32,
     y: i32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MathFault {
+struct MathFault {
     operation: String,
     problem: String,
 }
 
 /// The C# peer's `IDataTypes`.
 #[service_contract(name = "IDataTypes", namespace = "http://peers.test/calc")]
-pub trait DataTypes {
+trait DataTypes {
     async fn greet(&self, name: String) -> String;
     async fn mirror(&self, point: Point) -> Point;
     async fn sum(&self, values: Vec<i32>) -> i32;
