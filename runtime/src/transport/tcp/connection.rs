@@ -16,6 +16,7 @@ use super::preamble::{PreambleError, send_preamble};
 use crate::binding::BindingSettings;
 use crate::channel::{Channel, ChannelInput, ChannelOutput, OUTPUT_QUEUE, Outgoing, ReceiveError};
 use crate::encoding::MessageEncoder;
+use crate::encoding::binary::BinaryEncoder;
 use crate::encoding::text::TextEncoder;
 use crate::error::Error;
 use crate::message::Message;
@@ -61,6 +62,8 @@ impl TcpInput {
 pub(crate) fn encoder_for(encoding: u8) -> Option<fn() -> Box<dyn MessageEncoder>> {
     match encoding {
         known_encoding::SOAP12_UTF8 => Some(|| Box::new(TextEncoder::soap12())),
+        known_encoding::BINARY => Some(|| Box::new(BinaryEncoder::plain())),
+        known_encoding::BINARY_SESSION => Some(|| Box::new(BinaryEncoder::session())),
         _ => None,
     }
 }
