@@ -415,7 +415,7 @@ impl<'a> Decoder<'a> {
                 if level == 0 {
                     break;
                 }
-                if subcodes.len() != level {
+                if subcodes.len() < level {
                     return Err(malformed("a fault Subcode has no Value"));
                 }
                 level -= 1;

@@ -201,7 +201,7 @@ fn write_fraction(out: &mut String, mut fraction: u64) {
         return;
     }
     let mut width = 7;
-    while fraction % 10 == 0 {
+    while fraction.is_multiple_of(10) {
         fraction /= 10;
         width -= 1;
     }
