@@ -272,16 +272,6 @@ mod tests {
         assert!(reader.read_table(&big).is_err());
 
         let mut reader = SessionReader::new();
-        let mut payload = Vec::new();
-        let mut strings = Vec::new();
-        for i in 0..30 {
-            let s = format!("{i:0>99}");
-            strings.push(100u8);
-            strings.push(99);
-            strings.extend_from_slice(s.as_bytes());
-        }
-        varint::encode_len(strings.len() - 30, &mut payload).unwrap();
-        let _ = payload;
         // 3000 bytes of table in one message: over 2048.
         let mut message = Vec::new();
         varint::encode_len(3000, &mut message).unwrap();
