@@ -266,6 +266,11 @@ impl<'a> Decoder<'a> {
             if prefix.is_empty() {
                 out.push_str(" xmlns=\"");
             } else {
+                if !name_safe(prefix) {
+                    return Err(malformed(format!(
+                        "the prefix {prefix:?} cannot be written as XML text"
+                    )));
+                }
                 out.push_str(" xmlns:");
                 out.push_str(prefix);
                 out.push_str("=\"");
@@ -488,6 +493,19 @@ impl<'a> Decoder<'a> {
         }
         Ok(reason.unwrap_or_default())
     }
+}
+
+/// Whether `s` can stand in a name of XML text (no markup, whitespace, control characters or
+/// colon); not a full NCName check.
+fn name_safe(s: &str) -> bool {
+    !s.chars().any(|c| {
+        c.is_control()
+            || c.is_whitespace()
+            || matches!(
+                c,
+                '<' | '>' | '&' | '"' | '\'' | '=' | '/' | ':' | '!' | '?'
+            )
+    })
 }
 
 /// Appends `prefix:local`; fails for names XML text cannot carry.
