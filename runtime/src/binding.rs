@@ -25,6 +25,21 @@ pub struct BindingSettings {
     /// How long a new connection has to complete its preamble (WCF
     /// `ChannelInitializationTimeout`): 30 seconds.
     pub channel_initialization_timeout: Duration,
+    /// How messages are encoded on a `net.tcp` connection the client opens (services accept
+    /// every encoding they know): [`MessageEncoding::Binary`], as WCF's NetTcpBinding.
+    pub message_encoding: MessageEncoding,
+}
+
+/// The message encoding a `net.tcp` client announces in its preamble.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum MessageEncoding {
+    /// .NET Binary XML with the in-band session dictionary (`application/soap+msbinsession1`,
+    /// known encoding 0x08): WCF's NetTcpBinding default.
+    #[default]
+    Binary,
+    /// SOAP 1.2 UTF-8 text (`application/soap+xml; charset=utf-8`, known encoding 0x03).
+    Text,
 }
 
 impl Default for BindingSettings {
@@ -36,6 +51,7 @@ impl Default for BindingSettings {
             open_timeout: Duration::from_secs(60),
             close_timeout: Duration::from_secs(60),
             channel_initialization_timeout: Duration::from_secs(30),
+            message_encoding: MessageEncoding::default(),
         }
     }
 }
@@ -105,6 +121,19 @@ impl NetTcpBinding {
     /// A binding with WCF's defaults.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Makes clients send SOAP 1.2 text instead of binary XML (known encoding 0x03).
+    pub fn text_encoding(mut self) -> Self {
+        self.settings.message_encoding = MessageEncoding::Text;
+        self
+    }
+
+    /// Makes clients send binary XML with the session dictionary (known encoding 0x08, the
+    /// default).
+    pub fn binary_encoding(mut self) -> Self {
+        self.settings.message_encoding = MessageEncoding::Binary;
+        self
     }
 
     settings_setters!();

@@ -2,6 +2,7 @@
 //!
 //! An encoder instance belongs to one connection (binary encodings keep per-session dictionaries).
 
+pub mod binary;
 pub mod text;
 
 use bytes::BytesMut;

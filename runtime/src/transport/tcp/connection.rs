@@ -13,9 +13,10 @@ use super::framing::{
     FramingCodec, FramingError, FramingLimits, Record, known_encoding, record_type,
 };
 use super::preamble::{PreambleError, send_preamble};
-use crate::binding::BindingSettings;
+use crate::binding::{BindingSettings, MessageEncoding};
 use crate::channel::{Channel, ChannelInput, ChannelOutput, OUTPUT_QUEUE, Outgoing, ReceiveError};
 use crate::encoding::MessageEncoder;
+use crate::encoding::binary::BinaryEncoder;
 use crate::encoding::text::TextEncoder;
 use crate::error::Error;
 use crate::message::Message;
@@ -61,6 +62,8 @@ impl TcpInput {
 pub(crate) fn encoder_for(encoding: u8) -> Option<fn() -> Box<dyn MessageEncoder>> {
     match encoding {
         known_encoding::SOAP12_UTF8 => Some(|| Box::new(TextEncoder::soap12())),
+        known_encoding::BINARY => Some(|| Box::new(BinaryEncoder::plain())),
+        known_encoding::BINARY_SESSION => Some(|| Box::new(BinaryEncoder::session())),
         _ => None,
     }
 }
@@ -165,11 +168,39 @@ pub(crate) async fn connect(
     let stream = TcpStream::connect((host, port)).await?;
     stream.set_nodelay(true)?;
     let mut framed = Framed::new(stream, FramingCodec::with_limits(limits(settings)));
-    send_preamble(&mut framed, via, known_encoding::SOAP12_UTF8)
+    let encoding = match settings.message_encoding {
+        MessageEncoding::Text => known_encoding::SOAP12_UTF8,
+        _ => known_encoding::BINARY_SESSION,
+    };
+    send_preamble(&mut framed, via, encoding)
         .await
         .map_err(|error| match error {
             PreambleError::Fault(uri) => Error::FramingFault(uri),
             other => Error::Communication(format!("the preamble failed: {other}")),
         })?;
-    start(framed, known_encoding::SOAP12_UTF8)
+    start(framed, encoding)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encoders_for_known_encodings() {
+        let content_type = |encoding| encoder_for(encoding).map(|make| make().content_type());
+        assert_eq!(
+            content_type(known_encoding::SOAP12_UTF8),
+            Some("application/soap+xml; charset=utf-8")
+        );
+        assert_eq!(
+            content_type(known_encoding::BINARY),
+            Some("application/soap+msbin1")
+        );
+        assert_eq!(
+            content_type(known_encoding::BINARY_SESSION),
+            Some("application/soap+msbinsession1")
+        );
+        assert_eq!(content_type(known_encoding::SOAP11_UTF8), None);
+        assert_eq!(content_type(known_encoding::SOAP12_MTOM), None);
+    }
 }

@@ -1,0 +1,297 @@
+//! Writing a [`Message`] as a binary SOAP 1.2 + WS-Addressing 1.0 envelope, in the shape WCF
+//! writes it; XML text fragments (body, raw headers, fault detail) are parsed with quick-xml and
+//! re-written as records.
+
+use quick_xml::Reader as XmlReader;
+use quick_xml::XmlVersion;
+use quick_xml::events::{BytesStart, Event as XmlEvent};
+use quick_xml::name::PrefixDeclaration;
+
+use super::writer::Writer;
+use crate::encoding::EncodingError;
+use crate::message::{Body, Fault, FaultKind, Message, SOAP12_NS, WSA10_NS, XmlFragment};
+
+fn malformed(message: impl Into<String>) -> EncodingError {
+    EncodingError::Malformed(message.into())
+}
+
+/// The bindings the envelope puts in scope for everything inside it.
+const INHERITED: &[(&str, &str)] = &[("s", SOAP12_NS), ("a", WSA10_NS)];
+
+/// Writes `message`; `text` is scratch space for character data. In the body, element names
+/// below the top-level element go to the session StringTable (as WCF's serializers do for
+/// parameter and result names) when the writer has a session.
+pub(super) fn write_message(
+    message: &Message,
+    w: &mut Writer<'_>,
+    text: &mut String,
+) -> Result<(), EncodingError> {
+    let headers = &message.headers;
+    if headers.action.is_none() {
+        return Err(malformed(
+            "a SOAP 1.2 + WS-Addressing 1.0 message needs an action",
+        ));
+    }
+    w.start_element("s", "Envelope", false)?;
+    w.xmlns("s", SOAP12_NS)?;
+    w.xmlns("a", WSA10_NS)?;
+    w.start_element("s", "Header", false)?;
+    if let Some(action) = &headers.action {
+        w.start_element("a", "Action", false)?;
+        w.attribute("s", "mustUnderstand", "1")?;
+        w.text(action)?;
+        w.end_element();
+    }
+    if let Some(id) = &headers.message_id {
+        w.start_element("a", "MessageID", false)?;
+        w.text(id)?;
+        w.end_element();
+    }
+    if let Some(relates_to) = &headers.relates_to {
+        w.start_element("a", "RelatesTo", false)?;
+        w.text(relates_to)?;
+        w.end_element();
+    }
+    if let Some(reply_to) = &headers.reply_to {
+        w.start_element("a", "ReplyTo", false)?;
+        // Mono (and the captured bytes) write the Address name inline.
+        w.start_element_inline("a", "Address")?;
+        w.text(reply_to)?;
+        w.end_element();
+        w.end_element();
+    }
+    if let Some(to) = &headers.to {
+        w.start_element("a", "To", false)?;
+        w.attribute("s", "mustUnderstand", "1")?;
+        w.text(to)?;
+        w.end_element();
+    }
+    for header in &headers.other {
+        write_fragment(w, &header.xml, false, text)?;
+    }
+    w.end_element();
+
+    w.start_element("s", "Body", false)?;
+    match &message.body {
+        Body::Empty => {}
+        Body::Xml(fragment) => write_fragment(w, fragment, true, text)?,
+        Body::Fault(fault) => write_fault(w, fault, text)?,
+    }
+    w.end_element();
+    w.end_element();
+    Ok(())
+}
+
+fn write_fault(w: &mut Writer<'_>, fault: &Fault, text: &mut String) -> Result<(), EncodingError> {
+    let class = match fault.code.kind {
+        FaultKind::Sender => "s:Sender",
+        FaultKind::Receiver => "s:Receiver",
+        FaultKind::MustUnderstand => "s:MustUnderstand",
+        FaultKind::VersionMismatch => "s:VersionMismatch",
+        FaultKind::DataEncodingUnknown => "s:DataEncodingUnknown",
+    };
+    w.start_element("s", "Fault", false)?;
+    w.start_element("s", "Code", false)?;
+    w.start_element("s", "Value", false)?;
+    w.text(class)?;
+    w.end_element();
+    for (namespace, name) in &fault.code.subcodes {
+        if !is_ncname(name) {
+            return Err(malformed(format!(
+                "fault subcode {name:?} is not a valid XML name"
+            )));
+        }
+        w.start_element("s", "Subcode", false)?;
+        w.start_element("s", "Value", false)?;
+        text.clear();
+        if namespace.is_empty() {
+            text.push_str(name);
+        } else if namespace == SOAP12_NS {
+            text.push_str("s:");
+            text.push_str(name);
+        } else {
+            w.xmlns("a", namespace)?;
+            text.push_str("a:");
+            text.push_str(name);
+        }
+        w.text(text)?;
+        w.end_element();
+    }
+    for _ in &fault.code.subcodes {
+        w.end_element();
+    }
+    w.end_element();
+    w.start_element("s", "Reason", false)?;
+    w.start_element("s", "Text", false)?;
+    w.attribute("xml", "lang", "en")?;
+    w.text(&fault.reason)?;
+    w.end_element();
+    w.end_element();
+    if let Some(detail) = &fault.detail {
+        w.start_element("s", "Detail", false)?;
+        write_fragment(w, detail, false, text)?;
+        w.end_element();
+    }
+    w.end_element();
+    Ok(())
+}
+
+/// Splits `prefix:local`.
+fn split_name(name: &str) -> Result<(&str, &str), EncodingError> {
+    Ok(match name.split_once(':') {
+        Some((prefix, local)) => (prefix, local),
+        None => ("", name),
+    })
+}
+
+/// Whether a scope binding must be declared on a top-level element of a fragment.
+fn needed(prefix: &str, uri: &str) -> bool {
+    if prefix == "xml" || prefix == "xmlns" || (!prefix.is_empty() && uri.is_empty()) {
+        return false;
+    }
+    match INHERITED.iter().find(|(p, _)| *p == prefix) {
+        Some((_, u)) => *u != uri,
+        // No default namespace is in scope in the envelope: `xmlns=""` is a no-op there.
+        None => !uri.is_empty(),
+    }
+}
+
+/// Converts the XML text of `fragment` to records. `intern_children`: element names below the
+/// top level go to the session StringTable.
+fn write_fragment(
+    w: &mut Writer<'_>,
+    fragment: &XmlFragment,
+    intern_children: bool,
+    text: &mut String,
+) -> Result<(), EncodingError> {
+    let mut reader = XmlReader::from_str(&fragment.text);
+    let config = reader.config_mut();
+    config.check_end_names = true;
+    config.expand_empty_elements = false;
+    config.trim_text(false);
+    let mut depth = 0usize;
+    text.clear();
+    loop {
+        let event = reader
+            .read_event()
+            .map_err(|e| malformed(format!("the XML fragment is not well formed: {e}")))?;
+        match event {
+            XmlEvent::Start(start) => {
+                flush_text(w, text, depth)?;
+                write_start(w, &start, depth, intern_children, fragment)?;
+                depth += 1;
+            }
+            XmlEvent::Empty(start) => {
+                flush_text(w, text, depth)?;
+                write_start(w, &start, depth, intern_children, fragment)?;
+                w.end_element();
+            }
+            XmlEvent::End(_) => {
+                flush_text(w, text, depth)?;
+                w.end_element();
+                depth = depth.saturating_sub(1);
+            }
+            XmlEvent::Text(t) => text.push_str(&t.xml10_content()),
+            XmlEvent::CData(c) => text.push_str(&c.xml10_content()),
+            XmlEvent::GeneralRef(reference) => {
+                if let Ok(Some(c)) = reference.resolve_char_ref() {
+                    text.push(c);
+                } else if let Some(s) = quick_xml::escape::resolve_predefined_entity(&reference) {
+                    text.push_str(s);
+                } else {
+                    return Err(malformed("an undefined entity in an XML fragment"));
+                }
+            }
+            XmlEvent::Comment(c) => {
+                flush_text(w, text, depth)?;
+                if depth > 0 {
+                    w.comment(&c.xml10_content())?;
+                }
+            }
+            XmlEvent::DocType(_) => {
+                return Err(EncodingError::Refused(
+                    "document type declarations are not accepted in SOAP messages".into(),
+                ));
+            }
+            XmlEvent::Decl(_) | XmlEvent::PI(_) => {}
+            XmlEvent::Eof => break,
+        }
+    }
+    if depth != 0 {
+        return Err(malformed("the XML fragment ends inside an element"));
+    }
+    flush_text(w, text, depth)
+}
+
+/// Writes the text gathered so far; at the top level only whitespace is allowed (and dropped).
+fn flush_text(w: &mut Writer<'_>, text: &mut String, depth: usize) -> Result<(), EncodingError> {
+    if text.is_empty() {
+        return Ok(());
+    }
+    if depth == 0 {
+        if !text
+            .bytes()
+            .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        {
+            return Err(malformed("text outside the elements of an XML fragment"));
+        }
+    } else {
+        w.text(text)?;
+    }
+    text.clear();
+    Ok(())
+}
+
+fn write_start(
+    w: &mut Writer<'_>,
+    start: &BytesStart<'_>,
+    depth: usize,
+    intern_children: bool,
+    fragment: &XmlFragment,
+) -> Result<(), EncodingError> {
+    let (prefix, local) = split_name(start.name().0)?;
+    w.start_element(prefix, local, intern_children && depth > 0)?;
+    if depth == 0 {
+        for (prefix, uri) in &fragment.scope {
+            if !needed(prefix, uri) {
+                continue;
+            }
+            let declared_here = start.attributes().with_checks(false).flatten().any(|a| {
+                match a.key.as_namespace_binding() {
+                    Some(PrefixDeclaration::Default) => prefix.is_empty(),
+                    Some(PrefixDeclaration::Named(p)) => p == prefix,
+                    None => false,
+                }
+            });
+            if !declared_here {
+                w.xmlns(prefix, uri)?;
+            }
+        }
+    }
+    for attribute in start.attributes() {
+        let attribute =
+            attribute.map_err(|e| malformed(format!("a bad attribute in an XML fragment: {e}")))?;
+        let value = attribute
+            .normalized_value(XmlVersion::Implicit1_0)
+            .map_err(|e| malformed(format!("a bad attribute value in an XML fragment: {e}")))?;
+        match attribute.key.as_namespace_binding() {
+            Some(PrefixDeclaration::Default) => w.xmlns("", &value)?,
+            Some(PrefixDeclaration::Named(p)) => w.xmlns(p, &value)?,
+            None => {
+                let (prefix, local) = split_name(attribute.key.0)?;
+                w.attribute(prefix, local, &value)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether `name` is an XML name without a colon, approximately.
+fn is_ncname(name: &str) -> bool {
+    let mut chars = name.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    (first.is_ascii_alphabetic() || first == '_' || !first.is_ascii())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') || !c.is_ascii())
+}

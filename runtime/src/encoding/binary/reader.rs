@@ -1,0 +1,727 @@
+//! A streaming pull reader of [MC-NBFX] records: one [`Event`] per call, borrowing names and
+//! strings from the input (or the dictionaries), resolving namespaces as it goes.
+//!
+//! Every length is checked against the remaining input before it is used, so a record never costs
+//! more than its own bytes; nesting is limited to [`MAX_DEPTH`]; any malformed record is an
+//! [`EncodingError::Malformed`], never a panic.
+
+use super::dictionary::static_string;
+use super::session::SessionReader;
+use super::text::{MAX_TICKS, Text};
+use crate::encoding::EncodingError;
+use crate::transport::tcp::framing::varint;
+
+/// The deepest element nesting accepted (the Envelope is at depth 1).
+pub const MAX_DEPTH: usize = 64;
+
+/// The namespace bound to the `xml` prefix.
+pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+
+fn malformed(message: impl Into<String>) -> EncodingError {
+    EncodingError::Malformed(message.into())
+}
+
+/// Resolves DictionaryString ids: even ids in the static dictionary, odd ids in the session's
+/// StringTable (none for the sessionless encoding).
+#[derive(Debug, Clone, Copy)]
+pub struct Strings<'a> {
+    session: Option<&'a SessionReader>,
+}
+
+impl PartialEq for Strings<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        match (self.session, other.session) {
+            (Some(a), Some(b)) => std::ptr::eq(a, b),
+            (None, None) => true,
+            _ => false,
+        }
+    }
+}
+
+impl<'a> Strings<'a> {
+    /// The static dictionary, plus `session`'s strings if given.
+    pub fn new(session: Option<&'a SessionReader>) -> Self {
+        Strings { session }
+    }
+
+    /// The string with DictionaryString id `id`.
+    pub fn get(&self, id: u32) -> Result<&'a str, EncodingError> {
+        let found = if id & 1 == 0 {
+            static_string(id)
+        } else {
+            self.session.and_then(|s| s.get(id))
+        };
+        found.ok_or_else(|| {
+            if id & 1 == 0 {
+                malformed(format!("static dictionary id {id} is out of range"))
+            } else {
+                malformed(format!("session dictionary id {id} is not defined"))
+            }
+        })
+    }
+}
+
+/// An element's qualified name as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Name<'a> {
+    /// The prefix (`""` for none).
+    pub prefix: &'a str,
+    /// The local name.
+    pub local: &'a str,
+}
+
+/// An attribute other than a namespace declaration.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Attribute<'a> {
+    /// Its name.
+    pub name: Name<'a>,
+    /// Its value.
+    pub value: Text<'a>,
+}
+
+/// What the reader found.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Event<'a> {
+    /// An element starts; its attributes are [`Reader::attributes`], its namespace declarations
+    /// [`Reader::declarations`].
+    Start(Name<'a>),
+    /// Character content.
+    Text(Text<'a>),
+    /// The innermost open element ends.
+    End(Name<'a>),
+    /// A comment.
+    Comment(&'a str),
+    /// The end of the input (all elements closed).
+    Eof,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Open<'a> {
+    name: Name<'a>,
+    /// Length of the namespace stack before this element's declarations.
+    ns_len: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ArrayPhase {
+    Start,
+    Value,
+    End,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct ArrayState<'a> {
+    name: Name<'a>,
+    item_type: u8,
+    remaining: u32,
+    phase: ArrayPhase,
+    ns_len: usize,
+}
+
+/// The pull reader.
+#[derive(Debug)]
+pub struct Reader<'a> {
+    input: &'a [u8],
+    pos: usize,
+    strings: Strings<'a>,
+    open: Vec<Open<'a>>,
+    namespaces: Vec<(&'a str, &'a str)>,
+    /// The declarations of the element last started: `namespaces[from..to]`.
+    declared: (usize, usize),
+    attributes: Vec<Attribute<'a>>,
+    /// A text record with EndElement was returned: its End comes next.
+    pending_end: bool,
+    /// Namespace stack length to restore before the next event (after an End).
+    pending_pop: Option<usize>,
+    array: Option<ArrayState<'a>>,
+}
+
+impl<'a> Reader<'a> {
+    /// A reader of the document `input` with the dictionaries `strings`.
+    pub fn new(input: &'a [u8], strings: Strings<'a>) -> Self {
+        Reader {
+            input,
+            pos: 0,
+            strings,
+            open: Vec::new(),
+            namespaces: Vec::new(),
+            declared: (0, 0),
+            attributes: Vec::new(),
+            pending_end: false,
+            pending_pop: None,
+            array: None,
+        }
+    }
+
+    /// The byte offset of the next record.
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// The number of open elements.
+    pub fn depth(&self) -> usize {
+        self.open.len()
+    }
+
+    /// The attributes of the element last started (namespace declarations excluded).
+    pub fn attributes(&self) -> &[Attribute<'a>] {
+        &self.attributes
+    }
+
+    /// The namespace declarations `(prefix, uri)` of the element last started.
+    pub fn declarations(&self) -> &[(&'a str, &'a str)] {
+        self.namespaces
+            .get(self.declared.0..self.declared.1)
+            .unwrap_or_default()
+    }
+
+    /// All bindings in scope, innermost last (a prefix may appear more than once).
+    pub fn bindings(&self) -> &[(&'a str, &'a str)] {
+        &self.namespaces
+    }
+
+    /// The bindings in scope outside the element last started (those it inherits).
+    pub fn inherited_bindings(&self) -> &[(&'a str, &'a str)] {
+        self.namespaces.get(..self.declared.0).unwrap_or_default()
+    }
+
+    /// The namespace `prefix` is bound to (`""` for an unbound default namespace), or `None` if the
+    /// prefix is undeclared.
+    pub fn resolve(&self, prefix: &str) -> Option<&'a str> {
+        if let Some((_, uri)) = self.namespaces.iter().rev().find(|(p, _)| *p == prefix) {
+            return Some(uri);
+        }
+        match prefix {
+            "" => Some(""),
+            "xml" => Some(XML_NS),
+            _ => None,
+        }
+    }
+
+    /// Reads the next event.
+    pub fn next_event(&mut self) -> Result<Event<'a>, EncodingError> {
+        if let Some(len) = self.pending_pop.take() {
+            self.namespaces.truncate(len);
+        }
+        if self.pending_end {
+            self.pending_end = false;
+            return self.end_element();
+        }
+        if let Some(array) = self.array {
+            return self.array_event(array);
+        }
+        let Some(&record) = self.input.get(self.pos) else {
+            if self.open.is_empty() {
+                return Ok(Event::Eof);
+            }
+            return Err(malformed(
+                "the document ends inside an element (truncated?)",
+            ));
+        };
+        self.pos += 1;
+        match record {
+            0x01 => self.end_element(),
+            0x02 => Ok(Event::Comment(self.string()?)),
+            0x03 => self.array_start(),
+            0x40..=0x77 => {
+                let name = self.element(record)?;
+                self.push_element(name)?;
+                Ok(Event::Start(name))
+            }
+            0x80..=0xBD => {
+                if self.open.is_empty() {
+                    return Err(malformed("text outside the root element"));
+                }
+                if matches!(record, 0xA6 | 0xA7) {
+                    return Err(malformed("EndListText without StartListText"));
+                }
+                let (text, next) = read_text_record(self.input, self.pos - 1, self.strings)?;
+                self.pos = next;
+                // Odd record types (and an EndListText ending a list is even) end the element.
+                self.pending_end = record & 1 == 1;
+                Ok(Event::Text(text))
+            }
+            0x04..=0x3F => Err(malformed(format!(
+                "attribute record 0x{record:02X} outside an element's start (at byte {})",
+                self.pos - 1
+            ))),
+            _ => Err(malformed(format!(
+                "invalid record type 0x{record:02X} (at byte {})",
+                self.pos - 1
+            ))),
+        }
+    }
+
+    fn end_element(&mut self) -> Result<Event<'a>, EncodingError> {
+        let open = self
+            .open
+            .pop()
+            .ok_or_else(|| malformed("EndElement without an open element"))?;
+        self.pending_pop = Some(open.ns_len);
+        Ok(Event::End(open.name))
+    }
+
+    fn push_element(&mut self, name: Name<'a>) -> Result<(), EncodingError> {
+        if self.open.len() >= MAX_DEPTH {
+            return Err(malformed(format!(
+                "elements nest deeper than {MAX_DEPTH} levels"
+            )));
+        }
+        self.open.push(Open {
+            name,
+            ns_len: self.declared.0,
+        });
+        Ok(())
+    }
+
+    /// Reads an element record (type byte already consumed) and its attribute records.
+    fn element(&mut self, record: u8) -> Result<Name<'a>, EncodingError> {
+        let name = match record {
+            0x40 => Name {
+                prefix: "",
+                local: self.string()?,
+            },
+            0x41 => Name {
+                prefix: self.string()?,
+                local: self.string()?,
+            },
+            0x42 => Name {
+                prefix: "",
+                local: self.dictionary_string()?,
+            },
+            0x43 => Name {
+                prefix: self.string()?,
+                local: self.dictionary_string()?,
+            },
+            0x44..=0x5D => Name {
+                prefix: letter(record - 0x44),
+                local: self.dictionary_string()?,
+            },
+            _ => Name {
+                prefix: letter(record.wrapping_sub(0x5E)),
+                local: self.string()?,
+            },
+        };
+        if name.local.is_empty() {
+            return Err(malformed("an element with an empty name"));
+        }
+        self.attributes.clear();
+        let ns_start = self.namespaces.len();
+        while let Some(&record @ 0x04..=0x3F) = self.input.get(self.pos) {
+            self.pos += 1;
+            self.attribute(record)?;
+        }
+        self.declared = (ns_start, self.namespaces.len());
+        if self.resolve(name.prefix).is_none() {
+            return Err(malformed(format!(
+                "element {}:{} uses an undeclared prefix",
+                name.prefix, name.local
+            )));
+        }
+        for attribute in &self.attributes {
+            let prefix = attribute.name.prefix;
+            if !prefix.is_empty() && self.resolve(prefix).is_none() {
+                return Err(malformed(format!(
+                    "attribute {prefix}:{} uses an undeclared prefix",
+                    attribute.name.local
+                )));
+            }
+        }
+        Ok(name)
+    }
+
+    /// Reads one attribute record (type byte consumed).
+    fn attribute(&mut self, record: u8) -> Result<(), EncodingError> {
+        let name = match record {
+            0x04 => Name {
+                prefix: "",
+                local: self.string()?,
+            },
+            0x05 => Name {
+                prefix: self.string()?,
+                local: self.string()?,
+            },
+            0x06 => Name {
+                prefix: "",
+                local: self.dictionary_string()?,
+            },
+            0x07 => Name {
+                prefix: self.string()?,
+                local: self.dictionary_string()?,
+            },
+            0x08..=0x0B => {
+                let prefix = if record & 1 == 1 { self.string()? } else { "" };
+                let uri = if record >= 0x0A {
+                    self.dictionary_string()?
+                } else {
+                    self.string()?
+                };
+                if !prefix.is_empty() && uri.is_empty() {
+                    return Err(malformed(format!(
+                        "the prefix {prefix} is bound to the empty namespace"
+                    )));
+                }
+                if prefix == "xmlns" || prefix == "xml" {
+                    return Err(malformed(format!("the prefix {prefix} cannot be declared")));
+                }
+                self.namespaces.push((prefix, uri));
+                return Ok(());
+            }
+            0x0C..=0x25 => Name {
+                prefix: letter(record - 0x0C),
+                local: self.dictionary_string()?,
+            },
+            _ => Name {
+                prefix: letter(record.wrapping_sub(0x26)),
+                local: self.string()?,
+            },
+        };
+        if name.local.is_empty() || name.prefix == "xmlns" {
+            return Err(malformed("an invalid attribute name"));
+        }
+        let record = *self
+            .input
+            .get(self.pos)
+            .ok_or_else(|| malformed("the document ends inside an attribute"))?;
+        if !(0x80..=0xBD).contains(&record) || (record & 1 == 1) || record == 0xA6 {
+            return Err(malformed(format!(
+                "attribute {} has record 0x{record:02X} as its value",
+                name.local
+            )));
+        }
+        let (value, next) = read_text_record(self.input, self.pos, self.strings)?;
+        self.pos = next;
+        self.attributes.push(Attribute { name, value });
+        Ok(())
+    }
+
+    fn array_start(&mut self) -> Result<Event<'a>, EncodingError> {
+        let record = self.u8()?;
+        if !(0x40..=0x77).contains(&record) {
+            return Err(malformed("an Array record without an element"));
+        }
+        let name = self.element(record)?;
+        if self.u8()? != 0x01 {
+            return Err(malformed(
+                "an Array's element is not followed by EndElement",
+            ));
+        }
+        let item_type = self.u8()?;
+        let size = match item_type {
+            0xB5 => 1,
+            0x8B => 2,
+            0x8D | 0x91 => 4,
+            0x8F | 0x93 | 0x97 | 0xAF => 8,
+            0x95 | 0xB1 => 16,
+            other => {
+                return Err(malformed(format!("invalid Array item type 0x{other:02X}")));
+            }
+        };
+        let count = self.varint()?;
+        if count == 0 {
+            return Err(malformed("an Array with no items"));
+        }
+        let total = (count as usize)
+            .checked_mul(size)
+            .filter(|&total| total <= self.input.len().saturating_sub(self.pos))
+            .ok_or_else(|| malformed("an Array runs past the end of the document"))?;
+        let _ = total;
+        let array = ArrayState {
+            name,
+            item_type,
+            remaining: count,
+            phase: ArrayPhase::Start,
+            ns_len: self.declared.0,
+        };
+        self.array_event(array)
+    }
+
+    fn array_event(&mut self, mut array: ArrayState<'a>) -> Result<Event<'a>, EncodingError> {
+        let event = match array.phase {
+            ArrayPhase::Start => {
+                if self.open.len() >= MAX_DEPTH {
+                    return Err(malformed(format!(
+                        "elements nest deeper than {MAX_DEPTH} levels"
+                    )));
+                }
+                self.open.push(Open {
+                    name: array.name,
+                    ns_len: array.ns_len,
+                });
+                array.phase = ArrayPhase::Value;
+                Event::Start(array.name)
+            }
+            ArrayPhase::Value => {
+                // Reads the fixed-size value as if it were the plain text record of that type.
+                let (text, next) = read_value(self.input, self.pos, array.item_type & !1)?;
+                self.pos = next;
+                array.phase = ArrayPhase::End;
+                Event::Text(text)
+            }
+            ArrayPhase::End => {
+                self.open.pop();
+                array.remaining -= 1;
+                array.phase = ArrayPhase::Start;
+                if array.remaining == 0 {
+                    self.pending_pop = Some(array.ns_len);
+                    self.array = None;
+                    return Ok(Event::End(array.name));
+                }
+                Event::End(array.name)
+            }
+        };
+        self.array = Some(array);
+        Ok(event)
+    }
+
+    fn u8(&mut self) -> Result<u8, EncodingError> {
+        let byte = *self
+            .input
+            .get(self.pos)
+            .ok_or_else(|| malformed("the document ends inside a record"))?;
+        self.pos += 1;
+        Ok(byte)
+    }
+
+    fn varint(&mut self) -> Result<u32, EncodingError> {
+        let (value, next) = read_varint(self.input, self.pos)?;
+        self.pos = next;
+        Ok(value)
+    }
+
+    fn string(&mut self) -> Result<&'a str, EncodingError> {
+        let len = self.varint()? as usize;
+        let (s, next) = read_utf8(self.input, self.pos, len)?;
+        self.pos = next;
+        Ok(s)
+    }
+
+    fn dictionary_string(&mut self) -> Result<&'a str, EncodingError> {
+        let id = self.varint()?;
+        self.strings.get(id)
+    }
+}
+
+/// The prefix of a letter record: `a` for 0 … `z` for 25.
+fn letter(index: u8) -> &'static str {
+    const LETTERS: &str = "abcdefghijklmnopqrstuvwxyz";
+    let i = usize::from(index);
+    LETTERS.get(i..i + 1).unwrap_or("a")
+}
+
+fn read_varint(input: &[u8], pos: usize) -> Result<(u32, usize), EncodingError> {
+    match varint::decode(input.get(pos..).unwrap_or_default()) {
+        Ok(Some((value, len))) => Ok((value, pos + len)),
+        Ok(None) => Err(malformed("the document ends inside a length or id")),
+        Err(e) => Err(malformed(e.to_string())),
+    }
+}
+
+fn read_bytes(input: &[u8], pos: usize, len: usize) -> Result<(&[u8], usize), EncodingError> {
+    let end = pos
+        .checked_add(len)
+        .filter(|&end| end <= input.len())
+        .ok_or_else(|| {
+            malformed(format!(
+                "a length of {len} runs past the end of the document (at byte {pos})"
+            ))
+        })?;
+    Ok((input.get(pos..end).unwrap_or_default(), end))
+}
+
+fn read_utf8(input: &[u8], pos: usize, len: usize) -> Result<(&str, usize), EncodingError> {
+    let (bytes, end) = read_bytes(input, pos, len)?;
+    let s = std::str::from_utf8(bytes)
+        .map_err(|_| malformed(format!("a string is not valid UTF-8 (at byte {pos})")))?;
+    Ok((s, end))
+}
+
+fn read_array<const N: usize>(input: &[u8], pos: usize) -> Result<([u8; N], usize), EncodingError> {
+    let (bytes, end) = read_bytes(input, pos, N)?;
+    let mut out = [0u8; N];
+    out.copy_from_slice(bytes);
+    Ok((out, end))
+}
+
+/// Reads a 4-byte .NET `ReadUInt31` length (an i32 that must not be negative).
+fn read_len32(input: &[u8], pos: usize) -> Result<(usize, usize), EncodingError> {
+    let (bytes, end) = read_array::<4>(input, pos)?;
+    let len = i32::from_le_bytes(bytes);
+    let len = usize::try_from(len).map_err(|_| malformed("a negative length"))?;
+    Ok((len, end))
+}
+
+/// Reads the text record starting at `pos` (its type byte included); returns the value and the
+/// position after the record. `WithEndElement` types are read like their plain forms.
+pub(crate) fn read_text_record<'a>(
+    input: &'a [u8],
+    pos: usize,
+    strings: Strings<'a>,
+) -> Result<(Text<'a>, usize), EncodingError> {
+    let record = *input
+        .get(pos)
+        .ok_or_else(|| malformed("the document ends before a text record"))?;
+    let pos = pos + 1;
+    match record & !1 {
+        0x98 | 0x9A | 0x9C | 0xB6 | 0xB8 | 0xBA | 0x9E | 0xA0 | 0xA2 => {
+            let (len, pos) = match record & !1 {
+                0x98 | 0xB6 | 0x9E => {
+                    let (b, p) = read_array::<1>(input, pos)?;
+                    (usize::from(b[0]), p)
+                }
+                0x9A | 0xB8 | 0xA0 => {
+                    let (b, p) = read_array::<2>(input, pos)?;
+                    (usize::from(u16::from_le_bytes(b)), p)
+                }
+                _ => read_len32(input, pos)?,
+            };
+            match record & !1 {
+                0x98 | 0x9A | 0x9C => {
+                    let (s, end) = read_utf8(input, pos, len)?;
+                    Ok((Text::Str(s), end))
+                }
+                0x9E | 0xA0 | 0xA2 => {
+                    let (b, end) = read_bytes(input, pos, len)?;
+                    Ok((Text::Bytes(b), end))
+                }
+                _ => {
+                    let (b, end) = read_bytes(input, pos, len)?;
+                    if len % 2 != 0 {
+                        return Err(malformed("UTF-16 text of an odd number of bytes"));
+                    }
+                    let units = b
+                        .chunks_exact(2)
+                        .map(|pair| u16::from_le_bytes([pair[0], pair[1]]));
+                    if char::decode_utf16(units).any(|c| c.is_err()) {
+                        return Err(malformed("invalid UTF-16 in a text record"));
+                    }
+                    Ok((Text::Utf16(b), end))
+                }
+            }
+        }
+        0xA4 => {
+            if record != 0xA4 {
+                return Err(malformed("invalid record type 0xA5"));
+            }
+            // The items, up to EndListText.
+            let mut p = pos;
+            loop {
+                let item = *input
+                    .get(p)
+                    .ok_or_else(|| malformed("the document ends inside a list"))?;
+                if item == 0xA6 {
+                    let records = input.get(pos..p).unwrap_or_default();
+                    return Ok((Text::List(records, strings), p + 1));
+                }
+                if !(0x80..=0xBD).contains(&item) || item & 1 == 1 || item == 0xA4 {
+                    return Err(malformed(format!("record 0x{item:02X} inside a list")));
+                }
+                let (_, next) = read_text_record(input, p, strings)?;
+                p = next;
+            }
+        }
+        0xA6 => Err(malformed("EndListText without StartListText")),
+        0xAA => {
+            let (id, end) = read_varint(input, pos)?;
+            Ok((Text::Str(strings.get(id)?), end))
+        }
+        0xBC => {
+            let (b, p) = read_array::<1>(input, pos)?;
+            if b[0] > 25 {
+                return Err(malformed("a QName prefix beyond z"));
+            }
+            let (id, end) = read_varint(input, p)?;
+            Ok((Text::QName(b[0], strings.get(id)?), end))
+        }
+        0x80..=0xBD => read_value(input, pos, record & !1),
+        _ => Err(malformed(format!("0x{record:02X} is not a text record"))),
+    }
+}
+
+/// Reads the fixed-size payload of the plain text record type `kind` at `pos`.
+fn read_value(input: &[u8], pos: usize, kind: u8) -> Result<(Text<'static>, usize), EncodingError> {
+    Ok(match kind {
+        0x80 => (Text::Str("0"), pos),
+        0x82 => (Text::Str("1"), pos),
+        0x84 => (Text::Str("false"), pos),
+        0x86 => (Text::Str("true"), pos),
+        0xA8 => (Text::Str(""), pos),
+        0x88 => {
+            let (b, end) = read_array::<1>(input, pos)?;
+            (Text::Int(i64::from(i8::from_le_bytes(b))), end)
+        }
+        0x8A => {
+            let (b, end) = read_array::<2>(input, pos)?;
+            (Text::Int(i64::from(i16::from_le_bytes(b))), end)
+        }
+        0x8C => {
+            let (b, end) = read_array::<4>(input, pos)?;
+            (Text::Int(i64::from(i32::from_le_bytes(b))), end)
+        }
+        0x8E => {
+            let (b, end) = read_array::<8>(input, pos)?;
+            (Text::Int(i64::from_le_bytes(b)), end)
+        }
+        0xB2 => {
+            let (b, end) = read_array::<8>(input, pos)?;
+            (Text::UInt(u64::from_le_bytes(b)), end)
+        }
+        0x90 => {
+            let (b, end) = read_array::<4>(input, pos)?;
+            (Text::Float(f32::from_le_bytes(b)), end)
+        }
+        0x92 => {
+            let (b, end) = read_array::<8>(input, pos)?;
+            (Text::Double(f64::from_le_bytes(b)), end)
+        }
+        0x94 => {
+            let (b, end) = read_array::<16>(input, pos)?;
+            let scale = b[2];
+            let sign = b[3];
+            if scale > 28 || !matches!(sign, 0x00 | 0x80) {
+                return Err(malformed("an invalid decimal"));
+            }
+            let hi = u32::from_le_bytes([b[4], b[5], b[6], b[7]]);
+            let mut lo = [0u8; 8];
+            lo.copy_from_slice(&b[8..16]);
+            let magnitude = u128::from(hi) << 64 | u128::from(u64::from_le_bytes(lo));
+            (
+                Text::Decimal {
+                    magnitude,
+                    scale,
+                    negative: sign == 0x80,
+                },
+                end,
+            )
+        }
+        0x96 => {
+            let (b, end) = read_array::<8>(input, pos)?;
+            let bits = u64::from_le_bytes(b);
+            if bits & 0x3FFF_FFFF_FFFF_FFFF > MAX_TICKS || bits >> 62 == 3 {
+                return Err(malformed("an invalid DateTime"));
+            }
+            (Text::DateTime(bits), end)
+        }
+        0xAE => {
+            let (b, end) = read_array::<8>(input, pos)?;
+            (Text::TimeSpan(i64::from_le_bytes(b)), end)
+        }
+        0xAC => {
+            let (b, end) = read_array::<16>(input, pos)?;
+            (Text::UniqueId(b), end)
+        }
+        0xB0 => {
+            let (b, end) = read_array::<16>(input, pos)?;
+            (Text::Uuid(b), end)
+        }
+        0xB4 => {
+            let (b, end) = read_array::<1>(input, pos)?;
+            match b[0] {
+                0 => (Text::Str("false"), end),
+                1 => (Text::Str("true"), end),
+                _ => return Err(malformed("a BoolText that is neither 0 nor 1")),
+            }
+        }
+        other => return Err(malformed(format!("0x{other:02X} is not a text record"))),
+    })
+}

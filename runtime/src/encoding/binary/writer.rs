@@ -1,0 +1,295 @@
+//! An [MC-NBFX] record writer: picks the shortest record for each name (static dictionary,
+//! session StringTable or inline) and each text value, and writes straight into a [`BytesMut`].
+//!
+//! A text record followed by the end of its element is written as the `…WithEndElement` form, as
+//! .NET does.
+
+use bytes::{BufMut, BytesMut};
+
+use super::dictionary::static_id;
+use super::session::SessionWriter;
+use crate::encoding::EncodingError;
+use crate::transport::tcp::framing::varint;
+
+fn too_long() -> EncodingError {
+    EncodingError::Malformed("a string too long for a binary XML record".into())
+}
+
+/// How a name is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NameForm {
+    /// A DictionaryString id.
+    Dictionary(u32),
+    /// An inline String.
+    Inline,
+}
+
+/// Writes records into a buffer.
+#[derive(Debug)]
+pub struct Writer<'o> {
+    out: &'o mut BytesMut,
+    session: Option<&'o mut SessionWriter>,
+    /// Position of the last record if it was an element-content text record.
+    last_text: Option<usize>,
+}
+
+impl<'o> Writer<'o> {
+    /// A writer appending to `out`, adding names to `session` when asked to intern them.
+    pub fn new(out: &'o mut BytesMut, session: Option<&'o mut SessionWriter>) -> Self {
+        Writer {
+            out,
+            session,
+            last_text: None,
+        }
+    }
+
+    fn name_form(&mut self, name: &str, intern: bool) -> NameForm {
+        if let Some(id) = static_id(name) {
+            return NameForm::Dictionary(id);
+        }
+        if intern
+            && !name.is_empty()
+            && let Some(session) = self.session.as_deref_mut()
+            && let Some(id) = session.id_or_add(name)
+        {
+            return NameForm::Dictionary(id);
+        }
+        NameForm::Inline
+    }
+
+    fn string(&mut self, s: &str) -> Result<(), EncodingError> {
+        varint::encode_len(s.len(), self.out).map_err(|_| too_long())?;
+        self.out.extend_from_slice(s.as_bytes());
+        Ok(())
+    }
+
+    fn id(&mut self, id: u32) -> Result<(), EncodingError> {
+        varint::encode(id, self.out).map_err(|_| too_long())
+    }
+
+    fn name(&mut self, form: NameForm, name: &str) -> Result<(), EncodingError> {
+        match form {
+            NameForm::Dictionary(id) => self.id(id),
+            NameForm::Inline => self.string(name),
+        }
+    }
+
+    /// Starts an element `prefix:local` (`prefix` may be empty). With `intern`, a name not in the
+    /// static dictionary goes to the session StringTable (budget permitting).
+    pub fn start_element(
+        &mut self,
+        prefix: &str,
+        local: &str,
+        intern: bool,
+    ) -> Result<(), EncodingError> {
+        let form = self.name_form(local, intern);
+        self.element_record(prefix, local, form)
+    }
+
+    /// Starts an element with an inline name even if the name is in a dictionary.
+    pub fn start_element_inline(&mut self, prefix: &str, local: &str) -> Result<(), EncodingError> {
+        self.element_record(prefix, local, NameForm::Inline)
+    }
+
+    fn element_record(
+        &mut self,
+        prefix: &str,
+        local: &str,
+        form: NameForm,
+    ) -> Result<(), EncodingError> {
+        self.last_text = None;
+        let dictionary = matches!(form, NameForm::Dictionary(_));
+        match (prefix_letter(prefix), prefix.is_empty()) {
+            (_, true) => self.out.put_u8(if dictionary { 0x42 } else { 0x40 }),
+            (Some(letter), _) => self
+                .out
+                .put_u8(letter + if dictionary { 0x44 } else { 0x5E }),
+            (None, _) => {
+                self.out.put_u8(if dictionary { 0x43 } else { 0x41 });
+                self.string(prefix)?;
+            }
+        }
+        self.name(form, local)
+    }
+
+    /// Declares `prefix` (empty: the default namespace) as `uri` on the element just started.
+    pub fn xmlns(&mut self, prefix: &str, uri: &str) -> Result<(), EncodingError> {
+        let form = self.name_form(uri, false);
+        let dictionary = matches!(form, NameForm::Dictionary(_));
+        if prefix.is_empty() {
+            self.out.put_u8(if dictionary { 0x0A } else { 0x08 });
+        } else {
+            self.out.put_u8(if dictionary { 0x0B } else { 0x09 });
+            self.string(prefix)?;
+        }
+        self.name(form, uri)
+    }
+
+    /// Writes the attribute `prefix:local="value"` on the element just started.
+    pub fn attribute(
+        &mut self,
+        prefix: &str,
+        local: &str,
+        value: &str,
+    ) -> Result<(), EncodingError> {
+        let form = self.name_form(local, false);
+        let dictionary = matches!(form, NameForm::Dictionary(_));
+        match (prefix_letter(prefix), prefix.is_empty()) {
+            (_, true) => self.out.put_u8(if dictionary { 0x06 } else { 0x04 }),
+            (Some(letter), _) => self
+                .out
+                .put_u8(letter + if dictionary { 0x0C } else { 0x26 }),
+            (None, _) => {
+                self.out.put_u8(if dictionary { 0x07 } else { 0x05 });
+                self.string(prefix)?;
+            }
+        }
+        self.name(form, local)?;
+        self.text_record(value)?;
+        self.last_text = None;
+        Ok(())
+    }
+
+    /// Writes element content text, in the smallest record that reproduces it exactly.
+    pub fn text(&mut self, value: &str) -> Result<(), EncodingError> {
+        let at = self.out.len();
+        self.text_record(value)?;
+        self.last_text = Some(at);
+        Ok(())
+    }
+
+    /// Ends the innermost element: folds into the preceding text record when there is one.
+    pub fn end_element(&mut self) {
+        match self.last_text.take() {
+            Some(at) => {
+                if let Some(record) = self.out.get_mut(at) {
+                    *record |= 1;
+                }
+            }
+            None => self.out.put_u8(0x01),
+        }
+    }
+
+    /// Writes a comment.
+    pub fn comment(&mut self, text: &str) -> Result<(), EncodingError> {
+        self.last_text = None;
+        self.out.put_u8(0x02);
+        self.string(text)
+    }
+
+    fn text_record(&mut self, value: &str) -> Result<(), EncodingError> {
+        match value {
+            "" => self.out.put_u8(0xA8),
+            "0" => self.out.put_u8(0x80),
+            "1" => self.out.put_u8(0x82),
+            "false" => self.out.put_u8(0x84),
+            "true" => self.out.put_u8(0x86),
+            _ => {
+                if let Some(v) = canonical_integer(value) {
+                    if let Ok(v) = i8::try_from(v) {
+                        self.out.put_u8(0x88);
+                        self.out.put_i8(v);
+                    } else if let Ok(v) = i16::try_from(v) {
+                        self.out.put_u8(0x8A);
+                        self.out.put_i16_le(v);
+                    } else if let Ok(v) = i32::try_from(v) {
+                        self.out.put_u8(0x8C);
+                        self.out.put_i32_le(v);
+                    } else {
+                        self.out.put_u8(0x8E);
+                        self.out.put_i64_le(v);
+                    }
+                } else if let Some(guid) = value
+                    .strip_prefix("urn:uuid:")
+                    .and_then(super::text::parse_guid)
+                {
+                    self.out.put_u8(0xAC);
+                    self.out.put_slice(&guid);
+                } else {
+                    let len = value.len();
+                    if let Ok(len) = u8::try_from(len) {
+                        self.out.put_u8(0x98);
+                        self.out.put_u8(len);
+                    } else if let Ok(len) = u16::try_from(len) {
+                        self.out.put_u8(0x9A);
+                        self.out.put_u16_le(len);
+                    } else {
+                        let len = i32::try_from(len).map_err(|_| too_long())?;
+                        self.out.put_u8(0x9C);
+                        self.out.put_i32_le(len);
+                    }
+                    self.out.extend_from_slice(value.as_bytes());
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The index of a one-letter lowercase prefix (`a` = 0), for the letter record forms.
+fn prefix_letter(prefix: &str) -> Option<u8> {
+    match prefix.as_bytes() {
+        [c @ b'a'..=b'z'] => Some(c - b'a'),
+        _ => None,
+    }
+}
+
+/// `s` as an `i64` if `s` is exactly the decimal form a reader renders for that value (no sign
+/// `+`, no leading zeros, no `-0`), so writing it as a number loses nothing.
+fn canonical_integer(s: &str) -> Option<i64> {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    let bytes = digits.as_bytes();
+    if bytes.is_empty()
+        || bytes.len() > 19
+        || !bytes.iter().all(u8::is_ascii_digit)
+        || (bytes[0] == b'0' && (bytes.len() > 1 || digits.len() != s.len()))
+    {
+        return None;
+    }
+    s.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_integers_only() {
+        assert_eq!(canonical_integer("12"), Some(12));
+        assert_eq!(canonical_integer("-128"), Some(-128));
+        assert_eq!(canonical_integer("0"), Some(0));
+        assert_eq!(canonical_integer("-0"), None);
+        assert_eq!(canonical_integer("007"), None);
+        assert_eq!(canonical_integer("+7"), None);
+        assert_eq!(canonical_integer("1e3"), None);
+        assert_eq!(canonical_integer(""), None);
+        assert_eq!(canonical_integer("-"), None);
+        assert_eq!(canonical_integer("-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(canonical_integer("9223372036854775808"), None);
+    }
+
+    #[test]
+    fn records_of_the_worked_example() {
+        let mut out = BytesMut::new();
+        let mut w = Writer::new(&mut out, None);
+        w.start_element("s", "Envelope", false).unwrap();
+        w.xmlns("s", crate::message::SOAP12_NS).unwrap();
+        w.xmlns("a", crate::message::WSA10_NS).unwrap();
+        w.start_element("a", "Action", false).unwrap();
+        w.attribute("s", "mustUnderstand", "1").unwrap();
+        w.text("x").unwrap();
+        w.end_element();
+        w.start_element_inline("a", "Address").unwrap();
+        w.text("12").unwrap();
+        w.end_element();
+        w.end_element();
+        assert_eq!(
+            &out[..],
+            &[
+                0x56, 0x02, 0x0b, 0x01, b's', 0x04, 0x0b, 0x01, b'a', 0x06, 0x44, 0x0a, 0x1e, 0x00,
+                0x82, 0x99, 0x01, b'x', 0x5e, 0x07, b'A', b'd', b'd', b'r', b'e', b's', b's', 0x89,
+                0x0c, 0x01
+            ]
+        );
+    }
+}
