@@ -166,7 +166,12 @@ async fn wcf_client_against_indigo(encoding: &str, binding: NetTcpBinding) {
 
 #[tokio::test]
 async fn a_wcf_text_client_calls_an_indigo_host() {
-    wcf_client_against_indigo("text", NetTcpBinding::new()).await;
+    wcf_client_against_indigo("text", NetTcpBinding::new().text_encoding()).await;
+}
+
+#[tokio::test]
+async fn a_wcf_net_tcp_binding_client_calls_an_indigo_host() {
+    wcf_client_against_indigo("binary", NetTcpBinding::new()).await;
 }
 
 /// Mono ServiceHosts on free loopback ports, serving until dropped.
@@ -268,5 +273,10 @@ async fn indigo_client_against_wcf(encoding: &str, binding: NetTcpBinding) {
 
 #[tokio::test]
 async fn an_indigo_client_calls_a_wcf_text_host() {
-    indigo_client_against_wcf("text", NetTcpBinding::new()).await;
+    indigo_client_against_wcf("text", NetTcpBinding::new().text_encoding()).await;
+}
+
+#[tokio::test]
+async fn an_indigo_client_calls_a_wcf_net_tcp_binding_host() {
+    indigo_client_against_wcf("binary", NetTcpBinding::new()).await;
 }

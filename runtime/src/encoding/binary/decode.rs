@@ -434,7 +434,8 @@ impl<'a> Decoder<'a> {
                         if kind.is_some() {
                             return Err(malformed("more than one Value in a fault Code"));
                         }
-                        if ns != SOAP12_NS {
+                        // Mono writes the code unqualified: read no namespace as the envelope's.
+                        if ns != SOAP12_NS && !ns.is_empty() {
                             return Err(malformed(format!(
                                 "unknown SOAP 1.2 fault code {{{ns}}}{local}"
                             )));
