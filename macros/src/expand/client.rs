@@ -8,7 +8,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{Names, reply_struct, request_struct};
+use super::{Names, local, reply_struct, request_struct};
 use crate::attr::Session;
 use crate::model::{Contract, Operation};
 
@@ -98,7 +98,7 @@ fn typestate(contract: &Contract, names: &Names) -> Client {
         .clone()
         .filter(|(_, op)| op.initiating.value)
         .map(|(index, op)| method(names, index, op, borrow_or_terminate(op), None));
-    let started_bound = quote!(where S: ::indigo::client::Started);
+    let started_bound = quote!(where __S: ::indigo::client::Started);
     let started = ops
         .filter(|(_, op)| !op.initiating.value)
         .map(|(index, op)| {
@@ -114,9 +114,9 @@ fn typestate(contract: &Contract, names: &Names) -> Client {
         declaration: quote! {
             #[doc = #doc]
             #[derive(Debug)]
-            #vis struct #client<S = ::indigo::client::Fresh> {
+            #vis struct #client<__S = ::indigo::client::Fresh> {
                 channel: ::indigo::client::ClientChannel,
-                state: ::core::marker::PhantomData<S>,
+                state: ::core::marker::PhantomData<__S>,
             }
         },
         implementation: quote! {
@@ -129,7 +129,7 @@ fn typestate(contract: &Contract, names: &Names) -> Client {
                 #(#active_initiating)*
             }
 
-            impl<S: ::indigo::client::SessionState> #client<S> {
+            impl<__S: ::indigo::client::SessionState> #client<__S> {
                 fn from_channel(channel: ::indigo::client::ClientChannel) -> Self {
                     Self { channel, state: ::core::marker::PhantomData }
                 }
@@ -212,9 +212,10 @@ fn method(
         None => quote!(#ok),
     };
     let decode = decode_reply(index, op, &description);
+    let (body, reply, value) = (local("body"), local("reply"), local("value"));
     let send = quote! {
-        let body = ::indigo::__private::encode_request(#description, #index, &#request { #(#fields),* })?;
-        let reply = self.channel.call(#description, #index, body).await?;
+        let #body = ::indigo::__private::encode_request(#description, #index, &#request { #(#fields),* })?;
+        let #reply = self.channel.call(#description, #index, #body).await?;
         #decode
     };
     match form {
@@ -229,9 +230,9 @@ fn method(
             ///
             /// This operation is terminating: it ends the session, so it consumes the client.
             pub async fn #ident(self #(, #params)*) -> ::core::result::Result<#value_ty, ::indigo::Error> #bound {
-                let value = { #send };
+                let #value = { #send };
                 self.channel.close_after_terminating().await;
-                value
+                #value
             }
         },
         Form::Start => {
@@ -245,8 +246,8 @@ fn method(
                     (#client<::indigo::client::Active>, #value_ty),
                     ::indigo::Error,
                 > {
-                    let value = { #send }?;
-                    ::core::result::Result::Ok((#client::from_channel(self.channel), value))
+                    let #value = { #send }?;
+                    ::core::result::Result::Ok((#client::from_channel(self.channel), #value))
                 }
             }
         }
@@ -254,25 +255,27 @@ fn method(
 }
 
 fn decode_reply(index: usize, op: &Operation, description: &TokenStream) -> TokenStream {
+    let reply = local("reply");
     if op.one_way.value {
         return quote! {
-            let _ = reply;
+            let _ = #reply;
             ::core::result::Result::Ok(())
         };
     }
-    let reply = reply_struct(index);
+    let message = reply_struct(index);
+    let (decoded, outcome) = (local("decoded"), local("outcome"));
     let extract = if op.output.is_unit() {
-        quote!(|_: #reply| ())
+        quote!(|_: #message| ())
     } else {
-        quote!(|reply: #reply| reply.result)
+        quote!(|#decoded: #message| #decoded.result)
     };
     match &op.output.fault {
         Some(fault) => quote! {
-            ::indigo::__private::decode_reply_or_fault::<#reply, #fault>(#description, #index, reply)
-                .map(|outcome| outcome.map(#extract))
+            ::indigo::__private::decode_reply_or_fault::<#message, #fault>(#description, #index, #reply)
+                .map(|#outcome| #outcome.map(#extract))
         },
         None => quote! {
-            ::indigo::__private::decode_reply::<#reply>(#description, #index, reply).map(#extract)
+            ::indigo::__private::decode_reply::<#message>(#description, #index, #reply).map(#extract)
         },
     }
 }

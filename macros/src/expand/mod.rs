@@ -120,6 +120,12 @@ impl Names {
     }
 }
 
+/// A local variable of generated code. Its mixed-site span keeps it apart from the user's
+/// parameter names (a parameter may well be called `body` or `instance`).
+pub fn local(name: &str) -> Ident {
+    Ident::new(name, proc_macro2::Span::mixed_site())
+}
+
 /// The request message struct of operation `index`.
 pub fn request_struct(index: usize) -> Ident {
     format_ident!("__Request{}", index)

@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{Names, reply_struct, request_struct};
+use super::{Names, local, reply_struct, request_struct};
 use crate::model::{Contract, Operation};
 
 pub fn generate(contract: &Contract, names: &Names) -> TokenStream {
@@ -16,26 +16,27 @@ pub fn generate(contract: &Contract, names: &Names) -> TokenStream {
         .iter()
         .enumerate()
         .map(|(index, op)| arm(names, &description, index, op));
+    let (index, instance, body) = (local("index"), local("instance"), local("body"));
     quote! {
-        impl<S: #service> ::indigo::__private::Dispatch<S> for #marker {
+        impl<__S: #service> ::indigo::__private::Dispatch<__S> for #marker {
             fn dispatch(
-                index: usize,
-                mut instance: ::indigo::__private::Instance<S>,
-                body: ::indigo::message::Body,
+                #index: usize,
+                mut #instance: ::indigo::__private::Instance<__S>,
+                #body: ::indigo::message::Body,
             ) -> ::indigo::__private::DispatchFuture {
-                let _ = &mut instance;
-                match index {
+                let _ = &mut #instance;
+                match #index {
                     #(#arms)*
                     _ => ::std::boxed::Box::pin(async move {
                         ::core::result::Result::Err(
-                            ::indigo::__private::unknown_operation(#description, index),
+                            ::indigo::__private::unknown_operation(#description, #index),
                         )
                     }),
                 }
             }
 
-            fn release(instance: &mut S) -> ::indigo::__private::ReleaseFuture<'_> {
-                ::std::boxed::Box::pin(<S as #service>::on_release(instance))
+            fn release(#instance: &mut __S) -> ::indigo::__private::ReleaseFuture<'_> {
+                ::std::boxed::Box::pin(<__S as #service>::on_release(#instance))
             }
         }
     }
@@ -46,53 +47,55 @@ fn arm(names: &Names, description: &TokenStream, index: usize, op: &Operation) -
     let method = &op.method;
     let request = request_struct(index);
     let fields: Vec<_> = op.params.iter().map(|param| &param.ident).collect();
+    let (instance, body, result) = (local("instance"), local("body"), local("result"));
     let receiver = if op.mutable {
-        quote!(instance.exclusive()?)
+        quote!(#instance.exclusive()?)
     } else {
-        quote!(instance.shared())
+        quote!(#instance.shared())
     };
     let reply = reply(description, index, op);
     quote! {
         #index => ::std::boxed::Box::pin(async move {
             let #request { #(#fields),* } =
-                ::indigo::__private::decode_request::<#request>(#description, #index, body)?;
-            let result = <S as #service>::#method(#receiver #(, #fields)*).await;
+                ::indigo::__private::decode_request::<#request>(#description, #index, #body)?;
+            let #result = <__S as #service>::#method(#receiver #(, #fields)*).await;
             #reply
         }),
     }
 }
 
 fn reply(description: &TokenStream, index: usize, op: &Operation) -> TokenStream {
+    let (result, value, fault) = (local("result"), local("value"), local("fault"));
     if op.one_way.value {
         return quote! {
-            let () = result;
+            let () = #result;
             ::core::result::Result::Ok(::indigo::message::Body::Empty)
         };
     }
     let reply = reply_struct(index);
-    let value = |value: TokenStream| {
+    let wrap = |inner: &proc_macro2::Ident| {
         if op.output.is_unit() {
-            quote!({ let () = #value; #reply {} })
+            quote!({ let () = #inner; #reply {} })
         } else {
-            quote!(#reply { result: #value })
+            quote!(#reply { result: #inner })
         }
     };
     match &op.output.fault {
         Some(_) => {
-            let ok = value(quote!(value));
+            let ok = wrap(&value);
             quote! {
-                match result {
-                    ::core::result::Result::Ok(value) => {
+                match #result {
+                    ::core::result::Result::Ok(#value) => {
                         ::indigo::__private::encode_reply(#description, #index, &#ok)
                     }
-                    ::core::result::Result::Err(fault) => ::core::result::Result::Err(
-                        ::indigo::__private::encode_fault(#description, #index, &fault),
+                    ::core::result::Result::Err(#fault) => ::core::result::Result::Err(
+                        ::indigo::__private::encode_fault(#description, #index, &#fault),
                     ),
                 }
             }
         }
         None => {
-            let ok = value(quote!(result));
+            let ok = wrap(&result);
             quote!(::indigo::__private::encode_reply(#description, #index, &#ok))
         }
     }
