@@ -1,9 +1,9 @@
 //! Procedural macros of indigo: `#[service_contract]` and `#[operation]`.
 //!
-//! The work is split as in serde_derive: [`attr`] parses the attributes, [`model`] turns the trait
-//! into a contract model, [`check`] enforces WCF's contract rules, and [`expand`] generates the
+//! The work is split as in serde_derive: `attr` parses the attributes, `model` turns the trait
+//! into a contract model, `check` enforces WCF's contract rules, and `expand` generates the
 //! trait, the contract description, the client proxy and the dispatcher. Every step reports
-//! errors through [`ctxt::Ctxt`], so that one compile shows all of them.
+//! errors through `ctxt::Ctxt`, so that one compile shows all of them.
 
 mod attr;
 mod case;
