@@ -16,6 +16,8 @@ use crate::transport::tcp::TcpInput;
 pub(crate) const OUTPUT_QUEUE: usize = 1024;
 
 /// What a channel's writer is asked to do.
+// Nearly every item is a message, so boxing it would add an allocation and save nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub(crate) enum Outgoing {
     /// Send one message.

@@ -156,8 +156,7 @@ impl ServiceHostBuilder {
         });
         let calls = Arc::new(Semaphore::new(self.settings.max_concurrent_calls));
 
-        let mut tcp_groups: HashMap<TcpKey, Vec<(String, Arc<dyn SessionHandler>)>> =
-            HashMap::new();
+        let mut tcp_groups: HashMap<TcpKey, Vec<tcp::Route>> = HashMap::new();
         let mut listings = Vec::new();
         let mut handlers = Vec::new();
         let mut memory = Vec::new();

@@ -7,4 +7,4 @@ pub mod preamble;
 mod server;
 
 pub(crate) use connection::{TcpInput, connect};
-pub(crate) use server::{bind, serve};
+pub(crate) use server::{Route, bind, serve};
