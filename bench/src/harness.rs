@@ -84,6 +84,15 @@ impl Op {
     /// All operations, in table order.
     pub(crate) const ALL: [Op; 3] = [Op::Add, Op::Echo1K, Op::Echo64K];
 
+    /// The short name used on the command line.
+    pub(crate) fn key(self) -> &'static str {
+        match self {
+            Op::Add => "add",
+            Op::Echo1K => "echo-1k",
+            Op::Echo64K => "echo-64k",
+        }
+    }
+
     /// The label in the table.
     pub(crate) fn label(self) -> &'static str {
         match self {

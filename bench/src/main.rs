@@ -60,17 +60,20 @@ struct Options {
     runs: u32,
     plan: Plan,
     stacks: Vec<StackKind>,
+    ops: Vec<Op>,
     memory: bool,
 }
 
-const USAGE: &str = "usage: indigo-bench [--runs N] [--quick] [--stacks KEY,KEY…] [--no-memory]
-stacks: floor, tarpc, indigo-tcp-text, tonic";
+const USAGE: &str =
+    "usage: indigo-bench [--runs N] [--quick] [--stacks KEY,…] [--ops KEY,…] [--no-memory]
+stacks: floor, tarpc, indigo-tcp-text, tonic; ops: add, echo-1k, echo-64k";
 
 fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, BoxError> {
     let mut options = Options {
         runs: 3,
         plan: Plan::FULL,
         stacks: StackKind::ALL.to_vec(),
+        ops: Op::ALL.to_vec(),
         memory: true,
     };
     while let Some(arg) = args.next() {
@@ -85,6 +88,13 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, BoxE
                 options.stacks = list
                     .split(',')
                     .map(|key| StackKind::from_key(key).ok_or(USAGE))
+                    .collect::<Result<_, _>>()?;
+            }
+            "--ops" => {
+                let list = args.next().ok_or(USAGE)?;
+                options.ops = list
+                    .split(',')
+                    .map(|key| Op::ALL.into_iter().find(|op| op.key() == key).ok_or(USAGE))
                     .collect::<Result<_, _>>()?;
             }
             "--no-memory" => options.memory = false,
@@ -112,6 +122,7 @@ fn main() -> Result<(), BoxError> {
             eprintln!("  {}", kind.name());
             kind.with(RunStack {
                 plan: options.plan,
+                ops: &options.ops,
                 kind,
                 results: &mut results,
             })?;
@@ -143,6 +154,7 @@ fn main() -> Result<(), BoxError> {
 /// Runs the client-side scenarios of one stack against its server.
 struct RunStack<'a> {
     plan: Plan,
+    ops: &'a [Op],
     kind: StackKind,
     results: &'a mut Results,
 }
@@ -153,13 +165,14 @@ impl WithStack for RunStack<'_> {
     fn run<S: Stack>(self, stack: S) -> Self::Output {
         let RunStack {
             plan,
+            ops,
             kind,
             results,
         } = self;
         let server = ServerThread::start(stack.clone())?;
         runtime().block_on(async {
             let client = stack.connect(&server.address).await?;
-            for op in Op::ALL {
+            for &op in ops {
                 let calls = match op {
                     Op::Echo64K => plan.large_sequential_calls,
                     _ => plan.sequential_calls,
@@ -173,7 +186,7 @@ impl WithStack for RunStack<'_> {
                 results.record(metric("p50"), kind, p50);
                 results.record(metric("p99"), kind, p99);
             }
-            for op in Op::ALL {
+            for &op in ops {
                 for window in WINDOWS {
                     let rate = pipelined(&client, op, window, plan.window_time).await?;
                     let metric = Metric {
