@@ -64,8 +64,8 @@ struct Options {
     memory: bool,
 }
 
-const USAGE: &str =
-    "usage: indigo-bench [--runs N] [--quick] [--stacks KEY,…] [--ops KEY,…] [--no-memory]
+const USAGE: &str = "usage: indigo-bench [--runs N] [--quick] [--stacks KEY,…] [--ops KEY,…]
+                   [--idle-sessions N] [--no-memory]
 stacks: floor, tarpc, indigo-tcp-text, tonic; ops: add, echo-1k, echo-64k";
 
 fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, BoxError> {
@@ -97,6 +97,7 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, BoxE
                     .map(|key| Op::ALL.into_iter().find(|op| op.key() == key).ok_or(USAGE))
                     .collect::<Result<_, _>>()?;
             }
+            "--idle-sessions" => options.plan.idle_sessions = args.next().ok_or(USAGE)?.parse()?,
             "--no-memory" => options.memory = false,
             _ => return Err(USAGE.into()),
         }
