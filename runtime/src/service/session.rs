@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 use tracing::Instrument;
 
 use super::Service;
@@ -97,29 +98,44 @@ where
         input: &mut crate::channel::ChannelInput,
         mut abort: watch::Receiver<bool>,
     ) -> Ending {
+        // One idle timer for the session, re-armed only when it fires early: registering a new
+        // timer for every message would cost a trip through the timer wheel per message.
+        let idle_timer = tokio::time::sleep(self.endpoint.settings.receive_timeout);
+        tokio::pin!(idle_timer);
         loop {
             let idle = if self.terminated_by.is_some() {
                 self.endpoint.settings.close_timeout
             } else {
                 self.endpoint.settings.receive_timeout
             };
-            let received = tokio::select! {
-                biased;
-                _ = abort.wait_for(|aborted| *aborted) => return Ending::Aborted,
-                received = tokio::time::timeout(idle, input.receive()) => received,
+            let deadline = Instant::now() + idle;
+            if idle_timer.deadline() > deadline {
+                idle_timer.as_mut().reset(deadline);
+            }
+            let received = loop {
+                tokio::select! {
+                    biased;
+                    _ = abort.wait_for(|aborted| *aborted) => return Ending::Aborted,
+                    received = input.receive() => break received,
+                    () = &mut idle_timer => {
+                        if Instant::now() >= deadline {
+                            return Ending::Idle(idle);
+                        }
+                        idle_timer.as_mut().reset(deadline);
+                    }
+                }
             };
             match received {
-                Err(_) => return Ending::Idle(idle),
-                Ok(Ok(Some(message))) => self.handle(message).await,
-                Ok(Ok(None)) => return Ending::Graceful,
-                Ok(Err(ReceiveError::Protocol {
+                Ok(Some(message)) => self.handle(message).await,
+                Ok(None) => return Ending::Graceful,
+                Err(ReceiveError::Protocol {
                     message,
                     fault: Some(uri),
-                })) => {
+                }) => {
                     self.output.fault(uri).await;
                     return Ending::Lost(message);
                 }
-                Ok(Err(error)) => return Ending::Lost(error.to_string()),
+                Err(error) => return Ending::Lost(error.to_string()),
             }
             if self.output.is_closed() {
                 return Ending::Lost("the channel's writer stopped".into());

@@ -24,6 +24,20 @@ use crate::message::Message;
 /// Writes are gathered up to this many bytes before they go to the socket.
 const COALESCE_LIMIT: usize = 64 * 1024;
 
+/// The read buffer a session starts with; it grows to fit larger messages.
+const READ_BUFFER: usize = 1024;
+
+/// Buffers grown past this size are released when the session goes quiet, so that an idle
+/// session does not keep the memory of its largest message.
+const KEEP_WHEN_IDLE: usize = 16 * 1024;
+
+/// Releases `buffer`'s memory if it is empty and has grown past [`KEEP_WHEN_IDLE`].
+fn shrink_if_idle(buffer: &mut BytesMut, fresh: usize) {
+    if buffer.is_empty() && buffer.capacity() > KEEP_WHEN_IDLE {
+        *buffer = BytesMut::with_capacity(fresh);
+    }
+}
+
 /// The receiving half of a framing session.
 pub(crate) struct TcpInput {
     frames: FramedRead<OwnedReadHalf, FramingCodec>,
@@ -38,7 +52,9 @@ impl std::fmt::Debug for TcpInput {
 
 impl TcpInput {
     pub(crate) async fn receive(&mut self) -> Result<Option<Message>, ReceiveError> {
-        match self.frames.next().await {
+        let record = self.frames.next().await;
+        shrink_if_idle(self.frames.read_buffer_mut(), READ_BUFFER);
+        match record {
             Some(Ok(Record::SizedEnvelope(payload))) => Ok(Some(self.decoder.decode(&payload)?)),
             Some(Ok(Record::End)) => Ok(None),
             Some(Ok(Record::Fault(uri))) => Err(ReceiveError::Fault(uri)),
@@ -86,8 +102,9 @@ pub(crate) fn start(
     })?;
     let parts = framed.into_parts();
     let (read, write) = parts.io.into_split();
-    let mut frames = FramedRead::new(read, parts.codec);
-    *frames.read_buffer_mut() = parts.read_buf;
+    // The preamble's 8 KiB read buffer is replaced by a small one holding what it had left.
+    let mut frames = FramedRead::with_capacity(read, parts.codec, READ_BUFFER);
+    frames.read_buffer_mut().extend_from_slice(&parts.read_buf);
     let (tx, rx) = mpsc::channel(OUTPUT_QUEUE);
     tokio::spawn(write_loop(write, rx, make()));
     let input = TcpInput {
@@ -104,8 +121,9 @@ async fn write_loop(
     mut queue: mpsc::Receiver<Outgoing>,
     mut encoder: Box<dyn MessageEncoder>,
 ) {
-    let mut batch = BytesMut::with_capacity(8 * 1024);
-    let mut scratch = BytesMut::with_capacity(4 * 1024);
+    // Allocated by the first message, sized by the messages, released when idle after growing.
+    let mut batch = BytesMut::new();
+    let mut scratch = BytesMut::new();
     while let Some(first) = queue.recv().await {
         let mut next = Some(first);
         let mut last = false;
@@ -154,6 +172,11 @@ async fn write_loop(
         if last {
             let _ = socket.shutdown().await;
             return;
+        }
+        if queue.is_empty() {
+            scratch.clear();
+            shrink_if_idle(&mut batch, 0);
+            shrink_if_idle(&mut scratch, 0);
         }
     }
 }
