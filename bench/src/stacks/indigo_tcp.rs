@@ -42,7 +42,8 @@ pub(crate) struct IndigoTcp {
 impl IndigoTcp {
     fn binding(self) -> NetTcpBinding {
         match self.encoding {
-            TcpEncoding::Soap12Text => NetTcpBinding::new(),
+            TcpEncoding::Binary => NetTcpBinding::new(),
+            TcpEncoding::Soap12Text => NetTcpBinding::new().text_encoding(),
         }
         .max_received_message_size(MAX_MESSAGE)
     }

@@ -40,7 +40,9 @@ pub(crate) trait Client {
 /// The encodings indigo's TCP transport is benchmarked with; one table row each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TcpEncoding {
-    /// SOAP 1.2 UTF-8 text, NetTcpBinding's encoding today.
+    /// .NET Binary XML with session dictionaries (0x08): NetTcpBinding's default, as in WCF.
+    Binary,
+    /// SOAP 1.2 UTF-8 text (0x03).
     Soap12Text,
 }
 
@@ -69,9 +71,10 @@ pub(crate) trait WithStack {
 
 impl StackKind {
     /// Every stack, in table order.
-    pub(crate) const ALL: [StackKind; 4] = [
+    pub(crate) const ALL: [StackKind; 5] = [
         StackKind::Floor,
         StackKind::Tarpc,
+        StackKind::IndigoTcp(TcpEncoding::Binary),
         StackKind::IndigoTcp(TcpEncoding::Soap12Text),
         StackKind::Tonic,
     ];
@@ -81,6 +84,7 @@ impl StackKind {
         match self {
             StackKind::Floor => "floor (raw TCP)",
             StackKind::Tarpc => "tarpc (bincode)",
+            StackKind::IndigoTcp(TcpEncoding::Binary) => "indigo TCP (binary)",
             StackKind::IndigoTcp(TcpEncoding::Soap12Text) => "indigo TCP (SOAP 1.2 text)",
             StackKind::Tonic => "tonic (gRPC, prost)",
         }
@@ -91,6 +95,7 @@ impl StackKind {
         match self {
             StackKind::Floor => "floor",
             StackKind::Tarpc => "tarpc",
+            StackKind::IndigoTcp(TcpEncoding::Binary) => "indigo-tcp",
             StackKind::IndigoTcp(TcpEncoding::Soap12Text) => "indigo-tcp-text",
             StackKind::Tonic => "tonic",
         }
