@@ -16,6 +16,11 @@ pub fn generate(contract: &Contract, names: &Names) -> TokenStream {
         .iter()
         .enumerate()
         .map(|(index, op)| arm(names, &description, index, op));
+    let traces = contract
+        .operations
+        .iter()
+        .enumerate()
+        .map(|(index, op)| trace(index, op));
     quote! {
         impl<S: #service> ::indigo::__private::Dispatch<S> for #marker {
             fn dispatch(
@@ -36,6 +41,11 @@ pub fn generate(contract: &Contract, names: &Names) -> TokenStream {
 
             fn release(instance: &mut S) -> ::indigo::__private::ReleaseFuture<'_> {
                 ::std::boxed::Box::pin(<S as #service>::on_release(instance))
+            }
+
+            fn describe_types(types: &mut ::indigo::xml::schema::ContractTypes) {
+                let _ = &types;
+                #(#traces)*
             }
         }
     }
@@ -95,5 +105,24 @@ fn reply(description: &TokenStream, index: usize, op: &Operation) -> TokenStream
             let ok = value(quote!(result));
             quote!(::indigo::__private::encode_reply(#description, #index, &#ok))
         }
+    }
+}
+
+/// Traces operation `index`'s request, reply and fault types, for metadata.
+fn trace(index: usize, op: &Operation) -> TokenStream {
+    let request = request_struct(index);
+    let reply = (!op.one_way.value).then(|| {
+        let reply = reply_struct(index);
+        quote!(types.reply::<#reply>(#index);)
+    });
+    let fault = op
+        .output
+        .fault
+        .as_ref()
+        .map(|fault| quote!(types.fault::<#fault>(#index);));
+    quote! {
+        types.request::<#request>(#index);
+        #reply
+        #fault
     }
 }
