@@ -248,8 +248,6 @@ macro_rules! http_binding {
                 Some(&self.http)
             }
         }
-
-        impl<C: Contract> ProvidesDatagram<C> for $name {}
     };
 }
 
@@ -269,3 +267,6 @@ http_binding!(
     WsHttpBinding,
     MessageVersion::Soap12WsAddressing10
 );
+
+impl<C: Contract> ProvidesDatagram<C> for BasicHttpBinding {}
+impl<C: Contract> ProvidesDatagram<C> for WsHttpBinding {}
