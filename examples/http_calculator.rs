@@ -79,7 +79,10 @@ async fn main() -> Result<(), indigo::Error> {
     println!("add(2, 3) = {}", client.add(2, 3).await?);
     println!("divide(1, 4) = {:?}", client.divide(1.0, 4.0).await?);
     println!("divide(1, 0) = {:?}", client.divide(1.0, 0.0).await?);
-    println!("sum([1.5, 2.5, 3]) = {}", client.sum(vec![1.5, 2.5, 3.0]).await?);
+    println!(
+        "sum([1.5, 2.5, 3]) = {}",
+        client.sum(vec![1.5, 2.5, 3.0]).await?
+    );
     client.close().await?;
 
     if serve {
