@@ -16,6 +16,8 @@ use crate::transport::tcp::TcpInput;
 pub(crate) const OUTPUT_QUEUE: usize = 1024;
 
 /// What a channel's writer is asked to do.
+// Messages are nearly all of the traffic: boxing them would cost an allocation each.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub(crate) enum Outgoing {
     /// Send one message.

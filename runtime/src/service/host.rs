@@ -79,6 +79,9 @@ where
     }
 }
 
+/// The endpoints that share a TCP listener, by path.
+type TcpRoutes = Vec<(String, Arc<dyn SessionHandler>)>;
+
 type MakeHandler = Box<dyn FnOnce(Arc<Semaphore>) -> Arc<dyn SessionHandler> + Send>;
 
 /// Makes the HTTP route of an endpoint: from the call throttle and the host's abort signal.
@@ -172,8 +175,7 @@ impl ServiceHostBuilder {
         });
         let calls = Arc::new(Semaphore::new(self.settings.max_concurrent_calls));
 
-        let mut tcp_groups: HashMap<TcpKey, Vec<(String, Arc<dyn SessionHandler>)>> =
-            HashMap::new();
+        let mut tcp_groups: HashMap<TcpKey, TcpRoutes> = HashMap::new();
         let mut listings = Vec::new();
         let mut handlers = Vec::new();
         let mut memory = Vec::new();
