@@ -55,6 +55,25 @@ struct Json1 {
 }
 
 impl Json1 {
+    /// One SOAP 1.1 call without indigo's client: the server's share of the cost.
+    async fn add_soap(&self, uri: &str) -> usize {
+        const ENVELOPE: &str = r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><Add xmlns="http://peers.test/calc"><a>2</a><b>3</b></Add></s:Body></s:Envelope>"#;
+        let request = axum::http::Request::post(uri)
+            .header("content-type", "text/xml; charset=utf-8")
+            .header("soapaction", "\"http://peers.test/calc/ICalculator/Add\"")
+            .body(Full::new(Bytes::from_static(ENVELOPE.as_bytes())))
+            .expect("request");
+        let response = self.client.request(request).await.expect("response");
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        assert!(bytes.len() > 100);
+        bytes.len()
+    }
+
     async fn add(&self, a: i32, b: i32) -> i32 {
         let body = serde_json::to_vec(&AddRequest { a, b }).expect("json");
         let request = axum::http::Request::post(&self.uri)
@@ -120,6 +139,10 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function("axum_json/sequential", |b| {
         b.to_async(&runtime).iter(|| json.add(2, 3));
+    });
+    let soap_uri = host.address().to_owned();
+    group.bench_function("indigo_server_hyper_client/sequential", |b| {
+        b.to_async(&runtime).iter(|| json.add_soap(&soap_uri));
     });
     group.bench_function("indigo_basichttp/concurrent16", |b| {
         b.to_async(&runtime).iter(|| async {
