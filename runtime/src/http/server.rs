@@ -46,6 +46,9 @@ pub(crate) struct HttpRoute {
 
 type Reply = Response<HttpBody>;
 
+/// The MessageID given to a request that has none, inside the request's own channel pair.
+const LOCAL_REQUEST_ID: &str = "urn:indigo:http:request";
+
 impl HttpRoute {
     /// Answers one HTTP request.
     pub(crate) async fn handle(&self, request: Request<HttpBody>) -> Reply {
@@ -153,10 +156,11 @@ impl HttpRoute {
 
     /// Runs one call through the endpoint's session loop and encodes what it answers.
     async fn call(&self, mut message: Message) -> Reply {
-        // The session loop answers only requests that carry a MessageID; SOAP 1.1 has none.
+        // The session loop answers only requests that carry a MessageID; SOAP 1.1 has none. The
+        // pair carries this one request only, so any id will do.
         let client_id = message.headers.message_id.clone();
         if client_id.is_none() {
-            message.headers.message_id = Some(uuid::Uuid::new_v4().urn().to_string());
+            message.headers.message_id = Some(LOCAL_REQUEST_ID.to_owned());
         }
         let ((mut input, output), server) = memory::pair();
         let session = self.handler.clone().run(server, self.abort.clone());
