@@ -103,7 +103,7 @@ fn bench(c: &mut Criterion) {
     let (host, client, json, server) = runtime.block_on(async {
         let host = ServiceHost::builder()
             .endpoint(
-                CalculatorContract::single(Calc),
+                CalculatorContract::per_call(|| Calc),
                 BasicHttpBinding::new(),
                 "http://127.0.0.1:0/calc",
             )
