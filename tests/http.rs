@@ -436,6 +436,36 @@ async fn bad_requests_get_wcf_answers_and_the_host_keeps_serving() {
     assert_eq!(r.status, 413, "{}", r.body);
     still_serving(address).await;
 
+    // Over the limit without a Content-Length (chunked): 413 as well, while reading.
+    let (authority, path) = split(address);
+    let mut stream = TcpStream::connect(&authority).await.expect("connect");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: {SOAP11}\r\nSOAPAction: \"{add}\"\r\nTransfer-Encoding: chunked\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.expect("write");
+    for _ in 0..4 {
+        stream
+            .write_all(format!("400\r\n{}\r\n", "y".repeat(0x400)).as_bytes())
+            .await
+            .expect("write");
+    }
+    stream.write_all(b"0\r\n\r\n").await.expect("write");
+    let r = read_response(&mut stream, &mut Vec::new()).await;
+    assert_eq!(r.status, 413, "{}", r.body);
+    still_serving(address).await;
+
+    // SOAP 1.2: malformed XML is a 400 with a Sender fault in a SOAP 1.2 envelope.
+    let r = request(
+        &host.addresses()[1],
+        "POST",
+        "",
+        &[("Content-Type", "application/soap+xml; charset=utf-8")],
+        b"<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"><s:Body>",
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("<s:Value>s:Sender</s:Value>"), "{}", r.body);
+
     // Wrong content type: 415 (SOAP 1.2 to a SOAP 1.1 endpoint, and the reverse).
     let r = request(
         address,
