@@ -19,7 +19,14 @@ fn calculator_session_description() {
     let names: Vec<_> = d.operations.iter().map(|op| op.name).collect();
     assert_eq!(
         names,
-        ["Clear", "AddTo", "SubtractFrom", "MultiplyBy", "DivideBy", "Equals"]
+        [
+            "Clear",
+            "AddTo",
+            "SubtractFrom",
+            "MultiplyBy",
+            "DivideBy",
+            "Equals"
+        ]
     );
     let flags: Vec<_> = d
         .operations
@@ -40,7 +47,10 @@ fn calculator_session_description() {
 
     let add_to = &d.operations[1];
     assert_eq!(add_to.method, "add_to");
-    assert_eq!(add_to.action, "http://peers.test/calc/ICalculatorSession/AddTo");
+    assert_eq!(
+        add_to.action,
+        "http://peers.test/calc/ICalculatorSession/AddTo"
+    );
     assert_eq!(
         add_to.reply_action,
         Some("http://peers.test/calc/ICalculatorSession/AddToResponse")

@@ -49,7 +49,10 @@ async fn an_idle_session_times_out_after_the_receive_timeout() {
     assert_eq!(probe.counts(), (1, 1, 1));
 
     let error = calc.add_to(1.0).await.unwrap_err();
-    assert!(matches!(error, Error::SessionClosed(_) | Error::Communication(_)), "{error:?}");
+    assert!(
+        matches!(error, Error::SessionClosed(_) | Error::Communication(_)),
+        "{error:?}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -166,9 +169,12 @@ async fn shared_operations_run_one_at_a_time_by_default() {
         .open()
         .await
         .unwrap();
-    let client = RendezvousClient::connect(MemoryBinding::new().send_timeout(Duration::from_secs(5)), &address)
-        .await
-        .unwrap();
+    let client = RendezvousClient::connect(
+        MemoryBinding::new().send_timeout(Duration::from_secs(5)),
+        &address,
+    )
+    .await
+    .unwrap();
     // With one call at a time the first call waits at the barrier alone until the send timeout.
     let (a, _b) = tokio::join!(client.meet(), client.meet());
     assert!(matches!(a, Err(Error::Timeout { .. })), "{a:?}");

@@ -193,7 +193,10 @@ async fn typed_faults_reach_the_client_and_the_session_goes_on() {
         client.checked("toolong".into(), 3).await.unwrap(),
         Err(TooLong { limit: 3 })
     );
-    assert_eq!(client.checked("ok".into(), 3).await.unwrap(), Ok("ok".into()));
+    assert_eq!(
+        client.checked("ok".into(), 3).await.unwrap(),
+        Ok("ok".into())
+    );
     assert_eq!(probe.built(), 1, "one instance for the whole session");
 }
 
@@ -231,25 +234,50 @@ async fn foreign_clients_get_faults_for_session_rule_violations() {
     let host = calculator_host(&probe).await;
     let d = <CalculatorSessionContract as Contract>::DESCRIPTION;
     // A raw channel does not have the typed client's compile-time rules.
-    let channel = ClientChannel::connect::<CalculatorSessionContract, _>(NetTcpBinding::new(), host.address())
-        .await
-        .unwrap();
-    let add_to = || Body::Xml(XmlFragment::new(r#"<AddTo xmlns="http://peers.test/calc"><n>1</n></AddTo>"#));
+    let channel = ClientChannel::connect::<CalculatorSessionContract, _>(
+        NetTcpBinding::new(),
+        host.address(),
+    )
+    .await
+    .unwrap();
+    let add_to = || {
+        Body::Xml(XmlFragment::new(
+            r#"<AddTo xmlns="http://peers.test/calc"><n>1</n></AddTo>"#,
+        ))
+    };
 
     let first = channel.call(d, 1, add_to()).await.unwrap();
-    let Body::Fault(fault) = first else { panic!("expected a fault, got {first:?}") };
+    let Body::Fault(fault) = first else {
+        panic!("expected a fault, got {first:?}")
+    };
     assert_eq!(fault.subcode(), Some("ActionNotSupported"));
     assert!(fault.reason.contains("not initiating"), "{}", fault.reason);
-    assert_eq!(probe.counts(), (0, 0, 0), "no instance for a refused first call");
+    assert_eq!(
+        probe.counts(),
+        (0, 0, 0),
+        "no instance for a refused first call"
+    );
 
-    let clear = Body::Xml(XmlFragment::new(r#"<Clear xmlns="http://peers.test/calc"/>"#));
-    assert!(matches!(channel.call(d, 0, clear).await.unwrap(), Body::Xml(_)));
-    let equals = Body::Xml(XmlFragment::new(r#"<Equals xmlns="http://peers.test/calc"/>"#));
-    assert!(matches!(channel.call(d, 5, equals).await.unwrap(), Body::Xml(_)));
+    let clear = Body::Xml(XmlFragment::new(
+        r#"<Clear xmlns="http://peers.test/calc"/>"#,
+    ));
+    assert!(matches!(
+        channel.call(d, 0, clear).await.unwrap(),
+        Body::Xml(_)
+    ));
+    let equals = Body::Xml(XmlFragment::new(
+        r#"<Equals xmlns="http://peers.test/calc"/>"#,
+    ));
+    assert!(matches!(
+        channel.call(d, 5, equals).await.unwrap(),
+        Body::Xml(_)
+    ));
     assert_eq!(probe.calls(), 2);
 
     let after = channel.call(d, 1, add_to()).await.unwrap();
-    let Body::Fault(fault) = after else { panic!("expected a fault, got {after:?}") };
+    let Body::Fault(fault) = after else {
+        panic!("expected a fault, got {after:?}")
+    };
     assert_eq!(fault.subcode(), Some("SessionTerminated"));
     assert!(fault.reason.contains("Equals"), "{}", fault.reason);
     assert_eq!(probe.calls(), 2, "the instance is untouched");
@@ -268,7 +296,9 @@ async fn an_unknown_action_gets_action_not_supported() {
     let mut message = request(0, "");
     message.headers.action = Some("http://peers.test/calc/ICalculatorSession/Nope".into());
     let reply = raw.call(&message).await;
-    let Body::Fault(fault) = reply.body else { panic!("expected a fault") };
+    let Body::Fault(fault) = reply.body else {
+        panic!("expected a fault")
+    };
     assert_eq!(fault.subcode(), Some("ActionNotSupported"));
 }
 
@@ -279,7 +309,9 @@ async fn a_malformed_request_body_gets_a_deserialization_fault() {
     let mut raw = RawClient::connect(host.address()).await;
     assert!(!raw.call(&request(0, "")).await.is_fault());
     let reply = raw.call(&request(1, "<n>not a number</n>")).await;
-    let Body::Fault(fault) = reply.body else { panic!("expected a fault") };
+    let Body::Fault(fault) = reply.body else {
+        panic!("expected a fault")
+    };
     assert_eq!(fault.subcode(), Some("DeserializationFailed"));
     assert!(fault.reason.contains("AddTo"), "{}", fault.reason);
     // The session goes on.
@@ -322,11 +354,17 @@ async fn a_garbage_frame_closes_only_its_connection() {
     let (calc, ()) = connect(&host).await.clear().await.unwrap();
 
     let mut raw = RawClient::connect(host.address()).await;
-    raw.framed.get_mut().write_all_bytes(&[0x06, 0x05, b'g', b'a', b'r', b'b', b'!']).await;
+    raw.framed
+        .get_mut()
+        .write_all_bytes(&[0x06, 0x05, b'g', b'a', b'r', b'b', b'!'])
+        .await;
     let (Some(Ok(Record::Fault(_))) | None) = raw.framed.next().await else {
         panic!("expected a fault record or the end of the stream");
     };
-    assert!(raw.framed.next().await.is_none(), "the connection is closed");
+    assert!(
+        raw.framed.next().await.is_none(),
+        "the connection is closed"
+    );
 
     calc.add_to(5.0).await.unwrap();
     assert_eq!(calc.equals().await.unwrap(), 5.0);
@@ -492,6 +530,8 @@ trait WriteAllBytes {
 
 impl WriteAllBytes for TcpStream {
     async fn write_all_bytes(&mut self, bytes: &[u8]) {
-        tokio::io::AsyncWriteExt::write_all(self, bytes).await.unwrap();
+        tokio::io::AsyncWriteExt::write_all(self, bytes)
+            .await
+            .unwrap();
     }
 }
