@@ -85,8 +85,7 @@ type TcpRoutes = Vec<(String, Arc<dyn SessionHandler>)>;
 type MakeHandler = Box<dyn FnOnce(Arc<Semaphore>) -> Arc<dyn SessionHandler> + Send>;
 
 /// Makes the HTTP route of an endpoint: from the call throttle and the host's abort signal.
-type MakeHttpRoute =
-    Box<dyn FnOnce(Arc<Semaphore>, watch::Receiver<bool>) -> crate::http::server::HttpRoute + Send>;
+type MakeHttpRoute = Box<dyn FnOnce(Arc<Semaphore>, watch::Receiver<bool>) -> HttpRoute + Send>;
 
 struct PendingEndpoint {
     address: Result<Address, Error>,
@@ -196,11 +195,12 @@ impl ServiceHostBuilder {
                         port,
                         fresh: if port == 0 { index + 1 } else { 0 },
                     };
+                    let address = format!("http://{}:{}{path}", key.host, key.port);
                     listings.push(Listing::Http(key.clone(), path.clone()));
                     let routes = http_groups.entry(key).or_default();
-                    if routes.insert(path.clone(), Arc::new(route)).is_some() {
+                    if routes.insert(path, Arc::new(route)).is_some() {
                         return Err(Error::InvalidAddress {
-                            address: format!("http://…{path}"),
+                            address,
                             reason: "two endpoints have the same HTTP address".into(),
                         });
                     }
