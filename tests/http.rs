@@ -764,3 +764,43 @@ async fn transport_failures_fault_the_client() {
         "{error:?}"
     );
 }
+
+#[tokio::test]
+async fn two_endpoints_on_one_http_address_are_refused() {
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("probe port");
+        probe.local_addr().expect("addr").port()
+    };
+    let address = format!("http://127.0.0.1:{port}/same");
+    let error = ServiceHost::builder()
+        .endpoint(
+            CalculatorContract::per_call(Calc::default),
+            BasicHttpBinding::new(),
+            &address,
+        )
+        .endpoint(
+            CalculatorContract::per_call(Calc::default),
+            WsHttpBinding::new(),
+            &address,
+        )
+        .open()
+        .await
+        .expect_err("the same address twice");
+    assert!(
+        matches!(&error, indigo::Error::InvalidAddress { address: a, .. } if *a == address),
+        "{error:?}"
+    );
+    let error = ServiceHost::builder()
+        .endpoint(
+            CalculatorContract::per_call(Calc::default),
+            BasicHttpBinding::new(),
+            "net.tcp://127.0.0.1:1/calc",
+        )
+        .open()
+        .await
+        .expect_err("not an http address");
+    assert!(
+        matches!(error, indigo::Error::InvalidAddress { .. }),
+        "{error:?}"
+    );
+}
