@@ -42,7 +42,9 @@ pub use indigo_runtime::*;
 /// The names most programs need: `use indigo::prelude::*;`.
 pub mod prelude {
     pub use indigo_macros::{operation, service_contract};
-    pub use indigo_runtime::binding::{MemoryBinding, MemoryDatagramBinding, NetTcpBinding};
+    pub use indigo_runtime::binding::{
+        BasicHttpBinding, MemoryBinding, MemoryDatagramBinding, NetTcpBinding, WsHttpBinding,
+    };
     pub use indigo_runtime::contract::{Contract, SessionMode};
     pub use indigo_runtime::service::{Concurrency, Service, ServiceHost};
 }

@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use crate::contract::{Contract, ProvidesDatagram, ProvidesSession};
+use crate::encoding::text::MessageVersion;
 
 /// Settings every binding has, with WCF's defaults.
 #[derive(Debug, Clone)]
@@ -64,6 +65,8 @@ pub enum TransportKind {
     Tcp,
     /// In-process queues (`memory://`).
     Memory,
+    /// HTTP/1.1 POST, one request-reply exchange per call (`http://`).
+    Http,
 }
 
 /// A binding: how clients and endpoints talk.
@@ -74,6 +77,22 @@ pub trait Binding: Clone + Send + Sync + 'static {
     fn transport(&self) -> TransportKind;
     /// The binding's settings.
     fn settings(&self) -> &BindingSettings;
+    /// The HTTP settings of a binding whose transport is [`TransportKind::Http`]; `None` for the
+    /// others.
+    fn http(&self) -> Option<&HttpSettings> {
+        None
+    }
+}
+
+/// What an HTTP binding adds to [`BindingSettings`].
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// The SOAP version of the envelopes, which also fixes the content type and where the action
+    /// travels (`SOAPAction` header for SOAP 1.1, `wsa:Action` for SOAP 1.2).
+    pub version: MessageVersion,
+    /// Whether `GET {address}?wsdl` answers with the endpoint's WSDL (WCF's
+    /// `ServiceMetadataBehavior.HttpGetEnabled`); default `false`.
+    pub metadata: bool,
 }
 
 macro_rules! settings_setters {
@@ -206,3 +225,77 @@ impl Binding for MemoryDatagramBinding {
 }
 
 impl<C: Contract> ProvidesDatagram<C> for MemoryDatagramBinding {}
+
+macro_rules! http_binding {
+    ($(#[$doc:meta])* $name:ident, $version:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $name {
+            settings: BindingSettings,
+            http: HttpSettings,
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                $name {
+                    settings: BindingSettings::default(),
+                    http: HttpSettings {
+                        version: $version,
+                        metadata: false,
+                    },
+                }
+            }
+        }
+
+        impl $name {
+            /// A binding with WCF's defaults (metadata off).
+            pub fn new() -> Self {
+                Self::default()
+            }
+
+            /// Serves the endpoint's WSDL at `GET {address}?wsdl` when `enabled` (WCF's
+            /// `httpGetEnabled`); off by default.
+            pub fn metadata(mut self, enabled: bool) -> Self {
+                self.http.metadata = enabled;
+                self
+            }
+
+            settings_setters!();
+        }
+
+        impl Binding for $name {
+            // Each HTTP request stands alone. A sessionful HTTP binding (reliable or secure
+            // session layered on top) will be a separate type that implements `ProvidesSession`.
+            const SESSIONFUL: bool = false;
+            fn transport(&self) -> TransportKind {
+                TransportKind::Http
+            }
+            fn settings(&self) -> &BindingSettings {
+                &self.settings
+            }
+            fn http(&self) -> Option<&HttpSettings> {
+                Some(&self.http)
+            }
+        }
+    };
+}
+
+http_binding!(
+    /// WCF's BasicHttpBinding (security None): SOAP 1.1 over HTTP POST, `text/xml; charset=utf-8`,
+    /// the action in the `SOAPAction` header, no WS-Addressing and no session: every call is one
+    /// request and one response (`202 Accepted` for one-way operations). Addresses:
+    /// `http://host:port/path`.
+    BasicHttpBinding,
+    MessageVersion::Soap11
+);
+
+http_binding!(
+    /// WCF's WSHttpBinding with security None and no reliable session: SOAP 1.2 with
+    /// WS-Addressing 1.0 over HTTP POST, `application/soap+xml; charset=utf-8; action="…"`, no
+    /// session. Addresses: `http://host:port/path`.
+    WsHttpBinding,
+    MessageVersion::Soap12WsAddressing10
+);
+
+impl<C: Contract> ProvidesDatagram<C> for BasicHttpBinding {}
+impl<C: Contract> ProvidesDatagram<C> for WsHttpBinding {}

@@ -16,8 +16,6 @@ use crate::transport::tcp::TcpInput;
 pub(crate) const OUTPUT_QUEUE: usize = 1024;
 
 /// What a channel's writer is asked to do.
-// Nearly every item is a message, so boxing it would add an allocation and save nothing.
-#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub(crate) enum Outgoing {
     /// Send one message. Boxed: the queue allocates its slots in blocks of 32 as soon as it is
@@ -106,6 +104,9 @@ pub struct ChannelInput {
 enum InputKind {
     Memory(mpsc::Receiver<Outgoing>),
     Tcp(Box<TcpInput>),
+    /// Messages or a failure pushed by a transport task (the HTTP client); the end of the queue
+    /// is the end of the session.
+    Queue(mpsc::Receiver<Result<Message, ReceiveError>>),
 }
 
 impl ChannelInput {
@@ -121,6 +122,12 @@ impl ChannelInput {
         }
     }
 
+    pub(crate) fn queue(rx: mpsc::Receiver<Result<Message, ReceiveError>>) -> Self {
+        ChannelInput {
+            kind: InputKind::Queue(rx),
+        }
+    }
+
     /// The next message; `Ok(None)` when the peer ended the session gracefully.
     pub async fn receive(&mut self) -> Result<Option<Message>, ReceiveError> {
         match &mut self.kind {
@@ -131,6 +138,7 @@ impl ChannelInput {
                 None => Err(ReceiveError::Lost("the peer dropped the channel".into())),
             },
             InputKind::Tcp(input) => input.receive().await,
+            InputKind::Queue(rx) => rx.recv().await.transpose(),
         }
     }
 }

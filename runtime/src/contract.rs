@@ -166,7 +166,7 @@ pub trait ProvidesSession<C: ?Sized> {}
 #[diagnostic::on_unimplemented(
     message = "contract `{C}` does not allow a session, but binding `{Self}` always provides one",
     label = "this binding has a session",
-    note = "use a binding without a session (an HTTP binding, or `MemoryDatagramBinding`), or declare the contract with `session = Allowed`"
+    note = "use a binding without a session (such as `BasicHttpBinding`, `WsHttpBinding` or `MemoryDatagramBinding`), or declare the contract with `session = Allowed`"
 )]
 pub trait ProvidesDatagram<C: ?Sized> {}
 

@@ -4,7 +4,8 @@
 //! The layers, bottom up: [`transport`] (TCP with .NET Message Framing, in-memory), [`encoding`]
 //! (SOAP envelopes as bytes), [`channel`] (session-shaped message pipes), [`binding`] (named
 //! compositions with their session capability), then [`service`] (host, sessions, instance
-//! contexts, dispatch) and [`client`] (channels behind the typed proxies).
+//! contexts, dispatch) and [`client`] (channels behind the typed proxies). [`http`] carries SOAP
+//! over HTTP (BasicHttp, WSHttp), hosted by the service host or mounted in an axum router.
 
 mod address;
 pub mod binding;
@@ -13,6 +14,7 @@ pub mod client;
 pub mod contract;
 pub mod encoding;
 mod error;
+pub mod http;
 pub mod message;
 pub mod service;
 pub mod transport;

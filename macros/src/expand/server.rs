@@ -17,6 +17,11 @@ pub fn generate(contract: &Contract, names: &Names) -> TokenStream {
         .enumerate()
         .map(|(index, op)| arm(names, &description, index, op));
     let (index, instance, body) = (local("index"), local("instance"), local("body"));
+    let traces = contract
+        .operations
+        .iter()
+        .enumerate()
+        .map(|(index, op)| trace(index, op));
     quote! {
         impl<__S: #service> ::indigo::__private::Dispatch<__S> for #marker {
             fn dispatch(
@@ -37,6 +42,11 @@ pub fn generate(contract: &Contract, names: &Names) -> TokenStream {
 
             fn release(#instance: &mut __S) -> ::indigo::__private::ReleaseFuture<'_> {
                 ::std::boxed::Box::pin(<__S as #service>::on_release(#instance))
+            }
+
+            fn describe_types(types: &mut ::indigo::xml::schema::ContractTypes) {
+                let _ = &types;
+                #(#traces)*
             }
         }
     }
@@ -98,5 +108,24 @@ fn reply(description: &TokenStream, index: usize, op: &Operation) -> TokenStream
             let ok = wrap(&result);
             quote!(::indigo::__private::encode_reply(#description, #index, &#ok))
         }
+    }
+}
+
+/// Traces operation `index`'s request, reply and fault types, for metadata.
+fn trace(index: usize, op: &Operation) -> TokenStream {
+    let request = request_struct(index);
+    let reply = (!op.one_way.value).then(|| {
+        let reply = reply_struct(index);
+        quote!(types.reply::<#reply>(#index);)
+    });
+    let fault = op
+        .output
+        .fault
+        .as_ref()
+        .map(|fault| quote!(types.fault::<#fault>(#index);));
+    quote! {
+        types.request::<#request>(#index);
+        #reply
+        #fault
     }
 }

@@ -56,6 +56,13 @@ impl ClientChannel {
                     tcp::connect(host, *port, address, &settings).await
                 }
                 (TransportKind::Memory, Address::Memory { name }) => memory::connect(name).await,
+                (TransportKind::Http, Address::Http { .. }) => match binding.http() {
+                    Some(http) => crate::http::client::connect(address, http, &settings),
+                    None => Err(Error::InvalidAddress {
+                        address: address.to_owned(),
+                        reason: "the binding has no HTTP settings".into(),
+                    }),
+                },
                 _ => Err(Error::InvalidAddress {
                     address: address.to_owned(),
                     reason: "the address does not suit the binding's transport".into(),

@@ -25,6 +25,12 @@ pub trait Dispatch<S>: Contract {
     fn dispatch(index: usize, instance: Instance<S>, body: Body) -> DispatchFuture;
     /// Runs the instance's `on_release` hook.
     fn release(instance: &mut S) -> ReleaseFuture<'_>;
+    /// Traces every operation's request, reply and fault types into `types`, for metadata
+    /// (WSDL). The generated dispatcher implements it; the default describes nothing, which
+    /// metadata writes as `xs:anyType`.
+    fn describe_types(types: &mut crate::xml::schema::ContractTypes) {
+        let _ = types;
+    }
 }
 
 pub(crate) fn operation(

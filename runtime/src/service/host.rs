@@ -18,6 +18,7 @@ use crate::binding::{Binding, BindingSettings};
 use crate::channel::Channel;
 use crate::contract::SessionCompatible;
 use crate::error::Error;
+use crate::http::server::HttpRoute;
 use crate::transport::memory::MemoryListener;
 use crate::transport::tcp;
 
@@ -80,9 +81,17 @@ where
 
 type MakeHandler = Box<dyn FnOnce(Arc<Semaphore>) -> Arc<dyn SessionHandler> + Send>;
 
+/// Makes the HTTP route of an endpoint: from the call throttle and the host's abort signal.
+type MakeHttpRoute = Box<dyn FnOnce(Arc<Semaphore>, watch::Receiver<bool>) -> HttpRoute + Send>;
+
 struct PendingEndpoint {
     address: Result<Address, Error>,
-    make: MakeHandler,
+    make: Make,
+}
+
+enum Make {
+    Session(MakeHandler),
+    Http(MakeHttpRoute),
 }
 
 /// Builds a [`ServiceHost`].
@@ -114,14 +123,20 @@ impl ServiceHostBuilder {
     {
         let address = Address::parse(address, binding.transport());
         let settings = binding.settings().clone();
-        let make: MakeHandler = Box::new(move |calls| {
-            Arc::new(Endpoint {
-                service,
-                sessionful: B::SESSIONFUL,
-                settings,
-                calls,
-            })
-        });
+        let make = if binding.http().is_some() {
+            Make::Http(Box::new(move |calls, abort| {
+                crate::http::route::<C, S, B>(service, &binding, calls, abort, None)
+            }))
+        } else {
+            Make::Session(Box::new(move |calls| {
+                Arc::new(Endpoint {
+                    service,
+                    sessionful: B::SESSIONFUL,
+                    settings,
+                    calls,
+                })
+            }))
+        };
         self.endpoints.push(PendingEndpoint { address, make });
         self
     }
@@ -160,8 +175,35 @@ impl ServiceHostBuilder {
         let mut listings = Vec::new();
         let mut handlers = Vec::new();
         let mut memory = Vec::new();
+        let mut http_groups: HashMap<TcpKey, HashMap<String, Arc<HttpRoute>>> = HashMap::new();
         for (index, endpoint) in self.endpoints.into_iter().enumerate() {
-            let handler = (endpoint.make)(calls.clone());
+            let handler = match endpoint.make {
+                Make::Session(make) => make(calls.clone()),
+                Make::Http(make) => {
+                    let route = make(calls.clone(), shared.abort.clone());
+                    handlers.push(route.handler.clone());
+                    let Address::Http { host, port, path } = endpoint.address? else {
+                        return Err(Error::Communication(
+                            "internal error: an HTTP endpoint without an HTTP address".into(),
+                        ));
+                    };
+                    let key = TcpKey {
+                        host,
+                        port,
+                        fresh: if port == 0 { index + 1 } else { 0 },
+                    };
+                    let address = format!("http://{}:{}{path}", key.host, key.port);
+                    listings.push(Listing::Http(key.clone(), path.clone()));
+                    let routes = http_groups.entry(key).or_default();
+                    if routes.insert(path, Arc::new(route)).is_some() {
+                        return Err(Error::InvalidAddress {
+                            address,
+                            reason: "two endpoints have the same HTTP address".into(),
+                        });
+                    }
+                    continue;
+                }
+            };
             handlers.push(handler.clone());
             match endpoint.address? {
                 Address::Tcp { host, port, path } => {
@@ -178,6 +220,11 @@ impl ServiceHostBuilder {
                     listings.push(Listing::Memory(name.clone()));
                     memory.push((MemoryListener::bind(&name)?, handler));
                 }
+                Address::Http { .. } => {
+                    return Err(Error::Communication(
+                        "internal error: an HTTP address for a non-HTTP binding".into(),
+                    ));
+                }
             }
         }
 
@@ -187,23 +234,32 @@ impl ServiceHostBuilder {
             bound_ports.insert(key, listener.local_addr()?.port());
             tokio::spawn(tcp::serve(listener, routes, shared.clone()));
         }
+        for (key, routes) in http_groups {
+            let listener = tcp::bind(&key.host, key.port).await?;
+            bound_ports.insert(key, listener.local_addr()?.port());
+            shared
+                .tracker
+                .spawn(crate::http::server::serve(listener, routes, shared.clone()));
+        }
         for (listener, handler) in memory {
             tokio::spawn(serve_memory(listener, handler, shared.clone()));
         }
 
         let addresses = listings
             .into_iter()
-            .map(|listing| match listing {
-                Listing::Tcp(key, path) => {
-                    let port = bound_ports.get(&key).copied().unwrap_or(key.port);
-                    let host = if key.host.contains(':') {
-                        format!("[{}]", key.host)
-                    } else {
-                        key.host
-                    };
-                    format!("net.tcp://{host}:{port}{path}")
-                }
-                Listing::Memory(name) => format!("memory://{name}"),
+            .map(|listing| {
+                let (scheme, key, path) = match listing {
+                    Listing::Tcp(key, path) => ("net.tcp", key, path),
+                    Listing::Http(key, path) => ("http", key, path),
+                    Listing::Memory(name) => return format!("memory://{name}"),
+                };
+                let port = bound_ports.get(&key).copied().unwrap_or(key.port);
+                let host = if key.host.contains(':') {
+                    format!("[{}]", key.host)
+                } else {
+                    key.host
+                };
+                format!("{scheme}://{host}:{port}{path}")
             })
             .collect();
 
@@ -230,6 +286,7 @@ struct TcpKey {
 /// Where an endpoint listens, to report its address once bound.
 enum Listing {
     Tcp(TcpKey, String),
+    Http(TcpKey, String),
     Memory(String),
 }
 

@@ -5,7 +5,7 @@ mod dispatch;
 pub mod faults;
 pub(crate) mod host;
 mod instance;
-mod session;
+pub(crate) mod session;
 
 use std::marker::PhantomData;
 use std::sync::Arc;

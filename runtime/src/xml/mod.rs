@@ -12,6 +12,7 @@ mod base64;
 pub mod bytes;
 mod de;
 mod escape;
+pub mod schema;
 mod ser;
 
 use std::fmt;

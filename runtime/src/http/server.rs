@@ -1,0 +1,373 @@
+//! The service side of the HTTP bindings: one POST is one call.
+//!
+//! Each request is carried through the same session machinery as a TCP connection: a
+//! back-to-back in-memory channel pair is made for the request, the endpoint's session loop runs
+//! on one side (on a binding without sessions it applies no session rule and gives per-session
+//! services a new instance), and the decoded request is pushed in followed by the end of the
+//! session. What comes back is the reply (or a fault), or nothing for a one-way operation
+//! (`202 Accepted`). Dispatch, instancing, throttling and the faults the runtime sends stay in
+//! one place, `service::session`.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use axum::body::Body as HttpBody;
+use bytes::{Bytes, BytesMut};
+use http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HOST};
+use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use super::wsdl::ServiceMetadata;
+use super::{action_param, media_type};
+use crate::encoding::text::{MessageVersion, TextEncoder};
+use crate::encoding::{EncodingError, MessageEncoder};
+use crate::message::{Body, Fault, FaultKind, Message, WSA10_FAULT_ACTION};
+use crate::service::host::{HostShared, SessionHandler};
+use crate::transport::memory;
+
+/// What one HTTP endpoint needs to answer requests.
+pub(crate) struct HttpRoute {
+    pub handler: Arc<dyn SessionHandler>,
+    pub version: MessageVersion,
+    pub max_received_message_size: usize,
+    /// The WSDL source, when metadata is enabled.
+    pub metadata: Option<Arc<ServiceMetadata>>,
+    /// Turns true when the host aborts its calls.
+    pub abort: watch::Receiver<bool>,
+    /// Keeps `abort` open for an endpoint that no host owns (mounted in a user's router).
+    pub _abort_owner: Option<watch::Sender<bool>>,
+}
+
+type Reply = Response<HttpBody>;
+
+/// The MessageID given to a request that has none, inside the request's own channel pair.
+const LOCAL_REQUEST_ID: &str = "urn:indigo:http:request";
+
+impl HttpRoute {
+    /// Answers one HTTP request.
+    pub(crate) async fn handle(&self, request: Request<HttpBody>) -> Reply {
+        let wsdl = request
+            .uri()
+            .query()
+            .is_some_and(|q| q.eq_ignore_ascii_case("wsdl"));
+        match *request.method() {
+            Method::POST => self.post(request).await,
+            Method::GET | Method::HEAD if wsdl && self.metadata.is_some() => self.wsdl(&request),
+            _ => {
+                let (allow, hint) = if self.metadata.is_some() {
+                    ("POST, GET", "; its WSDL is at GET ?wsdl")
+                } else {
+                    ("POST", "")
+                };
+                let mut response = plain(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    format!(
+                        "This is a SOAP endpoint ({}): POST an envelope to it{hint}.\n",
+                        self.version.name()
+                    ),
+                );
+                response
+                    .headers_mut()
+                    .insert(ALLOW, HeaderValue::from_static(allow));
+                response
+            }
+        }
+    }
+
+    fn wsdl(&self, request: &Request<HttpBody>) -> Reply {
+        let Some(metadata) = &self.metadata else {
+            return plain(StatusCode::NOT_FOUND, "metadata is not enabled\n".into());
+        };
+        let path = request
+            .extensions()
+            .get::<axum::extract::OriginalUri>()
+            .map_or_else(|| request.uri().path(), |original| original.0.path());
+        let host = request
+            .headers()
+            .get(HOST)
+            .and_then(|h| h.to_str().ok())
+            .or_else(|| request.uri().authority().map(|a| a.as_str()))
+            .unwrap_or("localhost");
+        let location = format!("http://{host}{path}");
+        let text = metadata.wsdl(&location);
+        let mut response = Response::new(HttpBody::from(text));
+        response.headers_mut().insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/xml; charset=utf-8"),
+        );
+        response
+    }
+
+    async fn post(&self, request: Request<HttpBody>) -> Reply {
+        let (parts, body) = request.into_parts();
+        let expected = self.version.content_type();
+        let media = parts
+            .headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let expected_media = media_type(expected);
+        if !media_type(media).eq_ignore_ascii_case(expected_media) || !utf8_charset(media) {
+            return plain(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                format!(
+                    "Cannot process the message because the content type '{media}' was not the expected type '{expected}'.\n"
+                ),
+            );
+        }
+        let limit = self.max_received_message_size;
+        let declared = parts
+            .headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|len| len > limit as u64) {
+            return too_large(limit);
+        }
+        let bytes = match Limited::new(body, limit).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(error) if error.is::<LengthLimitError>() => return too_large(limit),
+            Err(error) => {
+                return plain(
+                    StatusCode::BAD_REQUEST,
+                    format!("the request body could not be read: {error}\n"),
+                );
+            }
+        };
+
+        let mut encoder = TextEncoder::new(self.version);
+        let mut message = match encoder.decode(&bytes) {
+            Ok(message) => message,
+            Err(error) => return self.decode_failure(error),
+        };
+        if self.version == MessageVersion::Soap11 {
+            message.headers.action = Some(soap_action(&parts.headers));
+        } else if message.headers.action.is_none() {
+            message.headers.action = action_param(media);
+        }
+        self.call(message).await
+    }
+
+    /// Runs one call through the endpoint's session loop and encodes what it answers.
+    async fn call(&self, mut message: Message) -> Reply {
+        // The session loop answers only requests that carry a MessageID; SOAP 1.1 has none. The
+        // pair carries this one request only, so any id will do.
+        let client_id = message.headers.message_id.clone();
+        if client_id.is_none() {
+            message.headers.message_id = Some(LOCAL_REQUEST_ID.to_owned());
+        }
+        let ((mut input, output), server) = memory::pair();
+        let session = self.handler.clone().run(server, self.abort.clone());
+        let exchange = async move {
+            if output.send(message).await.is_ok() {
+                output.end().await;
+            }
+            input.receive().await
+        };
+        let ((), received) = tokio::join!(session, exchange);
+        match received {
+            Ok(Some(mut reply)) => {
+                reply.headers.relates_to = client_id;
+                let status = if reply.is_fault() {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                } else {
+                    StatusCode::OK
+                };
+                self.envelope(status, &reply)
+            }
+            Ok(None) => {
+                let mut response = Response::new(HttpBody::empty());
+                *response.status_mut() = StatusCode::ACCEPTED;
+                response
+            }
+            Err(error) => {
+                tracing::debug!(%error, "the call ended without an answer");
+                self.fault(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    Fault::new(
+                        FaultKind::Receiver,
+                        "The service is shutting down; the call was not completed.",
+                    ),
+                )
+            }
+        }
+    }
+
+    fn decode_failure(&self, error: EncodingError) -> Reply {
+        tracing::debug!(%error, "an HTTP request could not be decoded");
+        match error {
+            EncodingError::TooLarge { limit, .. } => too_large(limit),
+            EncodingError::VersionMismatch { expected, found } => self.fault(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Fault::new(
+                    FaultKind::VersionMismatch,
+                    format!(
+                        "The envelope's namespace '{found}' is not the expected '{expected}' ({}).",
+                        self.version.name()
+                    ),
+                ),
+            ),
+            EncodingError::Refused(reason) => self.fault(
+                StatusCode::BAD_REQUEST,
+                Fault::new(
+                    FaultKind::Sender,
+                    format!("The message was refused: {reason}."),
+                ),
+            ),
+            EncodingError::Malformed(reason) => self.fault(
+                StatusCode::BAD_REQUEST,
+                Fault::new(
+                    FaultKind::Sender,
+                    format!("The message is not a well-formed SOAP envelope: {reason}."),
+                ),
+            ),
+        }
+    }
+
+    fn fault(&self, status: StatusCode, fault: Fault) -> Reply {
+        self.envelope(
+            status,
+            &Message::new(WSA10_FAULT_ACTION, Body::Fault(fault)),
+        )
+    }
+
+    fn envelope(&self, status: StatusCode, message: &Message) -> Reply {
+        let mut out = BytesMut::new();
+        let mut encoder = TextEncoder::new(self.version);
+        if let Err(error) = encoder.encode(message, &mut out) {
+            tracing::warn!(%error, "a reply could not be encoded");
+            return plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("the reply could not be encoded: {error}\n"),
+            );
+        }
+        let mut response = Response::new(HttpBody::from(out.freeze()));
+        *response.status_mut() = status;
+        response.headers_mut().insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static(self.version.content_type()),
+        );
+        response
+    }
+}
+
+/// The `SOAPAction` header without its quotes (`""` when absent).
+fn soap_action(headers: &HeaderMap) -> String {
+    headers
+        .get("soapaction")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().trim_matches('"').to_owned())
+        .unwrap_or_default()
+}
+
+/// Whether a content type's charset (if given) is UTF-8.
+fn utf8_charset(content_type: &str) -> bool {
+    content_type
+        .split(';')
+        .skip(1)
+        .all(|param| match param.trim().split_once('=') {
+            Some((name, value)) if name.trim().eq_ignore_ascii_case("charset") => {
+                value.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
+            }
+            _ => true,
+        })
+}
+
+fn plain(status: StatusCode, text: String) -> Reply {
+    let mut response = Response::new(HttpBody::from(text));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
+fn too_large(limit: usize) -> Reply {
+    plain(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!(
+            "The message is larger than the endpoint's maximum received message size of {limit} bytes (MaxReceivedMessageSize).\n"
+        ),
+    )
+}
+
+/// An HTTP endpoint as a [`tower::Service`]: answers SOAP POSTs (and `GET ?wsdl` when metadata
+/// is enabled) for one service, whatever the request's path.
+///
+/// Made by [`crate::http::service`]; mount it in an `axum::Router` with `route_service`, or use
+/// [`crate::http::router`]. Cloning is cheap: clones share the endpoint.
+#[derive(Clone)]
+pub struct HttpEndpoint {
+    pub(crate) route: Arc<HttpRoute>,
+}
+
+impl std::fmt::Debug for HttpEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpEndpoint")
+            .field("version", &self.route.version)
+            .field("metadata", &self.route.metadata.is_some())
+            .finish()
+    }
+}
+
+impl<B> tower::Service<Request<B>> for HttpEndpoint
+where
+    B: axum::body::HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    type Response = Response<HttpBody>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let route = self.route.clone();
+        let request = request.map(HttpBody::new);
+        Box::pin(async move { Ok(route.handle(request).await) })
+    }
+}
+
+/// Serves the endpoints that share one listener, routed by exact path, until the host stops
+/// (graceful: requests in progress finish) or aborts.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    routes: HashMap<String, Arc<HttpRoute>>,
+    host: Arc<HostShared>,
+) {
+    let routes = Arc::new(routes);
+    let app = axum::Router::new().fallback(move |request: Request<HttpBody>| {
+        let routes = routes.clone();
+        async move {
+            match routes.get(request.uri().path()) {
+                Some(route) => route.handle(request).await,
+                None => plain(
+                    StatusCode::NOT_FOUND,
+                    format!("No endpoint listens at {}.\n", request.uri().path()),
+                ),
+            }
+        }
+    });
+    let mut stop = host.stop.clone();
+    let mut abort = host.abort.clone();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        let _ = stop.wait_for(|stopped| *stopped).await;
+    });
+    tokio::select! {
+        result = server => {
+            if let Err(error) = result {
+                tracing::warn!(%error, "the HTTP server stopped");
+            }
+        }
+        _ = abort.wait_for(|aborted| *aborted) => {}
+    }
+}

@@ -1,0 +1,393 @@
+//! WSDL 1.1 for an HTTP endpoint, generated from the contract description and the traced types.
+//!
+//! The shape is the one WCF publishes for the DataContractSerializer's document/literal wrapped
+//! style: one schema in the contract's namespace (`elementFormDefault="qualified"`), a wrapper
+//! element per request (`{Op}`) and reply (`{Op}Response` holding `{Op}Result`), an element per
+//! fault detail type; messages `{Contract}_{Op}_InputMessage` / `_OutputMessage` /
+//! `_{Fault}_FaultMessage`; the port type with `wsaw:Action`s; a SOAP 1.1 (BasicHttp) or SOAP 1.2
+//! (WSHttp) binding with the `soapAction`s; and the service with the address.
+//!
+//! Types map as the body format writes them: integers, floats, `bool`, `String`, `char` to the XML
+//! Schema built-ins (`xs:int`, `xs:long`, `xs:double`, `xs:boolean`, `xs:string`, …), byte buffers
+//! to `xs:base64Binary`, `Option<T>` to `minOccurs="0" nillable="true"`, sequences to an
+//! `ArrayOf{item}` complex type, maps to `ArrayOfKeyValueOf{key}{value}`, structs to a complex type
+//! with a sequence of elements, unit-only enums to an `xs:string` enumeration, other enums to a
+//! complex type with a choice of their variants.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use crate::contract::ContractDescription;
+use crate::encoding::text::MessageVersion;
+use crate::service::{Dispatch, detail_element};
+use crate::xml::schema::{ContractTypes, Definition, Shape};
+
+const XS: &str = "http://www.w3.org/2001/XMLSchema";
+
+/// What a WSDL document is made from; the address is filled in per request.
+pub(crate) struct ServiceMetadata {
+    contract: &'static ContractDescription,
+    version: MessageVersion,
+    types: ContractTypes,
+}
+
+impl ServiceMetadata {
+    /// The metadata of contract `C` (served by instances of `S`) over `version`.
+    pub(crate) fn of<C: Dispatch<S>, S>(version: MessageVersion) -> Self {
+        let mut types = ContractTypes::default();
+        C::describe_types(&mut types);
+        ServiceMetadata {
+            contract: C::DESCRIPTION,
+            version,
+            types,
+        }
+    }
+
+    /// The WSDL document, with `location` as the endpoint's address.
+    pub(crate) fn wsdl(&self, location: &str) -> String {
+        let c = self.contract;
+        let ns = attr(c.namespace);
+        let name = attr(c.name);
+        let (soap_prefix, soap_ns, binding_kind) = match self.version {
+            MessageVersion::Soap11 => (
+                "soap",
+                "http://schemas.xmlsoap.org/wsdl/soap/",
+                "BasicHttpBinding",
+            ),
+            MessageVersion::Soap12WsAddressing10 => (
+                "soap12",
+                "http://schemas.xmlsoap.org/wsdl/soap12/",
+                "WSHttpBinding",
+            ),
+        };
+        let mut out = String::with_capacity(4096);
+        out.push_str(r#"<?xml version="1.0" encoding="utf-8"?>"#);
+        let _ = write!(
+            out,
+            r#"<wsdl:definitions name="{name}" targetNamespace="{ns}" xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/" xmlns:{soap_prefix}="{soap_ns}" xmlns:xs="{XS}" xmlns:wsaw="http://www.w3.org/2006/05/addressing/wsdl" xmlns:tns="{ns}">"#
+        );
+        out.push_str("<wsdl:types>");
+        self.schema(&mut out);
+        out.push_str("</wsdl:types>");
+
+        // Messages.
+        for (index, op) in c.operations.iter().enumerate() {
+            let op_name = attr(op.name);
+            let _ = write!(
+                out,
+                r#"<wsdl:message name="{name}_{op_name}_InputMessage"><wsdl:part name="parameters" element="tns:{op_name}"/></wsdl:message>"#
+            );
+            if !op.is_one_way {
+                let reply = attr(op.reply_name);
+                let _ = write!(
+                    out,
+                    r#"<wsdl:message name="{name}_{op_name}_OutputMessage"><wsdl:part name="parameters" element="tns:{reply}"/></wsdl:message>"#
+                );
+            }
+            if let Some(fault) = self.fault_name(index) {
+                let _ = write!(
+                    out,
+                    r#"<wsdl:message name="{name}_{op_name}_{fault}_FaultMessage"><wsdl:part name="detail" element="tns:{fault}"/></wsdl:message>"#
+                );
+            }
+        }
+
+        // Port type.
+        let _ = write!(out, r#"<wsdl:portType name="{name}">"#);
+        for (index, op) in c.operations.iter().enumerate() {
+            let op_name = attr(op.name);
+            let _ = write!(
+                out,
+                r#"<wsdl:operation name="{op_name}"><wsdl:input wsaw:Action="{}" message="tns:{name}_{op_name}_InputMessage"/>"#,
+                attr(op.action)
+            );
+            if let Some(reply_action) = op.reply_action.filter(|_| !op.is_one_way) {
+                let _ = write!(
+                    out,
+                    r#"<wsdl:output wsaw:Action="{}" message="tns:{name}_{op_name}_OutputMessage"/>"#,
+                    attr(reply_action)
+                );
+            }
+            if let Some(fault) = self.fault_name(index) {
+                let _ = write!(
+                    out,
+                    r#"<wsdl:fault wsaw:Action="{}{fault}Fault" name="{fault}Fault" message="tns:{name}_{op_name}_{fault}_FaultMessage"/>"#,
+                    attr(op.action)
+                );
+            }
+            out.push_str("</wsdl:operation>");
+        }
+        out.push_str("</wsdl:portType>");
+
+        // Binding.
+        let binding = format!("{binding_kind}_{name}");
+        let _ = write!(out, r#"<wsdl:binding name="{binding}" type="tns:{name}">"#);
+        if self.version == MessageVersion::Soap12WsAddressing10 {
+            out.push_str("<wsaw:UsingAddressing/>");
+        }
+        let _ = write!(
+            out,
+            r#"<{soap_prefix}:binding transport="http://schemas.xmlsoap.org/soap/http"/>"#
+        );
+        for (index, op) in c.operations.iter().enumerate() {
+            let _ = write!(
+                out,
+                r#"<wsdl:operation name="{}"><{soap_prefix}:operation soapAction="{}" style="document"/><wsdl:input><{soap_prefix}:body use="literal"/></wsdl:input>"#,
+                attr(op.name),
+                attr(op.action)
+            );
+            if !op.is_one_way {
+                let _ = write!(
+                    out,
+                    r#"<wsdl:output><{soap_prefix}:body use="literal"/></wsdl:output>"#
+                );
+            }
+            if let Some(fault) = self.fault_name(index) {
+                let _ = write!(
+                    out,
+                    r#"<wsdl:fault name="{fault}Fault"><{soap_prefix}:fault name="{fault}Fault" use="literal"/></wsdl:fault>"#
+                );
+            }
+            out.push_str("</wsdl:operation>");
+        }
+        out.push_str("</wsdl:binding>");
+
+        // Service.
+        let _ = write!(
+            out,
+            r#"<wsdl:service name="{name}Service"><wsdl:port name="{binding}" binding="tns:{binding}"><{soap_prefix}:address location="{}"/></wsdl:port></wsdl:service>"#,
+            attr(location)
+        );
+        out.push_str("</wsdl:definitions>");
+        out
+    }
+
+    /// The fault detail element of operation `index`, if it has a typed fault.
+    fn fault_name(&self, index: usize) -> Option<String> {
+        let op = self.contract.operations.get(index)?;
+        op.fault_type.map(|f| attr(detail_element(f)))
+    }
+
+    fn schema(&self, out: &mut String) {
+        let c = self.contract;
+        let mut schema = Schema::default();
+        let _ = write!(
+            out,
+            r#"<xs:schema elementFormDefault="qualified" targetNamespace="{}">"#,
+            attr(c.namespace)
+        );
+        let mut wrappers = BTreeSet::new();
+        for (index, op) in c.operations.iter().enumerate() {
+            wrappers.insert(op.name);
+            self.wrapper(out, &mut schema, op.name, self.types.requests.get(&index));
+            if !op.is_one_way {
+                wrappers.insert(op.reply_name);
+                self.wrapper(
+                    out,
+                    &mut schema,
+                    op.reply_name,
+                    self.types.replies.get(&index),
+                );
+            }
+            if let (Some(fault), Some(shape)) =
+                (self.fault_name(index), self.types.faults.get(&index))
+            {
+                let ty = schema.type_ref(shape);
+                let _ = write!(
+                    out,
+                    r#"<xs:element name="{fault}" nillable="true" type="{ty}"/>"#
+                );
+            }
+        }
+        // Named types, each once; defining one may discover more.
+        let mut written = BTreeSet::new();
+        loop {
+            let pending: Vec<String> = schema
+                .wanted
+                .keys()
+                .filter(|name| !written.contains(*name))
+                .cloned()
+                .collect();
+            if pending.is_empty() {
+                break;
+            }
+            for name in pending {
+                written.insert(name.clone());
+                let Some(shape) = schema.wanted.get(&name).cloned() else {
+                    continue;
+                };
+                self.named_type(out, &mut schema, &name, &shape, &wrappers);
+            }
+        }
+        out.push_str("</xs:schema>");
+    }
+
+    /// A request or reply wrapper element with its parameters (or result) inline.
+    fn wrapper(&self, out: &mut String, schema: &mut Schema, name: &str, shape: Option<&Shape>) {
+        let _ = write!(out, r#"<xs:element name="{}"><xs:complexType>"#, attr(name));
+        match shape.and_then(|shape| self.struct_fields(shape)) {
+            Some(fields) => {
+                out.push_str("<xs:sequence>");
+                for (field, shape) in fields {
+                    schema.element(out, field, shape, 1);
+                }
+                out.push_str("</xs:sequence>");
+            }
+            None => out.push_str(r#"<xs:sequence><xs:any minOccurs="0" maxOccurs="unbounded" processContents="lax"/></xs:sequence>"#),
+        }
+        out.push_str("</xs:complexType></xs:element>");
+    }
+
+    fn struct_fields(&self, shape: &Shape) -> Option<&[(&'static str, Shape)]> {
+        match shape {
+            Shape::Struct(name) => match self.types.registry.types.get(name)? {
+                Definition::Struct(fields) => Some(fields),
+                Definition::Enum(_) => None,
+            },
+            _ => None,
+        }
+    }
+
+    fn named_type(
+        &self,
+        out: &mut String,
+        schema: &mut Schema,
+        name: &str,
+        shape: &Shape,
+        wrappers: &BTreeSet<&str>,
+    ) {
+        let type_name = attr(name);
+        match shape {
+            Shape::Seq(item) => {
+                let _ = write!(out, r#"<xs:complexType name="{type_name}"><xs:sequence>"#);
+                schema.element(out, &item.item_name(), item, 0);
+                out.push_str("</xs:sequence></xs:complexType>");
+            }
+            Shape::Map(key, value) => {
+                let _ = write!(
+                    out,
+                    r#"<xs:complexType name="{type_name}"><xs:sequence><xs:element name="KeyValue" minOccurs="0" maxOccurs="unbounded"><xs:complexType><xs:sequence>"#
+                );
+                schema.element(out, "Key", key, 1);
+                schema.element(out, "Value", value, 1);
+                out.push_str(
+                    "</xs:sequence></xs:complexType></xs:element></xs:sequence></xs:complexType>",
+                );
+            }
+            Shape::Struct(struct_name) => {
+                if wrappers.contains(struct_name) && !schema.referenced.contains(*struct_name) {
+                    return;
+                }
+                let _ = write!(out, r#"<xs:complexType name="{type_name}"><xs:sequence>"#);
+                if let Some(Definition::Struct(fields)) = self.types.registry.types.get(struct_name)
+                {
+                    for (field, shape) in fields {
+                        schema.element(out, field, shape, 1);
+                    }
+                }
+                out.push_str("</xs:sequence></xs:complexType>");
+            }
+            Shape::Enum(enum_name) => {
+                let Some(Definition::Enum(variants)) = self.types.registry.types.get(enum_name)
+                else {
+                    return;
+                };
+                if variants.iter().all(|(_, content)| content.is_none()) {
+                    let _ = write!(
+                        out,
+                        r#"<xs:simpleType name="{type_name}"><xs:restriction base="xs:string">"#
+                    );
+                    for (variant, _) in variants {
+                        let _ = write!(out, r#"<xs:enumeration value="{}"/>"#, attr(variant));
+                    }
+                    out.push_str("</xs:restriction></xs:simpleType>");
+                } else {
+                    let _ = write!(out, r#"<xs:complexType name="{type_name}"><xs:choice>"#);
+                    for (variant, content) in variants {
+                        match content {
+                            Some(shape) => schema.element(out, variant, shape, 1),
+                            None => {
+                                let _ = write!(out, r#"<xs:element name="{}"/>"#, attr(variant));
+                            }
+                        }
+                    }
+                    out.push_str("</xs:choice></xs:complexType>");
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The named types a schema needs, found while writing elements.
+#[derive(Default)]
+struct Schema {
+    /// Type name → the shape that defines it.
+    wanted: BTreeMap<String, Shape>,
+    /// Struct names referenced as types (not only as wrappers).
+    referenced: BTreeSet<&'static str>,
+}
+
+impl Schema {
+    /// Writes `<xs:element name=… type=…/>` for a field or item of `shape`; `min` is its
+    /// `minOccurs` when required (0 for sequence items, which are also unbounded).
+    fn element(&mut self, out: &mut String, name: &str, shape: &Shape, min: u8) {
+        let (inner, optional) = match shape {
+            Shape::Option(inner) => (inner.as_ref(), true),
+            other => (other, false),
+        };
+        let ty = self.type_ref(inner);
+        let _ = write!(out, r#"<xs:element"#);
+        if optional || min == 0 {
+            out.push_str(r#" minOccurs="0""#);
+        }
+        if min == 0 {
+            out.push_str(r#" maxOccurs="unbounded""#);
+        }
+        let _ = write!(out, r#" name="{}""#, attr(name));
+        if optional {
+            out.push_str(r#" nillable="true""#);
+        }
+        let _ = write!(out, r#" type="{ty}"/>"#);
+    }
+
+    /// The qualified name of `shape`'s type, noting named types to define.
+    fn type_ref(&mut self, shape: &Shape) -> String {
+        match shape {
+            Shape::Primitive(name) => format!("xs:{name}"),
+            Shape::Option(inner) => self.type_ref(inner),
+            Shape::Seq(_) => self.named(shape.item_name(), shape),
+            Shape::Map(key, value) => {
+                let name = format!("ArrayOfKeyValueOf{}{}", key.item_name(), value.item_name());
+                self.named(name, shape)
+            }
+            Shape::Struct(name) => {
+                self.referenced.insert(name);
+                self.named((*name).to_owned(), shape)
+            }
+            Shape::Enum(name) => self.named((*name).to_owned(), shape),
+            Shape::Unit | Shape::Any => "xs:anyType".to_owned(),
+        }
+    }
+
+    fn named(&mut self, name: String, shape: &Shape) -> String {
+        let qualified = format!("tns:{}", attr(&name));
+        self.wanted.entry(name).or_insert_with(|| shape.clone());
+        qualified
+    }
+}
+
+/// `text` escaped for an attribute value.
+fn attr(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '"' => out.push_str("&quot;"),
+            '>' => out.push_str("&gt;"),
+            other => out.push(other),
+        }
+    }
+    out
+}

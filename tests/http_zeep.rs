@@ -1,0 +1,219 @@
+//! Interop with a standard SOAP client: Python's zeep loads the WSDL of a running indigo host and
+//! calls every operation of a contract with structs, sequences, optional values, an enum, a typed
+//! fault and a one-way operation (`tests/zeep/call_all.py` checks each result).
+//!
+//! Needs `.venv` (made by `scripts/setup-python`). Without it the test prints SKIP and passes,
+//! unless `CI=true`, where a missing environment is a failure.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use indigo::binding::BasicHttpBinding;
+use indigo::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A point.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Point {
+    /// X.
+    pub x: i32,
+    /// Y.
+    pub y: i32,
+}
+
+/// A colour: a unit-only enum (an `xs:string` enumeration).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum Color {
+    /// Red.
+    Red,
+    /// Green.
+    Green,
+    /// Blue.
+    Blue,
+}
+
+/// A shape with every kind of member.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Shape {
+    /// Its name.
+    pub name: String,
+    /// Its corners.
+    pub points: Vec<Point>,
+    /// Its colour.
+    pub color: Color,
+    /// An optional note.
+    pub note: Option<String>,
+    /// An optional weight.
+    pub weight: Option<f64>,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Whether it is closed.
+    pub closed: bool,
+}
+
+/// The typed fault.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Invalid {
+    /// Why.
+    pub reason: String,
+    /// A code.
+    pub code: i32,
+}
+
+/// The contract zeep calls.
+#[service_contract(name = "IGeometry", namespace = "http://peers.test/geometry")]
+pub trait Geometry {
+    /// `a + b`.
+    async fn add(&self, a: i32, b: i32) -> i32;
+    /// The sum of a sequence of longs.
+    async fn total(&self, values: Vec<i64>) -> i64;
+    /// The centroid of a sequence of structs.
+    async fn centroid(&self, points: Vec<Point>) -> Point;
+    /// A struct in, a string out.
+    async fn describe(&self, shape: Shape) -> String;
+    /// A struct out, with an optional parameter.
+    async fn make_shape(&self, name: String, sides: u32, note: Option<String>) -> Shape;
+    /// An optional result.
+    async fn find(&self, name: Option<String>) -> Option<Point>;
+    /// A typed fault.
+    async fn scale(&self, factor: f64) -> Result<f64, Invalid>;
+    /// One way.
+    #[operation(one_way)]
+    async fn log(&self, text: String);
+    /// What was logged.
+    async fn logged(&self) -> Vec<String>;
+}
+
+#[derive(Default)]
+struct Geo {
+    log: Mutex<Vec<String>>,
+}
+
+impl Geometry for Geo {
+    async fn add(&self, a: i32, b: i32) -> i32 {
+        a + b
+    }
+    async fn total(&self, values: Vec<i64>) -> i64 {
+        values.iter().sum()
+    }
+    async fn centroid(&self, points: Vec<Point>) -> Point {
+        let n = points.len().max(1) as i32;
+        Point {
+            x: points.iter().map(|p| p.x).sum::<i32>() / n,
+            y: points.iter().map(|p| p.y).sum::<i32>() / n,
+        }
+    }
+    async fn describe(&self, shape: Shape) -> String {
+        format!(
+            "{}: {} points, {:?}, note={}, weight={}, tags={}, closed={}",
+            shape.name,
+            shape.points.len(),
+            shape.color,
+            shape.note.as_deref().unwrap_or("-"),
+            shape.weight.map_or("-".to_owned(), |w| w.to_string()),
+            shape.tags.join("|"),
+            shape.closed
+        )
+    }
+    async fn make_shape(&self, name: String, sides: u32, note: Option<String>) -> Shape {
+        Shape {
+            name,
+            points: (0..sides as i32).map(|i| Point { x: i, y: i }).collect(),
+            color: if sides >= 3 { Color::Green } else { Color::Red },
+            note,
+            weight: None,
+            tags: Vec::new(),
+            closed: false,
+        }
+    }
+    async fn find(&self, name: Option<String>) -> Option<Point> {
+        (name.as_deref() == Some("origin")).then_some(Point { x: 0, y: 0 })
+    }
+    async fn scale(&self, factor: f64) -> Result<f64, Invalid> {
+        if factor > 0.0 {
+            Ok(factor * 2.0)
+        } else {
+            Err(Invalid {
+                reason: "the factor must be positive".into(),
+                code: 22,
+            })
+        }
+    }
+    async fn log(&self, text: String) {
+        if let Ok(mut log) = self.log.lock() {
+            log.push(text);
+        }
+    }
+    async fn logged(&self) -> Vec<String> {
+        self.log.lock().map(|log| log.clone()).unwrap_or_default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zeep_calls_every_operation_from_the_wsdl() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let python = root.join(".venv/bin/python");
+    if !python.exists() {
+        let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+        assert!(
+            !ci,
+            "CI=true but {} is missing: run scripts/setup-python first",
+            python.display()
+        );
+        eprintln!(
+            "\n==== SKIP zeep interop test: {} is missing; run scripts/setup-python ====\n",
+            python.display()
+        );
+        return;
+    }
+
+    let host = ServiceHost::builder()
+        .endpoint(
+            GeometryContract::single(Geo::default()),
+            BasicHttpBinding::new().metadata(true),
+            "http://127.0.0.1:0/geometry",
+        )
+        .open()
+        .await
+        .expect("host opens");
+    let wsdl = format!("{}?wsdl", host.address());
+    let script = root.join("tests/zeep/call_all.py");
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(python)
+            .arg(script)
+            .arg(wsdl)
+            .output()
+    })
+    .await
+    .expect("join")
+    .expect("python runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "zeep failed ({}):\n{stdout}\n{stderr}",
+        output.status
+    );
+    for op in [
+        "Add",
+        "Total",
+        "Centroid",
+        "Describe",
+        "MakeShape",
+        "MakeShape(note=None)",
+        "Find",
+        "Find(None)",
+        "Find(unknown)",
+        "Scale",
+        "Scale(fault)",
+        "Log",
+        "Logged",
+    ] {
+        assert!(
+            stdout.lines().any(|line| line == format!("ok {op}")),
+            "no `ok {op}` in:\n{stdout}\n{stderr}"
+        );
+    }
+    assert!(stdout.lines().any(|line| line == "ALL OK"), "{stdout}");
+    host.shutdown().await;
+}
