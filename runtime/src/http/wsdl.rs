@@ -20,6 +20,7 @@ use std::fmt::Write as _;
 use crate::contract::ContractDescription;
 use crate::encoding::text::MessageVersion;
 use crate::service::{Dispatch, detail_element};
+use crate::xml::ARRAYS_NS;
 use crate::xml::schema::{ContractTypes, Definition, Shape};
 
 const XS: &str = "http://www.w3.org/2001/XMLSchema";
@@ -171,11 +172,9 @@ impl ServiceMetadata {
     fn schema(&self, out: &mut String) {
         let c = self.contract;
         let mut schema = Schema::default();
-        let _ = write!(
-            out,
-            r#"<xs:schema elementFormDefault="qualified" targetNamespace="{}">"#,
-            attr(c.namespace)
-        );
+        let root = out;
+        let mut body = String::new();
+        let out = &mut body;
         let mut wrappers = BTreeSet::new();
         for (index, op) in c.operations.iter().enumerate() {
             wrappers.insert(op.name);
@@ -219,7 +218,31 @@ impl ServiceMetadata {
                 self.named_type(out, &mut schema, &name, &shape, &wrappers);
             }
         }
-        out.push_str("</xs:schema>");
+        // Arrays of primitives live in the DataContractSerializer's arrays namespace, where the
+        // body format writes their items.
+        let _ = write!(
+            root,
+            r#"<xs:schema elementFormDefault="qualified" targetNamespace="{}" xmlns:arr="{ARRAYS_NS}">"#,
+            attr(c.namespace)
+        );
+        if !schema.arrays.is_empty() {
+            let _ = write!(root, r#"<xs:import namespace="{ARRAYS_NS}"/>"#);
+        }
+        root.push_str(&body);
+        root.push_str("</xs:schema>");
+        if !schema.arrays.is_empty() {
+            let _ = write!(
+                root,
+                r#"<xs:schema elementFormDefault="qualified" targetNamespace="{ARRAYS_NS}">"#
+            );
+            for item in &schema.arrays {
+                let _ = write!(
+                    root,
+                    r#"<xs:complexType name="ArrayOf{item}"><xs:sequence><xs:element minOccurs="0" maxOccurs="unbounded" name="{item}" type="xs:{item}"/></xs:sequence></xs:complexType>"#
+                );
+            }
+            root.push_str("</xs:schema>");
+        }
     }
 
     /// A request or reply wrapper element with its parameters (or result) inline.
@@ -326,6 +349,8 @@ struct Schema {
     wanted: BTreeMap<String, Shape>,
     /// Struct names referenced as types (not only as wrappers).
     referenced: BTreeSet<&'static str>,
+    /// Primitive item types of arrays (`int` for `ArrayOfint`), defined in [`ARRAYS_NS`].
+    arrays: BTreeSet<&'static str>,
 }
 
 impl Schema {
@@ -356,7 +381,13 @@ impl Schema {
         match shape {
             Shape::Primitive(name) => format!("xs:{name}"),
             Shape::Option(inner) => self.type_ref(inner),
-            Shape::Seq(_) => self.named(shape.item_name(), shape),
+            Shape::Seq(item) => match item.as_ref() {
+                Shape::Primitive(name) => {
+                    self.arrays.insert(name);
+                    format!("arr:ArrayOf{name}")
+                }
+                _ => self.named(shape.item_name(), shape),
+            },
             Shape::Map(key, value) => {
                 let name = format!("ArrayOfKeyValueOf{}{}", key.item_name(), value.item_name());
                 self.named(name, shape)

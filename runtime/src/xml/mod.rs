@@ -25,6 +25,8 @@ use crate::message::XmlFragment;
 /// The XML Schema instance namespace, which holds the `nil` attribute.
 pub const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
 
+pub use ser::ARRAYS_NS;
+
 /// The deepest element nesting the writer produces and the reader accepts.
 pub const MAX_DEPTH: usize = 64;
 

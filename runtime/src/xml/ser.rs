@@ -16,7 +16,7 @@ use super::{MAX_DEPTH, XSI_NS, XmlError, base64};
 type Result<T> = std::result::Result<T, XmlError>;
 
 /// The namespace of primitive array items (`<a:int>`, `<a:string>`) in the DataContractSerializer.
-pub(crate) const ARRAYS_NS: &str = "http://schemas.microsoft.com/2003/10/Serialization/Arrays";
+pub const ARRAYS_NS: &str = "http://schemas.microsoft.com/2003/10/Serialization/Arrays";
 
 /// The item names of primitive values, which live in [`ARRAYS_NS`].
 const PRIMITIVE_ITEMS: &[&str] = &[

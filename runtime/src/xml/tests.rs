@@ -100,7 +100,7 @@ fn arrays(xml: &str) -> String {
     ] {
         out = out.replace(
             &format!("<{tag}>"),
-            &format!("<{tag} xmlns=\"{}\">", super::ser::ARRAYS_NS),
+            &format!("<{tag} xmlns=\"{}\">", super::ARRAYS_NS),
         );
     }
     out
