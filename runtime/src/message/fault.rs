@@ -17,6 +17,27 @@ pub enum FaultKind {
     DataEncodingUnknown,
 }
 
+impl FaultKind {
+    /// The class a SOAP 1.2 `env:Code/env:Value` names, given the value's resolved namespace and
+    /// local name. An unqualified value is read as the envelope's (Mono's WCF writes
+    /// `<s:Value>Sender</s:Value>`). The error says what was found.
+    pub fn from_soap12_code(namespace: &str, local: &str) -> Result<Self, String> {
+        if namespace != super::SOAP12_NS && !namespace.is_empty() {
+            return Err(format!(
+                "unknown SOAP 1.2 fault code {{{namespace}}}{local}"
+            ));
+        }
+        match local {
+            "Sender" => Ok(FaultKind::Sender),
+            "Receiver" => Ok(FaultKind::Receiver),
+            "MustUnderstand" => Ok(FaultKind::MustUnderstand),
+            "VersionMismatch" => Ok(FaultKind::VersionMismatch),
+            "DataEncodingUnknown" => Ok(FaultKind::DataEncodingUnknown),
+            _ => Err(format!("unknown SOAP 1.2 fault code s:{local}")),
+        }
+    }
+}
+
 /// A fault code: its class and an optional chain of subcodes as `(namespace, local name)`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FaultCode {

@@ -434,24 +434,7 @@ impl<'a> Decoder<'a> {
                         if kind.is_some() {
                             return Err(malformed("more than one Value in a fault Code"));
                         }
-                        // Mono writes the code unqualified: read no namespace as the envelope's.
-                        if ns != SOAP12_NS && !ns.is_empty() {
-                            return Err(malformed(format!(
-                                "unknown SOAP 1.2 fault code {{{ns}}}{local}"
-                            )));
-                        }
-                        kind = Some(match local.as_str() {
-                            "Sender" => FaultKind::Sender,
-                            "Receiver" => FaultKind::Receiver,
-                            "MustUnderstand" => FaultKind::MustUnderstand,
-                            "VersionMismatch" => FaultKind::VersionMismatch,
-                            "DataEncodingUnknown" => FaultKind::DataEncodingUnknown,
-                            _ => {
-                                return Err(malformed(format!(
-                                    "unknown SOAP 1.2 fault code s:{local}"
-                                )));
-                            }
-                        });
+                        kind = Some(FaultKind::from_soap12_code(&ns, &local).map_err(malformed)?);
                     } else if subcodes.len() + 1 == level {
                         subcodes.push((ns, local));
                     } else {

@@ -706,25 +706,7 @@ impl<'i> Parser<'i> {
                 "Value" if in_env => {
                     let (ns, name) = self.qname_content(empty, "the fault code Value")?;
                     if kind.is_none() && subcode_elements == 0 {
-                        // Mono writes the code unqualified (`<s:Value>Sender</s:Value>`): accept
-                        // no namespace as the envelope's.
-                        if ns != SOAP12_NS && !ns.is_empty() {
-                            return Err(malformed(format!(
-                                "unknown SOAP 1.2 fault code {{{ns}}}{name}"
-                            )));
-                        }
-                        kind = Some(match name.as_str() {
-                            "Sender" => FaultKind::Sender,
-                            "Receiver" => FaultKind::Receiver,
-                            "MustUnderstand" => FaultKind::MustUnderstand,
-                            "VersionMismatch" => FaultKind::VersionMismatch,
-                            "DataEncodingUnknown" => FaultKind::DataEncodingUnknown,
-                            _ => {
-                                return Err(malformed(format!(
-                                    "unknown SOAP 1.2 fault code s:{name}"
-                                )));
-                            }
-                        });
+                        kind = Some(FaultKind::from_soap12_code(&ns, &name).map_err(malformed)?);
                     } else if subcodes.len() + 1 == subcode_elements {
                         subcodes.push((ns, name));
                     } else {
