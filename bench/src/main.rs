@@ -66,7 +66,7 @@ struct Options {
 
 const USAGE: &str = "usage: indigo-bench [--runs N] [--quick] [--stacks KEY,…] [--ops KEY,…]
                    [--idle-sessions N] [--no-memory]
-stacks: floor, tarpc, indigo-tcp, indigo-tcp-text, tonic; ops: add, echo-1k, echo-64k";
+stacks: floor, tarpc, indigo-tcp, indigo-tcp-text, indigo-http, tonic; ops: add, echo-1k, echo-64k";
 
 fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, BoxError> {
     let mut options = Options {

@@ -17,7 +17,7 @@ pub(crate) trait IndigoBench {
     async fn echo(&self, data: ByteBuf) -> ByteBuf;
 }
 
-struct BenchService;
+pub(crate) struct BenchService;
 
 impl IndigoBench for BenchService {
     async fn add(&self, a: f64, b: f64) -> f64 {
@@ -30,7 +30,7 @@ impl IndigoBench for BenchService {
 }
 
 /// Messages up to this size are accepted (the 64 KiB payload grows by a third in base64).
-const MAX_MESSAGE: usize = 1 << 20;
+pub(crate) const MAX_MESSAGE: usize = 1 << 20;
 
 /// indigo over TCP with one of its encodings.
 #[derive(Debug, Clone, Copy)]

@@ -3,6 +3,7 @@
 
 pub(crate) mod floor;
 pub(crate) mod grpc;
+pub(crate) mod indigo_http;
 pub(crate) mod indigo_tcp;
 pub(crate) mod tarpc_rpc;
 
@@ -56,9 +57,10 @@ pub(crate) enum StackKind {
     Tarpc,
     /// indigo over TCP (NetTcpBinding, .NET Message Framing) with the given encoding.
     IndigoTcp(TcpEncoding),
+    /// indigo over HTTP (BasicHttpBinding, SOAP 1.1).
+    IndigoHttp,
     /// tonic: gRPC over HTTP/2 (h2c), protobuf via prost.
     Tonic,
-    // An `IndigoHttp` row belongs here once the HTTP transport lands.
 }
 
 /// Something to do with a stack, generic over which one it is.
@@ -71,11 +73,12 @@ pub(crate) trait WithStack {
 
 impl StackKind {
     /// Every stack, in table order.
-    pub(crate) const ALL: [StackKind; 5] = [
+    pub(crate) const ALL: [StackKind; 6] = [
         StackKind::Floor,
         StackKind::Tarpc,
         StackKind::IndigoTcp(TcpEncoding::Binary),
         StackKind::IndigoTcp(TcpEncoding::Soap12Text),
+        StackKind::IndigoHttp,
         StackKind::Tonic,
     ];
 
@@ -86,6 +89,7 @@ impl StackKind {
             StackKind::Tarpc => "tarpc (bincode)",
             StackKind::IndigoTcp(TcpEncoding::Binary) => "indigo TCP (binary)",
             StackKind::IndigoTcp(TcpEncoding::Soap12Text) => "indigo TCP (SOAP 1.2 text)",
+            StackKind::IndigoHttp => "indigo HTTP (basic, SOAP 1.1)",
             StackKind::Tonic => "tonic (gRPC, prost)",
         }
     }
@@ -97,6 +101,7 @@ impl StackKind {
             StackKind::Tarpc => "tarpc",
             StackKind::IndigoTcp(TcpEncoding::Binary) => "indigo-tcp",
             StackKind::IndigoTcp(TcpEncoding::Soap12Text) => "indigo-tcp-text",
+            StackKind::IndigoHttp => "indigo-http",
             StackKind::Tonic => "tonic",
         }
     }
@@ -112,6 +117,7 @@ impl StackKind {
             StackKind::Floor => f.run(floor::Floor),
             StackKind::Tarpc => f.run(tarpc_rpc::Tarpc),
             StackKind::IndigoTcp(encoding) => f.run(indigo_tcp::IndigoTcp { encoding }),
+            StackKind::IndigoHttp => f.run(indigo_http::IndigoHttp),
             StackKind::Tonic => f.run(grpc::Tonic),
         }
     }
