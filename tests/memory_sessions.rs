@@ -223,3 +223,63 @@ async fn max_concurrent_calls_throttles_calls_across_sessions() {
     assert!(matches!(a, Err(Error::Timeout { .. })), "{a:?}");
     assert!(matches!(b, Err(Error::Timeout { .. })), "{b:?}");
 }
+
+/// A session whose second operation panics.
+#[service_contract(session = Required)]
+trait Fragile {
+    #[operation(initiating)]
+    async fn start(&mut self) -> u32;
+    #[operation(initiating = false)]
+    async fn explode(&mut self) -> u32;
+}
+
+struct Bomb(Tracked);
+
+impl Fragile for Bomb {
+    async fn start(&mut self) -> u32 {
+        1
+    }
+    async fn explode(&mut self) -> u32 {
+        panic!("boom (this panic is part of the test)");
+    }
+}
+
+#[tokio::test]
+async fn a_panicking_operation_gets_a_fault_and_aborts_only_its_session() {
+    let probe = Probe::default();
+    let factory = probe.clone();
+    let address = unique("panic");
+    let _host = host(
+        FragileContract::per_session(move || Bomb(Tracked::new(&factory))),
+        MemoryBinding::new(),
+        &address,
+    )
+    .await;
+    let (bomb, first) = FragileClient::connect(MemoryBinding::new(), &address)
+        .await
+        .unwrap()
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(first, 1);
+    let error = bomb.explode().await.unwrap_err();
+    let fault = error.fault().expect("a fault");
+    assert_eq!(fault.subcode(), Some("InternalServiceFault"));
+    assert!(fault.reason.contains("Explode"), "{}", fault.reason);
+    probe.wait_dropped(1).await;
+    let after = bomb.explode().await.unwrap_err();
+    assert!(
+        matches!(after, Error::SessionClosed(_) | Error::Communication(_)),
+        "the session is over: {after:?}"
+    );
+
+    // Other sessions go on.
+    let (_other, value) = FragileClient::connect(MemoryBinding::new(), &address)
+        .await
+        .unwrap()
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(value, 1);
+    assert_eq!(probe.built(), 2);
+}

@@ -236,3 +236,19 @@ where
         .await
         .expect("the host opens")
 }
+
+/// A lifecycle marker any test service can hold: counts as built when made, dropped when dropped.
+pub struct Tracked(Probe);
+
+impl Tracked {
+    pub fn new(probe: &Probe) -> Self {
+        probe.built.fetch_add(1, Ordering::SeqCst);
+        Tracked(probe.clone())
+    }
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.0.dropped.send_modify(|d| *d += 1);
+    }
+}

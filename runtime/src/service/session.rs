@@ -1,10 +1,12 @@
 //! One session on the service side: messages are read in arrival order, checked against the
 //! contract's session rules, dispatched to the session's instance context, and answered.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use futures_util::FutureExt;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
@@ -89,7 +91,7 @@ struct Session<C, S> {
     /// The terminating operation that ended the session, once called.
     terminated_by: Option<&'static str>,
     /// Shared calls running alongside the pump (concurrency `Multiple`).
-    inflight: JoinSet<()>,
+    inflight: JoinSet<bool>,
 }
 
 impl<C, S> Session<C, S>
@@ -130,7 +132,11 @@ where
                 }
             };
             match received {
-                Ok(Some(message)) => self.handle(message).await,
+                Ok(Some(message)) => {
+                    if self.handle(message).await || self.shared_call_panicked() {
+                        return Ending::Lost("an operation panicked".into());
+                    }
+                }
                 Ok(None) => return Ending::Graceful,
                 Err(ReceiveError::Protocol {
                     message,
@@ -147,40 +153,67 @@ where
         }
     }
 
-    async fn handle(&mut self, mut message: Message) {
+    /// Whether a finished shared call (concurrency `Multiple`) panicked.
+    fn shared_call_panicked(&mut self) -> bool {
+        let mut panicked = false;
+        while let Some(finished) = self.inflight.try_join_next() {
+            panicked |= finished.unwrap_or(true);
+        }
+        panicked
+    }
+
+    /// Handles one message; returns whether its operation panicked.
+    async fn handle(&mut self, mut message: Message) -> bool {
         let description = C::DESCRIPTION;
         let request_id = message.headers.message_id.take();
         let Some((index, op)) = description.operation_by_action(message.action()) else {
             let fault = faults::action_not_supported(message.action());
-            return reply(&self.output, None, request_id, Err(fault)).await;
+            reply(&self.output, None, request_id, Err(fault)).await;
+            return false;
         };
         if let Err(fault) = self.admit(op) {
-            return reply(&self.output, Some(op), request_id, Err(fault)).await;
+            reply(&self.output, Some(op), request_id, Err(fault)).await;
+            return false;
         }
 
         let (instance, release_after_call) = self.instance_for_call();
         let shared = op.receiver == Receiver::Shared
             && self.endpoint.service.concurrency == Concurrency::Multiple;
         let Ok(permit) = self.endpoint.calls.clone().acquire_owned().await else {
-            return;
+            return false;
         };
         let access = Instance::borrow(&instance, shared).await;
         let call = C::dispatch(index, access, message.body);
         let output = self.output.clone();
         let span = tracing::debug_span!("call", operation = op.name);
         let task = async move {
-            let result = call.await;
+            // A panicking operation is answered with a fault, and then its session is aborted
+            // (as WCF aborts a session channel after an unhandled exception).
+            let outcome = AssertUnwindSafe(call).catch_unwind().await;
             drop(permit);
+            let panicked = outcome.is_err();
+            let result = outcome.unwrap_or_else(|_| {
+                tracing::error!(
+                    operation = op.name,
+                    "the operation panicked: aborting its session"
+                );
+                Err(faults::internal(format!(
+                    "operation '{}' failed unexpectedly; the session is aborted",
+                    op.name
+                )))
+            });
             if release_after_call {
                 release::<C, S>(instance).await;
             }
             reply(&output, Some(op), request_id, result).await;
+            panicked
         }
         .instrument(span);
         if shared {
             self.inflight.spawn(task);
+            false
         } else {
-            task.await;
+            task.await
         }
     }
 
