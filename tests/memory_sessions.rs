@@ -233,7 +233,9 @@ trait Fragile {
     async fn explode(&mut self) -> u32;
 }
 
-struct Bomb(Tracked);
+struct Bomb {
+    _lifecycle: Tracked,
+}
 
 impl Fragile for Bomb {
     async fn start(&mut self) -> u32 {
@@ -250,7 +252,9 @@ async fn a_panicking_operation_gets_a_fault_and_aborts_only_its_session() {
     let factory = probe.clone();
     let address = unique("panic");
     let _host = host(
-        FragileContract::per_session(move || Bomb(Tracked::new(&factory))),
+        FragileContract::per_session(move || Bomb {
+            _lifecycle: Tracked::new(&factory),
+        }),
         MemoryBinding::new(),
         &address,
     )
