@@ -63,30 +63,28 @@ fn write_envelope(
     if has_addressing_headers || !headers.other.is_empty() {
         push(out, "<s:Header>");
         if addressing {
-            if let Some(action) = &headers.action {
-                push(out, "<a:Action s:mustUnderstand=\"1\">");
-                escape_text(out, action)?;
-                push(out, "</a:Action>");
-            }
-            if let Some(id) = &headers.message_id {
-                push(out, "<a:MessageID>");
-                escape_text(out, id)?;
-                push(out, "</a:MessageID>");
-            }
-            if let Some(relates_to) = &headers.relates_to {
-                push(out, "<a:RelatesTo>");
-                escape_text(out, relates_to)?;
-                push(out, "</a:RelatesTo>");
-            }
-            if let Some(reply_to) = &headers.reply_to {
-                push(out, "<a:ReplyTo><a:Address>");
-                escape_text(out, reply_to)?;
-                push(out, "</a:Address></a:ReplyTo>");
-            }
-            if let Some(to) = &headers.to {
-                push(out, "<a:To s:mustUnderstand=\"1\">");
-                escape_text(out, to)?;
-                push(out, "</a:To>");
+            // In the order WCF writes them.
+            let fields = [
+                (
+                    &headers.action,
+                    "<a:Action s:mustUnderstand=\"1\">",
+                    "</a:Action>",
+                ),
+                (&headers.message_id, "<a:MessageID>", "</a:MessageID>"),
+                (&headers.relates_to, "<a:RelatesTo>", "</a:RelatesTo>"),
+                (
+                    &headers.reply_to,
+                    "<a:ReplyTo><a:Address>",
+                    "</a:Address></a:ReplyTo>",
+                ),
+                (&headers.to, "<a:To s:mustUnderstand=\"1\">", "</a:To>"),
+            ];
+            for (value, open, close) in fields {
+                if let Some(value) = value {
+                    push(out, open);
+                    escape_text(out, value)?;
+                    push(out, close);
+                }
             }
         }
         for header in &headers.other {
