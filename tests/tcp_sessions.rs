@@ -388,6 +388,11 @@ async fn past_the_session_limit_a_connection_is_refused_and_others_go_on() {
         matches!(&refused, Error::FramingFault(uri) if uri == fault::SERVER_TOO_BUSY),
         "{refused:?}"
     );
+    assert_eq!(
+        host.open_sessions(),
+        1,
+        "the refused connection holds no session"
+    );
     calc.add_to(1.0).await.unwrap();
     assert_eq!(calc.equals().await.unwrap(), 1.0);
 }

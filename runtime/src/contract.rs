@@ -58,11 +58,6 @@ impl ContractDescription {
             .enumerate()
             .find(|(_, op)| op.action == action)
     }
-
-    /// The operation whose Rust method is `method`.
-    pub fn operation_by_method(&self, method: &str) -> Option<&'static OperationDescription> {
-        self.operations.iter().find(|op| op.method == method)
-    }
 }
 
 /// One operation of a contract.
@@ -94,13 +89,6 @@ pub struct OperationDescription {
     pub result_type: &'static str,
     /// The fault detail type of a `Result<T, F>` operation.
     pub fault_type: Option<&'static str>,
-}
-
-impl OperationDescription {
-    /// The request body's wrapper element: the operation's name.
-    pub fn request_element(&self) -> &'static str {
-        self.name
-    }
 }
 
 /// One parameter of an operation.
