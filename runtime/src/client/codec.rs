@@ -5,7 +5,7 @@ use serde::de::DeserializeOwned;
 
 use crate::contract::{ContractDescription, OperationDescription};
 use crate::error::Error;
-use crate::message::{Body, XmlFragment};
+use crate::message::Body;
 use crate::xml;
 
 fn operation(
@@ -27,9 +27,9 @@ pub fn encode_request<R: Serialize>(
     request: &R,
 ) -> Result<Body, Error> {
     let op = operation(contract, index)?;
-    let text = xml::to_string(request, op.name, contract.namespace)
+    let infoset = xml::to_infoset(request, op.name, contract.namespace)
         .map_err(|e| Error::Encoding(format!("the request of `{}`: {e}", op.name)))?;
-    Ok(Body::Xml(XmlFragment::new(text)))
+    Ok(Body::Infoset(infoset))
 }
 
 /// Reads a reply body; a fault becomes [`Error::Fault`].
@@ -40,7 +40,9 @@ pub fn decode_reply<R: DeserializeOwned>(
 ) -> Result<R, Error> {
     let op = operation(contract, index)?;
     match body {
-        Body::Xml(fragment) => read_reply(op, &fragment),
+        Body::Xml(_) | Body::Infoset(_) => body
+            .deserialize()
+            .map_err(|e| Error::Encoding(format!("the reply of `{}`: {e}", op.name))),
         Body::Fault(fault) => Err(Error::Fault(fault)),
         Body::Empty => Err(Error::Encoding(format!(
             "the reply of `{}` has no body",
@@ -72,12 +74,4 @@ pub fn decode_reply_or_fault<R: DeserializeOwned, F: DeserializeOwned>(
         }
         other => decode_reply(contract, index, other).map(Ok),
     }
-}
-
-fn read_reply<R: DeserializeOwned>(
-    op: &OperationDescription,
-    fragment: &XmlFragment,
-) -> Result<R, Error> {
-    xml::from_fragment(fragment)
-        .map_err(|e| Error::Encoding(format!("the reply of `{}`: {e}", op.name)))
 }

@@ -3,6 +3,12 @@
 
 mod fault;
 
+use std::borrow::Cow;
+
+use serde::de::DeserializeOwned;
+
+use crate::xml::{self, Infoset, XmlError};
+
 pub use fault::{Fault, FaultCode, FaultKind};
 
 /// The WS-Addressing 1.0 namespace.
@@ -79,15 +85,71 @@ pub struct RawHeader {
 }
 
 /// A message body.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, Default)]
 pub enum Body {
     /// No content (for example the reply of a one-way exchange).
     #[default]
     Empty,
-    /// One element (a request or reply wrapper), as XML.
+    /// One element (a request or reply wrapper), as XML text (what the text encoder reads).
     Xml(XmlFragment),
+    /// One element as XML events (what the serializer writes and the binary encoder reads):
+    /// see [`Infoset`].
+    Infoset(Infoset),
     /// A SOAP fault.
     Fault(Fault),
+}
+
+impl Body {
+    /// The body element as XML text, whatever its form; `None` for an empty body, a fault or
+    /// events that XML text cannot carry.
+    pub fn to_fragment(&self) -> Option<Cow<'_, XmlFragment>> {
+        match self {
+            Body::Xml(fragment) => Some(Cow::Borrowed(fragment)),
+            Body::Infoset(infoset) => infoset.to_fragment().ok().map(Cow::Owned),
+            Body::Empty | Body::Fault(_) => None,
+        }
+    }
+}
+
+impl Body {
+    /// The namespace URI (`""` for none) and local name of the body element.
+    pub fn element(&self) -> Result<(Cow<'_, str>, Cow<'_, str>), XmlError> {
+        match self {
+            Body::Xml(fragment) => {
+                let (ns, name) = xml::root_element(fragment)?;
+                Ok((Cow::Owned(ns), Cow::Owned(name)))
+            }
+            Body::Infoset(infoset) => {
+                let (ns, name) = infoset.root_element()?;
+                Ok((Cow::Borrowed(ns), Cow::Borrowed(name)))
+            }
+            Body::Empty | Body::Fault(_) => Err(XmlError::NoRoot),
+        }
+    }
+
+    /// Deserializes the body element as a `T`.
+    pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, XmlError> {
+        match self {
+            Body::Xml(fragment) => xml::from_fragment(fragment),
+            Body::Infoset(infoset) => xml::from_infoset(infoset),
+            Body::Empty | Body::Fault(_) => Err(XmlError::NoRoot),
+        }
+    }
+}
+
+/// Bodies are equal when they are the same XML, whether held as text or as events.
+impl PartialEq for Body {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Body::Empty, Body::Empty) => true,
+            (Body::Fault(a), Body::Fault(b)) => a == b,
+            (Body::Infoset(a), Body::Infoset(b)) if a == b => true,
+            (Body::Xml(_) | Body::Infoset(_), Body::Xml(_) | Body::Infoset(_)) => {
+                matches!((self.to_fragment(), other.to_fragment()), (Some(a), Some(b)) if a == b)
+            }
+            _ => false,
+        }
+    }
 }
 
 /// A piece of XML cut out of a document: the text of one or more elements, and the namespace

@@ -61,14 +61,15 @@ pub fn decode_request<R: DeserializeOwned>(
     body: Body,
 ) -> Result<R, Fault> {
     let op = operation(contract, index)?;
-    let Body::Xml(fragment) = body else {
+    if !matches!(body, Body::Xml(_) | Body::Infoset(_)) {
         return Err(faults::deserialization(
             op,
             "the request has no body element".into(),
         ));
-    };
-    let (namespace, name) =
-        xml::root_element(&fragment).map_err(|e| faults::deserialization(op, e.to_string()))?;
+    }
+    let (namespace, name) = body
+        .element()
+        .map_err(|e| faults::deserialization(op, e.to_string()))?;
     if name != op.name || namespace != contract.namespace {
         return Err(faults::deserialization(
             op,
@@ -78,7 +79,8 @@ pub fn decode_request<R: DeserializeOwned>(
             ),
         ));
     }
-    xml::from_fragment(&fragment).map_err(|e| faults::deserialization(op, e.to_string()))
+    body.deserialize()
+        .map_err(|e| faults::deserialization(op, e.to_string()))
 }
 
 /// Writes a reply value as the operation's reply body.
@@ -88,13 +90,13 @@ pub fn encode_reply<R: Serialize>(
     reply: &R,
 ) -> Result<Body, Fault> {
     let op = operation(contract, index)?;
-    let text = xml::to_string(reply, op.reply_name, contract.namespace).map_err(|e| {
+    let infoset = xml::to_infoset(reply, op.reply_name, contract.namespace).map_err(|e| {
         faults::internal(format!(
             "the reply of `{}` could not be written: {e}",
             op.name
         ))
     })?;
-    Ok(Body::Xml(XmlFragment::new(text)))
+    Ok(Body::Infoset(infoset))
 }
 
 /// Turns an operation's typed fault into a SOAP fault whose detail is the value.

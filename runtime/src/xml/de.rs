@@ -12,6 +12,7 @@ use quick_xml::name::{Namespace, PrefixDeclaration, ResolveResult};
 use quick_xml::reader::NsReader;
 use serde::de::{self, DeserializeSeed, Visitor};
 
+use super::infoset::{self, Infoset, InfosetEvent};
 use super::{MAX_DEPTH, XSI_NS, XmlError, base64};
 use crate::message::XmlFragment;
 
@@ -28,7 +29,7 @@ pub(crate) fn from_str_with_scope<'de, T: de::Deserialize<'de>>(
             Ev::Start(s) => break s,
             Ev::Text(t) if is_ws(&t) => {}
             Ev::Text(t) => return Err(XmlError::UnexpectedText(excerpt(&t))),
-            Ev::End | Ev::Eof => return Err(XmlError::NoRoot),
+            Ev::Bytes(_) | Ev::End | Ev::Eof => return Err(XmlError::NoRoot),
         }
     };
     let value = T::deserialize(ElementDe { ev: &mut ev, start })?;
@@ -44,6 +45,27 @@ pub(crate) fn from_str_with_scope<'de, T: de::Deserialize<'de>>(
 /// See [`super::from_fragment`].
 pub(crate) fn from_fragment<T: de::DeserializeOwned>(fragment: &XmlFragment) -> Result<T> {
     from_str_with_scope(&fragment.text, &fragment.scope)
+}
+
+/// See [`super::from_infoset`].
+pub(crate) fn from_infoset<'i, T: de::Deserialize<'i>>(infoset: &'i Infoset) -> Result<T> {
+    let mut ev = InfosetEvents::new(infoset);
+    let start = loop {
+        match ev.next()? {
+            Ev::Start(s) => break s,
+            Ev::Text(t) if is_ws(&t) => {}
+            Ev::Text(t) => return Err(XmlError::UnexpectedText(excerpt(&t))),
+            Ev::Bytes(_) | Ev::End | Ev::Eof => return Err(XmlError::NoRoot),
+        }
+    };
+    let value = T::deserialize(ElementDe { ev: &mut ev, start })?;
+    loop {
+        match ev.next()? {
+            Ev::Eof => return Ok(value),
+            Ev::Text(t) if is_ws(&t) => {}
+            _ => return Err(XmlError::TrailingContent),
+        }
+    }
 }
 
 /// See [`super::root_element`].
@@ -111,6 +133,8 @@ enum Ev<'i> {
     End,
     /// All text between two tags, unescaped.
     Text(Cow<'i, str>),
+    /// A byte payload (from an [`Infoset`]), standing for its base64 text.
+    Bytes(&'i [u8]),
     Eof,
 }
 
@@ -124,12 +148,108 @@ enum Raw<'i> {
 enum Content<'i> {
     /// Only text (possibly empty); the end tag has been read.
     Text(Cow<'i, str>),
+    /// Only a byte payload; the end tag has been read.
+    Bytes(&'i [u8]),
     /// Child elements, the first of which (its start tag read) is this one.
     Children(Start<'i>),
 }
 
+/// Where the deserializer's events come from: XML text ([`Events`]) or an [`Infoset`].
+trait Source<'i> {
+    /// The next event, with adjacent text joined.
+    fn next(&mut self) -> Result<Ev<'i>>;
+
+    /// Inside an element: its next child's start tag, or `None` when its end tag has been read.
+    fn next_child(&mut self) -> Result<Option<Start<'i>>> {
+        loop {
+            match self.next()? {
+                Ev::Start(s) => return Ok(Some(s)),
+                Ev::End => return Ok(None),
+                Ev::Text(t) if is_ws(&t) => {}
+                Ev::Text(t) => return Err(XmlError::UnexpectedText(excerpt(&t))),
+                Ev::Bytes(_) => return Err(XmlError::UnexpectedText("(binary data)".into())),
+                Ev::Eof => return Err(XmlError::UnexpectedEof),
+            }
+        }
+    }
+
+    /// Inside an element: its text, through its end tag.
+    fn text(&mut self) -> Result<Cow<'i, str>> {
+        match self.content()? {
+            Content::Text(t) => Ok(t),
+            Content::Bytes(b) => {
+                let mut text = String::new();
+                base64::encode_into(&mut text, b);
+                Ok(Cow::Owned(text))
+            }
+            Content::Children(s) => Err(XmlError::ExpectedText(s.name.into_owned())),
+        }
+    }
+
+    /// Inside an element: its bytes (a payload, or base64 text), through its end tag.
+    fn binary(&mut self) -> Result<Cow<'i, [u8]>> {
+        match self.content()? {
+            Content::Bytes(b) => Ok(Cow::Borrowed(b)),
+            Content::Text(t) => base64::decode(&t)
+                .map(Cow::Owned)
+                .ok_or_else(|| invalid("base64Binary", &t)),
+            Content::Children(s) => Err(XmlError::ExpectedText(s.name.into_owned())),
+        }
+    }
+
+    /// Inside an element: its text (through its end tag), or its first child.
+    fn content(&mut self) -> Result<Content<'i>> {
+        let text = match self.next()? {
+            Ev::Start(s) => return Ok(Content::Children(s)),
+            Ev::End => return Ok(Content::Text(Cow::Borrowed(""))),
+            Ev::Eof => return Err(XmlError::UnexpectedEof),
+            Ev::Text(t) => t,
+            Ev::Bytes(b) => {
+                return match self.next()? {
+                    Ev::End => Ok(Content::Bytes(b)),
+                    Ev::Start(s) => Err(XmlError::ExpectedText(s.name.into_owned())),
+                    Ev::Eof => Err(XmlError::UnexpectedEof),
+                    Ev::Text(_) | Ev::Bytes(_) => {
+                        Err(XmlError::UnexpectedText("(binary data)".into()))
+                    }
+                };
+            }
+        };
+        match self.next()? {
+            Ev::End => Ok(Content::Text(text)),
+            Ev::Start(s) if is_ws(&text) => Ok(Content::Children(s)),
+            Ev::Start(s) => Err(XmlError::ExpectedText(s.name.into_owned())),
+            Ev::Eof => Err(XmlError::UnexpectedEof),
+            // Adjacent text is always joined.
+            Ev::Text(_) | Ev::Bytes(_) => Err(XmlError::UnexpectedText(excerpt(&text))),
+        }
+    }
+
+    /// Inside an element: skips the rest of it, through its end tag.
+    fn skip(&mut self) -> Result<()> {
+        let mut level = 0usize;
+        loop {
+            match self.next()? {
+                Ev::Start(_) => level += 1,
+                Ev::End if level == 0 => return Ok(()),
+                Ev::End => level -= 1,
+                Ev::Text(_) | Ev::Bytes(_) => {}
+                Ev::Eof => return Err(XmlError::UnexpectedEof),
+            }
+        }
+    }
+
+    /// Inside an element: skips its remaining children, through its end tag.
+    fn skip_children(&mut self) -> Result<()> {
+        while self.next_child()?.is_some() {
+            self.skip()?;
+        }
+        Ok(())
+    }
+}
+
 /// The event source: quick-xml's namespace-aware reader over the input string.
-pub(crate) struct Events<'i> {
+struct Events<'i> {
     reader: NsReader<&'i [u8]>,
     input: &'i str,
     /// An event read while coalescing text.
@@ -232,7 +352,9 @@ impl<'i> Events<'i> {
         };
         Ok(Start { name, nil })
     }
+}
 
+impl<'i> Source<'i> for Events<'i> {
     /// The next event, with adjacent text pieces joined.
     fn next(&mut self) -> Result<Ev<'i>> {
         if let Some(ev) = self.peeked.take() {
@@ -251,67 +373,6 @@ impl<'i> Events<'i> {
                 }
             }
         }
-    }
-
-    /// Inside an element: its next child's start tag, or `None` when its end tag has been read.
-    fn next_child(&mut self) -> Result<Option<Start<'i>>> {
-        loop {
-            match self.next()? {
-                Ev::Start(s) => return Ok(Some(s)),
-                Ev::End => return Ok(None),
-                Ev::Text(t) if is_ws(&t) => {}
-                Ev::Text(t) => return Err(XmlError::UnexpectedText(excerpt(&t))),
-                Ev::Eof => return Err(XmlError::UnexpectedEof),
-            }
-        }
-    }
-
-    /// Inside an element: its text, through its end tag.
-    fn text(&mut self) -> Result<Cow<'i, str>> {
-        match self.content()? {
-            Content::Text(t) => Ok(t),
-            Content::Children(s) => Err(XmlError::ExpectedText(s.name.into_owned())),
-        }
-    }
-
-    /// Inside an element: its text (through its end tag), or its first child.
-    fn content(&mut self) -> Result<Content<'i>> {
-        let text = match self.next()? {
-            Ev::Start(s) => return Ok(Content::Children(s)),
-            Ev::End => return Ok(Content::Text(Cow::Borrowed(""))),
-            Ev::Eof => return Err(XmlError::UnexpectedEof),
-            Ev::Text(t) => t,
-        };
-        match self.next()? {
-            Ev::End => Ok(Content::Text(text)),
-            Ev::Start(s) if is_ws(&text) => Ok(Content::Children(s)),
-            Ev::Start(s) => Err(XmlError::ExpectedText(s.name.into_owned())),
-            Ev::Eof => Err(XmlError::UnexpectedEof),
-            // Adjacent text is always joined.
-            Ev::Text(_) => Err(XmlError::UnexpectedText(excerpt(&text))),
-        }
-    }
-
-    /// Inside an element: skips the rest of it, through its end tag.
-    fn skip(&mut self) -> Result<()> {
-        let mut level = 0usize;
-        loop {
-            match self.next()? {
-                Ev::Start(_) => level += 1,
-                Ev::End if level == 0 => return Ok(()),
-                Ev::End => level -= 1,
-                Ev::Text(_) => {}
-                Ev::Eof => return Err(XmlError::UnexpectedEof),
-            }
-        }
-    }
-
-    /// Inside an element: skips its remaining children, through its end tag.
-    fn skip_children(&mut self) -> Result<()> {
-        while self.next_child()?.is_some() {
-            self.skip()?;
-        }
-        Ok(())
     }
 }
 
@@ -400,16 +461,24 @@ fn visit_cow<'de, V: Visitor<'de>>(text: Cow<'de, str>, visitor: V) -> Result<V:
     }
 }
 
+/// Visits a byte payload as a sequence of `u8`.
+fn visit_byte_seq<'de, V: Visitor<'de>>(bytes: &[u8], visitor: V) -> Result<V::Value> {
+    let mut seq = de::value::SeqDeserializer::<_, XmlError>::new(bytes.iter().copied());
+    let value = visitor.visit_seq(&mut seq)?;
+    seq.end()?;
+    Ok(value)
+}
+
 /// Deserializes one element whose start tag has been read; consumes it through its end tag.
-struct ElementDe<'a, 'i> {
-    ev: &'a mut Events<'i>,
+struct ElementDe<'a, 'i, E> {
+    ev: &'a mut E,
     start: Start<'i>,
 }
 
-impl<'a, 'i> ElementDe<'a, 'i> {
+impl<'i, E: Source<'i>> ElementDe<'_, 'i, E> {
     /// Runs `f` on the element's events, failing if it is nil, and puts the element's name into
     /// any error.
-    fn with<T>(self, f: impl FnOnce(&mut Events<'i>) -> Result<T>) -> Result<T> {
+    fn with<T>(self, f: impl FnOnce(&mut E) -> Result<T>) -> Result<T> {
         let ElementDe { ev, start } = self;
         let result = if start.nil {
             Err(XmlError::UnexpectedNil)
@@ -417,10 +486,6 @@ impl<'a, 'i> ElementDe<'a, 'i> {
             f(ev)
         };
         result.map_err(|e| e.at(&start.name))
-    }
-
-    fn text_with<T>(self, f: impl FnOnce(&str) -> Result<T>) -> Result<T> {
-        self.with(|ev| f(&ev.text()?))
     }
 }
 
@@ -437,7 +502,7 @@ macro_rules! primitive {
     };
 }
 
-impl<'i> de::Deserializer<'i> for ElementDe<'_, 'i> {
+impl<'i, E: Source<'i>> de::Deserializer<'i> for ElementDe<'_, 'i, E> {
     type Error = XmlError;
 
     primitive! {
@@ -465,6 +530,7 @@ impl<'i> de::Deserializer<'i> for ElementDe<'_, 'i> {
         }
         self.with(|ev| match ev.content()? {
             Content::Text(t) => visit_cow(t, visitor),
+            Content::Bytes(b) => visitor.visit_borrowed_bytes(b),
             Content::Children(first) => {
                 let mut access = StructAccess::new(ev, Some(first));
                 let value = visitor.visit_map(&mut access)?;
@@ -483,13 +549,14 @@ impl<'i> de::Deserializer<'i> for ElementDe<'_, 'i> {
     }
 
     fn deserialize_bytes<V: Visitor<'i>>(self, visitor: V) -> Result<V::Value> {
-        self.deserialize_byte_buf(visitor)
+        self.with(|ev| match ev.binary()? {
+            Cow::Borrowed(b) => visitor.visit_borrowed_bytes(b),
+            Cow::Owned(b) => visitor.visit_byte_buf(b),
+        })
     }
 
     fn deserialize_byte_buf<V: Visitor<'i>>(self, visitor: V) -> Result<V::Value> {
-        let bytes =
-            self.text_with(|t| base64::decode(t).ok_or_else(|| invalid("base64Binary", t)))?;
-        visitor.visit_byte_buf(bytes)
+        self.with(|ev| visitor.visit_byte_buf(ev.binary()?.into_owned()))
     }
 
     fn deserialize_option<V: Visitor<'i>>(self, visitor: V) -> Result<V::Value> {
@@ -530,11 +597,9 @@ impl<'i> de::Deserializer<'i> for ElementDe<'_, 'i> {
             // A .NET byte[] is base64 text; read it as a sequence of bytes.
             Content::Text(t) => {
                 let bytes = base64::decode(&t).ok_or_else(|| invalid("base64Binary", &t))?;
-                let mut seq = de::value::SeqDeserializer::<_, XmlError>::new(bytes.into_iter());
-                let value = visitor.visit_seq(&mut seq)?;
-                seq.end()?;
-                Ok(value)
+                visit_byte_seq(&bytes, visitor)
             }
+            Content::Bytes(b) => visit_byte_seq(b, visitor),
             Content::Children(first) => {
                 let mut access = SeqAccess {
                     ev,
@@ -594,6 +659,7 @@ impl<'i> de::Deserializer<'i> for ElementDe<'_, 'i> {
     ) -> Result<V::Value> {
         self.with(|ev| match ev.content()? {
             Content::Text(t) => visitor.visit_enum(TextVariant(t)),
+            Content::Bytes(_) => Err(XmlError::UnexpectedText("(binary data)".into())),
             Content::Children(start) => {
                 let value = visitor.visit_enum(ElementVariant {
                     ev: &mut *ev,
@@ -636,8 +702,8 @@ impl<'i> de::Deserializer<'i> for NameDe<'_, 'i> {
 }
 
 /// The fields of a struct: child elements, keyed by local name.
-struct StructAccess<'a, 'i> {
-    ev: &'a mut Events<'i>,
+struct StructAccess<'a, 'i, E> {
+    ev: &'a mut E,
     /// A child whose start tag has been read but not yet returned as a key.
     first: Option<Start<'i>>,
     /// The child whose name was returned as the last key.
@@ -646,8 +712,8 @@ struct StructAccess<'a, 'i> {
     done: bool,
 }
 
-impl<'a, 'i> StructAccess<'a, 'i> {
-    fn new(ev: &'a mut Events<'i>, first: Option<Start<'i>>) -> Self {
+impl<'a, 'i, E: Source<'i>> StructAccess<'a, 'i, E> {
+    fn new(ev: &'a mut E, first: Option<Start<'i>>) -> Self {
         StructAccess {
             ev,
             first,
@@ -668,7 +734,7 @@ impl<'a, 'i> StructAccess<'a, 'i> {
     }
 }
 
-impl<'i> de::MapAccess<'i> for StructAccess<'_, 'i> {
+impl<'i, E: Source<'i>> de::MapAccess<'i> for StructAccess<'_, 'i, E> {
     type Error = XmlError;
 
     fn next_key_seed<K: DeserializeSeed<'i>>(&mut self, seed: K) -> Result<Option<K::Value>> {
@@ -707,14 +773,14 @@ impl<'i> de::MapAccess<'i> for StructAccess<'_, 'i> {
 }
 
 /// The items of a sequence: child elements of any name.
-struct SeqAccess<'a, 'i> {
-    ev: &'a mut Events<'i>,
+struct SeqAccess<'a, 'i, E> {
+    ev: &'a mut E,
     first: Option<Start<'i>>,
     done: bool,
 }
 
-impl<'a, 'i> SeqAccess<'a, 'i> {
-    fn empty(ev: &'a mut Events<'i>) -> Self {
+impl<'a, 'i, E: Source<'i>> SeqAccess<'a, 'i, E> {
+    fn empty(ev: &'a mut E) -> Self {
         SeqAccess {
             ev,
             first: None,
@@ -733,7 +799,7 @@ impl<'a, 'i> SeqAccess<'a, 'i> {
     }
 }
 
-impl<'i> de::SeqAccess<'i> for SeqAccess<'_, 'i> {
+impl<'i, E: Source<'i>> de::SeqAccess<'i> for SeqAccess<'_, 'i, E> {
     type Error = XmlError;
 
     fn next_element_seed<T: DeserializeSeed<'i>>(&mut self, seed: T) -> Result<Option<T::Value>> {
@@ -759,12 +825,12 @@ impl<'i> de::SeqAccess<'i> for SeqAccess<'_, 'i> {
 }
 
 /// The entries of a map: `KeyValue` children, each with a key and a value child.
-struct MapAccess<'a, 'i> {
-    ev: &'a mut Events<'i>,
+struct MapAccess<'a, E> {
+    ev: &'a mut E,
     done: bool,
 }
 
-impl<'i> de::MapAccess<'i> for MapAccess<'_, 'i> {
+impl<'i, E: Source<'i>> de::MapAccess<'i> for MapAccess<'_, E> {
     type Error = XmlError;
 
     fn next_key_seed<K: DeserializeSeed<'i>>(&mut self, seed: K) -> Result<Option<K::Value>> {
@@ -852,14 +918,14 @@ impl<'i> de::VariantAccess<'i> for TextVariant<'i> {
 }
 
 /// A variant written as a child element named after it.
-struct ElementVariant<'a, 'i> {
-    ev: &'a mut Events<'i>,
+struct ElementVariant<'a, 'i, E> {
+    ev: &'a mut E,
     start: Start<'i>,
 }
 
-impl<'a, 'i> de::EnumAccess<'i> for ElementVariant<'a, 'i> {
+impl<'a, 'i, E: Source<'i>> de::EnumAccess<'i> for ElementVariant<'a, 'i, E> {
     type Error = XmlError;
-    type Variant = ElementDe<'a, 'i>;
+    type Variant = ElementDe<'a, 'i, E>;
 
     fn variant_seed<V: DeserializeSeed<'i>>(self, seed: V) -> Result<(V::Value, Self::Variant)> {
         let value = seed.deserialize(NameDe(&self.start.name))?;
@@ -873,7 +939,7 @@ impl<'a, 'i> de::EnumAccess<'i> for ElementVariant<'a, 'i> {
     }
 }
 
-impl<'i> de::VariantAccess<'i> for ElementDe<'_, 'i> {
+impl<'i, E: Source<'i>> de::VariantAccess<'i> for ElementDe<'_, 'i, E> {
     type Error = XmlError;
 
     fn unit_variant(self) -> Result<()> {
@@ -894,5 +960,104 @@ impl<'i> de::VariantAccess<'i> for ElementDe<'_, 'i> {
         visitor: V,
     ) -> Result<V::Value> {
         de::Deserializer::deserialize_struct(self, "", fields, visitor)
+    }
+}
+
+/// The event source over an [`Infoset`]: its events, with namespace prefixes resolved for
+/// `xsi:nil` and checked for element names.
+struct InfosetEvents<'i> {
+    events: std::iter::Peekable<infoset::Events<'i>>,
+    /// Bindings in scope: `(prefix, uri)`, innermost last.
+    bindings: Vec<(&'i str, &'i str)>,
+    /// For each open element, the length of `bindings` before its declarations.
+    open: Vec<usize>,
+}
+
+impl<'i> InfosetEvents<'i> {
+    fn new(infoset: &'i Infoset) -> Self {
+        InfosetEvents {
+            events: infoset.events().peekable(),
+            bindings: Vec::new(),
+            open: Vec::new(),
+        }
+    }
+
+    fn resolve(&self, prefix: &str) -> Option<&'i str> {
+        self.bindings
+            .iter()
+            .rev()
+            .find(|(p, _)| *p == prefix)
+            .map(|(_, uri)| *uri)
+    }
+
+    /// Reads the declarations and attributes of the element `prefix:local` just started.
+    fn start(&mut self, prefix: &'i str, local: &'i str) -> Result<Start<'i>> {
+        if self.open.len() >= MAX_DEPTH {
+            return Err(XmlError::TooDeep);
+        }
+        self.open.push(self.bindings.len());
+        let mut nil_prefix = None;
+        loop {
+            match self.events.peek() {
+                Some(InfosetEvent::Xmlns { prefix, uri }) => {
+                    self.bindings.push((prefix, uri));
+                }
+                Some(InfosetEvent::Attribute {
+                    prefix,
+                    local: "nil",
+                    value,
+                }) if !prefix.is_empty() => {
+                    if matches!(trim_ws(value), "true" | "1") {
+                        nil_prefix = Some(*prefix);
+                    }
+                }
+                Some(InfosetEvent::Attribute { .. }) => {}
+                _ => break,
+            }
+            self.events.next();
+        }
+        if !prefix.is_empty() && self.resolve(prefix).is_none() {
+            return Err(XmlError::UnknownPrefix(prefix.to_owned()));
+        }
+        let nil = nil_prefix.is_some_and(|p| self.resolve(p) == Some(XSI_NS));
+        Ok(Start {
+            name: Cow::Borrowed(local),
+            nil,
+        })
+    }
+}
+
+impl<'i> Source<'i> for InfosetEvents<'i> {
+    fn next(&mut self) -> Result<Ev<'i>> {
+        loop {
+            let Some(event) = self.events.next() else {
+                return Ok(Ev::Eof);
+            };
+            return Ok(match event {
+                InfosetEvent::Start { prefix, local } => Ev::Start(self.start(prefix, local)?),
+                InfosetEvent::End => {
+                    let mark = self.open.pop().ok_or(XmlError::TrailingContent)?;
+                    self.bindings.truncate(mark);
+                    Ev::End
+                }
+                InfosetEvent::Text(text) => {
+                    let mut text = Cow::Borrowed(text);
+                    while let Some(InfosetEvent::Text(more)) = self.events.peek() {
+                        text.to_mut().push_str(more);
+                        self.events.next();
+                    }
+                    Ev::Text(text)
+                }
+                InfosetEvent::Bytes(bytes) => Ev::Bytes(bytes),
+                InfosetEvent::Inherited { prefix, uri } => {
+                    self.bindings.push((prefix, uri));
+                    continue;
+                }
+                // Declarations and attributes are read with their element.
+                InfosetEvent::Xmlns { .. }
+                | InfosetEvent::Attribute { .. }
+                | InfosetEvent::Comment(_) => continue,
+            });
+        }
     }
 }

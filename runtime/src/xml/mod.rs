@@ -12,6 +12,8 @@ mod base64;
 pub mod bytes;
 mod de;
 mod escape;
+mod infoset;
+mod kind;
 pub mod schema;
 mod ser;
 
@@ -25,6 +27,7 @@ use crate::message::XmlFragment;
 /// The XML Schema instance namespace, which holds the `nil` attribute.
 pub const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
 
+pub use infoset::{Events as InfosetEvents, Infoset, InfosetEvent};
 pub use ser::ARRAYS_NS;
 
 /// The deepest element nesting the writer produces and the reader accepts.
@@ -47,6 +50,18 @@ pub fn to_string<T: ?Sized + Serialize>(
     namespace: &str,
 ) -> Result<String, XmlError> {
     let mut out = String::with_capacity(128);
+    to_infoset(value, name, namespace)?.write_text(&mut out)?;
+    Ok(out)
+}
+
+/// Serializes `value` as one element named `name` in `namespace`, as XML events that any
+/// encoder can write (see [`Infoset`]).
+pub fn to_infoset<T: ?Sized + Serialize>(
+    value: &T,
+    name: &str,
+    namespace: &str,
+) -> Result<Infoset, XmlError> {
+    let mut out = Infoset::new();
     write_element(&mut out, value, name, Some(namespace))?;
     Ok(out)
 }
@@ -57,17 +72,25 @@ pub fn to_string<T: ?Sized + Serialize>(
 /// with `None`, it inherits the default namespace of wherever it is written. On error, `out` is
 /// left as it was.
 pub fn write_element<T: ?Sized + Serialize>(
-    out: &mut String,
+    out: &mut Infoset,
     value: &T,
     name: &str,
     namespace: Option<&str>,
 ) -> Result<(), XmlError> {
-    let len = out.len();
+    let mark = out.mark();
     let result = ser::write_root(out, value, name, namespace);
     if result.is_err() {
-        out.truncate(len);
+        out.truncate(mark);
     }
     result
+}
+
+/// Deserializes the single root element of `infoset` as a `T`, which may borrow from it.
+///
+/// The root element's name and namespace are not checked; use [`Infoset::root_element`] for
+/// that.
+pub fn from_infoset<'i, T: serde::Deserialize<'i>>(infoset: &'i Infoset) -> Result<T, XmlError> {
+    de::from_infoset(infoset)
 }
 
 /// Deserializes the single root element of `fragment` as a `T`.

@@ -1,17 +1,17 @@
-//! The serializer: writes a value as one element straight into a `String`.
+//! The serializer: writes a value as one element into an [`Infoset`].
 //!
 //! [`ElementSer`] writes one element. Its name is either fixed (a root or a struct field) or, for
 //! sequence items, chosen by the kind of value (`int`, `string`, the struct's name, …), which is
 //! only known when the matching `serialize_*` method runs; every method therefore writes its own
 //! start tag.
 
-use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use serde::ser::{self, Serialize};
 
-use super::escape::{check_name, escape_into};
-use super::{MAX_DEPTH, XSI_NS, XmlError, base64};
+use super::escape::check_name;
+use super::infoset::Infoset;
+use super::{MAX_DEPTH, XSI_NS, XmlError};
 
 type Result<T> = std::result::Result<T, XmlError>;
 
@@ -39,7 +39,7 @@ const PRIMITIVE_ITEMS: &[&str] = &[
 
 /// Writes `value` as the element `name`, declaring `namespace` as its default namespace.
 pub(crate) fn write_root<T: ?Sized + Serialize>(
-    out: &mut String,
+    out: &mut Infoset,
     value: &T,
     name: &str,
     namespace: Option<&str>,
@@ -56,7 +56,7 @@ pub(crate) fn write_root<T: ?Sized + Serialize>(
 
 /// Serializes one value as one element.
 pub(crate) struct ElementSer<'a> {
-    out: &'a mut String,
+    out: &'a mut Infoset,
     /// The element name; `None` for a sequence item, named after the value's kind.
     name: Option<&'a str>,
     /// A default namespace to declare on the element.
@@ -66,7 +66,7 @@ pub(crate) struct ElementSer<'a> {
 }
 
 impl<'a> ElementSer<'a> {
-    fn child(out: &'a mut String, name: Option<&'a str>, depth: usize) -> Self {
+    fn child(out: &'a mut Infoset, name: Option<&'a str>, depth: usize) -> Self {
         ElementSer {
             out,
             name,
@@ -75,83 +75,69 @@ impl<'a> ElementSer<'a> {
         }
     }
 
-    /// Writes `<name` (and the namespace declaration), leaving the start tag open.
-    fn open(&mut self, kind: &'a str) -> Result<&'a str> {
+    /// Starts the element (with its namespace declaration).
+    fn open(&mut self, kind: &str) -> Result<()> {
         if self.depth > MAX_DEPTH {
             return Err(XmlError::TooDeep);
         }
         let name = self.name.unwrap_or(kind);
         check_name(name)?;
-        self.out.push('<');
-        self.out.push_str(name);
+        self.out.start("", name);
         if let Some(ns) = self.namespace {
-            self.out.push_str(" xmlns=\"");
-            escape_into(self.out, ns, true)?;
-            self.out.push('"');
+            self.out.xmlns("", ns);
         }
-        Ok(name)
+        Ok(())
     }
 
-    /// Writes an element holding text produced by `write`.
-    fn text(mut self, kind: &'a str, write: impl FnOnce(&mut String) -> Result<()>) -> Result<()> {
+    /// Writes an element holding the text `write` appends.
+    fn text(mut self, kind: &str, write: impl FnOnce(&mut Infoset) -> Result<()>) -> Result<()> {
         if self.name.is_none() && PRIMITIVE_ITEMS.contains(&kind) {
             // A primitive sequence item: the DataContractSerializer puts `int`, `string`, … items
             // in its arrays namespace, and reads them only from there.
             self.namespace = self.namespace.or(Some(ARRAYS_NS));
         }
-        let name = self.open(kind)?;
-        self.out.push('>');
+        self.open(kind)?;
         write(self.out)?;
-        close(self.out, name);
+        self.out.end();
         Ok(())
     }
 
-    fn display(self, kind: &'a str, value: impl std::fmt::Display) -> Result<()> {
+    fn display(self, kind: &str, value: impl std::fmt::Display) -> Result<()> {
         self.text(kind, |out| {
             // Writing to a String cannot fail.
-            let _ = write!(out, "{value}");
+            out.text_with(|s| {
+                let _ = write!(s, "{value}");
+            });
             Ok(())
         })
     }
 
-    /// Starts an element with children, leaving the start tag open.
-    fn compound(mut self, kind: &'a str) -> Result<Compound<'a>> {
-        let name = self.open(kind)?;
+    /// Starts an element with children.
+    fn compound(mut self, kind: &str) -> Result<Compound<'a>> {
+        self.open(kind)?;
         Ok(Compound {
             out: self.out,
             depth: self.depth,
-            name: Cow::Borrowed(name),
-            open: true,
-            outer: None,
-            array_at: None,
+            outer: false,
+            array_pending: false,
         })
     }
 
-    /// Starts `<name><variant…` for an enum variant with content.
-    fn variant(mut self, name: &'a str, variant: &'a str) -> Result<Compound<'a>> {
-        let outer = self.open(name)?;
-        self.out.push('>');
+    /// Starts `<name><variant>` for an enum variant with content.
+    fn variant(mut self, name: &str, variant: &str) -> Result<Compound<'a>> {
+        self.open(name)?;
         if self.depth + 1 > MAX_DEPTH {
             return Err(XmlError::TooDeep);
         }
         check_name(variant)?;
-        self.out.push('<');
-        self.out.push_str(variant);
+        self.out.start("", variant);
         Ok(Compound {
             out: self.out,
             depth: self.depth + 1,
-            name: Cow::Borrowed(variant),
-            open: true,
-            outer: Some(outer),
-            array_at: None,
+            outer: true,
+            array_pending: false,
         })
     }
-}
-
-fn close(out: &mut String, name: &str) {
-    out.push_str("</");
-    out.push_str(name);
-    out.push('>');
 }
 
 /// Writes a float in its shortest round-trip form, as `xs:double` / `xs:float` spell it.
@@ -185,7 +171,7 @@ impl<'a> ser::Serializer for ElementSer<'a> {
 
     fn serialize_bool(self, v: bool) -> Result<()> {
         self.text("boolean", |out| {
-            out.push_str(if v { "true" } else { "false" });
+            out.text_with(|s| s.push_str(if v { "true" } else { "false" }));
             Ok(())
         })
     }
@@ -232,40 +218,38 @@ impl<'a> ser::Serializer for ElementSer<'a> {
 
     fn serialize_f32(self, v: f32) -> Result<()> {
         self.text("float", |out| {
-            write_float(out, v, f64::from(v));
+            out.text_with(|s| write_float(s, v, f64::from(v)));
             Ok(())
         })
     }
 
     fn serialize_f64(self, v: f64) -> Result<()> {
         self.text("double", |out| {
-            write_float(out, v, v);
+            out.text_with(|s| write_float(s, v, v));
             Ok(())
         })
     }
 
     fn serialize_char(self, v: char) -> Result<()> {
-        self.text("char", |out| {
-            escape_into(out, v.encode_utf8(&mut [0; 4]), false)
-        })
+        self.text("char", |out| out.text(v.encode_utf8(&mut [0; 4])))
     }
 
     fn serialize_str(self, v: &str) -> Result<()> {
-        self.text("string", |out| escape_into(out, v, false))
+        self.text("string", |out| out.text(v))
     }
 
     fn serialize_bytes(self, v: &[u8]) -> Result<()> {
         self.text("base64Binary", |out| {
-            base64::encode_into(out, v);
+            out.bytes(v);
             Ok(())
         })
     }
 
     fn serialize_none(mut self) -> Result<()> {
         self.open("anyType")?;
-        self.out.push_str(" i:nil=\"true\" xmlns:i=\"");
-        self.out.push_str(XSI_NS);
-        self.out.push_str("\"/>");
+        self.out.attribute("i", "nil", "true")?;
+        self.out.xmlns("i", XSI_NS);
+        self.out.end();
         Ok(())
     }
 
@@ -275,13 +259,13 @@ impl<'a> ser::Serializer for ElementSer<'a> {
 
     fn serialize_unit(mut self) -> Result<()> {
         self.open("anyType")?;
-        self.out.push_str("/>");
+        self.out.end();
         Ok(())
     }
 
     fn serialize_unit_struct(mut self, name: &'static str) -> Result<()> {
         self.open(name)?;
-        self.out.push_str("/>");
+        self.out.end();
         Ok(())
     }
 
@@ -291,7 +275,7 @@ impl<'a> ser::Serializer for ElementSer<'a> {
         _index: u32,
         variant: &'static str,
     ) -> Result<()> {
-        self.text(name, |out| escape_into(out, variant, false))
+        self.text(name, |out| out.text(variant))
     }
 
     fn serialize_newtype_struct<T: ?Sized + Serialize>(
@@ -309,12 +293,11 @@ impl<'a> ser::Serializer for ElementSer<'a> {
         variant: &'static str,
         value: &T,
     ) -> Result<()> {
-        let outer = self.open(name)?;
-        self.out.push('>');
+        self.open(name)?;
         value
             .serialize(ElementSer::child(self.out, Some(variant), self.depth + 1))
             .map_err(|e| e.at(variant))?;
-        close(self.out, outer);
+        self.out.end();
         Ok(())
     }
 
@@ -328,12 +311,10 @@ impl<'a> ser::Serializer for ElementSer<'a> {
             return Err(XmlError::TooDeep);
         }
         Ok(Compound {
-            array_at: Some(self.out.len()),
             out: self.out,
             depth: self.depth,
-            name: Cow::Borrowed("ArrayOfanyType"),
-            open: false,
-            outer: None,
+            outer: false,
+            array_pending: true,
         })
     }
 
@@ -376,63 +357,40 @@ impl<'a> ser::Serializer for ElementSer<'a> {
 
 /// An element with child elements being written.
 pub(crate) struct Compound<'a> {
-    out: &'a mut String,
+    out: &'a mut Infoset,
     /// The element's nesting level.
     depth: usize,
-    /// The element's name, for the end tag.
-    name: Cow<'a, str>,
-    /// Whether the start tag still lacks its `>` (so that no children makes `<name/>`).
-    open: bool,
-    /// The enum element around a variant element, closed after it.
-    outer: Option<&'a str>,
-    /// For a sequence item that is itself a sequence: where its start tag goes once the first
-    /// item's name is known.
-    array_at: Option<usize>,
+    /// Whether this is a variant element inside its enum's element, which ends with it.
+    outer: bool,
+    /// A sequence that is itself a sequence item: its start tag, `ArrayOf{item}`, is written
+    /// once the first item's name is known.
+    array_pending: bool,
 }
 
-impl<'a> Compound<'a> {
-    /// Closes the start tag if needed, before a child is written.
-    fn before_child(&mut self) {
-        if self.open {
-            self.out.push('>');
-            self.open = false;
-        }
-    }
-
+impl Compound<'_> {
     fn field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result<()> {
-        self.before_child();
         value
             .serialize(ElementSer::child(self.out, Some(key), self.depth + 1))
             .map_err(|e| e.at(key))
     }
 
     fn item<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        let Some(at) = self.array_at.take() else {
-            self.before_child();
-            return value.serialize(ElementSer::child(self.out, None, self.depth + 1));
-        };
-        value.serialize(ElementSer::child(self.out, None, self.depth + 1))?;
-        let item = self.out[at + 1..]
-            .split([' ', '>', '/'])
-            .next()
-            .unwrap_or("anyType");
-        let name = format!("ArrayOf{item}");
-        self.out.insert_str(at, &format!("<{name}>"));
-        self.name = Cow::Owned(name);
-        Ok(())
+        if std::mem::take(&mut self.array_pending) {
+            let name = format!("ArrayOf{}", super::kind::of(value));
+            check_name(&name)?;
+            self.out.start("", &name);
+        }
+        value.serialize(ElementSer::child(self.out, None, self.depth + 1))
     }
 
     fn finish(self) -> Result<()> {
-        if self.array_at.is_some() {
+        if self.array_pending {
             // An empty sequence item: its start tag was never written.
-            self.out.push_str("<ArrayOfanyType/>");
-        } else if self.open {
-            self.out.push_str("/>");
-        } else {
-            close(self.out, &self.name);
+            self.out.start("", "ArrayOfanyType");
         }
-        if let Some(outer) = self.outer {
-            close(self.out, outer);
+        self.out.end();
+        if self.outer {
+            self.out.end();
         }
         Ok(())
     }
@@ -529,8 +487,7 @@ impl ser::SerializeMap for Compound<'_> {
     type Error = XmlError;
 
     fn serialize_key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result<()> {
-        self.before_child();
-        self.out.push_str("<KeyValue>");
+        self.out.start("", "KeyValue");
         key.serialize(ElementSer::child(self.out, Some("Key"), self.depth + 2))
             .map_err(|e| e.at("KeyValue/Key"))
     }
@@ -539,7 +496,7 @@ impl ser::SerializeMap for Compound<'_> {
         value
             .serialize(ElementSer::child(self.out, Some("Value"), self.depth + 2))
             .map_err(|e| e.at("KeyValue/Value"))?;
-        self.out.push_str("</KeyValue>");
+        self.out.end();
         Ok(())
     }
 

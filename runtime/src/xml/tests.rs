@@ -19,6 +19,9 @@ fn round_trip<T: Serialize + DeserializeOwned + PartialEq + Debug>(value: &T) ->
     let xml = to_string(value, "root", NS).unwrap();
     let back: T = read(&xml).unwrap_or_else(|e| panic!("reading {xml}: {e}"));
     assert_eq!(&back, value, "{xml}");
+    let infoset = to_infoset(value, "root", NS).unwrap();
+    let back: T = from_infoset(&infoset).unwrap_or_else(|e| panic!("reading events {xml}: {e}"));
+    assert_eq!(&back, value, "from events: {xml}");
     xml
 }
 
@@ -124,11 +127,19 @@ fn exact_output_of_wrapper_elements() {
 
 #[test]
 fn write_element_without_namespace() {
-    let mut out = String::from("<Body>");
+    let mut out = Infoset::new();
+    out.start("", "Body");
     write_element(&mut out, &AddTo { n: -1.5 }, "AddTo", None).unwrap();
-    assert_eq!(out, "<Body><AddTo><n>-1.5</n></AddTo>");
+    let text = |out: &Infoset| {
+        let mut s = String::new();
+        let mut with_end = out.clone();
+        with_end.end();
+        with_end.write_text(&mut s).unwrap();
+        s
+    };
+    assert_eq!(text(&out), "<Body><AddTo><n>-1.5</n></AddTo></Body>");
     assert!(write_element(&mut out, &"\u{1}", "s", None).is_err());
-    assert_eq!(out, "<Body><AddTo><n>-1.5</n></AddTo>");
+    assert_eq!(text(&out), "<Body><AddTo><n>-1.5</n></AddTo></Body>");
 }
 
 #[test]
@@ -835,6 +846,9 @@ proptest! {
     fn proptest_round_trip(value in many()) {
         let xml = to_string(&value, "Many", NS).unwrap();
         let back: Many = read(&xml).map_err(|e| TestCaseError::fail(format!("{e}: {xml}")))?;
+        prop_assert_eq!(&back, &value);
+        let infoset = to_infoset(&value, "Many", NS).unwrap();
+        let back: Many = from_infoset(&infoset).map_err(|e| TestCaseError::fail(format!("{e}: {xml}")))?;
         prop_assert_eq!(back, value);
     }
 
@@ -855,4 +869,78 @@ proptest! {
         let mangled = format!("{}{}{}", &xml[..at], junk, &xml[at..]);
         let _ = read::<Many>(&mangled);
     }
+}
+
+#[test]
+fn byte_payloads_stay_bytes_in_the_infoset() {
+    #[derive(Serialize, Deserialize, PartialEq, Debug)]
+    struct Echo {
+        #[serde(with = "crate::xml::bytes")]
+        data: Vec<u8>,
+    }
+    let value = Echo {
+        data: (0..=255u8).collect(),
+    };
+    let infoset = to_infoset(&value, "Echo", NS).unwrap();
+    let payloads: Vec<&[u8]> = infoset
+        .events()
+        .filter_map(|event| match event {
+            InfosetEvent::Bytes(bytes) => Some(bytes),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(payloads, [value.data.as_slice()]);
+    // Read back as bytes, as base64 text, and as a sequence of bytes.
+    assert_eq!(from_infoset::<Echo>(&infoset).unwrap(), value);
+    assert!(
+        to_string(&value, "Echo", NS)
+            .unwrap()
+            .contains("<data>AAECAwQF")
+    );
+    #[derive(Deserialize)]
+    struct AsText {
+        data: String,
+    }
+    let text: AsText = from_infoset(&infoset).unwrap();
+    assert!(text.data.starts_with("AAECAwQF"));
+    #[derive(Deserialize)]
+    struct AsSeq {
+        data: Vec<u8>,
+    }
+    let seq: AsSeq = from_infoset(&infoset).unwrap();
+    assert_eq!(seq.data, value.data);
+}
+
+#[test]
+fn infoset_reader_checks_prefixes_and_nil() {
+    let mut infoset = Infoset::new();
+    infoset.start("", "root");
+    infoset.xmlns("x", XSI_NS);
+    infoset.start("", "a");
+    infoset.attribute("x", "nil", "true").unwrap();
+    infoset.end();
+    infoset.end();
+    #[derive(Deserialize, PartialEq, Debug)]
+    struct Root {
+        a: Option<i32>,
+    }
+    assert_eq!(from_infoset::<Root>(&infoset).unwrap(), Root { a: None });
+
+    let mut unbound = Infoset::new();
+    unbound.start("p", "root");
+    unbound.end();
+    assert!(matches!(
+        from_infoset::<Root>(&unbound),
+        Err(XmlError::UnknownPrefix(p)) if p == "p"
+    ));
+    assert!(matches!(
+        unbound.root_element(),
+        Err(XmlError::UnknownPrefix(_))
+    ));
+
+    let mut bad = Infoset::new();
+    bad.start("", "root");
+    assert!(bad.text("\u{1}").is_err());
+    bad.end();
+    assert_eq!(bad.to_fragment().unwrap().text, "<root/>");
 }

@@ -4,12 +4,13 @@
 //! detail are re-written as XML text ([`XmlFragment`]) with the namespace bindings they inherit.
 
 use super::reader::{Event, Name, Reader, Strings};
-use super::text::{Escape, Text, push_escaped};
+use super::text::{Escape, Text};
 use crate::encoding::EncodingError;
 use crate::message::{
     Body, Fault, FaultCode, FaultKind, Headers, Message, RawHeader, SOAP12_NS, WSA10_NS,
     XmlFragment,
 };
+use crate::xml::{Infoset, XmlError};
 
 fn malformed(message: impl Into<String>) -> EncodingError {
     EncodingError::Malformed(message.into())
@@ -232,7 +233,7 @@ impl<'a> Decoder<'a> {
             body = if self.is(name, SOAP12_NS, "Fault") {
                 Body::Fault(self.fault()?)
             } else {
-                Body::Xml(self.fragment(name)?)
+                Body::Infoset(self.infoset(name)?)
             };
         }
         Ok(body)
@@ -240,105 +241,72 @@ impl<'a> Decoder<'a> {
 
     /// The element just started, as XML text with its inherited bindings.
     fn fragment(&mut self, name: Name<'a>) -> Result<XmlFragment, EncodingError> {
+        self.infoset(name)?
+            .to_fragment()
+            .map_err(|e| malformed(format!("an element XML text cannot carry: {e}")))
+    }
+
+    /// The element just started (and its content, up to its end) as events, with the bindings
+    /// it inherits.
+    fn infoset(&mut self, name: Name<'a>) -> Result<Infoset, EncodingError> {
+        let mut out = Infoset::new();
         let own = self.r.declarations();
         let inherited = self.r.inherited_bindings();
-        let mut scope: Vec<(String, String)> = Vec::new();
-        for (i, (prefix, uri)) in inherited.iter().enumerate().rev() {
+        for (i, (prefix, uri)) in inherited.iter().enumerate() {
             let shadowed = inherited
                 .get(i + 1..)
                 .unwrap_or_default()
                 .iter()
                 .any(|(p, _)| p == prefix);
             if !shadowed && !own.iter().any(|(p, _)| p == prefix) {
-                scope.push(((*prefix).to_owned(), (*uri).to_owned()));
+                out.inherit(prefix, uri);
             }
         }
-        scope.reverse();
-        let mut text = String::new();
-        self.render(name, &mut text)?;
-        Ok(XmlFragment { text, scope })
-    }
-
-    fn start_tag(&self, name: Name<'a>, out: &mut String) -> Result<(), EncodingError> {
-        out.push('<');
-        push_qname(out, name)?;
-        for (prefix, uri) in self.r.declarations() {
-            if prefix.is_empty() {
-                out.push_str(" xmlns=\"");
-            } else {
-                if !name_safe(prefix) {
-                    return Err(malformed(format!(
-                        "the prefix {prefix:?} cannot be written as XML text"
-                    )));
-                }
-                out.push_str(" xmlns:");
-                out.push_str(prefix);
-                out.push_str("=\"");
-            }
-            push_escaped(out, uri, Escape::Attribute)?;
-            out.push('"');
-        }
-        for attribute in self.r.attributes() {
-            out.push(' ');
-            push_qname(out, attribute.name)?;
-            out.push_str("=\"");
-            attribute.value.write(out, Escape::Attribute)?;
-            out.push('"');
-        }
-        Ok(())
-    }
-
-    /// Renders the element just started (and its content, up to its end) as XML text.
-    fn render(&mut self, name: Name<'a>, out: &mut String) -> Result<(), EncodingError> {
-        self.start_tag(name, out)?;
-        let mut tag_open = true;
+        let mut scratch = String::new();
+        self.start_element(name, &mut out, &mut scratch)?;
         let mut depth = 1usize;
-        loop {
+        while depth > 0 {
             match self.r.next_event()? {
                 Event::Start(name) => {
-                    if tag_open {
-                        out.push('>');
-                    }
-                    self.start_tag(name, out)?;
-                    tag_open = true;
+                    self.start_element(name, &mut out, &mut scratch)?;
                     depth += 1;
                 }
+                Event::Text(Text::Bytes(bytes)) => out.bytes(bytes),
+                Event::Text(Text::Str(text)) => out.text(text).map_err(unwritable)?,
                 Event::Text(text) => {
-                    if tag_open {
-                        out.push('>');
-                        tag_open = false;
-                    }
-                    text.write(out, Escape::Content)?;
+                    scratch.clear();
+                    text.write(&mut scratch, Escape::None)?;
+                    out.text(&scratch).map_err(unwritable)?;
                 }
-                Event::Comment(comment) => {
-                    if comment.contains("--") || comment.ends_with('-') {
-                        return Err(malformed("a comment XML text cannot represent"));
-                    }
-                    if tag_open {
-                        out.push('>');
-                        tag_open = false;
-                    }
-                    out.push_str("<!--");
-                    out.push_str(comment);
-                    out.push_str("-->");
-                }
-                Event::End(name) => {
-                    if tag_open {
-                        out.push_str("/>");
-                        tag_open = false;
-                    } else {
-                        out.push_str("</");
-                        push_qname(out, name)?;
-                        out.push('>');
-                    }
+                Event::Comment(comment) => out.comment(comment).map_err(unwritable)?,
+                Event::End(_) => {
+                    out.end();
                     depth -= 1;
-                    if depth == 0 {
-                        return Ok(());
-                    }
                 }
                 Event::Eof => return Err(malformed("the message ends inside an element")),
             }
         }
+        Ok(out)
+    }
+
+    /// Adds the element just started, its declarations and its attributes to `out`.
+    fn start_element(
+        &self,
+        name: Name<'a>,
+        out: &mut Infoset,
+        scratch: &mut String,
+    ) -> Result<(), EncodingError> {
+        out.start(name.prefix, name.local);
+        for (prefix, uri) in self.r.declarations() {
+            out.xmlns(prefix, uri);
+        }
+        for attribute in self.r.attributes() {
+            scratch.clear();
+            attribute.value.write(scratch, Escape::None)?;
+            out.attribute(attribute.name.prefix, attribute.name.local, scratch)
+                .map_err(unwritable)?;
+        }
+        Ok(())
     }
 
     fn fault(&mut self) -> Result<Fault, EncodingError> {
@@ -479,41 +447,7 @@ impl<'a> Decoder<'a> {
     }
 }
 
-/// Whether `s` can stand in a name of XML text (no markup, whitespace, control characters or
-/// colon); not a full NCName check.
-fn name_safe(s: &str) -> bool {
-    !s.chars().any(|c| {
-        c.is_control()
-            || c.is_whitespace()
-            || matches!(
-                c,
-                '<' | '>' | '&' | '"' | '\'' | '=' | '/' | ':' | '!' | '?'
-            )
-    })
-}
-
-/// Appends `prefix:local`; fails for names XML text cannot carry.
-fn push_qname(out: &mut String, name: Name<'_>) -> Result<(), EncodingError> {
-    let bad = |s: &str| {
-        s.chars().any(|c| {
-            c.is_control()
-                || c.is_whitespace()
-                || matches!(
-                    c,
-                    '<' | '>' | '&' | '"' | '\'' | '=' | '/' | ':' | '!' | '?'
-                )
-        })
-    };
-    if name.local.is_empty() || bad(name.local) || bad(name.prefix) {
-        return Err(malformed(format!(
-            "the name {:?} cannot be written as XML text",
-            name.local
-        )));
-    }
-    if !name.prefix.is_empty() {
-        out.push_str(name.prefix);
-        out.push(':');
-    }
-    out.push_str(name.local);
-    Ok(())
+/// A character XML cannot carry, in a decoded string.
+fn unwritable(error: XmlError) -> EncodingError {
+    malformed(format!("a value XML cannot carry: {error}"))
 }

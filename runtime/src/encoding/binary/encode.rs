@@ -10,6 +10,7 @@ use quick_xml::name::PrefixDeclaration;
 use super::writer::Writer;
 use crate::encoding::EncodingError;
 use crate::message::{Body, Fault, FaultKind, Message, SOAP12_NS, WSA10_NS, XmlFragment};
+use crate::xml::{Infoset, InfosetEvent};
 
 fn malformed(message: impl Into<String>) -> EncodingError {
     EncodingError::Malformed(message.into())
@@ -75,6 +76,7 @@ pub(super) fn write_message(
     match &message.body {
         Body::Empty => {}
         Body::Xml(fragment) => write_fragment(w, fragment, true, text)?,
+        Body::Infoset(infoset) => write_infoset(w, infoset, true)?,
         Body::Fault(fault) => write_fault(w, fault, text)?,
     }
     w.end_element();
@@ -156,6 +158,73 @@ fn needed(prefix: &str, uri: &str) -> bool {
     }
 }
 
+/// Writes the events of `infoset` as records. `intern_children`: element names below the top
+/// level go to the session StringTable.
+fn write_infoset(
+    w: &mut Writer<'_>,
+    infoset: &Infoset,
+    intern_children: bool,
+) -> Result<(), EncodingError> {
+    let mut depth = 0usize;
+    let mut inherited: Vec<(&str, &str)> = Vec::new();
+    let mut events = infoset.events();
+    while let Some(event) = events.next() {
+        match event {
+            InfosetEvent::Inherited { prefix, uri } => {
+                if needed(prefix, uri) {
+                    inherited.push((prefix, uri));
+                }
+            }
+            InfosetEvent::Start { prefix, local } => {
+                w.start_element(prefix, local, intern_children && depth > 0)?;
+                if depth == 0 {
+                    // Declare what the fragment inherited, unless the element declares it.
+                    let own = |p: &str| {
+                        events
+                            .clone()
+                            .any(|e| matches!(e, InfosetEvent::Xmlns { prefix, .. } if prefix == p))
+                    };
+                    for (prefix, uri) in &inherited {
+                        if !own(prefix) {
+                            w.xmlns(prefix, uri)?;
+                        }
+                    }
+                }
+                depth += 1;
+            }
+            InfosetEvent::Xmlns { prefix, uri } => w.xmlns(prefix, uri)?,
+            InfosetEvent::Attribute {
+                prefix,
+                local,
+                value,
+            } => w.attribute(prefix, local, value)?,
+            InfosetEvent::Text(text) if depth > 0 => w.text(text)?,
+            InfosetEvent::Bytes(bytes) if depth > 0 => w.bytes(bytes)?,
+            InfosetEvent::Text(text) if is_whitespace(text) => {}
+            InfosetEvent::Text(_) | InfosetEvent::Bytes(_) => {
+                return Err(malformed("text outside the elements of a body"));
+            }
+            InfosetEvent::Comment(text) if depth > 0 => w.comment(text)?,
+            InfosetEvent::Comment(_) => {}
+            InfosetEvent::End => {
+                w.end_element();
+                depth = depth
+                    .checked_sub(1)
+                    .ok_or_else(|| malformed("an element ends that did not start"))?;
+            }
+        }
+    }
+    if depth != 0 {
+        return Err(malformed("the body ends inside an element"));
+    }
+    Ok(())
+}
+
+fn is_whitespace(text: &str) -> bool {
+    text.bytes()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+}
+
 /// Converts the XML text of `fragment` to records. `intern_children`: element names below the
 /// top level go to the session StringTable.
 fn write_fragment(
@@ -229,10 +298,7 @@ fn flush_text(w: &mut Writer<'_>, text: &mut String, depth: usize) -> Result<(),
         return Ok(());
     }
     if depth == 0 {
-        if !text
-            .bytes()
-            .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-        {
+        if !is_whitespace(text) {
             return Err(malformed("text outside the elements of an XML fragment"));
         }
     } else {

@@ -43,10 +43,11 @@ fn decode_stream(name: &str) -> Vec<Message> {
         .collect()
 }
 
-fn body(message: &Message) -> &XmlFragment {
-    match &message.body {
-        Body::Xml(fragment) => fragment,
-        other => panic!("expected an XML body, got {other:?}"),
+/// The body as XML text: the binary decoder keeps bodies as events.
+fn body(message: &Message) -> XmlFragment {
+    match message.body.to_fragment() {
+        Some(fragment) => fragment.into_owned(),
+        None => panic!("expected a body element, got {:?}", message.body),
     }
 }
 
@@ -89,7 +90,7 @@ fn decodes_the_session_requests() {
         };
         assert_eq!(message.headers, expected);
         assert_eq!(
-            *body(message),
+            body(message),
             XmlFragment {
                 text: format!("<SessionInfo xmlns=\"{CALC_NS}\"/>"),
                 scope: envelope_scope(),
@@ -125,10 +126,10 @@ fn decodes_the_session_replies() {
                  sessionId={SESSION_ID}</SessionInfoResult></SessionInfoResponse>"
             )
         );
-        let reply: SessionInfoResponse = crate::xml::from_fragment(body(message)).unwrap();
+        let reply: SessionInfoResponse = message.body.deserialize().unwrap();
         assert_eq!(reply.result, format!("instance=5 sessionId={SESSION_ID}"));
         assert_eq!(
-            crate::xml::root_element(body(message)).unwrap(),
+            crate::xml::root_element(&body(message)).unwrap(),
             (CALC_NS.to_owned(), "SessionInfoResponse".to_owned())
         );
     }
@@ -172,7 +173,7 @@ fn decodes_the_calculator_session() {
     );
     let amounts: Vec<AddTo> = [1, 2, 4]
         .iter()
-        .map(|&i| crate::xml::from_fragment(body(&requests[i])).unwrap())
+        .map(|&i| requests[i].body.deserialize().unwrap())
         .collect();
     assert_eq!(
         amounts,
@@ -191,7 +192,7 @@ fn decodes_the_calculator_session() {
             "<EqualsResponse xmlns=\"{CALC_NS}\"><EqualsResult>12</EqualsResult></EqualsResponse>"
         )
     );
-    let equals: EqualsResponse = crate::xml::from_fragment(body(&replies[3])).unwrap();
+    let equals: EqualsResponse = replies[3].body.deserialize().unwrap();
     assert_eq!(equals, EqualsResponse { result: 12.0 });
     assert_eq!(
         body(&replies[0]).text,
@@ -938,7 +939,8 @@ proptest! {
 /// The body text normalised through quick-xml events (empty-element form, merged text).
 fn canonical(message: &Message) -> Vec<String> {
     use quick_xml::events::Event;
-    let mut reader = quick_xml::Reader::from_str(&body(message).text);
+    let fragment = body(message);
+    let mut reader = quick_xml::Reader::from_str(&fragment.text);
     reader.config_mut().expand_empty_elements = true;
     let mut events = Vec::new();
     let mut text = String::new();
@@ -980,4 +982,41 @@ fn canonical(message: &Message) -> Vec<String> {
         }
     }
     events
+}
+
+#[test]
+fn byte_payloads_travel_as_bytes_records() {
+    #[derive(serde::Serialize, Deserialize, PartialEq, Debug)]
+    struct Echo {
+        #[serde(with = "crate::xml::bytes")]
+        data: Vec<u8>,
+    }
+    let value = Echo {
+        data: (0..70_000u32).map(|i| (i % 251) as u8).collect(),
+    };
+    let body = crate::xml::to_infoset(&value, "Echo", "http://tempuri.org/").unwrap();
+    let message = Message::new("urn:echo", Body::Infoset(body));
+    let mut encoder = BinaryEncoder::session();
+    let mut bytes = BytesMut::new();
+    encoder.encode(&message, &mut bytes).unwrap();
+    // A Bytes32TextWithEndElement record holds the payload as is: no base64.
+    let record = [&[0xA3u8][..], &70_000i32.to_le_bytes()].concat();
+    assert!(bytes.windows(5).any(|w| w == record.as_slice()));
+    assert!(bytes.len() < value.data.len() + 200);
+
+    let decoded = BinaryEncoder::session().decode(&bytes).unwrap();
+    let Body::Infoset(infoset) = &decoded.body else {
+        panic!("expected events, got {:?}", decoded.body);
+    };
+    assert!(
+        infoset
+            .events()
+            .any(|e| matches!(e, crate::xml::InfosetEvent::Bytes(b) if b == value.data.as_slice()))
+    );
+    assert_eq!(decoded.body.deserialize::<Echo>().unwrap(), value);
+    // Equal to the same body read from SOAP text.
+    let mut text = BytesMut::new();
+    TextEncoder::soap12().encode(&message, &mut text).unwrap();
+    let from_text = TextEncoder::soap12().decode(&text).unwrap();
+    assert_eq!(from_text.body, decoded.body);
 }

@@ -158,6 +158,26 @@ impl<'o> Writer<'o> {
         Ok(())
     }
 
+    /// Writes element content that is a byte payload (`xs:base64Binary`), as Bytes records.
+    pub fn bytes(&mut self, value: &[u8]) -> Result<(), EncodingError> {
+        let at = self.out.len();
+        let len = value.len();
+        if let Ok(len) = u8::try_from(len) {
+            self.out.put_u8(0x9E);
+            self.out.put_u8(len);
+        } else if let Ok(len) = u16::try_from(len) {
+            self.out.put_u8(0xA0);
+            self.out.put_u16_le(len);
+        } else {
+            let len = i32::try_from(len).map_err(|_| too_long())?;
+            self.out.put_u8(0xA2);
+            self.out.put_i32_le(len);
+        }
+        self.out.extend_from_slice(value);
+        self.last_text = Some(at);
+        Ok(())
+    }
+
     /// Ends the innermost element: folds into the preceding text record when there is one.
     pub fn end_element(&mut self) {
         match self.last_text.take() {

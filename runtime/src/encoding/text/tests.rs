@@ -429,6 +429,11 @@ fn after_trip(version: MessageVersion, message: &Message) -> Message {
                 detail.scope = scope.clone();
             }
         }
+        Body::Infoset(infoset) => {
+            let mut fragment = infoset.to_fragment().unwrap();
+            fragment.scope = scope.clone();
+            expected.body = Body::Xml(fragment);
+        }
         Body::Empty => {}
     }
     expected

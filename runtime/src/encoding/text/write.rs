@@ -7,6 +7,7 @@ use quick_xml::events::Event;
 use super::MessageVersion;
 use crate::encoding::EncodingError;
 use crate::message::{Body, Fault, FaultKind, Message, RawHeader, WSA10_NS, XmlFragment};
+use crate::xml::{Infoset, InfosetEvent, XmlError};
 
 /// Appends the envelope of `message` in `version` to `out`.
 pub(super) fn write_message(
@@ -97,6 +98,7 @@ fn write_envelope(
     match &message.body {
         Body::Empty => {}
         Body::Xml(fragment) => write_fragment(out, fragment, inherited)?,
+        Body::Infoset(infoset) => write_infoset(out, infoset, inherited)?,
         Body::Fault(fault) => match version {
             MessageVersion::Soap12WsAddressing10 => write_fault12(out, fault, inherited)?,
             MessageVersion::Soap11 => write_fault11(out, fault, inherited)?,
@@ -120,6 +122,7 @@ fn estimate_size(message: &Message) -> usize {
     size += match &message.body {
         Body::Empty => 0,
         Body::Xml(fragment) => fragment_size(fragment),
+        Body::Infoset(infoset) => infoset.text_len_hint(),
         Body::Fault(fault) => {
             300 + fault.reason.len()
                 + fault
@@ -253,6 +256,27 @@ fn write_qname_element(
     push(out, "</");
     push(out, tag);
     push(out, ">");
+    Ok(())
+}
+
+/// Writes an infoset as XML text; one cut out of another document goes through
+/// [`write_fragment`] so that its inherited bindings are declared where needed.
+fn write_infoset(
+    out: &mut BytesMut,
+    infoset: &Infoset,
+    inherited: &[(&str, &str)],
+) -> Result<(), EncodingError> {
+    let unwritable = |e: XmlError| EncodingError::Malformed(format!("the body: {e}"));
+    if infoset
+        .events()
+        .any(|event| matches!(event, InfosetEvent::Inherited { .. }))
+    {
+        let fragment = infoset.to_fragment().map_err(unwritable)?;
+        return write_fragment(out, &fragment, inherited);
+    }
+    let mut text = String::new();
+    infoset.write_text(&mut text).map_err(unwritable)?;
+    push(out, &text);
     Ok(())
 }
 
