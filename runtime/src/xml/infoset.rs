@@ -122,6 +122,15 @@ impl Infoset {
         Infoset::default()
     }
 
+    /// An empty infoset with room for `strings` bytes of names and text and `nodes` events.
+    pub fn with_capacity(strings: usize, nodes: usize) -> Self {
+        Infoset {
+            strings: String::with_capacity(strings),
+            bytes: Vec::new(),
+            nodes: Vec::with_capacity(nodes),
+        }
+    }
+
     /// Whether there are no events.
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()

@@ -181,7 +181,8 @@ impl<'a> Decoder<'a> {
 
     /// Reads the text content of the element just started, up to its end.
     fn text_content(&mut self, what: &str) -> Result<String, EncodingError> {
-        let mut value = String::new();
+        // Enough for a `urn:uuid:` message id or a typical action without growing.
+        let mut value = String::with_capacity(64);
         loop {
             match self.r.next_event()? {
                 Event::Text(text) => text.write(&mut value, Escape::None)?,
@@ -249,7 +250,10 @@ impl<'a> Decoder<'a> {
     /// The element just started (and its content, up to its end) as events, with the bindings
     /// it inherits.
     fn infoset(&mut self, name: Name<'a>) -> Result<Infoset, EncodingError> {
-        let mut out = Infoset::new();
+        // Sized from the bytes left, so that it rarely grows: text records take about as many
+        // bytes as their text, and every node takes at least one record byte.
+        let left = self.r.remaining();
+        let mut out = Infoset::with_capacity(left + 128, left / 2 + 8);
         let own = self.r.declarations();
         let inherited = self.r.inherited_bindings();
         for (i, (prefix, uri)) in inherited.iter().enumerate() {

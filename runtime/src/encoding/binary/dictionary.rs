@@ -2,10 +2,12 @@
 //!
 //! Entry `k` of [`STATIC_STRINGS`] has id `2k` (.NET `ServiceModelStringsVersion1.String{k}`).
 //! [`static_string`] maps an id to its string; [`static_id`] maps a string back to its id through
-//! a table built once (one hash of the looked-up string).
+//! a table built once (one FxHash of the looked-up string: the keys are fixed, so no
+//! attacker chooses them).
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
+
+use rustc_hash::FxHashMap;
 
 /// The strings of the static dictionary; the string with id `2k` is at index `k`.
 pub static STATIC_STRINGS: [&str; 487] = [
@@ -509,7 +511,7 @@ pub fn static_string(id: u32) -> Option<&'static str> {
 
 /// The static id of `s`, if it is in the dictionary.
 pub fn static_id(s: &str) -> Option<u32> {
-    static INDEX: OnceLock<HashMap<&'static str, u32>> = OnceLock::new();
+    static INDEX: OnceLock<FxHashMap<&'static str, u32>> = OnceLock::new();
     INDEX
         .get_or_init(|| {
             STATIC_STRINGS

@@ -1,7 +1,11 @@
 //! Writing a [`Message`] as a binary SOAP 1.2 + WS-Addressing 1.0 envelope, in the shape WCF
-//! writes it; XML text fragments (body, raw headers, fault detail) are parsed with quick-xml and
+//! writes it. A body held as events ([`Infoset`]) is written record by record; XML text
+//! fragments (raw headers, fault details, bodies given as text) are parsed with quick-xml and
 //! re-written as records.
 
+use std::sync::OnceLock;
+
+use bytes::BytesMut;
 use quick_xml::Reader as XmlReader;
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event as XmlEvent};
@@ -33,13 +37,8 @@ pub(super) fn write_message(
             "a SOAP 1.2 + WS-Addressing 1.0 message needs an action",
         ));
     }
-    w.start_element("s", "Envelope", false)?;
-    w.xmlns("s", SOAP12_NS)?;
-    w.xmlns("a", WSA10_NS)?;
-    w.start_element("s", "Header", false)?;
     if let Some(action) = &headers.action {
-        w.start_element("a", "Action", false)?;
-        w.attribute("s", "mustUnderstand", "1")?;
+        w.raw(envelope_head());
         w.text(action)?;
         w.end_element();
     }
@@ -139,6 +138,27 @@ fn write_fault(w: &mut Writer<'_>, fault: &Fault, text: &mut String) -> Result<(
 }
 
 /// Splits `prefix:local`.
+/// The records every message starts with, up to the action's text: `<s:Envelope xmlns:s
+/// xmlns:a><s:Header><a:Action s:mustUnderstand="1">`. Every name in them is in the static
+/// dictionary, so they do not depend on the session; they are written once.
+fn envelope_head() -> &'static [u8] {
+    static HEAD: OnceLock<Vec<u8>> = OnceLock::new();
+    HEAD.get_or_init(|| {
+        let mut out = BytesMut::new();
+        let mut w = Writer::new(&mut out, None);
+        let written = (|| {
+            w.start_element("s", "Envelope", false)?;
+            w.xmlns("s", SOAP12_NS)?;
+            w.xmlns("a", WSA10_NS)?;
+            w.start_element("s", "Header", false)?;
+            w.start_element("a", "Action", false)?;
+            w.attribute("s", "mustUnderstand", "1")
+        })();
+        debug_assert!(written.is_ok(), "static names always fit a record");
+        out.to_vec()
+    })
+}
+
 fn split_name(name: &str) -> Result<(&str, &str), EncodingError> {
     Ok(match name.split_once(':') {
         Some((prefix, local)) => (prefix, local),

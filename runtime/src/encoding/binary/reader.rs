@@ -143,10 +143,11 @@ impl<'a> Reader<'a> {
             input,
             pos: 0,
             strings,
-            open: Vec::new(),
-            namespaces: Vec::new(),
+            // Room for a SOAP envelope's usual depth and declarations without growing.
+            open: Vec::with_capacity(8),
+            namespaces: Vec::with_capacity(8),
             declared: (0, 0),
-            attributes: Vec::new(),
+            attributes: Vec::with_capacity(4),
             pending_end: false,
             pending_pop: None,
             array: None,
@@ -156,6 +157,11 @@ impl<'a> Reader<'a> {
     /// The byte offset of the next record.
     pub fn position(&self) -> usize {
         self.pos
+    }
+
+    /// The number of bytes not read yet.
+    pub fn remaining(&self) -> usize {
+        self.input.len().saturating_sub(self.pos)
     }
 
     /// The number of open elements.
@@ -188,7 +194,12 @@ impl<'a> Reader<'a> {
     /// The namespace `prefix` is bound to (`""` for an unbound default namespace), or `None` if the
     /// prefix is undeclared.
     pub fn resolve(&self, prefix: &str) -> Option<&'a str> {
-        if let Some((_, uri)) = self.namespaces.iter().rev().find(|(p, _)| *p == prefix) {
+        if let Some((_, uri)) = self
+            .namespaces
+            .iter()
+            .rev()
+            .find(|(p, _)| same_short(p, prefix))
+        {
             return Some(uri);
         }
         match prefix {
@@ -503,6 +514,11 @@ impl<'a> Reader<'a> {
 }
 
 /// The prefix of a letter record: `a` for 0 … `z` for 25.
+/// String equality for prefixes (mostly one letter or empty), without a call to `memcmp`.
+fn same_short(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+}
+
 fn letter(index: u8) -> &'static str {
     const LETTERS: &str = "abcdefghijklmnopqrstuvwxyz";
     let i = usize::from(index);

@@ -5,9 +5,8 @@
 //! [`SessionWriter`] for what we send. Both enforce the per-session byte budget .NET calls
 //! `MaxSessionSize` ([`MAX_SESSION_SIZE`]).
 
-use std::collections::HashMap;
-
 use bytes::BytesMut;
+use rustc_hash::FxHashMap;
 
 use crate::encoding::EncodingError;
 use crate::transport::tcp::framing::varint;
@@ -133,7 +132,7 @@ fn read_varint(bytes: &[u8], what: &str) -> Result<(u32, usize), EncodingError> 
 /// next StringTable.
 #[derive(Debug, Clone)]
 pub struct SessionWriter {
-    ids: HashMap<String, u32>,
+    ids: FxHashMap<String, u32>,
     /// Strings added since the last [`SessionWriter::write_table`], in id order.
     pending: Vec<String>,
     remaining: usize,
@@ -154,7 +153,7 @@ impl SessionWriter {
     /// An empty table allowing `budget` StringTable bytes for the whole session.
     pub fn with_budget(budget: usize) -> Self {
         SessionWriter {
-            ids: HashMap::new(),
+            ids: FxHashMap::default(),
             pending: Vec::new(),
             remaining: budget,
         }

@@ -272,14 +272,19 @@ fn write_base64(out: &mut String, data: &[u8]) {
 fn write_guid(out: &mut String, b: &[u8; 16]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let order = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15];
+    let mut text = [b'-'; 36];
+    let mut at = 0;
     for (n, &i) in order.iter().enumerate() {
         if matches!(n, 4 | 6 | 8 | 10) {
-            out.push('-');
+            at += 1;
         }
         let byte = b[i];
-        out.push(char::from(HEX[usize::from(byte >> 4)]));
-        out.push(char::from(HEX[usize::from(byte & 0xF)]));
+        text[at] = HEX[usize::from(byte >> 4)];
+        text[at + 1] = HEX[usize::from(byte & 0xF)];
+        at += 2;
     }
+    // Only ASCII hex digits and dashes were written.
+    out.push_str(std::str::from_utf8(&text).unwrap_or_default());
 }
 
 /// Parses a canonical lowercase GUID (`xxxxxxxx-xxxx-…`) into .NET byte order.

@@ -150,6 +150,12 @@ impl<'o> Writer<'o> {
         Ok(())
     }
 
+    /// Appends records written earlier by a writer without a session (they hold no session ids).
+    pub fn raw(&mut self, records: &[u8]) {
+        self.last_text = None;
+        self.out.extend_from_slice(records);
+    }
+
     /// Writes element content text, in the smallest record that reproduces it exactly.
     pub fn text(&mut self, value: &str) -> Result<(), EncodingError> {
         let at = self.out.len();
