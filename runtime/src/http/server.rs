@@ -1,12 +1,10 @@
 //! The service side of the HTTP bindings: one POST is one call.
 //!
-//! Each request is carried through the same session machinery as a TCP connection: a
-//! back-to-back in-memory channel pair is made for the request, the endpoint's session loop runs
-//! on one side (on a binding without sessions it applies no session rule and gives per-session
-//! services a new instance), and the decoded request is pushed in followed by the end of the
-//! session. What comes back is the reply (or a fault), or nothing for a one-way operation
-//! (`202 Accepted`). Dispatch, instancing, throttling and the faults the runtime sends stay in
-//! one place, `service::session`.
+//! The decoded request goes straight to the endpoint's dispatcher through the same call path as
+//! a session's calls (`service::session::call_once`: the call throttle, instancing — a new
+//! instance per request unless the service is a singleton — panics turned into faults), with no
+//! channel in between. What comes back is the reply (or a fault), or nothing for a one-way
+//! operation (`202 Accepted`).
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -29,7 +27,6 @@ use crate::encoding::text::{MessageVersion, TextEncoder};
 use crate::encoding::{EncodingError, MessageEncoder};
 use crate::message::{Body, Fault, FaultKind, Message, WSA10_FAULT_ACTION};
 use crate::service::host::{HostShared, SessionHandler};
-use crate::transport::memory;
 
 /// What one HTTP endpoint needs to answer requests.
 pub(crate) struct HttpRoute {
@@ -45,9 +42,6 @@ pub(crate) struct HttpRoute {
 }
 
 type Reply = Response<HttpBody>;
-
-/// The MessageID given to a request that has none, inside the request's own channel pair.
-const LOCAL_REQUEST_ID: &str = "urn:indigo:http:request";
 
 impl HttpRoute {
     /// Answers one HTTP request.
@@ -154,26 +148,25 @@ impl HttpRoute {
         self.call(message).await
     }
 
-    /// Runs one call through the endpoint's session loop and encodes what it answers.
-    async fn call(&self, mut message: Message) -> Reply {
-        // The session loop answers only requests that carry a MessageID; SOAP 1.1 has none. The
-        // pair carries this one request only, so any id will do.
-        let client_id = message.headers.message_id.clone();
-        if client_id.is_none() {
-            message.headers.message_id = Some(LOCAL_REQUEST_ID.to_owned());
-        }
-        let ((mut input, output), server) = memory::pair();
-        let session = self.handler.clone().run(server, self.abort.clone());
-        let exchange = async move {
-            if output.send(message).await.is_ok() {
-                output.end().await;
+    /// Runs one call and encodes what it answers.
+    async fn call(&self, message: Message) -> Reply {
+        let request_id = message.headers.message_id.clone();
+        let mut abort = self.abort.clone();
+        let answer = tokio::select! {
+            answer = self.handler.clone().call(message) => answer,
+            _ = abort.wait_for(|aborted| *aborted) => {
+                return self.fault(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    Fault::new(
+                        FaultKind::Receiver,
+                        "The service is shutting down; the call was not completed.",
+                    ),
+                );
             }
-            input.receive().await
         };
-        let ((), received) = tokio::join!(session, exchange);
-        match received {
-            Ok(Some(mut reply)) => {
-                reply.headers.relates_to = client_id;
+        match answer {
+            Some(mut reply) => {
+                reply.headers.relates_to = request_id;
                 let status = if reply.is_fault() {
                     StatusCode::INTERNAL_SERVER_ERROR
                 } else {
@@ -181,20 +174,10 @@ impl HttpRoute {
                 };
                 self.envelope(status, &reply)
             }
-            Ok(None) => {
+            None => {
                 let mut response = Response::new(HttpBody::empty());
                 *response.status_mut() = StatusCode::ACCEPTED;
                 response
-            }
-            Err(error) => {
-                tracing::debug!(%error, "the call ended without an answer");
-                self.fault(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    Fault::new(
-                        FaultKind::Receiver,
-                        "The service is shutting down; the call was not completed.",
-                    ),
-                )
             }
         }
     }

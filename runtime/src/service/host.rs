@@ -19,10 +19,13 @@ use crate::channel::Channel;
 use crate::contract::SessionCompatible;
 use crate::error::Error;
 use crate::http::server::HttpRoute;
+use crate::message::Message;
 use crate::transport::memory::MemoryListener;
 use crate::transport::tcp;
 
 type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+/// The answer of one call outside a session.
+pub(crate) type CallFuture = Pin<Box<dyn Future<Output = Option<Message>> + Send>>;
 
 /// Host-wide limits, with WCF 4's defaults (`ServiceThrottlingBehavior`).
 #[derive(Debug, Clone)]
@@ -51,6 +54,8 @@ impl Default for HostSettings {
 pub(crate) trait SessionHandler: Send + Sync + 'static {
     /// Runs one session on `channel`.
     fn run(self: Arc<Self>, channel: Channel, abort: watch::Receiver<bool>) -> BoxFuture;
+    /// Runs one call outside any session and returns its answer (`None` for one-way).
+    fn call(self: Arc<Self>, message: Message) -> CallFuture;
     /// Releases a single instance when the host closes.
     fn close(self: Arc<Self>) -> BoxFuture;
     /// The binding's settings.
@@ -64,6 +69,10 @@ where
 {
     fn run(self: Arc<Self>, channel: Channel, abort: watch::Receiver<bool>) -> BoxFuture {
         Box::pin(session::run(self, channel, abort))
+    }
+
+    fn call(self: Arc<Self>, message: Message) -> CallFuture {
+        Box::pin(session::call_once(self, message))
     }
 
     fn close(self: Arc<Self>) -> BoxFuture {

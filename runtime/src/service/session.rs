@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures_util::FutureExt;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tracing::Instrument;
@@ -164,51 +164,37 @@ where
 
     /// Handles one message; returns whether its operation panicked.
     async fn handle(&mut self, mut message: Message) -> bool {
-        let description = C::DESCRIPTION;
         let request_id = message.headers.message_id.take();
-        let Some((index, op)) = description.operation_by_action(message.action()) else {
+        let Some((index, op)) = C::DESCRIPTION.operation_by_action(message.action()) else {
             let fault = faults::action_not_supported(message.action());
-            reply(&self.output, None, request_id, Err(fault)).await;
+            send_answer(&self.output, None, request_id, Err(fault)).await;
             return false;
         };
         if let Err(fault) = self.admit(op) {
-            reply(&self.output, Some(op), request_id, Err(fault)).await;
+            send_answer(&self.output, Some(op), request_id, Err(fault)).await;
             return false;
         }
-
         let (instance, release_after_call) = self.instance_for_call();
-        let shared = op.receiver == Receiver::Shared
-            && self.endpoint.service.concurrency == Concurrency::Multiple;
-        let Ok(permit) = self.endpoint.calls.clone().acquire_owned().await else {
+        let Some(call) = PreparedCall::prepare(
+            &self.endpoint,
+            index,
+            op,
+            instance,
+            release_after_call,
+            message.body,
+        )
+        .await
+        else {
             return false;
         };
-        let access = Instance::borrow(&instance, shared).await;
-        let call = C::dispatch(index, access, message.body);
+        let shared = call.shared;
         let output = self.output.clone();
-        let span = tracing::debug_span!("call", operation = op.name);
         let task = async move {
-            // A panicking operation is answered with a fault, and then its session is aborted
-            // (as WCF aborts a session channel after an unhandled exception).
-            let outcome = AssertUnwindSafe(call).catch_unwind().await;
-            drop(permit);
-            let panicked = outcome.is_err();
-            let result = outcome.unwrap_or_else(|_| {
-                tracing::error!(
-                    operation = op.name,
-                    "the operation panicked: aborting its session"
-                );
-                Err(faults::internal(format!(
-                    "operation '{}' failed unexpectedly; the session is aborted",
-                    op.name
-                )))
-            });
-            if release_after_call {
-                release::<C, S>(instance).await;
-            }
-            reply(&output, Some(op), request_id, result).await;
+            let (result, panicked) = call.run::<C>().await;
+            send_answer(&output, Some(op), request_id, result).await;
             panicked
         }
-        .instrument(span);
+        .instrument(tracing::debug_span!("call", operation = op.name));
         if shared {
             self.inflight.spawn(task);
             false
@@ -273,19 +259,17 @@ pub(crate) async fn release<C: Dispatch<S>, S>(instance: SharedInstance<S>) {
     C::release(&mut guard).await;
 }
 
-/// Sends the reply (or fault) of a call, unless the call was one-way or cannot be answered.
-async fn reply(
-    output: &ChannelOutput,
+/// The message answering a call: its reply or fault; `None` for a one-way operation (whose
+/// fault, if any, is logged).
+fn answer(
     op: Option<&'static OperationDescription>,
-    request_id: Option<String>,
     result: Result<Body, Fault>,
-) {
-    let one_way = op.is_some_and(|op| op.is_one_way);
-    if one_way || request_id.is_none() {
+) -> Option<Message> {
+    if op.is_some_and(|op| op.is_one_way) {
         if let Err(fault) = result {
-            tracing::warn!(%fault, "a fault for a message that cannot be answered");
+            tracing::warn!(%fault, "a fault for a one-way call, which cannot be answered");
         }
-        return;
+        return None;
     }
     let (action, body) = match result {
         Ok(body) => (op.and_then(|op| op.reply_action).unwrap_or_default(), body),
@@ -294,9 +278,128 @@ async fn reply(
             (WSA10_FAULT_ACTION, Body::Fault(fault))
         }
     };
-    let mut message = Message::new(action, body);
-    message.headers.relates_to = request_id;
+    Some(Message::new(action, body))
+}
+
+/// Sends the answer of a call on a session, unless the call was one-way or its request had no
+/// MessageID to relate the answer to.
+async fn send_answer(
+    output: &ChannelOutput,
+    op: Option<&'static OperationDescription>,
+    request_id: Option<String>,
+    result: Result<Body, Fault>,
+) {
+    let Some(request_id) = request_id else {
+        if let Err(fault) = result {
+            tracing::warn!(%fault, "a fault for a message without a MessageID, which cannot be answered");
+        }
+        return;
+    };
+    let Some(mut message) = answer(op, result) else {
+        return;
+    };
+    message.headers.relates_to = Some(request_id);
     if output.send(message).await.is_err() {
         tracing::debug!("the reply could not be sent: the channel is closed");
+    }
+}
+
+/// Runs one call outside any session (an HTTP request): straight to dispatch, with a new
+/// instance unless the service is a singleton, and back with the answer (`None` for one-way).
+pub(crate) async fn call_once<C, S>(
+    endpoint: Arc<Endpoint<C, S>>,
+    message: Message,
+) -> Option<Message>
+where
+    C: Dispatch<S>,
+    S: Send + Sync + 'static,
+{
+    let Some((index, op)) = C::DESCRIPTION.operation_by_action(message.action()) else {
+        return answer(None, Err(faults::action_not_supported(message.action())));
+    };
+    let (instance, release_after_call) = match &endpoint.service.instancing {
+        Instancing::Single(instance) => (instance.clone(), false),
+        Instancing::PerCall(factory) | Instancing::PerSession(factory) => {
+            (new_instance(factory.as_ref()), true)
+        }
+    };
+    let call = PreparedCall::prepare(
+        &endpoint,
+        index,
+        op,
+        instance,
+        release_after_call,
+        message.body,
+    )
+    .await?;
+    let (result, _panicked) = call
+        .run::<C>()
+        .instrument(tracing::debug_span!("call", operation = op.name))
+        .await;
+    answer(Some(op), result)
+}
+
+/// A call admitted by the call throttle, with its instance borrowed, ready to run.
+struct PreparedCall<S> {
+    op: &'static OperationDescription,
+    call: super::dispatch::DispatchFuture,
+    permit: OwnedSemaphorePermit,
+    /// The instance to release after the call (per-call instancing).
+    release: Option<SharedInstance<S>>,
+    /// Whether the call may run beside others of its session (concurrency `Multiple`).
+    shared: bool,
+}
+
+impl<S: Send + Sync + 'static> PreparedCall<S> {
+    /// Waits for the call throttle and the instance; `None` if the host closed the throttle.
+    async fn prepare<C: Dispatch<S>>(
+        endpoint: &Endpoint<C, S>,
+        index: usize,
+        op: &'static OperationDescription,
+        instance: SharedInstance<S>,
+        release_after_call: bool,
+        body: Body,
+    ) -> Option<Self> {
+        let shared = op.receiver == Receiver::Shared
+            && endpoint.service.concurrency == Concurrency::Multiple;
+        let permit = endpoint.calls.clone().acquire_owned().await.ok()?;
+        let access = Instance::borrow(&instance, shared).await;
+        Some(PreparedCall {
+            op,
+            call: C::dispatch(index, access, body),
+            permit,
+            release: release_after_call.then_some(instance),
+            shared,
+        })
+    }
+
+    /// Runs the call; returns its result and whether it panicked. A panicking operation is
+    /// answered with a fault, and then its session is aborted (as WCF aborts a session channel
+    /// after an unhandled exception).
+    async fn run<C: Dispatch<S>>(self) -> (Result<Body, Fault>, bool) {
+        let PreparedCall {
+            op,
+            call,
+            permit,
+            release: instance,
+            ..
+        } = self;
+        let outcome = AssertUnwindSafe(call).catch_unwind().await;
+        drop(permit);
+        let panicked = outcome.is_err();
+        let result = outcome.unwrap_or_else(|_| {
+            tracing::error!(
+                operation = op.name,
+                "the operation panicked: aborting its session"
+            );
+            Err(faults::internal(format!(
+                "operation '{}' failed unexpectedly; the session is aborted",
+                op.name
+            )))
+        });
+        if let Some(instance) = instance {
+            release::<C, S>(instance).await;
+        }
+        (result, panicked)
     }
 }
