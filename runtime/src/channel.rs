@@ -104,9 +104,6 @@ pub struct ChannelInput {
 enum InputKind {
     Memory(mpsc::Receiver<Outgoing>),
     Tcp(Box<TcpInput>),
-    /// Messages or a failure pushed by a transport task (the HTTP client); the end of the queue
-    /// is the end of the session.
-    Queue(mpsc::Receiver<Result<Message, ReceiveError>>),
 }
 
 impl ChannelInput {
@@ -122,12 +119,6 @@ impl ChannelInput {
         }
     }
 
-    pub(crate) fn queue(rx: mpsc::Receiver<Result<Message, ReceiveError>>) -> Self {
-        ChannelInput {
-            kind: InputKind::Queue(rx),
-        }
-    }
-
     /// The next message; `Ok(None)` when the peer ended the session gracefully.
     pub async fn receive(&mut self) -> Result<Option<Message>, ReceiveError> {
         match &mut self.kind {
@@ -138,7 +129,6 @@ impl ChannelInput {
                 None => Err(ReceiveError::Lost("the peer dropped the channel".into())),
             },
             InputKind::Tcp(input) => input.receive().await,
-            InputKind::Queue(rx) => rx.recv().await.transpose(),
         }
     }
 }

@@ -1,7 +1,8 @@
 //! The client side: a [`ClientChannel`] carries the typed proxy's calls over one session.
 //!
 //! Calls may overlap (they are matched to replies by WS-Addressing `MessageID`/`RelatesTo`), so one
-//! session can have many requests in flight.
+//! session can have many requests in flight. Over HTTP each call is its own request/reply
+//! exchange, made by the calling task.
 
 mod codec;
 mod state;
@@ -21,6 +22,7 @@ use crate::binding::{Binding, BindingSettings, TransportKind};
 use crate::channel::{ChannelInput, ChannelOutput};
 use crate::contract::{Contract, ContractDescription, SessionCompatible};
 use crate::error::Error;
+use crate::http::client::Exchange;
 use crate::message::{Body, Message, WSA10_ANONYMOUS};
 use crate::transport::{memory, tcp};
 
@@ -32,12 +34,24 @@ type Pending = Mutex<Option<HashMap<u128, oneshot::Sender<Reply>>>>;
 /// One client session: sends requests, matches replies, closes or aborts.
 #[derive(Debug)]
 pub struct ClientChannel {
-    output: ChannelOutput,
-    pending: Arc<Pending>,
-    reader: JoinHandle<()>,
+    link: Link,
     settings: BindingSettings,
     to: String,
     ids: MessageIds,
+}
+
+/// How calls reach the service.
+#[derive(Debug)]
+enum Link {
+    /// A duplex channel (TCP, memory): requests are queued on `output`, and a reader task hands
+    /// each reply to the call it answers.
+    Duplex {
+        output: ChannelOutput,
+        pending: Arc<Pending>,
+        reader: JoinHandle<()>,
+    },
+    /// Request-reply (HTTP): each call makes its own exchange, in the calling task.
+    RequestReply(Box<Exchange>),
 }
 
 impl ClientChannel {
@@ -50,19 +64,25 @@ impl ClientChannel {
     {
         let settings = binding.settings().clone();
         let parsed = Address::parse(address, binding.transport())?;
+        if let (TransportKind::Http, Address::Http { .. }) = (binding.transport(), &parsed) {
+            let http = binding.http().ok_or_else(|| Error::InvalidAddress {
+                address: address.to_owned(),
+                reason: "the binding has no HTTP settings".into(),
+            })?;
+            let exchange = crate::http::client::connect(address, http, &settings)?;
+            return Ok(ClientChannel {
+                link: Link::RequestReply(Box::new(exchange)),
+                settings,
+                to: address.to_owned(),
+                ids: MessageIds::new(),
+            });
+        }
         let open = async {
             match (binding.transport(), &parsed) {
                 (TransportKind::Tcp, Address::Tcp { host, port, .. }) => {
                     tcp::connect(host, *port, address, &settings).await
                 }
                 (TransportKind::Memory, Address::Memory { name }) => memory::connect(name).await,
-                (TransportKind::Http, Address::Http { .. }) => match binding.http() {
-                    Some(http) => crate::http::client::connect(address, http, &settings),
-                    None => Err(Error::InvalidAddress {
-                        address: address.to_owned(),
-                        reason: "the binding has no HTTP settings".into(),
-                    }),
-                },
                 _ => Err(Error::InvalidAddress {
                     address: address.to_owned(),
                     reason: "the address does not suit the binding's transport".into(),
@@ -79,9 +99,11 @@ impl ClientChannel {
         let ids = MessageIds::new();
         let reader = tokio::spawn(read_replies(input, pending.clone(), ids.base));
         Ok(ClientChannel {
-            output,
-            pending,
-            reader,
+            link: Link::Duplex {
+                output,
+                pending,
+                reader,
+            },
             settings,
             to: address.to_owned(),
             ids,
@@ -109,24 +131,40 @@ impl ClientChannel {
             operation: "the call",
             timeout,
         };
-        if op.is_one_way {
-            return tokio::time::timeout(timeout, self.output.send(message))
+        let id = (!op.is_one_way).then(|| self.ids.next());
+        if let Some(id) = id {
+            message.headers.message_id = Some(uuid::Uuid::from_u128(id).urn().to_string());
+            message.headers.reply_to = Some(WSA10_ANONYMOUS.to_owned());
+        }
+        let (output, pending) = match &self.link {
+            Link::RequestReply(exchange) => {
+                let reply = tokio::time::timeout(timeout, exchange.exchange(&message))
+                    .await
+                    .map_err(|_| timed_out())?;
+                return match (reply.map_err(Error::from)?, op.is_one_way) {
+                    (Some(reply), _) => Ok(reply.body),
+                    (None, true) => Ok(Body::Empty),
+                    (None, false) => Err(Error::Communication(format!(
+                        "the service answered `{}` without a reply",
+                        op.name
+                    ))),
+                };
+            }
+            Link::Duplex {
+                output, pending, ..
+            } => (output, pending),
+        };
+        let Some(id) = id else {
+            return tokio::time::timeout(timeout, output.send(message))
                 .await
                 .map_err(|_| timed_out())?
                 .map(|()| Body::Empty);
-        }
-
-        let id = self.ids.next();
-        message.headers.message_id = Some(uuid::Uuid::from_u128(id).urn().to_string());
-        message.headers.reply_to = Some(WSA10_ANONYMOUS.to_owned());
-        let (tx, rx) = oneshot::channel();
-        self.register(id, tx)?;
-        let waiting = PendingGuard {
-            pending: &self.pending,
-            id,
         };
+        let (tx, rx) = oneshot::channel();
+        register(pending, id, tx)?;
+        let waiting = PendingGuard { pending, id };
         let exchange = async {
-            self.output.send(message).await?;
+            output.send(message).await?;
             rx.await
                 .map_err(|_| Error::SessionClosed("the session ended before the reply arrived"))?
         };
@@ -137,26 +175,16 @@ impl ClientChannel {
         reply.map(|message| message.body)
     }
 
-    fn register(&self, id: u128, tx: oneshot::Sender<Reply>) -> Result<(), Error> {
-        let mut pending = self
-            .pending
-            .lock()
-            .map_err(|_| Error::SessionClosed("the channel's state is poisoned"))?;
-        match pending.as_mut() {
-            Some(map) => {
-                map.insert(id, tx);
-                Ok(())
-            }
-            None => Err(Error::SessionClosed("the session has ended")),
-        }
-    }
-
     /// Ends the session gracefully: tells the service, and waits (up to the close timeout) for
     /// it to end its side. The client's calls borrow it, so none is in flight now.
     pub async fn close(mut self) -> Result<(), Error> {
-        self.output.end().await;
+        let Link::Duplex { output, reader, .. } = &mut self.link else {
+            // Request-reply has no session to end.
+            return Ok(());
+        };
+        output.end().await;
         let timeout = self.settings.close_timeout;
-        match tokio::time::timeout(timeout, &mut self.reader).await {
+        match tokio::time::timeout(timeout, reader).await {
             Ok(_) => Ok(()),
             Err(_) => Err(Error::Timeout {
                 operation: "closing the session",
@@ -181,10 +209,26 @@ impl ClientChannel {
 
 impl Drop for ClientChannel {
     fn drop(&mut self) {
-        self.reader.abort();
-        fail_all(&self.pending, || {
-            Error::SessionClosed("the client was dropped")
-        });
+        if let Link::Duplex {
+            pending, reader, ..
+        } = &self.link
+        {
+            reader.abort();
+            fail_all(pending, || Error::SessionClosed("the client was dropped"));
+        }
+    }
+}
+
+fn register(pending: &Pending, id: u128, tx: oneshot::Sender<Reply>) -> Result<(), Error> {
+    let mut pending = pending
+        .lock()
+        .map_err(|_| Error::SessionClosed("the channel's state is poisoned"))?;
+    match pending.as_mut() {
+        Some(map) => {
+            map.insert(id, tx);
+            Ok(())
+        }
+        None => Err(Error::SessionClosed("the session has ended")),
     }
 }
 

@@ -1,10 +1,6 @@
-//! The client side of the HTTP bindings: a channel whose writer turns each message into a POST.
-//!
-//! The channel looks like any other to [`ClientChannel`](crate::client::ClientChannel): a
-//! [`ChannelOutput`] to queue requests on and a [`ChannelInput`] to read replies from. A task
-//! takes each queued message, POSTs it (requests run concurrently, over a pool of keep-alive
-//! connections) and queues the reply; SOAP 1.1 replies carry no `RelatesTo`, so the request's
-//! `MessageID` is put on them here. `202 Accepted` (or an empty `200`) answers nothing.
+//! The client side of the HTTP bindings: each call is one POST, made by the calling task
+//! ([`ClientChannel`](crate::client::ClientChannel) calls [`Exchange::exchange`]), over a pool
+//! of keep-alive connections. `202 Accepted` (or an empty `200`) answers nothing.
 
 use bytes::{Bytes, BytesMut};
 use http::header::CONTENT_TYPE;
@@ -13,26 +9,23 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use tokio::sync::mpsc;
-use tokio::task::JoinSet;
 
 use super::media_type;
 use crate::binding::{BindingSettings, HttpSettings};
-use crate::channel::{Channel, ChannelInput, ChannelOutput, OUTPUT_QUEUE, Outgoing, ReceiveError};
+use crate::channel::ReceiveError;
 use crate::encoding::MessageEncoder;
 use crate::encoding::text::{MessageVersion, TextEncoder};
 use crate::error::Error;
 use crate::message::Message;
 
 type HttpClient = Client<HttpConnector, Full<Bytes>>;
-type Replies = mpsc::Sender<Result<Message, ReceiveError>>;
 
-/// Opens a channel to `address` (already checked to be an `http://` address).
+/// Prepares exchanges with `address` (already checked to be an `http://` address).
 pub(crate) fn connect(
     address: &str,
     http: &HttpSettings,
     settings: &BindingSettings,
-) -> Result<Channel, Error> {
+) -> Result<Exchange, Error> {
     let uri: Uri = address.parse().map_err(|e| Error::InvalidAddress {
         address: address.to_owned(),
         reason: format!("not a valid HTTP URI: {e}"),
@@ -41,68 +34,30 @@ pub(crate) fn connect(
     connector.set_nodelay(true);
     connector.set_connect_timeout(Some(settings.open_timeout));
     let client: HttpClient = Client::builder(TokioExecutor::new()).build(connector);
-    let (out_tx, out_rx) = mpsc::channel(OUTPUT_QUEUE);
-    let (in_tx, in_rx) = mpsc::channel(OUTPUT_QUEUE);
-    let exchange = Exchange {
+    Ok(Exchange {
         client,
         uri,
         version: http.version,
         max_received_message_size: settings.max_received_message_size,
-    };
-    tokio::spawn(pump(exchange, out_rx, in_tx));
-    Ok((ChannelInput::queue(in_rx), ChannelOutput::new(out_tx)))
+    })
 }
 
-#[derive(Clone)]
-struct Exchange {
+/// POSTs messages to one endpoint, over a pool of keep-alive connections.
+#[derive(Debug, Clone)]
+pub(crate) struct Exchange {
     client: HttpClient,
     uri: Uri,
     version: MessageVersion,
     max_received_message_size: usize,
 }
 
-/// Posts every queued message until the channel ends, then lets the requests in flight finish.
-async fn pump(exchange: Exchange, mut outgoing: mpsc::Receiver<Outgoing>, replies: Replies) {
-    let mut inflight = JoinSet::new();
-    loop {
-        tokio::select! {
-            next = outgoing.recv() => match next {
-                Some(Outgoing::Message(message)) => {
-                    let exchange = exchange.clone();
-                    let replies = replies.clone();
-                    inflight.spawn(async move { exchange.post(*message, &replies).await });
-                }
-                Some(Outgoing::End | Outgoing::Fault(_)) => break,
-                // The client is gone: drop the requests in flight.
-                None => return,
-            },
-            Some(_) = inflight.join_next(), if !inflight.is_empty() => {}
-        }
-    }
-    while inflight.join_next().await.is_some() {}
-    // Dropping `replies` ends the channel's input gracefully.
-}
-
 impl Exchange {
-    async fn post(&self, message: Message, replies: &Replies) {
-        let request_id = message.headers.message_id.clone();
-        match self.exchange(&message).await {
-            Ok(Some(mut reply)) => {
-                if reply.headers.relates_to.is_none() {
-                    reply.headers.relates_to = request_id;
-                }
-                let _ = replies.send(Ok(reply)).await;
-            }
-            Ok(None) => {}
-            Err(error) => {
-                tracing::debug!(%error, uri = %self.uri, "an HTTP exchange failed");
-                let _ = replies.send(Err(error)).await;
-            }
-        }
-    }
-
-    /// One POST: the reply message, or `None` when the service answered without one.
-    async fn exchange(&self, message: &Message) -> Result<Option<Message>, ReceiveError> {
+    /// One POST: the reply message, or `None` when the service answered without one. SOAP 1.1
+    /// replies carry no `RelatesTo`; the request's `MessageID` is put on them.
+    pub(crate) async fn exchange(
+        &self,
+        message: &Message,
+    ) -> Result<Option<Message>, ReceiveError> {
         let mut encoder = TextEncoder::new(self.version);
         let mut body = BytesMut::new();
         encoder.encode(message, &mut body)?;
@@ -153,7 +108,12 @@ impl Exchange {
         }
         if soap && !bytes.is_empty() {
             match encoder.decode(&bytes) {
-                Ok(reply) if status.is_success() || reply.is_fault() => return Ok(Some(reply)),
+                Ok(mut reply) if status.is_success() || reply.is_fault() => {
+                    if reply.headers.relates_to.is_none() {
+                        reply.headers.relates_to = message.headers.message_id.clone();
+                    }
+                    return Ok(Some(reply));
+                }
                 Ok(_) => {}
                 Err(error) if status.is_success() => return Err(ReceiveError::Decode(error)),
                 Err(_) => {}
