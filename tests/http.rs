@@ -716,7 +716,11 @@ async fn client_calls_a_foreign_soap_service() {
 
     let app = axum::Router::new()
         .route("/calc/basic", axum::routing::post(foreign))
-        .route("/calc/ws", axum::routing::post(foreign_ws));
+        .route("/calc/ws", axum::routing::post(foreign_ws))
+        .route(
+            "/calc/accepting",
+            axum::routing::post(|| async { StatusCode::ACCEPTED }),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -743,6 +747,20 @@ async fn client_calls_a_foreign_soap_service() {
     .await
     .expect("connect");
     assert_eq!(ws.add(1, 2).await.expect("add"), 3);
+
+    // A service that accepts a two-way call without answering it: an error at once, not a wait
+    // for the send timeout.
+    let accepting = CalculatorClient::connect(
+        BasicHttpBinding::new().send_timeout(Duration::from_secs(3600)),
+        &format!("http://127.0.0.1:{port}/calc/accepting"),
+    )
+    .await
+    .expect("connect");
+    let error = accepting.add(1, 2).await.expect_err("no reply");
+    assert!(
+        matches!(&error, indigo::Error::Communication(m) if m.contains("without a reply")),
+        "{error:?}"
+    );
     server.abort();
 }
 
