@@ -11,6 +11,7 @@ use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::name::{Namespace, PrefixDeclaration, ResolveResult};
 use quick_xml::reader::NsReader;
 use serde::de::{self, DeserializeSeed, Visitor};
+use smallvec::SmallVec;
 
 use super::infoset::{self, Infoset, InfosetEvent};
 use super::{MAX_DEPTH, XSI_NS, XmlError, base64};
@@ -968,17 +969,17 @@ impl<'i, E: Source<'i>> de::VariantAccess<'i> for ElementDe<'_, 'i, E> {
 struct InfosetEvents<'i> {
     events: std::iter::Peekable<infoset::Events<'i>>,
     /// Bindings in scope: `(prefix, uri)`, innermost last.
-    bindings: Vec<(&'i str, &'i str)>,
+    bindings: SmallVec<[(&'i str, &'i str); 8]>,
     /// For each open element, the length of `bindings` before its declarations.
-    open: Vec<usize>,
+    open: SmallVec<[usize; 16]>,
 }
 
 impl<'i> InfosetEvents<'i> {
     fn new(infoset: &'i Infoset) -> Self {
         InfosetEvents {
             events: infoset.events().peekable(),
-            bindings: Vec::new(),
-            open: Vec::new(),
+            bindings: SmallVec::new(),
+            open: SmallVec::new(),
         }
     }
 

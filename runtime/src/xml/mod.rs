@@ -61,7 +61,8 @@ pub fn to_infoset<T: ?Sized + Serialize>(
     name: &str,
     namespace: &str,
 ) -> Result<Infoset, XmlError> {
-    let mut out = Infoset::new();
+    // Room for a small message without growing.
+    let mut out = Infoset::with_capacity(256, 16);
     write_element(&mut out, value, name, Some(namespace))?;
     Ok(out)
 }

@@ -37,41 +37,27 @@ pub(super) fn write_message(
             "a SOAP 1.2 + WS-Addressing 1.0 message needs an action",
         ));
     }
-    if let Some(action) = &headers.action {
-        w.raw(envelope_head());
-        w.text(action)?;
-        w.end_element();
-    }
-    if let Some(id) = &headers.message_id {
-        w.start_element("a", "MessageID", false)?;
-        w.text(id)?;
-        w.end_element();
-    }
-    if let Some(relates_to) = &headers.relates_to {
-        w.start_element("a", "RelatesTo", false)?;
-        w.text(relates_to)?;
-        w.end_element();
-    }
-    if let Some(reply_to) = &headers.reply_to {
-        w.start_element("a", "ReplyTo", false)?;
-        // Mono (and the captured bytes) write the Address name inline.
-        w.start_element_inline("a", "Address")?;
-        w.text(reply_to)?;
-        w.end_element();
-        w.end_element();
-    }
-    if let Some(to) = &headers.to {
-        w.start_element("a", "To", false)?;
-        w.attribute("s", "mustUnderstand", "1")?;
-        w.text(to)?;
-        w.end_element();
+    let fixed = fixed_records();
+    let fields = [
+        (&headers.action, &fixed.action),
+        (&headers.message_id, &fixed.message_id),
+        (&headers.relates_to, &fixed.relates_to),
+        (&headers.reply_to, &fixed.reply_to),
+        (&headers.to, &fixed.to),
+    ];
+    for (value, (start, ends)) in fields {
+        if let Some(value) = value {
+            w.raw(start);
+            w.text(value)?;
+            for _ in 0..*ends {
+                w.end_element();
+            }
+        }
     }
     for header in &headers.other {
         write_fragment(w, &header.xml, false, text)?;
     }
-    w.end_element();
-
-    w.start_element("s", "Body", false)?;
+    w.raw(&fixed.body);
     match &message.body {
         Body::Empty => {}
         Body::Xml(fragment) => write_fragment(w, fragment, true, text)?,
@@ -138,24 +124,62 @@ fn write_fault(w: &mut Writer<'_>, fault: &Fault, text: &mut String) -> Result<(
 }
 
 /// Splits `prefix:local`.
-/// The records every message starts with, up to the action's text: `<s:Envelope xmlns:s
-/// xmlns:a><s:Header><a:Action s:mustUnderstand="1">`. Every name in them is in the static
-/// dictionary, so they do not depend on the session; they are written once.
-fn envelope_head() -> &'static [u8] {
-    static HEAD: OnceLock<Vec<u8>> = OnceLock::new();
-    HEAD.get_or_init(|| {
+/// Records of the envelope that are the same in every message, written once: each addressing
+/// header's start (up to its text) with the number of elements its text closes, and the end of
+/// the Header with the start of the Body. Every name in them is in the static dictionary, so
+/// they hold no session ids.
+struct FixedRecords {
+    /// `<s:Envelope xmlns:s xmlns:a><s:Header><a:Action s:mustUnderstand="1">`.
+    action: (Vec<u8>, usize),
+    message_id: (Vec<u8>, usize),
+    relates_to: (Vec<u8>, usize),
+    /// `<a:ReplyTo><a:Address>`, the Address name inline as Mono (and the captures) write it.
+    reply_to: (Vec<u8>, usize),
+    to: (Vec<u8>, usize),
+    /// `</s:Header><s:Body>`.
+    body: Vec<u8>,
+}
+
+fn fixed_records() -> &'static FixedRecords {
+    fn records(write: impl FnOnce(&mut Writer<'_>) -> Result<(), EncodingError>) -> Vec<u8> {
         let mut out = BytesMut::new();
-        let mut w = Writer::new(&mut out, None);
-        let written = (|| {
-            w.start_element("s", "Envelope", false)?;
-            w.xmlns("s", SOAP12_NS)?;
-            w.xmlns("a", WSA10_NS)?;
-            w.start_element("s", "Header", false)?;
-            w.start_element("a", "Action", false)?;
-            w.attribute("s", "mustUnderstand", "1")
-        })();
+        let written = write(&mut Writer::new(&mut out, None));
         debug_assert!(written.is_ok(), "static names always fit a record");
         out.to_vec()
+    }
+    static FIXED: OnceLock<FixedRecords> = OnceLock::new();
+    FIXED.get_or_init(|| FixedRecords {
+        action: (
+            records(|w| {
+                w.start_element("s", "Envelope", false)?;
+                w.xmlns("s", SOAP12_NS)?;
+                w.xmlns("a", WSA10_NS)?;
+                w.start_element("s", "Header", false)?;
+                w.start_element("a", "Action", false)?;
+                w.attribute("s", "mustUnderstand", "1")
+            }),
+            1,
+        ),
+        message_id: (records(|w| w.start_element("a", "MessageID", false)), 1),
+        relates_to: (records(|w| w.start_element("a", "RelatesTo", false)), 1),
+        reply_to: (
+            records(|w| {
+                w.start_element("a", "ReplyTo", false)?;
+                w.start_element_inline("a", "Address")
+            }),
+            2,
+        ),
+        to: (
+            records(|w| {
+                w.start_element("a", "To", false)?;
+                w.attribute("s", "mustUnderstand", "1")
+            }),
+            1,
+        ),
+        body: records(|w| {
+            w.end_element();
+            w.start_element("s", "Body", false)
+        }),
     })
 }
 

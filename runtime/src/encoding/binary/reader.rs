@@ -5,6 +5,8 @@
 //! more than its own bytes; nesting is limited to [`MAX_DEPTH`]; any malformed record is an
 //! [`EncodingError::Malformed`], never a panic.
 
+use smallvec::SmallVec;
+
 use super::dictionary::static_string;
 use super::session::SessionReader;
 use super::text::{MAX_TICKS, Text};
@@ -124,11 +126,11 @@ pub struct Reader<'a> {
     input: &'a [u8],
     pos: usize,
     strings: Strings<'a>,
-    open: Vec<Open<'a>>,
-    namespaces: Vec<(&'a str, &'a str)>,
+    open: SmallVec<[Open<'a>; 8]>,
+    namespaces: SmallVec<[(&'a str, &'a str); 8]>,
     /// The declarations of the element last started: `namespaces[from..to]`.
     declared: (usize, usize),
-    attributes: Vec<Attribute<'a>>,
+    attributes: SmallVec<[Attribute<'a>; 4]>,
     /// A text record with EndElement was returned: its End comes next.
     pending_end: bool,
     /// Namespace stack length to restore before the next event (after an End).
@@ -143,11 +145,11 @@ impl<'a> Reader<'a> {
             input,
             pos: 0,
             strings,
-            // Room for a SOAP envelope's usual depth and declarations without growing.
-            open: Vec::with_capacity(8),
-            namespaces: Vec::with_capacity(8),
+            // Inline room for a SOAP envelope's usual depth and declarations: no allocation.
+            open: SmallVec::new(),
+            namespaces: SmallVec::new(),
             declared: (0, 0),
-            attributes: Vec::with_capacity(4),
+            attributes: SmallVec::new(),
             pending_end: false,
             pending_pop: None,
             array: None,
