@@ -7,6 +7,10 @@
 //! name as text (unit variants) or a child element named after the variant, `None` an element
 //! with `i:nil="true"`. The reader matches elements by local name, accepts fields in any order
 //! and ignores unknown ones, as DataContractSerializer does.
+//!
+//! The writer produces an [`Infoset`] (XML events, byte payloads kept as bytes) that each
+//! encoder writes in its own form; the reader takes XML text ([`from_fragment`]) or an infoset
+//! ([`from_infoset`]), so the binary encoding never goes through XML text.
 
 mod base64;
 pub mod bytes;

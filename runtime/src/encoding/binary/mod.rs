@@ -9,9 +9,11 @@
 //!   encoding 0x08) and `application/soap+msbin1` (0x07).
 //!
 //! Messages are SOAP 1.2 + WS-Addressing 1.0 envelopes, with the same headers and fault mapping
-//! as the text encoder ([`super::text::TextEncoder::soap12`]). Bodies, unknown headers and fault
-//! details stay XML text in the [`Message`] model: decoding renders their records as text (with
-//! the XSD lexical forms of typed values), encoding parses the text and writes records.
+//! as the text encoder ([`super::text::TextEncoder::soap12`]). A decoded body is an
+//! [`Infoset`](crate::xml::Infoset): its records become events (typed values in their XSD
+//! lexical forms, byte payloads kept as bytes), which the deserializer reads directly; a body
+//! given as an infoset is written record by record. Unknown headers and fault details stay XML
+//! text: decoding renders their records as text, encoding parses the text and writes records.
 
 mod decode;
 pub mod dictionary;

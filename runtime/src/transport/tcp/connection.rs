@@ -24,7 +24,8 @@ use crate::message::Message;
 /// Writes are gathered up to this many bytes before they go to the socket.
 const COALESCE_LIMIT: usize = 64 * 1024;
 
-/// The read buffer a session starts with; it grows to fit larger messages.
+/// The read buffer a session starts with; it grows to fit larger messages, and to
+/// [`KEEP_WHEN_IDLE`] when messages arrive back to back.
 const READ_BUFFER: usize = 1024;
 
 /// Buffers grown past this size are released when the session goes quiet, so that an idle
@@ -53,7 +54,14 @@ impl std::fmt::Debug for TcpInput {
 impl TcpInput {
     pub(crate) async fn receive(&mut self) -> Result<Option<Message>, ReceiveError> {
         let record = self.frames.next().await;
-        shrink_if_idle(self.frames.read_buffer_mut(), READ_BUFFER);
+        let buffer = self.frames.read_buffer_mut();
+        if buffer.is_empty() {
+            shrink_if_idle(buffer, READ_BUFFER);
+        } else if buffer.capacity() < KEEP_WHEN_IDLE {
+            // More has arrived than this message: the peer is pipelining, so read in larger
+            // chunks than an idle session's buffer allows (fewer reads per message).
+            buffer.reserve(KEEP_WHEN_IDLE - buffer.len());
+        }
         match record {
             Some(Ok(Record::SizedEnvelope(payload))) => Ok(Some(self.decoder.decode(&payload)?)),
             Some(Ok(Record::End)) => Ok(None),
