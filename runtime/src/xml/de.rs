@@ -24,7 +24,11 @@ pub(crate) fn from_str_with_scope<'de, T: de::Deserialize<'de>>(
     text: &'de str,
     scope: &[(String, String)],
 ) -> Result<T> {
-    let mut ev = Events::new(text, scope)?;
+    read_root(&mut Events::new(text, scope)?)
+}
+
+/// Deserializes the single root element of `ev`, with nothing but whitespace around it.
+fn read_root<'i, T: de::Deserialize<'i>, E: Source<'i>>(ev: &mut E) -> Result<T> {
     let start = loop {
         match ev.next()? {
             Ev::Start(s) => break s,
@@ -33,7 +37,10 @@ pub(crate) fn from_str_with_scope<'de, T: de::Deserialize<'de>>(
             Ev::Bytes(_) | Ev::End | Ev::Eof => return Err(XmlError::NoRoot),
         }
     };
-    let value = T::deserialize(ElementDe { ev: &mut ev, start })?;
+    let value = T::deserialize(ElementDe {
+        ev: &mut *ev,
+        start,
+    })?;
     loop {
         match ev.next()? {
             Ev::Eof => return Ok(value),
@@ -50,23 +57,7 @@ pub(crate) fn from_fragment<T: de::DeserializeOwned>(fragment: &XmlFragment) -> 
 
 /// See [`super::from_infoset`].
 pub(crate) fn from_infoset<'i, T: de::Deserialize<'i>>(infoset: &'i Infoset) -> Result<T> {
-    let mut ev = InfosetEvents::new(infoset);
-    let start = loop {
-        match ev.next()? {
-            Ev::Start(s) => break s,
-            Ev::Text(t) if is_ws(&t) => {}
-            Ev::Text(t) => return Err(XmlError::UnexpectedText(excerpt(&t))),
-            Ev::Bytes(_) | Ev::End | Ev::Eof => return Err(XmlError::NoRoot),
-        }
-    };
-    let value = T::deserialize(ElementDe { ev: &mut ev, start })?;
-    loop {
-        match ev.next()? {
-            Ev::Eof => return Ok(value),
-            Ev::Text(t) if is_ws(&t) => {}
-            _ => return Err(XmlError::TrailingContent),
-        }
-    }
+    read_root(&mut InfosetEvents::new(infoset))
 }
 
 /// See [`super::root_element`].

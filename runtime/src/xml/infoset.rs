@@ -189,29 +189,28 @@ impl Infoset {
     pub(crate) fn text_with(&mut self, write: impl FnOnce(&mut String)) {
         let start = self.strings.len();
         write(&mut self.strings);
-        let end = self.strings.len();
-        // Adjacent text is one text node.
-        if let Some(Node::Text(last)) = self.nodes.last_mut()
-            && last.end == start
-        {
-            last.end = end;
-            return;
+        self.push_content(Node::Text(start..self.strings.len()));
+    }
+
+    /// Adds a text or bytes node, or extends the previous node when this one continues it
+    /// (adjacent text is one text node, adjacent payloads one payload).
+    fn push_content(&mut self, node: Node) {
+        match (self.nodes.last_mut(), &node) {
+            (Some(Node::Text(last)), Node::Text(next))
+            | (Some(Node::Bytes(last)), Node::Bytes(next))
+                if last.end == next.start =>
+            {
+                last.end = next.end;
+            }
+            _ => self.nodes.push(node),
         }
-        self.nodes.push(Node::Text(start..end));
     }
 
     /// Appends a byte payload as character content.
     pub fn bytes(&mut self, bytes: &[u8]) {
         let start = self.bytes.len();
         self.bytes.extend_from_slice(bytes);
-        let end = self.bytes.len();
-        if let Some(Node::Bytes(last)) = self.nodes.last_mut()
-            && last.end == start
-        {
-            last.end = end;
-            return;
-        }
-        self.nodes.push(Node::Bytes(start..end));
+        self.push_content(Node::Bytes(start..self.bytes.len()));
     }
 
     /// Appends a comment.

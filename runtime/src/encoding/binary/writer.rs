@@ -167,19 +167,7 @@ impl<'o> Writer<'o> {
     /// Writes element content that is a byte payload (`xs:base64Binary`), as Bytes records.
     pub fn bytes(&mut self, value: &[u8]) -> Result<(), EncodingError> {
         let at = self.out.len();
-        let len = value.len();
-        if let Ok(len) = u8::try_from(len) {
-            self.out.put_u8(0x9E);
-            self.out.put_u8(len);
-        } else if let Ok(len) = u16::try_from(len) {
-            self.out.put_u8(0xA0);
-            self.out.put_u16_le(len);
-        } else {
-            let len = i32::try_from(len).map_err(|_| too_long())?;
-            self.out.put_u8(0xA2);
-            self.out.put_i32_le(len);
-        }
-        self.out.extend_from_slice(value);
+        self.sized_record(0x9E, value)?;
         self.last_text = Some(at);
         Ok(())
     }
@@ -232,22 +220,31 @@ impl<'o> Writer<'o> {
                     self.out.put_u8(0xAC);
                     self.out.put_slice(&guid);
                 } else {
-                    let len = value.len();
-                    if let Ok(len) = u8::try_from(len) {
-                        self.out.put_u8(0x98);
-                        self.out.put_u8(len);
-                    } else if let Ok(len) = u16::try_from(len) {
-                        self.out.put_u8(0x9A);
-                        self.out.put_u16_le(len);
-                    } else {
-                        let len = i32::try_from(len).map_err(|_| too_long())?;
-                        self.out.put_u8(0x9C);
-                        self.out.put_i32_le(len);
-                    }
-                    self.out.extend_from_slice(value.as_bytes());
+                    self.sized_record(0x98, value.as_bytes())?;
                 }
             }
         }
+        Ok(())
+    }
+}
+
+impl Writer<'_> {
+    /// Writes `data` as the shortest of a record family with an 8-, 16- or 32-bit length:
+    /// record `base` (Chars8Text 0x98, Bytes8Text 0x9E), `base + 2`, `base + 4`.
+    fn sized_record(&mut self, base: u8, data: &[u8]) -> Result<(), EncodingError> {
+        let len = data.len();
+        if let Ok(len) = u8::try_from(len) {
+            self.out.put_u8(base);
+            self.out.put_u8(len);
+        } else if let Ok(len) = u16::try_from(len) {
+            self.out.put_u8(base + 2);
+            self.out.put_u16_le(len);
+        } else {
+            let len = i32::try_from(len).map_err(|_| too_long())?;
+            self.out.put_u8(base + 4);
+            self.out.put_i32_le(len);
+        }
+        self.out.extend_from_slice(data);
         Ok(())
     }
 }
