@@ -822,3 +822,67 @@ async fn two_endpoints_on_one_http_address_are_refused() {
         "{error:?}"
     );
 }
+
+/// Operations that fail the two ways a call can end without a reply of its own.
+#[service_contract(name = "IFragile", namespace = "http://peers.test/fragile")]
+pub trait Fragile {
+    /// Panics.
+    async fn boom(&self) -> i32;
+    /// Never finishes (after saying it started).
+    async fn hang(&self) -> i32;
+}
+
+struct Breaker {
+    started: std::sync::Arc<tokio::sync::Notify>,
+}
+
+impl Fragile for Breaker {
+    async fn boom(&self) -> i32 {
+        panic!("boom")
+    }
+    async fn hang(&self) -> i32 {
+        self.started.notify_one();
+        std::future::pending().await
+    }
+}
+
+#[tokio::test]
+async fn panicking_and_aborted_http_calls_get_faults() {
+    let started = std::sync::Arc::new(tokio::sync::Notify::new());
+    let breaker = {
+        let started = started.clone();
+        move || Breaker {
+            started: started.clone(),
+        }
+    };
+    let host = ServiceHost::builder()
+        .endpoint(
+            FragileContract::per_call(breaker),
+            BasicHttpBinding::new(),
+            "http://127.0.0.1:0/fragile",
+        )
+        .open()
+        .await
+        .expect("host opens");
+    let client = FragileClient::connect(BasicHttpBinding::new(), host.address())
+        .await
+        .expect("connect");
+
+    // A panic is a fault, and the host keeps answering.
+    for _ in 0..2 {
+        let error = client.boom().await.expect_err("a fault");
+        let reason = error.fault().map(|f| f.reason.clone()).unwrap_or_default();
+        assert!(reason.contains("failed unexpectedly"), "{error:?}");
+    }
+
+    // A call still running at the shutdown deadline is answered with a fault, not dropped.
+    let hang = client.hang();
+    let shutdown = async {
+        started.notified().await;
+        host.shutdown_within(Duration::from_millis(20)).await;
+    };
+    let (hung, ()) = tokio::join!(hang, shutdown);
+    let error = hung.expect_err("aborted");
+    let reason = error.fault().map(|f| f.reason.clone()).unwrap_or_default();
+    assert!(reason.contains("shutting down"), "{error:?}");
+}
