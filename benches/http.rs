@@ -150,6 +150,12 @@ fn bench(c: &mut Criterion) {
             futures_util::future::join_all(calls).await
         });
     });
+    group.bench_function("indigo_server_hyper_client/concurrent16", |b| {
+        b.to_async(&runtime).iter(|| async {
+            let calls = (0..16).map(|_| json.add_soap(&soap_uri));
+            futures_util::future::join_all(calls).await
+        });
+    });
     group.bench_function("axum_json/concurrent16", |b| {
         b.to_async(&runtime).iter(|| async {
             let calls = (0..16).map(|i| json.add(i, 1));
