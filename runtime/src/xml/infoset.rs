@@ -10,6 +10,8 @@
 use std::fmt;
 use std::ops::Range;
 
+use smallvec::SmallVec;
+
 use super::escape::escape_into;
 use super::{XmlError, base64};
 use crate::message::XmlFragment;
@@ -284,7 +286,7 @@ impl Infoset {
 
     /// The namespace URI and local name of the first element (`""` for no namespace).
     pub fn root_element(&self) -> Result<(&str, &str), XmlError> {
-        let mut bindings: Vec<(&str, &str)> = Vec::new();
+        let mut bindings: SmallVec<[(&str, &str); 8]> = SmallVec::new();
         let mut root = None;
         for event in self.events() {
             match (event, root) {
@@ -314,7 +316,7 @@ impl Infoset {
     /// [`Infoset::to_fragment`]).
     pub fn write_text(&self, out: &mut String) -> Result<(), XmlError> {
         out.reserve(self.text_len_hint());
-        let mut open: Vec<(&str, &str)> = Vec::new();
+        let mut open: SmallVec<[(&str, &str); 16]> = SmallVec::new();
         // The start tag of the innermost element still lacks its `>`.
         let mut tag_open = false;
         let close_tag = |out: &mut String, tag_open: &mut bool| {
