@@ -830,10 +830,14 @@ pub trait Fragile {
     async fn boom(&self) -> i32;
     /// Never finishes (after saying it started).
     async fn hang(&self) -> i32;
+    /// One way: finishes when released.
+    #[operation(one_way)]
+    async fn linger(&self);
 }
 
 struct Breaker {
     started: std::sync::Arc<tokio::sync::Notify>,
+    release: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl Fragile for Breaker {
@@ -844,15 +848,21 @@ impl Fragile for Breaker {
         self.started.notify_one();
         std::future::pending().await
     }
+    async fn linger(&self) {
+        self.started.notify_one();
+        self.release.notified().await;
+    }
 }
 
 #[tokio::test]
-async fn panicking_and_aborted_http_calls_get_faults() {
+async fn panicking_lingering_and_aborted_http_calls() {
     let started = std::sync::Arc::new(tokio::sync::Notify::new());
+    let release = std::sync::Arc::new(tokio::sync::Notify::new());
     let breaker = {
-        let started = started.clone();
+        let (started, release) = (started.clone(), release.clone());
         move || Breaker {
             started: started.clone(),
+            release: release.clone(),
         }
     };
     let host = ServiceHost::builder()
@@ -874,6 +884,14 @@ async fn panicking_and_aborted_http_calls_get_faults() {
         let reason = error.fault().map(|f| f.reason.clone()).unwrap_or_default();
         assert!(reason.contains("failed unexpectedly"), "{error:?}");
     }
+
+    // A one-way call returns once sent, while its operation is still running.
+    tokio::time::timeout(Duration::from_secs(30), client.linger())
+        .await
+        .expect("a one-way call does not wait for its operation")
+        .expect("sent");
+    started.notified().await;
+    release.notify_one();
 
     // A call still running at the shutdown deadline is answered with a fault, not dropped.
     let hang = client.hang();

@@ -137,14 +137,26 @@ impl ClientChannel {
             message.headers.reply_to = Some(WSA10_ANONYMOUS.to_owned());
         }
         let (output, pending) = match &self.link {
+            Link::RequestReply(exchange) if op.is_one_way => {
+                // Like a one-way call on a session, it returns once the message is on its way;
+                // the POST (answered after the operation has run) finishes in the background.
+                let exchange = Exchange::clone(exchange);
+                tokio::spawn(async move {
+                    match tokio::time::timeout(timeout, exchange.exchange(&message)).await {
+                        Ok(Ok(_)) => {}
+                        Ok(Err(error)) => tracing::debug!(%error, "a one-way POST failed"),
+                        Err(_) => tracing::debug!(?timeout, "a one-way POST timed out"),
+                    }
+                });
+                return Ok(Body::Empty);
+            }
             Link::RequestReply(exchange) => {
                 let reply = tokio::time::timeout(timeout, exchange.exchange(&message))
                     .await
                     .map_err(|_| timed_out())?;
-                return match (reply.map_err(Error::from)?, op.is_one_way) {
-                    (Some(reply), _) => Ok(reply.body),
-                    (None, true) => Ok(Body::Empty),
-                    (None, false) => Err(Error::Communication(format!(
+                return match reply.map_err(Error::from)? {
+                    Some(reply) => Ok(reply.body),
+                    None => Err(Error::Communication(format!(
                         "the service answered `{}` without a reply",
                         op.name
                     ))),

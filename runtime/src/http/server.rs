@@ -152,6 +152,8 @@ impl HttpRoute {
     async fn call(&self, message: Message) -> Reply {
         let request_id = message.headers.message_id.clone();
         let mut abort = self.abort.clone();
+        // On abort the call is dropped where it stands, and a per-call instance with it, without
+        // its `on_release` hook (which would have to wait for the call to let go of it).
         let answer = tokio::select! {
             answer = self.handler.clone().call(message) => answer,
             _ = abort.wait_for(|aborted| *aborted) => {

@@ -323,7 +323,7 @@ where
             (new_instance(factory.as_ref()), true)
         }
     };
-    let call = PreparedCall::prepare(
+    let prepared = PreparedCall::prepare(
         &endpoint,
         index,
         op,
@@ -331,7 +331,15 @@ where
         release_after_call,
         message.body,
     )
-    .await?;
+    .await;
+    let Some(call) = prepared else {
+        return answer(
+            Some(op),
+            Err(faults::internal(
+                "the host stopped admitting calls; the call was not run".into(),
+            )),
+        );
+    };
     let (result, _panicked) = call
         .run::<C>()
         .instrument(tracing::debug_span!("call", operation = op.name))

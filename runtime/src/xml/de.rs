@@ -988,7 +988,8 @@ impl<'i> InfosetEvents<'i> {
             return Err(XmlError::TooDeep);
         }
         self.open.push(self.bindings.len());
-        let mut nil_prefix = None;
+        // Every `…:nil` attribute, resolved once the element's declarations are all read.
+        let mut nils: SmallVec<[(&'i str, &'i str); 2]> = SmallVec::new();
         loop {
             match self.events.peek() {
                 Some(InfosetEvent::Xmlns { prefix, uri }) => {
@@ -998,11 +999,7 @@ impl<'i> InfosetEvents<'i> {
                     prefix,
                     local: "nil",
                     value,
-                }) if !prefix.is_empty() => {
-                    if matches!(trim_ws(value), "true" | "1") {
-                        nil_prefix = Some(*prefix);
-                    }
-                }
+                }) if !prefix.is_empty() => nils.push((prefix, value)),
                 Some(InfosetEvent::Attribute { .. }) => {}
                 _ => break,
             }
@@ -1011,7 +1008,9 @@ impl<'i> InfosetEvents<'i> {
         if !prefix.is_empty() && self.resolve(prefix).is_none() {
             return Err(XmlError::UnknownPrefix(prefix.to_owned()));
         }
-        let nil = nil_prefix.is_some_and(|p| self.resolve(p) == Some(XSI_NS));
+        let nil = nils.iter().any(|(p, value)| {
+            self.resolve(p) == Some(XSI_NS) && matches!(trim_ws(value), "true" | "1")
+        });
         Ok(Start {
             name: Cow::Borrowed(local),
             nil,
@@ -1033,9 +1032,14 @@ impl<'i> Source<'i> for InfosetEvents<'i> {
                     Ev::End
                 }
                 InfosetEvent::Text(text) => {
+                    // Text around comments is one text, as in the text reader.
                     let mut text = Cow::Borrowed(text);
-                    while let Some(InfosetEvent::Text(more)) = self.events.peek() {
-                        text.to_mut().push_str(more);
+                    loop {
+                        match self.events.peek() {
+                            Some(InfosetEvent::Text(more)) => text.to_mut().push_str(more),
+                            Some(InfosetEvent::Comment(_)) => {}
+                            _ => break,
+                        }
                         self.events.next();
                     }
                     Ev::Text(text)

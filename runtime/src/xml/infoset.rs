@@ -333,6 +333,11 @@ impl Infoset {
                     open.push((prefix, local));
                     tag_open = true;
                 }
+                InfosetEvent::Xmlns { .. } | InfosetEvent::Attribute { .. } if !tag_open => {
+                    return Err(XmlError::Unsupported(
+                        "a namespace declaration or attribute after an element's content",
+                    ));
+                }
                 InfosetEvent::Xmlns { prefix, uri } => {
                     if prefix.is_empty() {
                         out.push_str(" xmlns=\"");

@@ -6,7 +6,8 @@ use std::fmt;
 
 use serde::ser::{self, Impossible, Serialize};
 
-/// The item element name of `value`, as the serializer would choose it.
+/// The item element name of `value`, as the serializer would choose it. A nested sequence's
+/// first item is serialized once more to name it (as far as its own first call).
 pub(crate) fn of<T: ?Sized + Serialize>(value: &T) -> Cow<'static, str> {
     match value.serialize(Probe) {
         Err(Found::Kind(kind)) => kind,

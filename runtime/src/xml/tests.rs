@@ -944,3 +944,58 @@ fn infoset_reader_checks_prefixes_and_nil() {
     bad.end();
     assert_eq!(bad.to_fragment().unwrap().text, "<root/>");
 }
+
+#[test]
+fn infoset_reader_joins_text_around_comments_and_resolves_every_nil() {
+    #[derive(Deserialize, PartialEq, Debug)]
+    struct Root {
+        s: String,
+        v: Option<i32>,
+        w: Option<i32>,
+    }
+    let mut infoset = Infoset::new();
+    infoset.start("", "root");
+    infoset.xmlns("i", XSI_NS);
+    infoset.xmlns("x", "urn:other");
+    infoset.start("", "s");
+    infoset.text("a").unwrap();
+    infoset.comment("c").unwrap();
+    infoset.text("b").unwrap();
+    infoset.end();
+    // Two `nil` attributes; only the one in the XSI namespace counts.
+    infoset.start("", "v");
+    infoset.attribute("x", "nil", "false").unwrap();
+    infoset.attribute("i", "nil", "true").unwrap();
+    infoset.end();
+    // `nil="false"` in the XSI namespace: the value is read.
+    infoset.start("", "w");
+    infoset.attribute("i", "nil", "false").unwrap();
+    infoset.text("7").unwrap();
+    infoset.end();
+    infoset.end();
+    let root: Root = from_infoset(&infoset).unwrap();
+    assert_eq!(
+        root,
+        Root {
+            s: "ab".into(),
+            v: None,
+            w: Some(7)
+        }
+    );
+    let text = infoset.to_fragment().unwrap().text;
+    let from_text: Root = from_str(&text).unwrap();
+    assert_eq!(from_text, root);
+}
+
+#[test]
+fn infoset_refuses_attributes_after_content() {
+    let mut infoset = Infoset::new();
+    infoset.start("", "a");
+    infoset.text("x").unwrap();
+    infoset.attribute("", "k", "v").unwrap();
+    infoset.end();
+    assert!(matches!(
+        infoset.to_fragment(),
+        Err(XmlError::Unsupported(_))
+    ));
+}

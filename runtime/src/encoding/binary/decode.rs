@@ -250,10 +250,11 @@ impl<'a> Decoder<'a> {
     /// The element just started (and its content, up to its end) as events, with the bindings
     /// it inherits.
     fn infoset(&mut self, name: Name<'a>) -> Result<Infoset, EncodingError> {
-        // Sized from the bytes left, so that it rarely grows: text records take about as many
-        // bytes as their text, and every node takes at least one record byte.
-        let left = self.r.remaining();
-        let mut out = Infoset::with_capacity(left + 128, left / 2 + 8);
+        // Sized from the bytes left so that a small body never grows (text records take about
+        // as many bytes as their text, every node at least one record byte), but never more
+        // than a small message's worth up front: a large one grows as it is read.
+        let left = self.r.remaining().min(4096);
+        let mut out = Infoset::with_capacity(left + 128, left / 4 + 8);
         let own = self.r.declarations();
         let inherited = self.r.inherited_bindings();
         for (i, (prefix, uri)) in inherited.iter().enumerate() {

@@ -123,13 +123,13 @@ fn write_fault(w: &mut Writer<'_>, fault: &Fault, text: &mut String) -> Result<(
     Ok(())
 }
 
-/// Splits `prefix:local`.
 /// Records of the envelope that are the same in every message, written once: each addressing
 /// header's start (up to its text) with the number of elements its text closes, and the end of
 /// the Header with the start of the Body. Every name in them is in the static dictionary, so
 /// they hold no session ids.
 struct FixedRecords {
-    /// `<s:Envelope xmlns:s xmlns:a><s:Header><a:Action s:mustUnderstand="1">`.
+    /// `<s:Envelope xmlns:s xmlns:a><s:Header><a:Action s:mustUnderstand="1">`: it opens the
+    /// envelope too, which is right because every message has an action (checked first).
     action: (Vec<u8>, usize),
     message_id: (Vec<u8>, usize),
     relates_to: (Vec<u8>, usize),
@@ -183,6 +183,7 @@ fn fixed_records() -> &'static FixedRecords {
     })
 }
 
+/// Splits `prefix:local`.
 fn split_name(name: &str) -> Result<(&str, &str), EncodingError> {
     Ok(match name.split_once(':') {
         Some((prefix, local)) => (prefix, local),
@@ -210,9 +211,21 @@ fn write_infoset(
     intern_children: bool,
 ) -> Result<(), EncodingError> {
     let mut depth = 0usize;
+    // Declarations and attributes may follow only an element's start.
+    let mut in_start_tag = false;
     let mut inherited: Vec<(&str, &str)> = Vec::new();
     let mut events = infoset.events();
     while let Some(event) = events.next() {
+        let starts = matches!(event, InfosetEvent::Start { .. });
+        let of_start_tag = matches!(
+            event,
+            InfosetEvent::Xmlns { .. } | InfosetEvent::Attribute { .. }
+        );
+        if of_start_tag && !in_start_tag {
+            return Err(malformed(
+                "a namespace declaration or attribute after an element's content",
+            ));
+        }
         match event {
             InfosetEvent::Inherited { prefix, uri } => {
                 if needed(prefix, uri) {
@@ -222,17 +235,7 @@ fn write_infoset(
             InfosetEvent::Start { prefix, local } => {
                 w.start_element(prefix, local, intern_children && depth > 0)?;
                 if depth == 0 {
-                    // Declare what the fragment inherited, unless the element declares it.
-                    let own = |p: &str| {
-                        events
-                            .clone()
-                            .any(|e| matches!(e, InfosetEvent::Xmlns { prefix, .. } if prefix == p))
-                    };
-                    for (prefix, uri) in &inherited {
-                        if !own(prefix) {
-                            w.xmlns(prefix, uri)?;
-                        }
-                    }
+                    declare_inherited(w, &inherited, events.clone())?;
                 }
                 depth += 1;
             }
@@ -242,6 +245,8 @@ fn write_infoset(
                 local,
                 value,
             } => w.attribute(prefix, local, value)?,
+            // .NET writes nothing for empty text or an empty byte array.
+            InfosetEvent::Text("") | InfosetEvent::Bytes([]) => {}
             InfosetEvent::Text(text) if depth > 0 => w.text(text)?,
             InfosetEvent::Bytes(bytes) if depth > 0 => w.bytes(bytes)?,
             InfosetEvent::Text(text) if is_whitespace(text) => {}
@@ -257,9 +262,33 @@ fn write_infoset(
                     .ok_or_else(|| malformed("an element ends that did not start"))?;
             }
         }
+        in_start_tag = starts || (in_start_tag && of_start_tag);
     }
     if depth != 0 {
         return Err(malformed("the body ends inside an element"));
+    }
+    Ok(())
+}
+
+/// Declares on a fragment's root element the bindings it inherited, except those the root
+/// declares itself (`rest`: the events after the root's start).
+fn declare_inherited(
+    w: &mut Writer<'_>,
+    inherited: &[(&str, &str)],
+    rest: crate::xml::InfosetEvents<'_>,
+) -> Result<(), EncodingError> {
+    let own: Vec<&str> = rest
+        .map_while(|event| match event {
+            InfosetEvent::Xmlns { prefix, .. } => Some(Some(prefix)),
+            InfosetEvent::Attribute { .. } => Some(None),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    for (prefix, uri) in inherited {
+        if !own.contains(prefix) {
+            w.xmlns(prefix, uri)?;
+        }
     }
     Ok(())
 }

@@ -515,12 +515,12 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// The prefix of a letter record: `a` for 0 … `z` for 25.
 /// String equality for prefixes (mostly one letter or empty), without a call to `memcmp`.
 fn same_short(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
 
+/// The prefix of a letter record: `a` for 0 … `z` for 25.
 fn letter(index: u8) -> &'static str {
     const LETTERS: &str = "abcdefghijklmnopqrstuvwxyz";
     let i = usize::from(index);

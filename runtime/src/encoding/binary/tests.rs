@@ -1020,3 +1020,49 @@ fn byte_payloads_travel_as_bytes_records() {
     let from_text = TextEncoder::soap12().decode(&text).unwrap();
     assert_eq!(from_text.body, decoded.body);
 }
+
+#[test]
+fn infoset_bodies_declare_inherited_prefixes_and_skip_empty_text() {
+    use crate::xml::Infoset;
+    // The root inherits `x`; a descendant rebinds it, which must not hide the root's need.
+    let mut body = Infoset::new();
+    body.inherit("x", "urn:x");
+    body.start("x", "Root");
+    body.start("x", "Child");
+    body.xmlns("x", "urn:y");
+    body.end();
+    body.start("", "empty");
+    body.text("").unwrap();
+    body.end();
+    body.start("", "nothing");
+    body.bytes(&[]);
+    body.end();
+    body.end();
+    let message = Message::new("urn:a", Body::Infoset(body));
+    let mut bytes = BytesMut::new();
+    BinaryEncoder::plain().encode(&message, &mut bytes).unwrap();
+    // .NET writes no text record for an empty string or byte array: no EmptyText (0xA8/0xA9)
+    // and no zero-length Bytes8 (0x9E/0x9F 00).
+    assert!(!bytes.iter().any(|&b| b == 0xA9 || b == 0xA8));
+    assert!(
+        !bytes
+            .windows(2)
+            .any(|w| w == [0x9F, 0x00] || w == [0x9E, 0x00])
+    );
+    let decoded = BinaryEncoder::plain().decode(&bytes).unwrap();
+    let (ns, name) = decoded.body.element().unwrap();
+    assert_eq!((ns.as_ref(), name.as_ref()), ("urn:x", "Root"));
+
+    // Declarations after content are refused rather than written in content position.
+    let mut bad = Infoset::new();
+    bad.start("", "a");
+    bad.text("x").unwrap();
+    bad.xmlns("p", "urn:p");
+    bad.end();
+    let mut out = BytesMut::new();
+    assert!(
+        BinaryEncoder::plain()
+            .encode(&Message::new("urn:a", Body::Infoset(bad)), &mut out)
+            .is_err()
+    );
+}

@@ -267,8 +267,10 @@ fn write_infoset(
     inherited: &[(&str, &str)],
 ) -> Result<(), EncodingError> {
     let unwritable = |e: XmlError| EncodingError::Malformed(format!("the body: {e}"));
+    // Inherited bindings come before the first element.
     if infoset
         .events()
+        .take_while(|event| !matches!(event, InfosetEvent::Start { .. }))
         .any(|event| matches!(event, InfosetEvent::Inherited { .. }))
     {
         let fragment = infoset.to_fragment().map_err(unwritable)?;
