@@ -224,17 +224,13 @@ where
     /// The instance a call runs on, and whether it is released after the call.
     fn instance_for_call(&mut self) -> (SharedInstance<S>, bool) {
         match &self.endpoint.service.instancing {
-            Instancing::Single(instance) => (instance.clone(), false),
-            Instancing::PerCall(factory) => (new_instance(factory.as_ref()), true),
-            Instancing::PerSession(factory) if !self.endpoint.sessionful => {
-                (new_instance(factory.as_ref()), true)
-            }
-            Instancing::PerSession(factory) => {
+            Instancing::PerSession(factory) if self.endpoint.sessionful => {
                 let instance = self
                     .instance
                     .get_or_insert_with(|| new_instance(factory.as_ref()));
                 (instance.clone(), false)
             }
+            instancing => instance_outside_session(instancing),
         }
     }
 
@@ -245,6 +241,17 @@ where
         }
         if matches!(ending, Ending::Graceful) {
             self.output.end().await;
+        }
+    }
+}
+
+/// The instance for a call that no session context holds, and whether it is released after the
+/// call: the singleton, or a new instance (per-call, or per-session without a session).
+fn instance_outside_session<S>(instancing: &Instancing<S>) -> (SharedInstance<S>, bool) {
+    match instancing {
+        Instancing::Single(instance) => (instance.clone(), false),
+        Instancing::PerCall(factory) | Instancing::PerSession(factory) => {
+            (new_instance(factory.as_ref()), true)
         }
     }
 }
@@ -317,12 +324,7 @@ where
     let Some((index, op)) = C::DESCRIPTION.operation_by_action(message.action()) else {
         return answer(None, Err(faults::action_not_supported(message.action())));
     };
-    let (instance, release_after_call) = match &endpoint.service.instancing {
-        Instancing::Single(instance) => (instance.clone(), false),
-        Instancing::PerCall(factory) | Instancing::PerSession(factory) => {
-            (new_instance(factory.as_ref()), true)
-        }
-    };
+    let (instance, release_after_call) = instance_outside_session(&endpoint.service.instancing);
     let prepared = PreparedCall::prepare(
         &endpoint,
         index,
