@@ -102,7 +102,7 @@ impl Op {
         }
     }
 
-    fn payload(self) -> Bytes {
+    pub(crate) fn payload(self) -> Bytes {
         let size = match self {
             Op::Add => 0,
             Op::Echo1K => 1024,
@@ -114,7 +114,12 @@ impl Op {
 }
 
 /// Calls `op` once and checks the answer.
-async fn call<C: Client>(client: &C, op: Op, payload: &Bytes, n: u32) -> Result<(), BoxError> {
+pub(crate) async fn call<C: Client>(
+    client: &C,
+    op: Op,
+    payload: &Bytes,
+    n: u32,
+) -> Result<(), BoxError> {
     match op {
         Op::Add => {
             let a = f64::from(n);

@@ -13,6 +13,7 @@
 
 mod harness;
 mod memory;
+mod percall;
 mod report;
 mod stacks;
 
@@ -66,6 +67,7 @@ struct Options {
 
 const USAGE: &str = "usage: indigo-bench [--runs N] [--quick] [--stacks KEY,…] [--ops KEY,…]
                    [--idle-sessions N] [--no-memory]
+       indigo-bench --percall STACK OP CALLS   (one thread, for bench/callgrind)
 stacks: floor, tarpc, indigo-tcp, indigo-tcp-text, indigo-http, tonic; ops: add, echo-1k, echo-64k";
 
 fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, BoxError> {
@@ -111,6 +113,11 @@ fn main() -> Result<(), BoxError> {
         ["--child-server", key] => return memory::child_server(key),
         ["--child-client", key, address, sessions] => {
             return memory::child_client(key, address, sessions);
+        }
+        ["--percall", stack, op, calls] => {
+            let kind = StackKind::from_key(stack).ok_or(USAGE)?;
+            let op = Op::ALL.into_iter().find(|o| o.key() == op).ok_or(USAGE)?;
+            return percall::run(kind, op, calls.parse()?);
         }
         _ => {}
     }
