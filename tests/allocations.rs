@@ -47,7 +47,7 @@ where
     let client = AdderClient::connect(binding, host.address())
         .await
         .expect("the client connects");
-    let mut calls = async |n: u64| {
+    let calls = async |n: u64| {
         let start = blocks();
         for i in 0..n {
             let sum = client.add(i as f64, 1.0).await.expect("the call succeeds");
