@@ -46,5 +46,5 @@ pub mod prelude {
         BasicHttpBinding, MemoryBinding, MemoryDatagramBinding, NetTcpBinding, WsHttpBinding,
     };
     pub use indigo_runtime::contract::{Contract, SessionMode};
-    pub use indigo_runtime::service::{Concurrency, Service, ServiceHost};
+    pub use indigo_runtime::service::{Admission, Concurrency, Service, ServiceHost};
 }

@@ -80,8 +80,10 @@ fn the_channel_stack_adds_no_allocation_per_call() {
             ("net.tcp", tcp, TCP),
             ("http", http, HTTP),
         ] {
+            // An allocation added per message adds at least one per call; fractions are buffers
+            // and pools that grow now and then.
             assert!(
-                measured <= ceiling,
+                measured < ceiling + 0.5,
                 "{name}: {measured:.2} allocations per call, more than the {ceiling} measured before the channel stack"
             );
         }

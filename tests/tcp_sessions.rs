@@ -377,6 +377,7 @@ async fn past_the_session_limit_a_connection_is_refused_and_others_go_on() {
             CALC,
         )
         .max_concurrent_sessions(1)
+        .admission(Admission::Refuse)
         .open()
         .await
         .unwrap();

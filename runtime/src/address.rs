@@ -1,112 +1,146 @@
-//! Endpoint addresses: `net.tcp://host:port/path` and `memory://name`.
+//! Endpoint addresses: `scheme://host[:port][/path]` URIs, parsed once, read by transports.
 
-use crate::binding::TransportKind;
+use std::fmt;
+
 use crate::error::Error;
 
-/// A parsed endpoint address.
+/// A parsed endpoint address: `net.tcp://host:port/path`, `http://host:port/path`,
+/// `memory://name`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Address {
-    /// `net.tcp://host:port/path`.
-    Tcp {
-        host: String,
-        port: u16,
-        /// The path, starting with `/` (`/` when empty).
-        path: String,
-    },
-    /// `memory://name`.
-    Memory { name: String },
-    /// `http://host:port/path`.
-    Http {
-        host: String,
-        port: u16,
-        /// The path, starting with `/` (`/` when empty), without query.
-        path: String,
-    },
+pub struct EndpointAddress {
+    uri: String,
+    scheme: String,
+    host: String,
+    port: Option<u16>,
+    path: String,
 }
 
-impl Address {
-    /// Parses `address` for a binding on `transport`.
-    pub(crate) fn parse(address: &str, transport: TransportKind) -> Result<Self, Error> {
+impl EndpointAddress {
+    /// Parses `uri`. The host may be an IPv6 literal in brackets (`[::1]`); the port is
+    /// optional; the path starts with `/` (`/` when there is none).
+    pub fn parse(uri: &str) -> Result<Self, Error> {
         let invalid = |reason: &str| Error::InvalidAddress {
-            address: address.to_owned(),
+            address: uri.to_owned(),
             reason: reason.to_owned(),
         };
-        match transport {
-            TransportKind::Http => {
-                let rest = address.strip_prefix("http://").ok_or_else(|| {
-                    invalid("an HTTP binding needs an `http://host:port/path` address")
-                })?;
-                let (host, port, path) = authority_and_path(rest, 80).map_err(invalid)?;
-                if path.contains(['?', '#']) {
-                    return Err(invalid("the address must not have a query or a fragment"));
-                }
-                Ok(Address::Http { host, port, path })
-            }
-            TransportKind::Tcp => {
-                let rest = address.strip_prefix("net.tcp://").ok_or_else(|| {
-                    invalid("a TCP binding needs a `net.tcp://host:port/path` address")
-                })?;
-                let (authority, path) = match rest.find('/') {
-                    Some(slash) => rest.split_at(slash),
-                    None => (rest, "/"),
-                };
-                let (host, port) = match authority.rsplit_once(':') {
-                    Some((host, port)) => {
-                        let port = port
-                            .parse::<u16>()
-                            .map_err(|_| invalid("the port is not a number from 0 to 65535"))?;
-                        (host, port)
-                    }
-                    None => (authority, 808),
-                };
-                if host.is_empty() {
-                    return Err(invalid("the host is missing"));
-                }
-                let host = host.trim_start_matches('[').trim_end_matches(']');
-                Ok(Address::Tcp {
-                    host: host.to_owned(),
-                    port,
-                    path: path.to_owned(),
-                })
-            }
-            TransportKind::Memory => {
-                let name = address
-                    .strip_prefix("memory://")
-                    .ok_or_else(|| invalid("a memory binding needs a `memory://name` address"))?;
-                if name.is_empty() {
-                    return Err(invalid("the name is missing"));
-                }
-                Ok(Address::Memory {
-                    name: name.to_owned(),
-                })
-            }
+        let (scheme, rest) = uri
+            .split_once("://")
+            .ok_or_else(|| invalid("an address is `scheme://host[:port]/path`"))?;
+        if scheme.is_empty() {
+            return Err(invalid("the scheme is missing"));
         }
+        let (authority, path) = match rest.find('/') {
+            Some(slash) => rest.split_at(slash),
+            None => (rest, "/"),
+        };
+        let (host, port) = split_authority(authority).map_err(invalid)?;
+        Ok(EndpointAddress {
+            uri: uri.to_owned(),
+            scheme: scheme.to_ascii_lowercase(),
+            host: host.to_owned(),
+            port,
+            path: path.to_owned(),
+        })
+    }
+
+    /// The address as given.
+    pub fn as_str(&self) -> &str {
+        &self.uri
+    }
+
+    /// The scheme, in lower case (`net.tcp`, `http`, `memory`).
+    pub fn scheme(&self) -> &str {
+        &self.scheme
+    }
+
+    /// The host, without the brackets of an IPv6 literal.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The port, when the address has one.
+    pub fn port(&self) -> Option<u16> {
+        self.port
+    }
+
+    /// The path, starting with `/`.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Everything after `scheme://` (a memory address's name).
+    pub fn rest(&self) -> &str {
+        &self.uri[self.scheme.len() + 3..]
+    }
+
+    /// Fails unless the scheme is `scheme`, naming `form` as the address the binding needs.
+    pub fn expect_scheme(&self, scheme: &str, form: &str) -> Result<(), Error> {
+        if self.scheme == scheme {
+            Ok(())
+        } else {
+            Err(self.invalid(&format!("this binding needs a `{form}` address")))
+        }
+    }
+
+    /// An [`Error::InvalidAddress`] for this address.
+    pub fn invalid(&self, reason: &str) -> Error {
+        Error::InvalidAddress {
+            address: self.uri.clone(),
+            reason: reason.to_owned(),
+        }
+    }
+
+    /// `scheme://host:port{path}` with `port` (the port actually bound) and the host in
+    /// brackets when it is an IPv6 literal.
+    pub fn with_port(&self, port: u16) -> String {
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        format!("{}://{host}:{port}{}", self.scheme, self.path)
     }
 }
 
-/// Splits `host[:port][/path]`; `default_port` when there is no port.
-fn authority_and_path(
-    rest: &str,
-    default_port: u16,
-) -> Result<(String, u16, String), &'static str> {
-    let (authority, path) = match rest.find('/') {
-        Some(slash) => rest.split_at(slash),
-        None => (rest, "/"),
-    };
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((host, port)) if !port.contains(']') => {
-            let port = port
-                .parse::<u16>()
-                .map_err(|_| "the port is not a number from 0 to 65535")?;
-            (host, port)
+impl fmt::Display for EndpointAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.uri)
+    }
+}
+
+/// Splits `host[:port]`, where the host may be a bracketed IPv6 literal.
+fn split_authority(authority: &str) -> Result<(&str, Option<u16>), &'static str> {
+    let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
+        let (host, after) = rest
+            .split_once(']')
+            .ok_or("an IPv6 host needs its closing `]`")?;
+        match after {
+            "" => (host, None),
+            _ => (
+                host,
+                Some(
+                    after
+                        .strip_prefix(':')
+                        .ok_or("only a port may follow `]`")?,
+                ),
+            ),
         }
-        _ => (authority, default_port),
+    } else {
+        match authority.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        }
     };
     if host.is_empty() {
         return Err("the host is missing");
     }
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    Ok((host.to_owned(), port, path.to_owned()))
+    let port = port
+        .map(|port| {
+            port.parse::<u16>()
+                .map_err(|_| "the port is not a number from 0 to 65535")
+        })
+        .transpose()?;
+    Ok((host, port))
 }
 
 /// The path of a `net.tcp` via (`/` when it has none); `None` when it is not a `net.tcp` URI.
@@ -119,47 +153,68 @@ pub(crate) fn via_path(via: &str) -> Option<&str> {
 mod tests {
     use super::*;
 
+    fn parts(uri: &str) -> Option<(String, String, Option<u16>, String)> {
+        let a = EndpointAddress::parse(uri).ok()?;
+        Some((
+            a.scheme().into(),
+            a.host().into(),
+            a.port(),
+            a.path().into(),
+        ))
+    }
+
     #[test]
-    fn parses_tcp_addresses() {
+    fn parses_hosts_ports_and_paths() {
         assert_eq!(
-            Address::parse("net.tcp://127.0.0.1:0/calc", TransportKind::Tcp).ok(),
-            Some(Address::Tcp {
-                host: "127.0.0.1".into(),
-                port: 0,
-                path: "/calc".into()
-            })
+            parts("net.tcp://127.0.0.1:0/calc"),
+            Some((
+                "net.tcp".into(),
+                "127.0.0.1".into(),
+                Some(0),
+                "/calc".into()
+            ))
         );
         assert_eq!(
-            Address::parse("net.tcp://[::1]:80", TransportKind::Tcp).ok(),
-            Some(Address::Tcp {
-                host: "::1".into(),
-                port: 80,
-                path: "/".into()
-            })
+            parts("net.tcp://[::1]:80"),
+            Some(("net.tcp".into(), "::1".into(), Some(80), "/".into()))
         );
-        assert!(Address::parse("http://x/", TransportKind::Tcp).is_err());
-        assert!(Address::parse("net.tcp://h:99999/", TransportKind::Tcp).is_err());
-        assert!(Address::parse("memory://", TransportKind::Memory).is_err());
+        assert_eq!(
+            parts("net.tcp://[::1]/calc"),
+            Some(("net.tcp".into(), "::1".into(), None, "/calc".into()))
+        );
+        assert_eq!(
+            parts("http://[::1]"),
+            Some(("http".into(), "::1".into(), None, "/".into()))
+        );
+        assert_eq!(
+            parts("http://127.0.0.1:0/calc/basic"),
+            Some((
+                "http".into(),
+                "127.0.0.1".into(),
+                Some(0),
+                "/calc/basic".into()
+            ))
+        );
+        assert!(EndpointAddress::parse("net.tcp://h:99999/").is_err());
+        assert!(EndpointAddress::parse("net.tcp://:80/").is_err());
+        assert!(EndpointAddress::parse("net.tcp://[::1/").is_err());
+        assert!(EndpointAddress::parse("no-scheme").is_err());
+        assert_eq!(
+            EndpointAddress::parse("memory://a/b").unwrap().rest(),
+            "a/b"
+        );
+    }
+
+    #[test]
+    fn reports_the_bound_port() {
+        let a = EndpointAddress::parse("net.tcp://[::1]:0/calc").unwrap();
+        assert_eq!(a.with_port(808), "net.tcp://[::1]:808/calc");
+    }
+
+    #[test]
+    fn via_paths() {
         assert_eq!(via_path("net.tcp://h:1/a/b"), Some("/a/b"));
         assert_eq!(via_path("net.tcp://h:1"), Some("/"));
         assert_eq!(via_path("http://h/"), None);
-        assert_eq!(
-            Address::parse("http://127.0.0.1:0/calc/basic", TransportKind::Http).ok(),
-            Some(Address::Http {
-                host: "127.0.0.1".into(),
-                port: 0,
-                path: "/calc/basic".into()
-            })
-        );
-        assert_eq!(
-            Address::parse("http://[::1]", TransportKind::Http).ok(),
-            Some(Address::Http {
-                host: "::1".into(),
-                port: 80,
-                path: "/".into()
-            })
-        );
-        assert!(Address::parse("http://h:1/a?wsdl", TransportKind::Http).is_err());
-        assert!(Address::parse("https://h/", TransportKind::Http).is_err());
     }
 }

@@ -109,8 +109,13 @@ pub trait Contract: Send + Sync + 'static {
     const DESCRIPTION: &'static ContractDescription;
 }
 
-mod sealed {
+/// Seals the session modes and the session capabilities: only indigo's bindings and layers can
+/// claim to provide a session, or to provide none.
+pub(crate) mod sealed {
+    /// The session modes.
     pub trait Sealed {}
+    /// The bindings whose session capability indigo vouches for.
+    pub trait Capability {}
 }
 
 /// The session modes as types, so that a binding can be checked against a contract by rustc.
@@ -143,20 +148,22 @@ impl SessionRule for NotAllowed {
 }
 
 /// Implemented by every binding that gives each channel a session (TCP, reliable, secure).
+/// Sealed: a binding outside indigo cannot claim it.
 #[diagnostic::on_unimplemented(
     message = "contract `{C}` requires a session, but binding `{Self}` provides none",
     label = "this binding has no session",
     note = "use a binding with a session (such as `NetTcpBinding`), or declare the contract with `session = Allowed`"
 )]
-pub trait ProvidesSession<C: ?Sized> {}
+pub trait ProvidesSession<C: ?Sized>: sealed::Capability {}
 
-/// Implemented by every binding whose channels have no session (HTTP request-reply).
+/// Implemented by every binding whose channels have no session (HTTP request-reply). Sealed, as
+/// [`ProvidesSession`].
 #[diagnostic::on_unimplemented(
     message = "contract `{C}` does not allow a session, but binding `{Self}` always provides one",
     label = "this binding has a session",
     note = "use a binding without a session (such as `BasicHttpBinding`, `WsHttpBinding` or `MemoryDatagramBinding`), or declare the contract with `session = Allowed`"
 )]
-pub trait ProvidesDatagram<C: ?Sized> {}
+pub trait ProvidesDatagram<C: ?Sized>: sealed::Capability {}
 
 /// The compile-time check "binding `B` can carry contract `C`", keyed on `C`'s session mode.
 ///

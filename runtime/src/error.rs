@@ -47,18 +47,6 @@ pub enum Error {
 }
 
 impl Error {
-    /// The same error again, for every call that a session's end fails at once (I/O errors are
-    /// not `Clone`, so they are carried as text).
-    pub(crate) fn replicate(&self) -> Error {
-        match self {
-            Error::SessionClosed(why) => Error::SessionClosed(why),
-            Error::FramingFault(uri) => Error::FramingFault(uri.clone()),
-            Error::Fault(fault) => Error::Fault(fault.clone()),
-            Error::Encoding(reason) => Error::Encoding(reason.clone()),
-            other => Error::Communication(other.to_string()),
-        }
-    }
-
     /// The fault, when the service answered with one.
     pub fn fault(&self) -> Option<&Fault> {
         match self {
@@ -71,5 +59,18 @@ impl Error {
 impl From<crate::encoding::EncodingError> for Error {
     fn from(error: crate::encoding::EncodingError) -> Self {
         Error::Encoding(error.to_string())
+    }
+}
+
+impl From<crate::channel::ChannelError> for Error {
+    fn from(error: crate::channel::ChannelError) -> Self {
+        use crate::channel::ChannelError;
+        match error {
+            ChannelError::Faulted(uri) => Error::FramingFault(uri.to_string()),
+            ChannelError::Encoding(reason) => Error::Encoding(reason.to_string()),
+            ChannelError::Timeout { operation, timeout } => Error::Timeout { operation, timeout },
+            ChannelError::Closed => Error::SessionClosed("the channel is closed"),
+            other => Error::Communication(other.to_string()),
+        }
     }
 }

@@ -1,13 +1,14 @@
 //! The runtime of indigo: everything that runs behind the `#[service_contract]` macro.
 //!
 //! Most users depend on the `indigo` facade crate, which re-exports this crate and the macros.
-//! The layers, bottom up: [`transport`] (TCP with .NET Message Framing, in-memory), [`encoding`]
-//! (SOAP envelopes as bytes), [`channel`] (session-shaped message pipes), [`binding`] (named
-//! compositions with their session capability), then [`service`] (host, sessions, instance
-//! contexts, dispatch) and [`client`] (channels behind the typed proxies). [`http`] carries SOAP
-//! over HTTP (BasicHttp, WSHttp), hosted by the service host or mounted in an axum router.
+//! The layers, bottom up: [`xml`] and [`message`] (the SOAP message model), [`encoding`] (SOAP
+//! envelopes as bytes), [`channel`] (the channel shapes, layers and their errors),
+//! [`transport`] (net.tcp with .NET Message Framing, HTTP, in-memory), [`binding`] (transports
+//! and layers composed, with their session capability), then [`service`] (host, admission,
+//! sessions, instance contexts, dispatch) and [`client`] (channels behind the typed proxies).
+//! [`http`] gathers what serving SOAP over HTTP from your own axum router takes.
 
-mod address;
+pub mod address;
 pub mod binding;
 pub mod channel;
 pub mod client;
@@ -18,6 +19,7 @@ pub mod http;
 pub mod message;
 pub mod service;
 pub mod transport;
+mod varint;
 pub mod xml;
 
 pub use error::Error;

@@ -1,13 +1,18 @@
-//! The client side: a [`ClientChannel`] carries the typed proxy's calls over one session.
+//! The client side: a [`ClientChannel`] carries the typed proxy's calls over whatever its
+//! binding connects: a duplex channel or a request-reply channel.
 //!
-//! Calls may overlap (they are matched to replies by WS-Addressing `MessageID`/`RelatesTo`), so one
-//! session can have many requests in flight. Over HTTP each call is its own request/reply
-//! exchange, made by the calling task.
+//! On a duplex channel calls may overlap: they are matched to replies by WS-Addressing
+//! `MessageID`/`RelatesTo`, so one session can have many requests in flight, and a reader task
+//! hands each reply to its call. A message that answers no call (a keep-alive, an
+//! acknowledgement a layer let through, later a duplex callback) goes to the handler given in
+//! [`ClientOptions::on_unsolicited`], or is logged and dropped. On a request-reply channel each
+//! call is its own exchange, made by the calling task.
 
 mod codec;
 mod state;
 
 use std::collections::HashMap;
+use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -17,22 +22,54 @@ use tokio::task::JoinHandle;
 pub use codec::{decode_reply, decode_reply_or_fault, encode_request};
 pub use state::{Active, Fresh, SessionState, Started};
 
-use crate::address::Address;
-use crate::binding::{Binding, BindingSettings, TransportKind};
-use crate::channel::{ChannelInput, ChannelOutput};
+use crate::address::EndpointAddress;
+use crate::binding::Binding;
+use crate::channel::{
+    BindingSettings, BoxRequestChannel, ChannelError, Connection, MessageSink, MessageSource,
+    ReceiveExt, SendExt, SessionId,
+};
 use crate::contract::{Contract, ContractDescription, SessionCompatible};
 use crate::error::Error;
-use crate::http::client::Exchange;
 use crate::message::{Body, Message, WSA10_ANONYMOUS};
-use crate::transport::{memory, tcp};
 
-type Reply = Result<Message, Error>;
+type Reply = Result<Message, ChannelError>;
 
 /// Calls waiting for their reply, by message id; `None` once the session is over.
 type Pending = Mutex<Option<HashMap<u128, oneshot::Sender<Reply>>>>;
 
+/// What a client does with messages that answer none of its calls.
+pub type UnsolicitedHandler = Arc<dyn Fn(Message) + Send + Sync>;
+
+/// How a [`ClientChannel`] is opened, beyond its binding and address.
+#[derive(Clone, Default)]
+pub struct ClientOptions {
+    unsolicited: Option<UnsolicitedHandler>,
+}
+
+impl ClientOptions {
+    /// Options with nothing set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Hands every message that arrives on a duplex channel without answering a call (no
+    /// `RelatesTo` naming a pending call) to `handler`, in arrival order, on the channel's reader
+    /// task; keep it short. Without a handler such messages are logged and dropped.
+    pub fn on_unsolicited(mut self, handler: impl Fn(Message) + Send + Sync + 'static) -> Self {
+        self.unsolicited = Some(Arc::new(handler));
+        self
+    }
+}
+
+impl fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientOptions")
+            .field("unsolicited", &self.unsolicited.is_some())
+            .finish()
+    }
+}
+
 /// One client session: sends requests, matches replies, closes or aborts.
-#[derive(Debug)]
 pub struct ClientChannel {
     link: Link,
     settings: BindingSettings,
@@ -40,18 +77,27 @@ pub struct ClientChannel {
     ids: MessageIds,
 }
 
+impl fmt::Debug for ClientChannel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientChannel")
+            .field("to", &self.to)
+            .field("session", &self.session())
+            .finish_non_exhaustive()
+    }
+}
+
 /// How calls reach the service.
-#[derive(Debug)]
 enum Link {
-    /// A duplex channel (TCP, memory): requests are queued on `output`, and a reader task hands
-    /// each reply to the call it answers.
+    /// A duplex channel: requests go out on `output`, and a reader task hands each reply to the
+    /// call it answers.
     Duplex {
-        output: ChannelOutput,
+        output: Arc<dyn MessageSink>,
         pending: Arc<Pending>,
-        reader: JoinHandle<()>,
+        reader: JoinHandle<Result<(), ChannelError>>,
+        session: Option<SessionId>,
     },
-    /// Request-reply (HTTP): each call makes its own exchange, in the calling task.
-    RequestReply(Box<Exchange>),
+    /// Request-reply: each call makes its own exchange, in the calling task.
+    Request(BoxRequestChannel),
 }
 
 impl ClientChannel {
@@ -62,52 +108,62 @@ impl ClientChannel {
         B: Binding,
         C::Session: SessionCompatible<C, B>,
     {
+        Self::connect_with::<C, B>(binding, address, ClientOptions::default()).await
+    }
+
+    /// [`ClientChannel::connect`] with `options`.
+    pub async fn connect_with<C, B>(
+        binding: B,
+        address: &str,
+        options: ClientOptions,
+    ) -> Result<Self, Error>
+    where
+        C: Contract,
+        B: Binding,
+        C::Session: SessionCompatible<C, B>,
+    {
         let settings = binding.settings().clone();
-        let parsed = Address::parse(address, binding.transport())?;
-        if let (TransportKind::Http, Address::Http { .. }) = (binding.transport(), &parsed) {
-            let http = binding.http().ok_or_else(|| Error::InvalidAddress {
-                address: address.to_owned(),
-                reason: "the binding has no HTTP settings".into(),
-            })?;
-            let exchange = crate::http::client::connect(address, http, &settings)?;
-            return Ok(ClientChannel {
-                link: Link::RequestReply(Box::new(exchange)),
-                settings,
-                to: address.to_owned(),
-                ids: MessageIds::new(),
-            });
-        }
-        let open = async {
-            match (binding.transport(), &parsed) {
-                (TransportKind::Tcp, Address::Tcp { host, port, .. }) => {
-                    tcp::connect(host, *port, address, &settings).await
-                }
-                (TransportKind::Memory, Address::Memory { name }) => memory::connect(name).await,
-                _ => Err(Error::InvalidAddress {
-                    address: address.to_owned(),
-                    reason: "the address does not suit the binding's transport".into(),
-                }),
-            }
-        };
-        let (input, output) = tokio::time::timeout(settings.open_timeout, open)
+        let parsed = EndpointAddress::parse(address)?;
+        let connection = tokio::time::timeout(settings.open_timeout, binding.connect(&parsed))
             .await
             .map_err(|_| Error::Timeout {
                 operation: "opening the channel",
                 timeout: settings.open_timeout,
             })??;
-        let pending: Arc<Pending> = Arc::new(Mutex::new(Some(HashMap::new())));
         let ids = MessageIds::new();
-        let reader = tokio::spawn(read_replies(input, pending.clone(), ids.base));
+        let link = match connection {
+            Connection::Request(channel) => Link::Request(Arc::new(channel)),
+            Connection::Duplex(channel) => {
+                let (input, output, session) = channel.into_parts();
+                let pending: Arc<Pending> = Arc::new(Mutex::new(Some(HashMap::new())));
+                let reader = tokio::spawn(read_replies(
+                    input,
+                    pending.clone(),
+                    ids.base,
+                    options.unsolicited,
+                ));
+                Link::Duplex {
+                    output,
+                    pending,
+                    reader,
+                    session,
+                }
+            }
+        };
         Ok(ClientChannel {
-            link: Link::Duplex {
-                output,
-                pending,
-                reader,
-            },
+            link,
             settings,
             to: address.to_owned(),
             ids,
         })
+    }
+
+    /// The session the channel carries; `None` without one (HTTP, a datagram channel).
+    pub fn session(&self) -> Option<&SessionId> {
+        match &self.link {
+            Link::Duplex { session, .. } => session.as_ref(),
+            Link::Request(_) => None,
+        }
     }
 
     /// Sends operation `index`'s request and waits for its reply body (at once for one-way
@@ -137,24 +193,24 @@ impl ClientChannel {
             message.headers.reply_to = Some(WSA10_ANONYMOUS.to_owned());
         }
         let (output, pending) = match &self.link {
-            Link::RequestReply(exchange) if op.is_one_way => {
+            Link::Request(channel) if op.is_one_way => {
                 // Like a one-way call on a session, it returns once the message is on its way;
-                // the POST (answered after the operation has run) finishes in the background.
-                let exchange = Exchange::clone(exchange);
+                // the exchange (answered after the operation has run) finishes in the background.
+                let channel = channel.clone();
                 tokio::spawn(async move {
-                    match tokio::time::timeout(timeout, exchange.exchange(&message)).await {
+                    match tokio::time::timeout(timeout, channel.request_boxed(message)).await {
                         Ok(Ok(_)) => {}
-                        Ok(Err(error)) => tracing::debug!(%error, "a one-way POST failed"),
-                        Err(_) => tracing::debug!(?timeout, "a one-way POST timed out"),
+                        Ok(Err(error)) => tracing::debug!(%error, "a one-way exchange failed"),
+                        Err(_) => tracing::debug!(?timeout, "a one-way exchange timed out"),
                     }
                 });
                 return Ok(Body::Empty);
             }
-            Link::RequestReply(exchange) => {
-                let reply = tokio::time::timeout(timeout, exchange.exchange(&message))
+            Link::Request(channel) => {
+                let reply = tokio::time::timeout(timeout, channel.request_boxed(message))
                     .await
                     .map_err(|_| timed_out())?;
-                return match reply.map_err(Error::from)? {
+                return match reply? {
                     Some(reply) => Ok(reply.body),
                     None => Err(Error::Communication(format!(
                         "the service answered `{}` without a reply",
@@ -170,21 +226,21 @@ impl ClientChannel {
             return tokio::time::timeout(timeout, output.send(message))
                 .await
                 .map_err(|_| timed_out())?
-                .map(|()| Body::Empty);
+                .map(|()| Body::Empty)
+                .map_err(Error::from);
         };
         let (tx, rx) = oneshot::channel();
         register(pending, id, tx)?;
         let waiting = PendingGuard { pending, id };
         let exchange = async {
             output.send(message).await?;
-            rx.await
-                .map_err(|_| Error::SessionClosed("the session ended before the reply arrived"))?
+            rx.await.map_err(|_| ChannelError::Closed)?
         };
         let reply = tokio::time::timeout(timeout, exchange)
             .await
             .map_err(|_| timed_out())?;
         drop(waiting);
-        reply.map(|message| message.body)
+        Ok(reply?.body)
     }
 
     /// Ends the session gracefully: tells the service, and waits (up to the close timeout) for
@@ -194,10 +250,16 @@ impl ClientChannel {
             // Request-reply has no session to end.
             return Ok(());
         };
-        output.end().await;
         let timeout = self.settings.close_timeout;
-        match tokio::time::timeout(timeout, reader).await {
-            Ok(_) => Ok(()),
+        let closing = async {
+            output.close().await?;
+            match reader.await {
+                Ok(ending) => ending,
+                Err(_) => Err(ChannelError::Closed),
+            }
+        };
+        match tokio::time::timeout(timeout, closing).await {
+            Ok(ending) => Ok(ending?),
             Err(_) => Err(Error::Timeout {
                 operation: "closing the session",
                 timeout,
@@ -222,11 +284,15 @@ impl ClientChannel {
 impl Drop for ClientChannel {
     fn drop(&mut self) {
         if let Link::Duplex {
-            pending, reader, ..
+            output,
+            pending,
+            reader,
+            ..
         } = &self.link
         {
+            output.abort();
             reader.abort();
-            fail_all(pending, || Error::SessionClosed("the client was dropped"));
+            fail_all(pending, &ChannelError::Closed);
         }
     }
 }
@@ -260,23 +326,46 @@ impl Drop for PendingGuard<'_> {
     }
 }
 
-/// Hands each reply to its call, until the session ends.
-async fn read_replies(mut input: ChannelInput, pending: Arc<Pending>, ids_base: u128) {
+/// Hands each reply to its call, until the session ends; returns how it ended.
+async fn read_replies(
+    mut input: Box<dyn MessageSource>,
+    pending: Arc<Pending>,
+    ids_base: u128,
+    unsolicited: Option<UnsolicitedHandler>,
+) -> Result<(), ChannelError> {
     let ending = loop {
         match input.receive().await {
-            Ok(Some(message)) => deliver(&pending, message, ids_base),
-            Ok(None) => break Error::SessionClosed("the service ended the session"),
-            Err(error) => break Error::from(error),
+            Ok(Some(message)) => {
+                if let Some(message) = deliver(&pending, message, ids_base) {
+                    match &unsolicited {
+                        Some(handler) => handler(message),
+                        None => tracing::debug!(
+                            action = message.action(),
+                            "a message that answers no call"
+                        ),
+                    }
+                }
+            }
+            Ok(None) => break Ok(()),
+            Err(error) => break Err(error),
         }
     };
-    tracing::debug!(%ending, "client session ended");
-    fail_all(&pending, || ending.replicate());
+    match &ending {
+        Ok(()) => tracing::debug!("the service ended the session"),
+        Err(error) => tracing::debug!(%error, "the client's session failed"),
+    }
+    fail_all(
+        &pending,
+        ending.as_ref().err().unwrap_or(&ChannelError::Closed),
+    );
+    ending
 }
 
-/// Hands `message` to the call it answers: the one its `RelatesTo` names, or, when it names none
-/// (Mono's WCF sends faults without `RelatesTo`), the oldest call still waiting, which is the one
-/// a service that answers in order is answering.
-fn deliver(pending: &Pending, message: Message, ids_base: u128) {
+/// Hands `message` to the call it answers: the one its `RelatesTo` names, or, for a fault that
+/// names none (Mono's WCF sends faults without `RelatesTo`), the oldest call still waiting, which
+/// is the one a service that answers in order is answering. Returns the message when it answers
+/// no call.
+fn deliver(pending: &Pending, message: Message, ids_base: u128) -> Option<Message> {
     let related = message.headers.relates_to.as_deref().map(|id| {
         uuid::Uuid::parse_str(id.trim_start_matches("urn:uuid:"))
             .map(|id| id.as_u128())
@@ -286,22 +375,24 @@ fn deliver(pending: &Pending, message: Message, ids_base: u128) {
         let map = pending.as_mut()?;
         let id = match related {
             Some(id) => id?,
-            None => *map.keys().min_by_key(|id| id.wrapping_sub(ids_base))?,
+            None if message.is_fault() => *map.keys().min_by_key(|id| id.wrapping_sub(ids_base))?,
+            None => return None,
         };
         map.remove(&id)
     });
     match waiter {
         Some(waiter) => {
             let _ = waiter.send(Ok(message));
+            None
         }
-        None => tracing::debug!(action = message.action(), "a message that answers no call"),
+        None => Some(message),
     }
 }
 
-fn fail_all(pending: &Pending, error: impl Fn() -> Error) {
+fn fail_all(pending: &Pending, error: &ChannelError) {
     let waiters = pending.lock().ok().and_then(|mut pending| pending.take());
     for (_, waiter) in waiters.into_iter().flatten() {
-        let _ = waiter.send(Err(error()));
+        let _ = waiter.send(Err(error.clone()));
     }
 }
 

@@ -7,6 +7,7 @@ use std::borrow::Cow;
 
 use serde::de::DeserializeOwned;
 
+pub use crate::xml::XmlFragment;
 use crate::xml::{self, Infoset, XmlError};
 
 pub use fault::{Fault, FaultCode, FaultKind};
@@ -148,27 +149,6 @@ impl PartialEq for Body {
                 matches!((self.to_fragment(), other.to_fragment()), (Some(a), Some(b)) if a == b)
             }
             _ => false,
-        }
-    }
-}
-
-/// A piece of XML cut out of a document: the text of one or more elements, and the namespace
-/// declarations that were in scope where it was cut, so that it can be read on its own.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct XmlFragment {
-    /// The XML text (UTF-8, no XML declaration).
-    pub text: String,
-    /// Namespace bindings inherited from the enclosing elements: `(prefix, uri)`, `""` for the
-    /// default namespace.
-    pub scope: Vec<(String, String)>,
-}
-
-impl XmlFragment {
-    /// A fragment that declares every namespace it uses itself.
-    pub fn new(text: impl Into<String>) -> Self {
-        XmlFragment {
-            text: text.into(),
-            scope: Vec::new(),
         }
     }
 }

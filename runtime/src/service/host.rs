@@ -1,40 +1,38 @@
-//! The service host: endpoints, listeners, throttles and shutdown.
+//! The service host: endpoints, their listeners, the throttles, and shutdown.
+//!
+//! Opening asks each endpoint's binding to listen; the host never asks which transport it is.
+//! Session listeners feed the host's one accept loop; request-reply transports call the
+//! endpoint's request handler themselves.
 
-use std::collections::HashMap;
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
-use tokio_util::task::TaskTracker;
+use tokio::sync::Semaphore;
 
 use super::Service;
+use super::accept::{HostShared, accept_loop};
+use super::admission::{Admission, Slots};
 use super::dispatch::Dispatch;
-use super::instance::Instancing;
-use super::session::{self, Endpoint};
-use crate::address::Address;
-use crate::binding::{Binding, BindingSettings};
-use crate::channel::Channel;
+use super::endpoint::{Endpoint, EndpointRuntime, LazyMetadata, Requests};
+use crate::address::EndpointAddress;
+use crate::binding::Binding;
+use crate::channel::{
+    EndpointMetadata, HostControl, ListenContext, RequestEndpoint, SessionListener,
+};
 use crate::contract::SessionCompatible;
 use crate::error::Error;
-use crate::http::server::HttpRoute;
-use crate::message::Message;
-use crate::transport::memory::MemoryListener;
-use crate::transport::tcp;
-
-type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
-/// The answer of one call outside a session.
-pub(crate) type CallFuture = Pin<Box<dyn Future<Output = Option<Message>> + Send>>;
 
 /// Host-wide limits, with WCF 4's defaults (`ServiceThrottlingBehavior`).
 #[derive(Debug, Clone)]
 pub struct HostSettings {
-    /// Sessions open at once (default 100 × processors); a connection past it is refused with a
-    /// `ServerTooBusy` framing fault.
+    /// Channels open at once (default 100 × processors): sessions, and requests of bindings
+    /// without sessions. What happens past it is the [`Admission`] policy.
     pub max_concurrent_sessions: usize,
     /// Calls running at once (default 16 × processors); further calls wait their turn.
     pub max_concurrent_calls: usize,
+    /// What a channel past `max_concurrent_sessions` gets (default [`Admission::Queue`]).
+    pub admission: Admission,
     /// How long [`ServiceHost::shutdown`] lets sessions finish before aborting them (default 10 s).
     pub shutdown_timeout: Duration,
 }
@@ -45,68 +43,27 @@ impl Default for HostSettings {
         HostSettings {
             max_concurrent_sessions: 100 * cores,
             max_concurrent_calls: 16 * cores,
+            admission: Admission::default(),
             shutdown_timeout: Duration::from_secs(10),
         }
     }
 }
 
-/// What the host needs of an endpoint, whatever its contract and service type.
-pub(crate) trait SessionHandler: Send + Sync + 'static {
-    /// Runs one session on `channel`.
-    fn run(self: Arc<Self>, channel: Channel, abort: watch::Receiver<bool>) -> BoxFuture;
-    /// Runs one call outside any session and returns its answer (`None` for one-way).
-    fn call(self: Arc<Self>, message: Message) -> CallFuture;
-    /// Releases a single instance when the host closes.
-    fn close(self: Arc<Self>) -> BoxFuture;
-    /// The binding's settings.
-    fn settings(&self) -> &BindingSettings;
+/// An endpoint once it listens.
+struct Opened {
+    address: String,
+    sessions: Option<Box<dyn SessionListener>>,
+    runtime: Arc<dyn EndpointRuntime>,
 }
 
-impl<C, S> SessionHandler for Endpoint<C, S>
-where
-    C: Dispatch<S>,
-    S: Send + Sync + 'static,
-{
-    fn run(self: Arc<Self>, channel: Channel, abort: watch::Receiver<bool>) -> BoxFuture {
-        Box::pin(session::run(self, channel, abort))
-    }
-
-    fn call(self: Arc<Self>, message: Message) -> CallFuture {
-        Box::pin(session::call_once(self, message))
-    }
-
-    fn close(self: Arc<Self>) -> BoxFuture {
-        Box::pin(async move {
-            if let Instancing::Single(instance) = &self.service.instancing {
-                session::release::<C, S>(instance.clone()).await;
-            }
-        })
-    }
-
-    fn settings(&self) -> &BindingSettings {
-        &self.settings
-    }
-}
-
-type MakeHandler = Box<dyn FnOnce(Arc<Semaphore>) -> Arc<dyn SessionHandler> + Send>;
-
-/// Makes the HTTP route of an endpoint: from the call throttle and the host's abort signal.
-type MakeHttpRoute = Box<dyn FnOnce(Arc<Semaphore>, watch::Receiver<bool>) -> HttpRoute + Send>;
-
-struct PendingEndpoint {
-    address: Result<Address, Error>,
-    make: Make,
-}
-
-enum Make {
-    Session(MakeHandler),
-    Http(MakeHttpRoute),
-}
+/// Opens one endpoint in the host's listen context.
+type OpenEndpoint =
+    Box<dyn FnOnce(&mut ListenContext, &Arc<HostShared>) -> Result<Opened, Error> + Send>;
 
 /// Builds a [`ServiceHost`].
 #[must_use]
 pub struct ServiceHostBuilder {
-    endpoints: Vec<PendingEndpoint>,
+    endpoints: Vec<OpenEndpoint>,
     settings: HostSettings,
 }
 
@@ -130,27 +87,34 @@ impl ServiceHostBuilder {
         B: Binding,
         C::Session: SessionCompatible<C, B>,
     {
-        let address = Address::parse(address, binding.transport());
-        let settings = binding.settings().clone();
-        let make = if binding.http().is_some() {
-            Make::Http(Box::new(move |calls, abort| {
-                crate::http::route::<C, S, B>(service, &binding, calls, abort, None)
-            }))
-        } else {
-            Make::Session(Box::new(move |calls| {
-                Arc::new(Endpoint {
-                    service,
-                    sessionful: B::SESSIONFUL,
-                    settings,
-                    calls,
-                })
-            }))
-        };
-        self.endpoints.push(PendingEndpoint { address, make });
+        let address = EndpointAddress::parse(address);
+        self.endpoints.push(Box::new(move |context, host| {
+            let address = address?;
+            let endpoint = Arc::new(Endpoint {
+                service,
+                settings: binding.settings().clone(),
+                calls: host.calls.clone(),
+            });
+            let metadata: Arc<dyn EndpointMetadata> = Arc::new(LazyMetadata::<C, S>::new());
+            let requests = RequestEndpoint {
+                handler: Requests {
+                    endpoint: endpoint.clone(),
+                    slots: host.slots.clone(),
+                    abort: host.control.abort.clone(),
+                },
+                metadata: Some(metadata),
+            };
+            let listening = binding.listen(&address, context, requests)?;
+            Ok(Opened {
+                address: listening.address,
+                sessions: listening.sessions,
+                runtime: endpoint,
+            })
+        }));
         self
     }
 
-    /// Sets the most sessions open at once (default 100 × processors).
+    /// Sets the most channels open at once (default 100 × processors).
     pub fn max_concurrent_sessions(mut self, sessions: usize) -> Self {
         self.settings.max_concurrent_sessions = sessions.max(1);
         self
@@ -162,197 +126,57 @@ impl ServiceHostBuilder {
         self
     }
 
+    /// Sets what a channel past the session limit gets (default [`Admission::Queue`]).
+    pub fn admission(mut self, admission: Admission) -> Self {
+        self.settings.admission = admission;
+        self
+    }
+
     /// Sets how long shutdown lets sessions finish (default 10 s).
     pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
         self.settings.shutdown_timeout = timeout;
         self
     }
 
-    /// Binds every endpoint's listener and starts accepting sessions.
+    /// Binds every endpoint's listener and starts accepting.
     pub async fn open(self) -> Result<ServiceHost, Error> {
-        let (stop_tx, stop) = watch::channel(false);
-        let (abort_tx, abort) = watch::channel(false);
+        let control = HostControl::default();
         let shared = Arc::new(HostShared {
-            sessions: Arc::new(Semaphore::new(self.settings.max_concurrent_sessions)),
-            tracker: TaskTracker::new(),
-            stop,
-            abort,
+            slots: Arc::new(Slots::new(
+                self.settings.max_concurrent_sessions,
+                self.settings.admission,
+                control.stop.clone(),
+            )),
+            calls: Arc::new(Semaphore::new(self.settings.max_concurrent_calls)),
+            control: control.clone(),
         });
-        let calls = Arc::new(Semaphore::new(self.settings.max_concurrent_calls));
-
-        let mut tcp_groups: HashMap<TcpKey, Vec<tcp::Route>> = HashMap::new();
-        let mut listings = Vec::new();
-        let mut handlers = Vec::new();
-        let mut memory = Vec::new();
-        let mut http_groups: HashMap<TcpKey, HashMap<String, Arc<HttpRoute>>> = HashMap::new();
-        for (index, endpoint) in self.endpoints.into_iter().enumerate() {
-            let handler = match endpoint.make {
-                Make::Session(make) => make(calls.clone()),
-                Make::Http(make) => {
-                    let route = make(calls.clone(), shared.abort.clone());
-                    handlers.push(route.handler.clone());
-                    let Address::Http { host, port, path } = endpoint.address? else {
-                        return Err(Error::Communication(
-                            "internal error: an HTTP endpoint without an HTTP address".into(),
-                        ));
-                    };
-                    let key = TcpKey {
-                        host,
-                        port,
-                        fresh: if port == 0 { index + 1 } else { 0 },
-                    };
-                    let address = format!("http://{}:{}{path}", key.host, key.port);
-                    listings.push(Listing::Http(key.clone(), path.clone()));
-                    let routes = http_groups.entry(key).or_default();
-                    if routes.insert(path, Arc::new(route)).is_some() {
-                        return Err(Error::InvalidAddress {
-                            address,
-                            reason: "two endpoints have the same HTTP address".into(),
-                        });
-                    }
-                    continue;
-                }
-            };
-            handlers.push(handler.clone());
-            match endpoint.address? {
-                Address::Tcp { host, port, path } => {
-                    // Port 0 asks for a fresh port: such an endpoint gets a listener of its own.
-                    let key = TcpKey {
-                        host,
-                        port,
-                        fresh: if port == 0 { index + 1 } else { 0 },
-                    };
-                    listings.push(Listing::Tcp(key.clone(), path.clone()));
-                    tcp_groups.entry(key).or_default().push((path, handler));
-                }
-                Address::Memory { name } => {
-                    listings.push(Listing::Memory(name.clone()));
-                    memory.push((MemoryListener::bind(&name)?, handler));
-                }
-                Address::Http { .. } => {
-                    return Err(Error::Communication(
-                        "internal error: an HTTP address for a non-HTTP binding".into(),
-                    ));
-                }
+        // If opening fails half-way, dropping the context closes what was bound.
+        let mut context = ListenContext::new();
+        let mut opened = Vec::with_capacity(self.endpoints.len());
+        for open in self.endpoints {
+            opened.push(open(&mut context, &shared)?);
+        }
+        context.start(&control);
+        let mut addresses = Vec::with_capacity(opened.len());
+        let mut runtimes = Vec::with_capacity(opened.len());
+        for endpoint in opened {
+            if let Some(listener) = endpoint.sessions {
+                tokio::spawn(accept_loop(
+                    listener,
+                    endpoint.runtime.clone(),
+                    shared.clone(),
+                    endpoint.address.clone(),
+                ));
             }
+            addresses.push(endpoint.address);
+            runtimes.push(endpoint.runtime);
         }
-
-        let mut bound_ports = HashMap::new();
-        for (key, routes) in tcp_groups {
-            let listener = tcp::bind(&key.host, key.port).await?;
-            bound_ports.insert(key, listener.local_addr()?.port());
-            tokio::spawn(tcp::serve(listener, routes, shared.clone()));
-        }
-        for (key, routes) in http_groups {
-            let listener = tcp::bind(&key.host, key.port).await?;
-            bound_ports.insert(key, listener.local_addr()?.port());
-            shared
-                .tracker
-                .spawn(crate::http::server::serve(listener, routes, shared.clone()));
-        }
-        for (listener, handler) in memory {
-            tokio::spawn(serve_memory(listener, handler, shared.clone()));
-        }
-
-        let addresses = listings
-            .into_iter()
-            .map(|listing| {
-                let (scheme, key, path) = match listing {
-                    Listing::Tcp(key, path) => ("net.tcp", key, path),
-                    Listing::Http(key, path) => ("http", key, path),
-                    Listing::Memory(name) => return format!("memory://{name}"),
-                };
-                let port = bound_ports.get(&key).copied().unwrap_or(key.port);
-                let host = if key.host.contains(':') {
-                    format!("[{}]", key.host)
-                } else {
-                    key.host
-                };
-                format!("{scheme}://{host}:{port}{path}")
-            })
-            .collect();
-
         Ok(ServiceHost {
             addresses,
-            handlers,
+            runtimes,
             shared,
-            stop: stop_tx,
-            abort: abort_tx,
             settings: self.settings,
         })
-    }
-}
-
-/// Endpoints that share a TCP listener: same host and port (never for port 0).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct TcpKey {
-    host: String,
-    port: u16,
-    /// Distinguishes port-0 endpoints, which each get a fresh port.
-    fresh: usize,
-}
-
-/// Where an endpoint listens, to report its address once bound.
-enum Listing {
-    Tcp(TcpKey, String),
-    Http(TcpKey, String),
-    Memory(String),
-}
-
-/// What listeners and sessions share with the host.
-pub(crate) struct HostShared {
-    /// The session throttle (WCF `MaxConcurrentSessions`).
-    pub sessions: Arc<Semaphore>,
-    /// Every running session.
-    pub tracker: TaskTracker,
-    /// Turns true when listeners must stop accepting.
-    pub stop: watch::Receiver<bool>,
-    /// Turns true when sessions must end at once.
-    pub abort: watch::Receiver<bool>,
-}
-
-impl HostShared {
-    /// A session slot, or `None` when the host is at its session limit.
-    pub(crate) fn try_admit(&self) -> Option<OwnedSemaphorePermit> {
-        self.sessions.clone().try_acquire_owned().ok()
-    }
-
-    /// Runs a session of `handler` on `channel`, holding `permit` until it ends.
-    pub(crate) fn spawn_session(
-        &self,
-        handler: Arc<dyn SessionHandler>,
-        channel: Channel,
-        permit: OwnedSemaphorePermit,
-    ) {
-        let session = handler.run(channel, self.abort.clone());
-        self.tracker.spawn(async move {
-            session.await;
-            drop(permit);
-        });
-    }
-}
-
-async fn serve_memory(
-    mut listener: MemoryListener,
-    handler: Arc<dyn SessionHandler>,
-    shared: Arc<HostShared>,
-) {
-    let mut stop = shared.stop.clone();
-    loop {
-        let channel = tokio::select! {
-            _ = stop.wait_for(|stopped| *stopped) => return,
-            channel = listener.accept() => channel,
-        };
-        let Some(channel) = channel else { return };
-        match shared.try_admit() {
-            Some(permit) => shared.spawn_session(handler.clone(), channel, permit),
-            None => {
-                channel
-                    .1
-                    .fault(crate::transport::tcp::framing::fault::SERVER_TOO_BUSY)
-                    .await
-            }
-        }
     }
 }
 
@@ -361,10 +185,8 @@ async fn serve_memory(
 /// Dropping it aborts every session; [`ServiceHost::shutdown`] ends them gracefully.
 pub struct ServiceHost {
     addresses: Vec<String>,
-    handlers: Vec<Arc<dyn SessionHandler>>,
+    runtimes: Vec<Arc<dyn EndpointRuntime>>,
     shared: Arc<HostShared>,
-    stop: watch::Sender<bool>,
-    abort: watch::Sender<bool>,
     settings: HostSettings,
 }
 
@@ -396,9 +218,11 @@ impl ServiceHost {
         self.addresses.first().map_or("", String::as_str)
     }
 
-    /// How many sessions are open now.
+    /// How many channels are open now (sessions, and requests of bindings without sessions).
     pub fn open_sessions(&self) -> usize {
-        self.settings.max_concurrent_sessions - self.shared.sessions.available_permits()
+        self.shared
+            .slots
+            .taken(self.settings.max_concurrent_sessions)
     }
 
     /// Serves until `signal` completes, then shuts down gracefully.
@@ -416,9 +240,10 @@ impl ServiceHost {
 
     /// [`ServiceHost::shutdown`] with an explicit deadline.
     pub async fn shutdown_within(self, timeout: Duration) {
-        let _ = self.stop.send(true);
-        self.shared.tracker.close();
-        if tokio::time::timeout(timeout, self.shared.tracker.wait())
+        let control = &self.shared.control;
+        control.stop.cancel();
+        control.tracker.close();
+        if tokio::time::timeout(timeout, control.tracker.wait())
             .await
             .is_err()
         {
@@ -426,18 +251,18 @@ impl ServiceHost {
                 ?timeout,
                 "sessions still open at the shutdown deadline: aborting them"
             );
-            let _ = self.abort.send(true);
-            self.shared.tracker.wait().await;
+            control.abort.cancel();
+            control.tracker.wait().await;
         }
-        for handler in &self.handlers {
-            handler.clone().close().await;
+        for runtime in &self.runtimes {
+            runtime.clone().close().await;
         }
     }
 }
 
 impl Drop for ServiceHost {
     fn drop(&mut self) {
-        let _ = self.stop.send(true);
-        let _ = self.abort.send(true);
+        self.shared.control.stop.cancel();
+        self.shared.control.abort.cancel();
     }
 }

@@ -1,23 +1,35 @@
 //! The service side: a [`ServiceHost`] listens on endpoints (contract + binding + address), keeps
 //! one instance context per session, and dispatches each request to the service instance.
+//!
+//! The host asks each binding to listen, admits channels through one accept loop (or, for
+//! request-reply transports, in the request handler it gives them), runs each session's loop,
+//! and sends every call down one path: throttle, instance, dispatcher, answer.
 
+mod accept;
+mod admission;
+mod call;
 mod dispatch;
+mod endpoint;
 pub mod faults;
-pub(crate) mod host;
+mod host;
 mod instance;
-pub(crate) mod session;
+mod mount;
+mod session;
+mod wsdl;
 
 use std::marker::PhantomData;
 use std::sync::Arc;
 
 use tokio::sync::RwLock;
 
+pub use admission::Admission;
 pub use dispatch::{
     Dispatch, DispatchFuture, ReleaseFuture, decode_request, detail_element, encode_fault,
     encode_reply, unknown_operation,
 };
 pub use host::{HostSettings, ServiceHost, ServiceHostBuilder};
 pub use instance::{Concurrency, Instance};
+pub use mount::{http_router, http_service};
 
 use instance::Instancing;
 

@@ -1,94 +1,141 @@
-//! An in-process transport for fast tests: addresses `memory://name`, channels are queues.
+//! An in-process transport for fast tests and embedding: addresses `memory://name`, channels
+//! are [`pipe`]s.
 //!
-//! It carries messages without encoding them, so it measures the runtime, not the wire.
+//! Messages travel without being encoded, so it measures the runtime, not the wire. A client's
+//! connection waits for the host to admit it, as a net.tcp connection waits for its
+//! PreambleAck.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::task::{Context, Poll};
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
-use crate::channel::{Channel, ChannelInput, ChannelOutput, OUTPUT_QUEUE};
+use crate::address::EndpointAddress;
+use crate::channel::{
+    ChannelError, DuplexChannel, Incoming, Listening, PIPE_CAPACITY, Refusal, SessionId,
+    SessionListener, pipe,
+};
 use crate::error::Error;
 
-type Registry = Mutex<HashMap<String, mpsc::Sender<Channel>>>;
+/// A client's request to open a channel, as the host's listener receives it.
+struct Request {
+    channel: DuplexChannel,
+    answer: oneshot::Sender<Result<(), ChannelError>>,
+}
+
+type Registry = Mutex<HashMap<String, mpsc::Sender<Request>>>;
 
 fn registry() -> &'static Registry {
     static REGISTRY: OnceLock<Registry> = OnceLock::new();
     REGISTRY.get_or_init(Registry::default)
 }
 
-/// A pair of channels joined back to back.
-pub(crate) fn pair() -> (Channel, Channel) {
-    let (to_server, from_client) = mpsc::channel(OUTPUT_QUEUE);
-    let (to_client, from_server) = mpsc::channel(OUTPUT_QUEUE);
-    let client = (
-        ChannelInput::memory(from_server),
-        ChannelOutput::new(to_server),
-    );
-    let server = (
-        ChannelInput::memory(from_client),
-        ChannelOutput::new(to_client),
-    );
+fn registry_lock() -> std::sync::MutexGuard<'static, HashMap<String, mpsc::Sender<Request>>> {
+    registry()
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Two channels joined back to back; with `sessionful`, each carries a session of its own.
+pub fn channel_pair(sessionful: bool) -> (DuplexChannel, DuplexChannel) {
+    let (to_server, from_client) = pipe(PIPE_CAPACITY);
+    let (to_client, from_server) = pipe(PIPE_CAPACITY);
+    let session = || sessionful.then(SessionId::unique);
+    let client = DuplexChannel::new(Box::new(from_server), Arc::new(to_server), session());
+    let server = DuplexChannel::new(Box::new(from_client), Arc::new(to_client), session());
     (client, server)
 }
 
-/// Accepts in-memory channels for one name.
-#[derive(Debug)]
-pub(crate) struct MemoryListener {
-    name: String,
-    incoming: mpsc::Receiver<Channel>,
-}
-
-impl MemoryListener {
-    /// Listens on `memory://name`; fails when the name is taken.
-    pub(crate) fn bind(name: &str) -> Result<Self, Error> {
-        let mut listeners = registry()
-            .lock()
-            .map_err(|_| Error::Communication("memory registry poisoned".into()))?;
-        if listeners.get(name).is_some_and(|tx| !tx.is_closed()) {
-            return Err(Error::InvalidAddress {
-                address: format!("memory://{name}"),
-                reason: "another host already listens on it".into(),
-            });
-        }
-        let (tx, incoming) = mpsc::channel(64);
-        listeners.insert(name.to_owned(), tx);
-        Ok(MemoryListener {
-            name: name.to_owned(),
-            incoming,
-        })
-    }
-
-    /// The next channel; `None` once the listener is closed.
-    pub(crate) async fn accept(&mut self) -> Option<Channel> {
-        self.incoming.recv().await
-    }
-}
-
-impl Drop for MemoryListener {
-    fn drop(&mut self) {
-        if let Ok(mut listeners) = registry().lock() {
-            listeners.remove(&self.name);
-        }
-    }
-}
-
-/// Connects to `memory://name`.
-pub(crate) async fn connect(name: &str) -> Result<Channel, Error> {
-    let listener = registry()
-        .lock()
-        .map_err(|_| Error::Communication("memory registry poisoned".into()))?
-        .get(name)
-        .cloned();
+/// Connects to the listener at `address` (`memory://name`) and waits for the host to admit the
+/// channel.
+pub async fn connect(address: &EndpointAddress, sessionful: bool) -> Result<DuplexChannel, Error> {
+    address.expect_scheme("memory", "memory://name")?;
+    let name = address.rest();
+    let listener = registry_lock().get(name).cloned();
     let Some(listener) = listener else {
         return Err(Error::Communication(format!(
             "no host listens on memory://{name}"
         )));
     };
-    let (client, server) = pair();
+    let (client, server) = channel_pair(sessionful);
+    let (answer, answered) = oneshot::channel();
+    let closed = || Error::Communication(format!("the host at memory://{name} has closed"));
     listener
-        .send(server)
+        .send(Request {
+            channel: server,
+            answer,
+        })
         .await
-        .map_err(|_| Error::Communication(format!("the host at memory://{name} has closed")))?;
-    Ok(client)
+        .map_err(|_| closed())?;
+    match answered.await {
+        Ok(Ok(())) => Ok(client),
+        Ok(Err(error)) => Err(error.into()),
+        Err(_) => Err(closed()),
+    }
+}
+
+/// Listens at `address` (`memory://name`); fails when another listener has the name.
+pub fn listen(address: &EndpointAddress, sessionful: bool) -> Result<Listening, Error> {
+    address.expect_scheme("memory", "memory://name")?;
+    let name = address.rest().to_owned();
+    let mut listeners = registry_lock();
+    if listeners.get(&name).is_some_and(|tx| !tx.is_closed()) {
+        return Err(address.invalid("another host already listens on it"));
+    }
+    let (tx, incoming) = mpsc::channel(64);
+    listeners.insert(name.clone(), tx);
+    Ok(Listening {
+        address: address.as_str().to_owned(),
+        sessions: Some(Box::new(MemoryListener {
+            name,
+            incoming,
+            sessionful,
+        })),
+    })
+}
+
+/// The listener of one name.
+struct MemoryListener {
+    name: String,
+    incoming: mpsc::Receiver<Request>,
+    sessionful: bool,
+}
+
+impl SessionListener for MemoryListener {
+    fn poll_accept(&mut self, cx: &mut Context<'_>) -> Poll<Option<Box<dyn Incoming>>> {
+        self.incoming.poll_recv(cx).map(|request| {
+            request.map(|mut request| {
+                if !self.sessionful {
+                    // A datagram listener: the host sees a channel without a session.
+                    let (input, output, _) = request.channel.into_parts();
+                    request.channel = DuplexChannel::new(input, output, None);
+                }
+                Box::new(request) as Box<dyn Incoming>
+            })
+        })
+    }
+}
+
+impl Drop for MemoryListener {
+    fn drop(&mut self) {
+        self.incoming.close();
+        let mut listeners = registry_lock();
+        if listeners.get(&self.name).is_some_and(|tx| tx.is_closed()) {
+            listeners.remove(&self.name);
+        }
+    }
+}
+
+impl Incoming for Request {
+    fn accept(self: Box<Self>) -> Result<DuplexChannel, ChannelError> {
+        self.answer
+            .send(Ok(()))
+            .map_err(|_| ChannelError::lost("the client gave up waiting"))?;
+        Ok(self.channel)
+    }
+
+    fn refuse(self: Box<Self>, refusal: Refusal) {
+        let _ = self.answer.send(Err(ChannelError::Refused(refusal)));
+    }
 }

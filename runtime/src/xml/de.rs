@@ -13,9 +13,9 @@ use quick_xml::reader::NsReader;
 use serde::de::{self, DeserializeSeed, Visitor};
 use smallvec::SmallVec;
 
+use super::XmlFragment;
 use super::infoset::{self, Infoset, InfosetEvent};
 use super::{MAX_DEPTH, XSI_NS, XmlError, base64};
-use crate::message::XmlFragment;
 
 type Result<T> = std::result::Result<T, XmlError>;
 

@@ -12,9 +12,9 @@ use std::ops::Range;
 
 use smallvec::SmallVec;
 
+use super::XmlFragment;
 use super::escape::escape_into;
 use super::{XmlError, base64};
-use crate::message::XmlFragment;
 
 /// One body element (or, from a decoder, the elements of a fragment) as a sequence of XML events.
 ///

@@ -16,6 +16,7 @@ mod base64;
 pub mod bytes;
 mod de;
 mod escape;
+mod fragment;
 mod infoset;
 mod kind;
 pub mod schema;
@@ -26,11 +27,10 @@ use std::fmt;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::message::XmlFragment;
-
 /// The XML Schema instance namespace, which holds the `nil` attribute.
 pub const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
 
+pub use fragment::XmlFragment;
 pub use infoset::{Events as InfosetEvents, Infoset, InfosetEvent};
 pub use ser::ARRAYS_NS;
 

@@ -11,7 +11,7 @@ use super::dictionary::static_string;
 use super::session::SessionReader;
 use super::text::{MAX_TICKS, Text};
 use crate::encoding::EncodingError;
-use crate::transport::tcp::framing::varint;
+use crate::varint;
 
 /// The deepest element nesting accepted (the Envelope is at depth 1).
 pub const MAX_DEPTH: usize = 64;

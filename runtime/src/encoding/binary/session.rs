@@ -9,7 +9,7 @@ use bytes::BytesMut;
 use rustc_hash::FxHashMap;
 
 use crate::encoding::EncodingError;
-use crate::transport::tcp::framing::varint;
+use crate::varint;
 
 /// The default StringTable budget per session and direction, in bytes (.NET's binary encoder
 /// `MaxSessionSize`): the sum of the StringTable sizes (strings plus their length prefixes).

@@ -9,7 +9,7 @@ use bytes::{BufMut, BytesMut};
 use super::dictionary::static_id;
 use super::session::SessionWriter;
 use crate::encoding::EncodingError;
-use crate::transport::tcp::framing::varint;
+use crate::varint;
 
 fn too_long() -> EncodingError {
     EncodingError::Malformed("a string too long for a binary XML record".into())

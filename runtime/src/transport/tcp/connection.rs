@@ -1,24 +1,31 @@
-//! One established framing session: a reader that decodes envelopes into messages, and a writer
-//! task that encodes queued messages and coalesces them into as few socket writes as possible.
+//! One established framing session as a duplex channel: a source that decodes envelopes into
+//! messages, and a sink whose writer task encodes queued messages and coalesces them into as few
+//! writes as possible.
+//!
+//! The transport answers its own protocol: a record out of place or an oversized envelope is
+//! answered with its framing fault before the source reports the error, and closing the sink
+//! writes the End record.
+
+use std::sync::Arc;
+use std::task::{Context, Poll, ready};
 
 use bytes::{BufMut, BytesMut};
-use futures_util::StreamExt;
-use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::sync::mpsc;
+use futures_util::Stream;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio_util::codec::{Framed, FramedRead};
 
+use super::ByteStream;
 use super::framing::{
-    FramingCodec, FramingError, FramingLimits, Record, known_encoding, record_type,
+    FramingCodec, FramingError, FramingLimits, Record, fault, known_encoding, record_type,
 };
-use super::preamble::{PreambleError, send_preamble};
-use crate::binding::{BindingSettings, MessageEncoding};
-use crate::channel::{Channel, ChannelInput, ChannelOutput, OUTPUT_QUEUE, Outgoing, ReceiveError};
+use crate::channel::queue::{Popped, Queue};
+use crate::channel::{
+    BindingSettings, ChannelError, DuplexChannel, MessageSink, MessageSource, PIPE_CAPACITY,
+    SessionId,
+};
 use crate::encoding::MessageEncoder;
 use crate::encoding::binary::BinaryEncoder;
 use crate::encoding::text::TextEncoder;
-use crate::error::Error;
 use crate::message::Message;
 
 /// Writes are gathered up to this many bytes before they go to the socket.
@@ -39,47 +46,14 @@ fn shrink_if_idle(buffer: &mut BytesMut, fresh: usize) {
     }
 }
 
-/// The receiving half of a framing session.
-pub(crate) struct TcpInput {
-    frames: FramedRead<OwnedReadHalf, FramingCodec>,
-    decoder: Box<dyn MessageEncoder>,
-}
-
-impl std::fmt::Debug for TcpInput {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TcpInput").finish_non_exhaustive()
-    }
-}
-
-impl TcpInput {
-    pub(crate) async fn receive(&mut self) -> Result<Option<Message>, ReceiveError> {
-        let record = self.frames.next().await;
-        let buffer = self.frames.read_buffer_mut();
-        if buffer.is_empty() {
-            shrink_if_idle(buffer, READ_BUFFER);
-        } else if buffer.capacity() < KEEP_WHEN_IDLE {
-            // More has arrived than this message: the peer is pipelining, so read in larger
-            // chunks than an idle session's buffer allows (fewer reads per message).
-            buffer.reserve(KEEP_WHEN_IDLE - buffer.len());
-        }
-        match record {
-            Some(Ok(Record::SizedEnvelope(payload))) => Ok(Some(self.decoder.decode(&payload)?)),
-            Some(Ok(Record::End)) => Ok(None),
-            Some(Ok(Record::Fault(uri))) => Err(ReceiveError::Fault(uri)),
-            Some(Ok(other)) => Err(ReceiveError::Protocol {
-                message: format!("a {} record where an envelope or End belongs", other.name()),
-                fault: Some(super::framing::fault::INVALID_RECORD_SEQUENCE),
-            }),
-            Some(Err(FramingError::Io(error))) => Err(ReceiveError::Lost(error.to_string())),
-            Some(Err(error)) => Err(ReceiveError::Protocol {
-                message: error.to_string(),
-                fault: error.fault_uri(),
-            }),
-            None => Err(ReceiveError::Lost(
-                "the connection closed without an End record".into(),
-            )),
-        }
-    }
+/// What the writer task is asked to send.
+#[derive(Debug)]
+enum Outgoing {
+    /// One message. Boxed: an idle session's queue then holds pointers, not messages.
+    Message(Box<Message>),
+    /// A framing fault (the transport's answer to a protocol violation); the writer stops after
+    /// it.
+    Fault(&'static str),
 }
 
 /// The encoder for a preamble's known encoding, if it is one this transport speaks.
@@ -100,116 +74,206 @@ pub(crate) fn limits(settings: &BindingSettings) -> FramingLimits {
     }
 }
 
-/// Turns a framed connection whose preamble is done into a channel.
-pub(crate) fn start(
-    framed: Framed<TcpStream, FramingCodec>,
+/// Turns a framed stream whose preamble is done into a channel. `ack`: the service's side, which
+/// answers the preamble with PreambleAck as its first write.
+pub(crate) fn start<S: ByteStream>(
+    framed: Framed<S, FramingCodec>,
     encoding: u8,
-) -> Result<Channel, Error> {
+    ack: bool,
+) -> Result<DuplexChannel, ChannelError> {
     let make = encoder_for(encoding).ok_or_else(|| {
-        Error::Communication(format!("encoding 0x{encoding:02X} is not supported"))
+        ChannelError::protocol(format!("encoding 0x{encoding:02X} is not supported"))
     })?;
     let parts = framed.into_parts();
-    let (read, write) = parts.io.into_split();
+    let (read, write) = parts.io.split();
     // The preamble's 8 KiB read buffer is replaced by a small one holding what it had left.
     let mut frames = FramedRead::with_capacity(read, parts.codec, READ_BUFFER);
     frames.read_buffer_mut().extend_from_slice(&parts.read_buf);
-    let (tx, rx) = mpsc::channel(OUTPUT_QUEUE);
-    tokio::spawn(write_loop(write, rx, make()));
+    let queue = Arc::new(Queue::new(PIPE_CAPACITY));
+    let mut first = BytesMut::new();
+    if ack {
+        first.put_u8(record_type::PREAMBLE_ACK);
+    }
+    tokio::spawn(write_loop(write, queue.clone(), make(), first));
     let input = TcpInput {
         frames,
         decoder: make(),
+        queue: queue.clone(),
     };
-    Ok((ChannelInput::tcp(input), ChannelOutput::new(tx)))
+    Ok(DuplexChannel::new(
+        Box::new(input),
+        Arc::new(TcpOutput { queue }),
+        Some(SessionId::unique()),
+    ))
+}
+
+/// The receiving half of a framing session.
+struct TcpInput<R> {
+    frames: FramedRead<R, FramingCodec>,
+    decoder: Box<dyn MessageEncoder>,
+    /// The writer's queue, for the faults this side answers with.
+    queue: Arc<Queue<Outgoing>>,
+}
+
+impl<R> TcpInput<R> {
+    /// Answers a protocol violation with its framing fault, then reports it.
+    fn violation(&self, reason: String, uri: Option<&'static str>) -> ChannelError {
+        if let Some(uri) = uri {
+            self.queue.push_urgent(Outgoing::Fault(uri));
+        }
+        ChannelError::protocol(reason)
+    }
+}
+
+impl<R: tokio::io::AsyncRead + Send + Unpin + 'static> MessageSource for TcpInput<R> {
+    fn poll_receive(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<Option<Message>, ChannelError>> {
+        let record = ready!(std::pin::Pin::new(&mut self.frames).poll_next(cx));
+        let buffer = self.frames.read_buffer_mut();
+        if buffer.is_empty() {
+            shrink_if_idle(buffer, READ_BUFFER);
+        } else if buffer.capacity() < KEEP_WHEN_IDLE {
+            // More has arrived than this message: the peer is pipelining, so read in larger
+            // chunks than an idle session's buffer allows (fewer reads per message).
+            buffer.reserve(KEEP_WHEN_IDLE - buffer.len());
+        }
+        Poll::Ready(match record {
+            Some(Ok(Record::SizedEnvelope(payload))) => self
+                .decoder
+                .decode(&payload)
+                .map(Some)
+                .map_err(ChannelError::from),
+            Some(Ok(Record::End)) => Ok(None),
+            Some(Ok(Record::Fault(uri))) => Err(ChannelError::Faulted(uri.into())),
+            Some(Ok(other)) => Err(self.violation(
+                format!("a {} record where an envelope or End belongs", other.name()),
+                Some(fault::INVALID_RECORD_SEQUENCE),
+            )),
+            Some(Err(FramingError::Io(error))) => Err(ChannelError::from(error)),
+            Some(Err(error)) => Err(self.violation(error.to_string(), error.fault_uri())),
+            None => Err(ChannelError::lost(
+                "the connection closed without an End record",
+            )),
+        })
+    }
+}
+
+/// The sending half of a framing session: a queue in front of the writer task.
+struct TcpOutput {
+    queue: Arc<Queue<Outgoing>>,
+}
+
+impl MessageSink for TcpOutput {
+    fn poll_send(
+        &self,
+        cx: &mut Context<'_>,
+        message: &mut Option<Message>,
+    ) -> Poll<Result<(), ChannelError>> {
+        self.queue
+            .poll_push(cx, message, |m| Outgoing::Message(Box::new(m)))
+    }
+
+    fn poll_close(&self, cx: &mut Context<'_>) -> Poll<Result<(), ChannelError>> {
+        self.queue.poll_close(cx)
+    }
+
+    fn abort(&self) {
+        self.queue.abort(ChannelError::Closed);
+    }
+}
+
+impl Drop for TcpOutput {
+    fn drop(&mut self) {
+        self.queue.abort(ChannelError::Closed);
+    }
 }
 
 /// Writes queued messages; everything that is ready is written together, and the socket is
-/// written only when the queue is empty or the batch is large.
-async fn write_loop(
-    mut socket: OwnedWriteHalf,
-    mut queue: mpsc::Receiver<Outgoing>,
+/// written only when the queue is empty or the batch is large. `batch` holds what must go first
+/// (the PreambleAck).
+async fn write_loop<W: AsyncWrite + Send + Unpin>(
+    mut socket: W,
+    queue: Arc<Queue<Outgoing>>,
     mut encoder: Box<dyn MessageEncoder>,
+    mut batch: BytesMut,
 ) {
+    let outcome = write_all_queued(&mut socket, &queue, encoder.as_mut(), &mut batch).await;
+    if let Err(error) = &outcome {
+        tracing::debug!(%error, "the connection's writer stopped");
+    }
+    queue.finish(outcome);
+}
+
+async fn write_all_queued<W: AsyncWrite + Send + Unpin>(
+    socket: &mut W,
+    queue: &Queue<Outgoing>,
+    encoder: &mut dyn MessageEncoder,
+    batch: &mut BytesMut,
+) -> Result<(), ChannelError> {
     // Allocated by the first message, sized by the messages, released when idle after growing.
-    let mut batch = BytesMut::new();
     let mut scratch = BytesMut::new();
-    while let Some(first) = queue.recv().await {
-        let mut next = Some(first);
-        let mut last = false;
+    if !batch.is_empty() {
+        socket.write_all(batch).await?;
+        batch.clear();
+    }
+    loop {
+        let first = std::future::poll_fn(|cx| queue.poll_pop(cx)).await;
+        let mut next = match first {
+            Popped::Item(item) => Some(item),
+            Popped::Closing => {
+                batch.put_u8(record_type::END);
+                socket.write_all(batch).await?;
+                let _ = socket.shutdown().await;
+                return Ok(());
+            }
+            Popped::Done(result) => return result,
+        };
+        let mut fault = false;
         while let Some(item) = next.take() {
             match item {
                 Outgoing::Message(message) => {
                     scratch.clear();
-                    if let Err(error) = encoder.encode(&message, &mut scratch) {
+                    encoder.encode(&message, &mut scratch).map_err(|error| {
                         tracing::warn!(%error, "a message could not be encoded: closing the connection");
-                        return;
-                    }
-                    if FramingCodec::encode_sized_envelope_header(scratch.len(), &mut batch)
-                        .is_err()
-                    {
-                        tracing::warn!(
-                            size = scratch.len(),
-                            "a message too large to frame: closing the connection"
-                        );
-                        return;
-                    }
+                        ChannelError::from(error)
+                    })?;
+                    FramingCodec::encode_sized_envelope_header(scratch.len(), batch).map_err(
+                        |_| {
+                            tracing::warn!(
+                                size = scratch.len(),
+                                "a message too large to frame: closing the connection"
+                            );
+                            ChannelError::encoding("a message too large to frame")
+                        },
+                    )?;
                     batch.extend_from_slice(&scratch);
                 }
-                Outgoing::End => {
-                    batch.put_u8(record_type::END);
-                    last = true;
-                }
                 Outgoing::Fault(uri) => {
-                    if FramingCodec::encode_record(&Record::Fault(uri.to_owned()), &mut batch)
-                        .is_err()
-                    {
-                        return;
-                    }
-                    last = true;
+                    FramingCodec::encode_record(&Record::Fault(uri.to_owned()), batch)
+                        .map_err(|e| ChannelError::encoding(e.to_string()))?;
+                    fault = true;
+                    break;
                 }
             }
-            if last || batch.len() >= COALESCE_LIMIT {
+            if batch.len() >= COALESCE_LIMIT {
                 break;
             }
-            next = queue.try_recv().ok();
+            next = queue.try_pop();
         }
-        if let Err(error) = socket.write_all(&batch).await {
-            tracing::debug!(%error, "writing to the connection failed");
-            return;
-        }
+        socket.write_all(batch).await?;
         batch.clear();
-        if last {
+        if fault {
             let _ = socket.shutdown().await;
-            return;
+            return Err(ChannelError::protocol("the connection was faulted"));
         }
         if queue.is_empty() {
             scratch.clear();
-            shrink_if_idle(&mut batch, 0);
+            shrink_if_idle(batch, 0);
             shrink_if_idle(&mut scratch, 0);
         }
     }
-}
-
-/// Connects to a `net.tcp` endpoint and runs the preamble.
-pub(crate) async fn connect(
-    host: &str,
-    port: u16,
-    via: &str,
-    settings: &BindingSettings,
-) -> Result<Channel, Error> {
-    let stream = TcpStream::connect((host, port)).await?;
-    stream.set_nodelay(true)?;
-    let mut framed = Framed::new(stream, FramingCodec::with_limits(limits(settings)));
-    let encoding = match settings.message_encoding {
-        MessageEncoding::Text => known_encoding::SOAP12_UTF8,
-        _ => known_encoding::BINARY_SESSION,
-    };
-    send_preamble(&mut framed, via, encoding)
-        .await
-        .map_err(|error| match error {
-            PreambleError::Fault(uri) => Error::FramingFault(uri),
-            other => Error::Communication(format!("the preamble failed: {other}")),
-        })?;
-    start(framed, encoding)
 }
 
 #[cfg(test)]

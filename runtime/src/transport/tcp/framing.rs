@@ -9,16 +9,15 @@
 mod codec;
 mod error;
 pub mod fault;
-pub(crate) mod varint;
 
 #[cfg(test)]
 mod tests;
 
 use bytes::Bytes;
 
+pub use crate::varint::VarintError;
 pub use codec::{FramingCodec, FramingLimits};
 pub use error::FramingError;
-pub use varint::VarintError;
 
 /// Record type bytes (the first byte of every framing record, [MC-NMF] 2.2.3).
 pub mod record_type {

@@ -1,10 +1,20 @@
 //! TCP transport speaking .NET Message Framing ([MC-NMF]), the wire format of WCF's NetTcpBinding:
 //! one connection is one framing session, which is one transport session.
+//!
+//! [`connect`] opens a client's channel; [`listen`] registers an endpoint's path with its port's
+//! acceptor, which runs the preambles and leaves each connection's answer to the host. The
+//! framing runs on any [`ByteStream`] ([`open`] starts a client's session on one).
 
+mod connect;
 mod connection;
 pub mod framing;
+mod listener;
 pub mod preamble;
-mod server;
+mod stream;
 
-pub(crate) use connection::{TcpInput, connect};
-pub(crate) use server::{Route, bind, serve};
+pub use connect::{connect, open};
+pub use listener::listen;
+pub use stream::ByteStream;
+
+/// The port of a `net.tcp` address that names none (WCF's default).
+pub const DEFAULT_PORT: u16 = 808;

@@ -103,11 +103,24 @@ where
     T: AsyncRead + AsyncWrite + Unpin,
     P: PreamblePolicy + ?Sized,
 {
+    let preamble = receive_preamble(framed, policy).await?;
+    write_records(framed, &[Record::PreambleAck]).await?;
+    Ok(preamble)
+}
+
+/// Server side: reads and checks a preamble as [`accept_preamble`] does, but leaves the answer
+/// to the caller, who admits the session later with PreambleAck (or refuses it with a Fault
+/// record). A preamble that fails its checks is answered with its fault here.
+pub async fn receive_preamble<T, P>(
+    framed: &mut Framed<T, FramingCodec>,
+    policy: &P,
+) -> Result<Preamble, PreambleError>
+where
+    T: AsyncRead + AsyncWrite + Unpin,
+    P: PreamblePolicy + ?Sized,
+{
     match read_preamble(framed, policy).await {
-        Ok(preamble) => {
-            write_records(framed, &[Record::PreambleAck]).await?;
-            Ok(preamble)
-        }
+        Ok(preamble) => Ok(preamble),
         Err(error) => {
             if let Some(uri) = error.fault_uri() {
                 tracing::debug!(%error, fault = uri, "refusing framing preamble");

@@ -3,7 +3,8 @@
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
 
-use super::{FramingError, Mode, Record, record_type, varint};
+use super::{FramingError, Mode, Record, record_type};
+use crate::varint;
 
 /// Receive quotas of a [`FramingCodec`]; the defaults are WCF's NetTcpBinding defaults.
 ///

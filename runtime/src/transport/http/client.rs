@@ -1,6 +1,6 @@
-//! The client side of the HTTP bindings: each call is one POST, made by the calling task
-//! ([`ClientChannel`](crate::client::ClientChannel) calls [`Exchange::exchange`]), over a pool
-//! of keep-alive connections. `202 Accepted` (or an empty `200`) answers nothing.
+//! The client side of the HTTP bindings: a request channel whose every exchange is one POST,
+//! made by the calling task over a pool of keep-alive connections. `202 Accepted` (or an empty
+//! `200`) answers nothing.
 
 use bytes::{Bytes, BytesMut};
 use http::header::CONTENT_TYPE;
@@ -10,9 +10,9 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
-use super::media_type;
-use crate::binding::{BindingSettings, HttpSettings};
-use crate::channel::ReceiveError;
+use super::{HttpSettings, media_type};
+use crate::address::EndpointAddress;
+use crate::channel::{BindingSettings, ChannelError, RequestChannel};
 use crate::encoding::MessageEncoder;
 use crate::encoding::text::{MessageVersion, TextEncoder};
 use crate::error::Error;
@@ -20,62 +20,75 @@ use crate::message::Message;
 
 type HttpClient = Client<HttpConnector, Full<Bytes>>;
 
-/// Prepares exchanges with `address` (already checked to be an `http://` address).
-pub(crate) fn connect(
-    address: &str,
-    http: &HttpSettings,
-    settings: &BindingSettings,
-) -> Result<Exchange, Error> {
-    let uri: Uri = address.parse().map_err(|e| Error::InvalidAddress {
-        address: address.to_owned(),
-        reason: format!("not a valid HTTP URI: {e}"),
-    })?;
-    let mut connector = HttpConnector::new();
-    connector.set_nodelay(true);
-    connector.set_connect_timeout(Some(settings.open_timeout));
-    let client: HttpClient = Client::builder(TokioExecutor::new()).build(connector);
-    Ok(Exchange {
-        client,
-        uri,
-        version: http.version,
-        max_received_message_size: settings.max_received_message_size,
-    })
+impl HttpRequestChannel {
+    /// A channel to `address` (`http://host:port/path`). Connections are made by the first
+    /// exchanges, not here.
+    pub fn new(
+        address: &EndpointAddress,
+        http: &HttpSettings,
+        settings: &BindingSettings,
+    ) -> Result<Self, Error> {
+        address.expect_scheme("http", "http://host:port/path")?;
+        let uri: Uri = address
+            .as_str()
+            .parse()
+            .map_err(|e| address.invalid(&format!("not a valid HTTP URI: {e}")))?;
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        connector.set_connect_timeout(Some(settings.open_timeout));
+        let client: HttpClient = Client::builder(TokioExecutor::new()).build(connector);
+        Ok(HttpRequestChannel {
+            client,
+            uri,
+            version: http.version,
+            max_received_message_size: settings.max_received_message_size,
+        })
+    }
 }
 
-/// POSTs messages to one endpoint, over a pool of keep-alive connections.
+/// POSTs messages to one endpoint, over a pool of keep-alive connections. Cloning is cheap:
+/// clones share the pool.
 #[derive(Debug, Clone)]
-pub(crate) struct Exchange {
+pub struct HttpRequestChannel {
     client: HttpClient,
     uri: Uri,
     version: MessageVersion,
     max_received_message_size: usize,
 }
 
-impl Exchange {
+impl RequestChannel for HttpRequestChannel {
     /// One POST: the reply message, or `None` when the service answered without one. SOAP 1.1
     /// replies carry no `RelatesTo`; the request's `MessageID` is put on them.
-    pub(crate) async fn exchange(
-        &self,
-        message: &Message,
-    ) -> Result<Option<Message>, ReceiveError> {
+    async fn request(&self, message: Message) -> Result<Option<Message>, ChannelError> {
         let mut encoder = TextEncoder::new(self.version);
         let mut body = BytesMut::new();
-        encoder.encode(message, &mut body)?;
+        encoder.encode(&message, &mut body)?;
         let action = message.action();
-        let content_type = match self.version {
-            MessageVersion::Soap11 => self.version.content_type().to_owned(),
-            MessageVersion::Soap12WsAddressing10 => {
-                format!("{}; action=\"{action}\"", self.version.content_type())
-            }
+        let invalid = || lost(format!("the action `{action}` is not a valid header value"));
+        // Header values are built straight into the bytes they keep (no copy of a `String`).
+        let (content_type, soap_action) = match self.version {
+            MessageVersion::Soap11 => (
+                HeaderValue::from_static(self.version.content_type()),
+                Some(
+                    HeaderValue::from_maybe_shared(Bytes::from(format!("\"{action}\"")))
+                        .map_err(|_| invalid())?,
+                ),
+            ),
+            MessageVersion::Soap12WsAddressing10 => (
+                HeaderValue::from_maybe_shared(Bytes::from(format!(
+                    "{}; action=\"{action}\"",
+                    self.version.content_type()
+                )))
+                .map_err(|_| invalid())?,
+                None,
+            ),
         };
         let mut request = Request::post(self.uri.clone())
             .header(CONTENT_TYPE, content_type)
             .body(Full::new(body.freeze()))
             .map_err(|e| lost(format!("the request could not be built: {e}")))?;
-        if self.version == MessageVersion::Soap11 {
-            let value = HeaderValue::from_str(&format!("\"{action}\""))
-                .map_err(|_| lost(format!("the action `{action}` is not a valid header value")))?;
-            request.headers_mut().insert("SOAPAction", value);
+        if let Some(soap_action) = soap_action {
+            request.headers_mut().insert("SOAPAction", soap_action);
         }
 
         let response = self
@@ -115,22 +128,22 @@ impl Exchange {
                     return Ok(Some(reply));
                 }
                 Ok(_) => {}
-                Err(error) if status.is_success() => return Err(ReceiveError::Decode(error)),
+                Err(error) if status.is_success() => return Err(error.into()),
                 Err(_) => {}
             }
         }
         let text = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned();
-        Err(ReceiveError::Protocol {
-            message: format!(
+        Err(ChannelError::Protocol(
+            format!(
                 "POST {} answered HTTP {status} without a SOAP reply: {}",
                 self.uri,
                 text.trim()
-            ),
-            fault: None,
-        })
+            )
+            .into(),
+        ))
     }
 }
 
-fn lost(message: String) -> ReceiveError {
-    ReceiveError::Lost(message)
+fn lost(message: String) -> ChannelError {
+    ChannelError::lost(message)
 }

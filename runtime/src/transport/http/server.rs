@@ -1,49 +1,50 @@
-//! The service side of the HTTP bindings: one POST is one call.
+//! The service side of the HTTP bindings: one POST is one exchange with the endpoint's request
+//! handler.
 //!
-//! The decoded request goes straight to the endpoint's dispatcher through the same call path as
-//! a session's calls (`service::session::call_once`: the call throttle, instancing — a new
-//! instance per request unless the service is a singleton — panics turned into faults), with no
-//! channel in between. What comes back is the reply (or a fault), or nothing for a one-way
-//! operation (`202 Accepted`).
+//! The decoded request goes to the handler in the connection's own task, with no channel in
+//! between; what comes back is the reply (or a fault), or nothing for a one-way operation
+//! (`202 Accepted`). A host's endpoints share one axum server per port ([`listen`]), routed by
+//! exact path to the same [`HttpEndpoint`] a user mounts in their own router.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 
 use axum::body::Body as HttpBody;
 use bytes::{Bytes, BytesMut};
-use http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HOST};
+use http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HOST, RETRY_AFTER};
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tracing::Instrument;
 
-use super::wsdl::ServiceMetadata;
-use super::{action_param, media_type};
+use super::{DEFAULT_PORT, HttpSettings, action_param, media_type};
+use crate::address::EndpointAddress;
+use crate::channel::{
+    BindingSettings, BoxRequestHandler, ChannelError, EndpointMetadata, HostControl, ListenContext,
+    Listening, Refusal, RequestEndpoint, RequestHandler, SharedAcceptor, SharedError,
+};
 use crate::encoding::text::{MessageVersion, TextEncoder};
 use crate::encoding::{EncodingError, MessageEncoder};
+use crate::error::Error;
 use crate::message::{Body, Fault, FaultKind, Message, WSA10_FAULT_ACTION};
-use crate::service::host::{HostShared, SessionHandler};
 
 /// What one HTTP endpoint needs to answer requests.
-pub(crate) struct HttpRoute {
-    pub handler: Arc<dyn SessionHandler>,
-    pub version: MessageVersion,
-    pub max_received_message_size: usize,
+struct Route {
+    handler: BoxRequestHandler,
+    version: MessageVersion,
+    max_received_message_size: usize,
     /// The WSDL source, when metadata is enabled.
-    pub metadata: Option<Arc<ServiceMetadata>>,
-    /// Turns true when the host aborts its calls.
-    pub abort: watch::Receiver<bool>,
-    /// Keeps `abort` open for an endpoint that no host owns (mounted in a user's router).
-    pub _abort_owner: Option<watch::Sender<bool>>,
+    metadata: Option<Arc<dyn EndpointMetadata>>,
 }
 
 type Reply = Response<HttpBody>;
 
-impl HttpRoute {
+impl Route {
     /// Answers one HTTP request.
     pub(crate) async fn handle(&self, request: Request<HttpBody>) -> Reply {
         let wsdl = request
@@ -89,7 +90,7 @@ impl HttpRoute {
             .or_else(|| request.uri().authority().map(|a| a.as_str()))
             .unwrap_or("localhost");
         let location = format!("http://{host}{path}");
-        let text = metadata.wsdl(&location);
+        let text = metadata.wsdl(&location, self.version);
         let mut response = Response::new(HttpBody::from(text));
         response.headers_mut().insert(
             CONTENT_TYPE,
@@ -148,26 +149,11 @@ impl HttpRoute {
         self.call(message).await
     }
 
-    /// Runs one call and encodes what it answers.
+    /// Runs one exchange with the handler and encodes what it answers.
     async fn call(&self, message: Message) -> Reply {
         let request_id = message.headers.message_id.clone();
-        let mut abort = self.abort.clone();
-        // On abort the call is dropped where it stands, and a per-call instance with it, without
-        // its `on_release` hook (which would have to wait for the call to let go of it).
-        let answer = tokio::select! {
-            answer = self.handler.clone().call(message) => answer,
-            _ = abort.wait_for(|aborted| *aborted) => {
-                return self.fault(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    Fault::new(
-                        FaultKind::Receiver,
-                        "The service is shutting down; the call was not completed.",
-                    ),
-                );
-            }
-        };
-        match answer {
-            Some(mut reply) => {
+        match self.handler.handle_boxed(message).await {
+            Ok(Some(mut reply)) => {
                 reply.headers.relates_to = request_id;
                 let status = if reply.is_fault() {
                     StatusCode::INTERNAL_SERVER_ERROR
@@ -176,11 +162,36 @@ impl HttpRoute {
                 };
                 self.envelope(status, &reply)
             }
-            None => {
+            Ok(None) => {
                 let mut response = Response::new(HttpBody::empty());
                 *response.status_mut() = StatusCode::ACCEPTED;
                 response
             }
+            Err(ChannelError::Refused(refusal)) => {
+                let reason = match refusal {
+                    Refusal::TooBusy => {
+                        "The service is too busy to accept the request; try again later."
+                    }
+                    Refusal::ShuttingDown => {
+                        "The service is shutting down; the call was not completed."
+                    }
+                };
+                let mut response = self.fault(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    Fault::new(FaultKind::Receiver, reason),
+                );
+                response
+                    .headers_mut()
+                    .insert(RETRY_AFTER, HeaderValue::from_static("1"));
+                response
+            }
+            Err(error) => self.fault(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Fault::new(
+                    FaultKind::Receiver,
+                    format!("The request could not be answered: {error}."),
+                ),
+            ),
         }
     }
 
@@ -287,10 +298,31 @@ fn too_large(limit: usize) -> Reply {
 /// is enabled) for one service, whatever the request's path.
 ///
 /// Made by [`crate::http::service`]; mount it in an `axum::Router` with `route_service`, or use
-/// [`crate::http::router`]. Cloning is cheap: clones share the endpoint.
+/// [`crate::http::router`]. A host mounts the same object on its own server. Cloning is cheap:
+/// clones share the endpoint.
 #[derive(Clone)]
 pub struct HttpEndpoint {
-    pub(crate) route: Arc<HttpRoute>,
+    route: Arc<Route>,
+}
+
+impl HttpEndpoint {
+    /// An endpoint that answers requests with `endpoint`'s handler, in `http`'s SOAP version,
+    /// refusing bodies larger than `settings.max_received_message_size`. Metadata is served when
+    /// `http.metadata` is set and the endpoint has some.
+    pub fn new<H: RequestHandler>(
+        endpoint: RequestEndpoint<H>,
+        http: &HttpSettings,
+        settings: &BindingSettings,
+    ) -> Self {
+        HttpEndpoint {
+            route: Arc::new(Route {
+                handler: Arc::new(endpoint.handler),
+                version: http.version,
+                max_received_message_size: settings.max_received_message_size,
+                metadata: endpoint.metadata.filter(|_| http.metadata),
+            }),
+        }
+    }
 }
 
 impl std::fmt::Debug for HttpEndpoint {
@@ -322,19 +354,85 @@ where
     }
 }
 
-/// Serves the endpoints that share one listener, routed by exact path, until the host stops
-/// (graceful: requests in progress finish) or aborts.
-pub(crate) async fn serve(
+/// Mounts `endpoint` at `address` (`http://host:port/path`) on the host's server for its port
+/// (binding the port if no endpoint has yet; port 0 always binds a fresh one).
+pub fn listen(
+    address: &EndpointAddress,
+    endpoint: HttpEndpoint,
+    context: &mut ListenContext,
+) -> Result<Listening, Error> {
+    address.expect_scheme("http", "http://host:port/path")?;
+    if address.path().contains(['?', '#']) {
+        return Err(address.invalid("the address must not have a query or a fragment"));
+    }
+    let port = address.port().unwrap_or(DEFAULT_PORT);
+    let key = if port == 0 {
+        static FRESH: AtomicUsize = AtomicUsize::new(0);
+        format!("http fresh {}", FRESH.fetch_add(1, Ordering::Relaxed))
+    } else {
+        format!("tcp {}:{port}", address.host())
+    };
+    let server = context
+        .shared(&key, || HttpPort::bind(address.host(), port))
+        .map_err(|error| match error {
+            SharedError::Make(error) => error,
+            SharedError::Conflict => address.invalid("another transport listens on this port"),
+        })?;
+    if server
+        .routes
+        .insert(address.path().to_owned(), endpoint)
+        .is_some()
+    {
+        return Err(address.invalid("two endpoints have the same HTTP address"));
+    }
+    Ok(Listening {
+        address: address.with_port(server.port),
+        sessions: None,
+    })
+}
+
+/// One port's HTTP server and the endpoints on it, by path.
+struct HttpPort {
     listener: TcpListener,
-    routes: HashMap<String, Arc<HttpRoute>>,
-    host: Arc<HostShared>,
-) {
-    let routes = Arc::new(routes);
+    port: u16,
+    routes: HashMap<String, HttpEndpoint>,
+}
+
+impl HttpPort {
+    fn bind(host: &str, port: u16) -> Result<Self, Error> {
+        let listener = std::net::TcpListener::bind((host, port))?;
+        listener.set_nonblocking(true)?;
+        let listener = TcpListener::from_std(listener)?;
+        let port = listener.local_addr()?.port();
+        Ok(HttpPort {
+            listener,
+            port,
+            routes: HashMap::new(),
+        })
+    }
+}
+
+impl SharedAcceptor for HttpPort {
+    fn start(self: Box<Self>, control: &HostControl) {
+        let span = tracing::debug_span!("listener", transport = "http", port = self.port);
+        control
+            .tracker
+            .spawn(serve(*self, control.clone()).instrument(span));
+    }
+
+    fn as_any(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+}
+
+/// Serves one port until the host stops (graceful: requests in progress finish) or aborts.
+async fn serve(port: HttpPort, control: HostControl) {
+    let routes = Arc::new(port.routes);
     let app = axum::Router::new().fallback(move |request: Request<HttpBody>| {
         let routes = routes.clone();
         async move {
             match routes.get(request.uri().path()) {
-                Some(route) => route.handle(request).await,
+                Some(endpoint) => endpoint.route.handle(request).await,
                 None => plain(
                     StatusCode::NOT_FOUND,
                     format!("No endpoint listens at {}.\n", request.uri().path()),
@@ -342,17 +440,15 @@ pub(crate) async fn serve(
             }
         }
     });
-    let mut stop = host.stop.clone();
-    let mut abort = host.abort.clone();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        let _ = stop.wait_for(|stopped| *stopped).await;
-    });
+    let stop = control.stop.clone();
+    let server = axum::serve(port.listener, app)
+        .with_graceful_shutdown(async move { stop.cancelled().await });
     tokio::select! {
         result = server => {
             if let Err(error) = result {
                 tracing::warn!(%error, "the HTTP server stopped");
             }
         }
-        _ = abort.wait_for(|aborted| *aborted) => {}
+        () = control.abort.cancelled() => {}
     }
 }

@@ -17,39 +17,39 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
+use super::{Dispatch, detail_element};
 use crate::contract::ContractDescription;
 use crate::encoding::text::MessageVersion;
-use crate::service::{Dispatch, detail_element};
 use crate::xml::ARRAYS_NS;
 use crate::xml::schema::{ContractTypes, Definition, Shape};
 
 const XS: &str = "http://www.w3.org/2001/XMLSchema";
 
-/// What a WSDL document is made from; the address is filled in per request.
+/// What a WSDL document is made from; the SOAP version and the address are filled in per
+/// request.
 pub(crate) struct ServiceMetadata {
     contract: &'static ContractDescription,
-    version: MessageVersion,
     types: ContractTypes,
 }
 
 impl ServiceMetadata {
-    /// The metadata of contract `C` (served by instances of `S`) over `version`.
-    pub(crate) fn of<C: Dispatch<S>, S>(version: MessageVersion) -> Self {
+    /// The metadata of contract `C` (served by instances of `S`).
+    pub(crate) fn of<C: Dispatch<S>, S>() -> Self {
         let mut types = ContractTypes::default();
         C::describe_types(&mut types);
         ServiceMetadata {
             contract: C::DESCRIPTION,
-            version,
             types,
         }
     }
 
-    /// The WSDL document, with `location` as the endpoint's address.
-    pub(crate) fn wsdl(&self, location: &str) -> String {
+    /// The WSDL document for a binding of SOAP `version`, with `location` as the endpoint's
+    /// address.
+    pub(crate) fn wsdl(&self, location: &str, version: MessageVersion) -> String {
         let c = self.contract;
         let ns = attr(c.namespace);
         let name = attr(c.name);
-        let (soap_prefix, soap_ns, binding_kind) = match self.version {
+        let (soap_prefix, soap_ns, binding_kind) = match version {
             MessageVersion::Soap11 => (
                 "soap",
                 "http://schemas.xmlsoap.org/wsdl/soap/",
@@ -123,7 +123,7 @@ impl ServiceMetadata {
         // Binding.
         let binding = format!("{binding_kind}_{name}");
         let _ = write!(out, r#"<wsdl:binding name="{binding}" type="tns:{name}">"#);
-        if self.version == MessageVersion::Soap12WsAddressing10 {
+        if version == MessageVersion::Soap12WsAddressing10 {
             out.push_str("<wsaw:UsingAddressing/>");
         }
         let _ = write!(

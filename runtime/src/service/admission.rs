@@ -1,0 +1,122 @@
+//! Admission: whether a new channel (a session, or one request without a session) may start
+//! now, must wait for a slot, or is refused — the host's `max_concurrent_sessions` throttle.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio_util::sync::CancellationToken;
+
+use crate::channel::Refusal;
+
+/// What the host does with a channel that arrives when `max_concurrent_sessions` are open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Admission {
+    /// The channel waits, unanswered, until a slot frees (as WCF queues it), bounded by the
+    /// binding's open timeout on the service and by the client's own; then it is refused.
+    /// Waiting connections count against the transport's pending-connection limit.
+    #[default]
+    Queue,
+    /// The channel is refused at once in the transport's words: a `ServerTooBusy` framing
+    /// fault on net.tcp, `503 Service Unavailable` over HTTP.
+    Refuse,
+}
+
+/// The session slots of a host and its admission policy.
+#[derive(Debug)]
+pub(crate) struct Slots {
+    sessions: Arc<Semaphore>,
+    policy: Admission,
+    /// Cancelled when the host stops accepting.
+    stop: CancellationToken,
+}
+
+impl Slots {
+    pub(crate) fn new(sessions: usize, policy: Admission, stop: CancellationToken) -> Self {
+        Slots {
+            sessions: Arc::new(Semaphore::new(sessions)),
+            policy,
+            stop,
+        }
+    }
+
+    /// A slot if one is free now.
+    pub(crate) fn try_admit(&self) -> Option<OwnedSemaphorePermit> {
+        self.sessions.clone().try_acquire_owned().ok()
+    }
+
+    /// The policy for channels that find no free slot.
+    pub(crate) fn policy(&self) -> Admission {
+        self.policy
+    }
+
+    /// A slot now, or (under [`Admission::Queue`]) once one frees within `wait`; otherwise the
+    /// refusal to answer with.
+    pub(crate) async fn admit(&self, wait: Duration) -> Result<OwnedSemaphorePermit, Refusal> {
+        if let Some(slot) = self.try_admit() {
+            return Ok(slot);
+        }
+        if self.stop.is_cancelled() {
+            return Err(Refusal::ShuttingDown);
+        }
+        if self.policy == Admission::Refuse {
+            return Err(Refusal::TooBusy);
+        }
+        tokio::select! {
+            slot = tokio::time::timeout(wait, self.sessions.clone().acquire_owned()) => match slot {
+                Ok(Ok(slot)) => Ok(slot),
+                Ok(Err(_)) => Err(Refusal::ShuttingDown),
+                Err(_) => Err(Refusal::TooBusy),
+            },
+            () = self.stop.cancelled() => Err(Refusal::ShuttingDown),
+        }
+    }
+
+    /// How many slots are taken.
+    pub(crate) fn taken(&self, max: usize) -> usize {
+        max - self.sessions.available_permits()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_queued_channel_gets_the_next_free_slot_or_is_refused_after_its_wait() {
+        let slots = Arc::new(Slots::new(1, Admission::Queue, CancellationToken::new()));
+        let first = slots.admit(Duration::from_secs(1)).await.unwrap();
+        let waiting = tokio::spawn({
+            let slots = slots.clone();
+            async move { slots.admit(Duration::from_secs(5)).await.map(drop) }
+        });
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        drop(first);
+        assert_eq!(waiting.await.unwrap(), Ok(()));
+
+        let _held = slots.admit(Duration::from_secs(1)).await.unwrap();
+        let start = tokio::time::Instant::now();
+        assert_eq!(
+            slots.admit(Duration::from_secs(3)).await.map(drop),
+            Err(Refusal::TooBusy)
+        );
+        assert_eq!(start.elapsed(), Duration::from_secs(3));
+    }
+
+    #[tokio::test]
+    async fn the_refuse_policy_refuses_at_once_and_a_stopped_host_refuses_as_shutting_down() {
+        let stop = CancellationToken::new();
+        let slots = Slots::new(1, Admission::Refuse, stop.clone());
+        let _held = slots.try_admit().unwrap();
+        assert_eq!(
+            slots.admit(Duration::from_secs(3600)).await.map(drop),
+            Err(Refusal::TooBusy)
+        );
+        stop.cancel();
+        assert_eq!(
+            slots.admit(Duration::from_secs(3600)).await.map(drop),
+            Err(Refusal::ShuttingDown)
+        );
+    }
+}

@@ -1,0 +1,295 @@
+//! The service side: one acceptor per TCP port, shared by the endpoints (paths) on it. It
+//! accepts connections, runs each preamble, routes it by its Via to the endpoint's listener and
+//! leaves the answer (PreambleAck or a refusal) to the host's admission.
+//!
+//! A connection is pending from its accept until the host admits or refuses it; at
+//! `max_pending_connections` the acceptor stops accepting (the kernel's backlog holds the rest),
+//! as WCF does.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio_util::codec::Framed;
+use tracing::Instrument;
+
+use super::DEFAULT_PORT;
+use super::connection::{encoder_for, limits, start};
+use super::framing::{Encoding, FramingCodec, Record, fault};
+use super::preamble::{PreamblePolicy, receive_preamble};
+use crate::address::{EndpointAddress, via_path};
+use crate::channel::{
+    BindingSettings, ChannelError, DuplexChannel, HostControl, Incoming, ListenContext, Listening,
+    Refusal, SessionListener, SharedAcceptor, SharedError,
+};
+use crate::error::Error;
+
+/// The listen backlog of every port (connections the kernel completes before they are accepted).
+const LISTEN_BACKLOG: u32 = 1024;
+
+/// How long a refused connection is drained before it is closed, so the peer reads the fault.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Listens at `address` (`net.tcp://host:port/path`): registers the path with the port's
+/// acceptor (binding the port if no endpoint has yet; port 0 always binds a fresh one).
+pub fn listen(
+    address: &EndpointAddress,
+    settings: &BindingSettings,
+    context: &mut ListenContext,
+) -> Result<Listening, Error> {
+    address.expect_scheme("net.tcp", "net.tcp://host:port/path")?;
+    let port = address.port().unwrap_or(DEFAULT_PORT);
+    let key = if port == 0 {
+        // Port 0 asks for a fresh port: such an endpoint gets an acceptor of its own.
+        static FRESH: AtomicUsize = AtomicUsize::new(0);
+        format!("net.tcp fresh {}", FRESH.fetch_add(1, Ordering::Relaxed))
+    } else {
+        format!("tcp {}:{port}", address.host())
+    };
+    let acceptor = context
+        .shared(&key, || TcpPort::bind(address.host(), port))
+        .map_err(|error| match error {
+            SharedError::Make(error) => error,
+            SharedError::Conflict => address.invalid("another transport listens on this port"),
+        })?;
+    let (tx, incoming) = mpsc::unbounded_channel();
+    let path = address.path().to_owned();
+    if acceptor.routes.contains_key(&path) {
+        return Err(address.invalid("two endpoints have the same net.tcp address"));
+    }
+    acceptor.routes.insert(
+        path,
+        Route {
+            settings: settings.clone(),
+            incoming: tx,
+        },
+    );
+    Ok(Listening {
+        address: address.with_port(acceptor.port),
+        sessions: Some(Box::new(PathListener { incoming })),
+    })
+}
+
+/// An endpoint's share of a port: the channels routed to its path.
+struct PathListener {
+    incoming: mpsc::UnboundedReceiver<Box<dyn Incoming>>,
+}
+
+impl SessionListener for PathListener {
+    fn poll_accept(&mut self, cx: &mut Context<'_>) -> Poll<Option<Box<dyn Incoming>>> {
+        self.incoming.poll_recv(cx)
+    }
+}
+
+/// An endpoint on a port.
+struct Route {
+    settings: BindingSettings,
+    incoming: mpsc::UnboundedSender<Box<dyn Incoming>>,
+}
+
+/// One TCP port and the endpoints on it.
+struct TcpPort {
+    listener: TcpListener,
+    port: u16,
+    routes: HashMap<String, Route>,
+}
+
+impl TcpPort {
+    fn bind(host: &str, port: u16) -> Result<Self, Error> {
+        let address = std::net::ToSocketAddrs::to_socket_addrs(&(host, port))?
+            .next()
+            .ok_or_else(|| Error::Communication(format!("`{host}` has no address")))?;
+        let socket = if address.is_ipv4() {
+            TcpSocket::new_v4()?
+        } else {
+            TcpSocket::new_v6()?
+        };
+        socket.set_reuseaddr(true)?;
+        socket.bind(address)?;
+        let listener = socket.listen(LISTEN_BACKLOG)?;
+        let port = listener.local_addr()?.port();
+        Ok(TcpPort {
+            listener,
+            port,
+            routes: HashMap::new(),
+        })
+    }
+}
+
+impl SharedAcceptor for TcpPort {
+    fn start(self: Box<Self>, control: &HostControl) {
+        let span = tracing::debug_span!("listener", transport = "net.tcp", port = self.port);
+        tokio::spawn(accept_loop(*self, control.clone()).instrument(span));
+    }
+
+    fn as_any(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+}
+
+/// What every connection's preamble task shares.
+struct Shared {
+    routes: HashMap<String, Route>,
+    /// The limits and timeout a connection has before its Via names its endpoint: the most
+    /// generous of the port's endpoints.
+    first: BindingSettings,
+}
+
+async fn accept_loop(port: TcpPort, control: HostControl) {
+    let TcpPort {
+        listener, routes, ..
+    } = port;
+    let Some(first) = routes
+        .values()
+        .map(|route| &route.settings)
+        .max_by_key(|settings| settings.max_received_message_size)
+        .cloned()
+    else {
+        return;
+    };
+    let pending = Arc::new(Semaphore::new(
+        routes
+            .values()
+            .map(|r| r.settings.max_pending_connections)
+            .max()
+            .unwrap_or(1)
+            .max(1),
+    ));
+    let shared = Arc::new(Shared { routes, first });
+    loop {
+        let accepted = tokio::select! {
+            () = control.stop.cancelled() => return,
+            accepted = accept(&listener, &pending) => accepted,
+        };
+        match accepted {
+            Ok((stream, permit)) => {
+                tokio::spawn(preamble(stream, shared.clone(), permit));
+            }
+            Err(error) => {
+                // Out of file descriptors and the like: back off instead of spinning.
+                tracing::warn!(%error, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+/// The next connection, once a pending slot is free.
+async fn accept(
+    listener: &TcpListener,
+    pending: &Arc<Semaphore>,
+) -> std::io::Result<(TcpStream, OwnedSemaphorePermit)> {
+    let permit = pending
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| std::io::Error::other("the pending-connection limit was closed"))?;
+    let (stream, _peer) = listener.accept().await?;
+    Ok((stream, permit))
+}
+
+struct Policy<'a> {
+    routes: &'a HashMap<String, Route>,
+}
+
+impl Policy<'_> {
+    fn route(&self, via: &str) -> Option<&Route> {
+        self.routes.get(via_path(via)?)
+    }
+}
+
+impl PreamblePolicy for Policy<'_> {
+    fn accept_via(&self, via: &str) -> bool {
+        self.route(via).is_some()
+    }
+
+    fn accept_encoding(&self, _via: &str, encoding: &Encoding) -> bool {
+        matches!(encoding, Encoding::Known(value) if encoder_for(*value).is_some())
+    }
+}
+
+/// Runs a connection's preamble and hands it to its endpoint's listener.
+async fn preamble(stream: TcpStream, shared: Arc<Shared>, permit: OwnedSemaphorePermit) {
+    let _ = stream.set_nodelay(true);
+    let timeout = shared.first.channel_initialization_timeout;
+    let mut framed = Framed::new(stream, FramingCodec::with_limits(limits(&shared.first)));
+    let policy = Policy {
+        routes: &shared.routes,
+    };
+    let preamble = match tokio::time::timeout(timeout, receive_preamble(&mut framed, &policy)).await
+    {
+        Ok(Ok(preamble)) => preamble,
+        Ok(Err(error)) => {
+            tracing::debug!(%error, "preamble refused");
+            return;
+        }
+        Err(_) => {
+            tracing::debug!(?timeout, "preamble timed out");
+            return;
+        }
+    };
+    let (Some(route), Encoding::Known(encoding)) = (policy.route(&preamble.via), preamble.encoding)
+    else {
+        return;
+    };
+    *framed.codec_mut() = FramingCodec::with_limits(limits(&route.settings));
+    let incoming: Box<dyn Incoming> = Box::new(TcpIncoming {
+        framed,
+        encoding,
+        _pending: permit,
+    });
+    if let Err(mpsc::error::SendError(incoming)) = route.incoming.send(incoming) {
+        incoming.refuse(Refusal::ShuttingDown);
+    }
+}
+
+/// A connection whose preamble is read, waiting for PreambleAck or a refusal.
+struct TcpIncoming {
+    framed: Framed<TcpStream, FramingCodec>,
+    encoding: u8,
+    /// Holds the connection's pending slot until it is admitted or refused.
+    _pending: OwnedSemaphorePermit,
+}
+
+impl Incoming for TcpIncoming {
+    fn accept(self: Box<Self>) -> Result<DuplexChannel, ChannelError> {
+        start(self.framed, self.encoding, true)
+    }
+
+    fn refuse(self: Box<Self>, refusal: Refusal) {
+        let uri = match refusal {
+            Refusal::TooBusy => fault::SERVER_TOO_BUSY,
+            Refusal::ShuttingDown => fault::ENDPOINT_UNAVAILABLE,
+        };
+        tokio::spawn(refuse(self.framed.into_inner(), uri));
+    }
+}
+
+/// Sends a framing fault to a connection that will not be served, then closes it after reading
+/// what the peer still sends (so the peer is not reset before it reads the fault).
+async fn refuse(mut stream: TcpStream, uri: &'static str) {
+    let mut fault = bytes::BytesMut::new();
+    if FramingCodec::encode_record(&Record::Fault(uri.to_owned()), &mut fault).is_err() {
+        return;
+    }
+    if stream.write_all(&fault).await.is_err() {
+        return;
+    }
+    let _ = stream.shutdown().await;
+    let mut sink = [0u8; 1024];
+    let drain = async {
+        let mut drained = 0;
+        while drained < 64 * 1024 {
+            match stream.read(&mut sink).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => drained += n,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(DRAIN_TIMEOUT, drain).await;
+}
