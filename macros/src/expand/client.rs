@@ -168,7 +168,23 @@ fn connect(names: &Names) -> TokenStream {
             <#contract as ::indigo::contract::Contract>::Session:
                 ::indigo::contract::SessionCompatible<#contract, B>,
         {
-            let channel = ::indigo::client::ClientChannel::connect::<#contract, B>(binding, address).await?;
+            Self::connect_with(binding, address, ::indigo::client::ClientOptions::new()).await
+        }
+
+        /// [`Self::connect`] with `options` (such as a handler for messages that answer no call).
+        pub async fn connect_with<B>(
+            binding: B,
+            address: &str,
+            options: ::indigo::client::ClientOptions,
+        ) -> ::core::result::Result<Self, ::indigo::Error>
+        where
+            B: ::indigo::binding::Binding,
+            <#contract as ::indigo::contract::Contract>::Session:
+                ::indigo::contract::SessionCompatible<#contract, B>,
+        {
+            let channel =
+                ::indigo::client::ClientChannel::connect_with::<#contract, B>(binding, address, options)
+                    .await?;
             ::core::result::Result::Ok(Self::from_channel(channel))
         }
     }

@@ -16,6 +16,7 @@ mod http;
 mod layered;
 mod memory;
 mod net_tcp;
+mod ordered;
 
 use std::future::Future;
 
@@ -25,6 +26,7 @@ pub use http::{BasicHttpBinding, HttpBinding, WsHttpBinding};
 pub use layered::Layered;
 pub use memory::{MemoryBinding, MemoryDatagramBinding};
 pub use net_tcp::NetTcpBinding;
+pub use ordered::OrderedSession;
 
 use crate::address::EndpointAddress;
 use crate::channel::{

@@ -17,6 +17,7 @@ mod error;
 pub mod fault_injection;
 mod layer;
 mod listener;
+pub mod ordered;
 mod pipe;
 pub(crate) mod queue;
 mod request;

@@ -22,9 +22,23 @@ pub fn pipe(capacity: usize) -> (PipeSink, PipeSource) {
     (PipeSink(queue.clone()), PipeSource(queue))
 }
 
+/// A pipe whose receiving end is the bare queue, for a task that does its own part of the close
+/// (it sees [`Popped::Closing`] and reports the outcome with [`Queue::finish`]).
+pub(crate) fn raw_pipe(capacity: usize) -> (PipeSink, Arc<Queue<Box<Message>>>) {
+    let queue = Arc::new(Queue::new(capacity));
+    (PipeSink(queue.clone()), queue)
+}
+
 /// The sending half of a [`pipe`].
 #[derive(Debug)]
 pub struct PipeSink(Arc<Queue<Box<Message>>>);
+
+impl PipeSink {
+    /// Ends the pipe with `error`: the source reports it after nothing else.
+    pub fn fail(&self, error: ChannelError) {
+        self.0.abort(error);
+    }
+}
 
 /// The receiving half of a [`pipe`].
 #[derive(Debug)]

@@ -2,6 +2,7 @@
 //! now, must wait for a slot, or is refused — the host's `max_concurrent_sessions` throttle.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -30,6 +31,17 @@ pub(crate) struct Slots {
     policy: Admission,
     /// Cancelled when the host stops accepting.
     stop: CancellationToken,
+    /// Channels waiting for a slot now.
+    waiting: AtomicUsize,
+}
+
+/// Counts a channel as waiting while it lives.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Slots {
@@ -38,7 +50,13 @@ impl Slots {
             sessions: Arc::new(Semaphore::new(sessions)),
             policy,
             stop,
+            waiting: AtomicUsize::new(0),
         }
+    }
+
+    /// How many channels wait for a slot now.
+    pub(crate) fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::Relaxed)
     }
 
     /// A slot if one is free now.
@@ -63,6 +81,8 @@ impl Slots {
         if self.policy == Admission::Refuse {
             return Err(Refusal::TooBusy);
         }
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        let _waiting = Waiting(&self.waiting);
         tokio::select! {
             slot = tokio::time::timeout(wait, self.sessions.clone().acquire_owned()) => match slot {
                 Ok(Ok(slot)) => Ok(slot),

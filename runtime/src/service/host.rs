@@ -225,6 +225,11 @@ impl ServiceHost {
             .taken(self.settings.max_concurrent_sessions)
     }
 
+    /// How many channels wait for a free slot now (under [`Admission::Queue`]).
+    pub fn waiting_sessions(&self) -> usize {
+        self.shared.slots.waiting()
+    }
+
     /// Serves until `signal` completes, then shuts down gracefully.
     pub async fn run_until(self, signal: impl Future<Output = ()>) {
         signal.await;

@@ -1,0 +1,584 @@
+//! An ordered session over request-reply exchanges: what turns HTTP's one-shot exchanges into
+//! one duplex session, as WCF's reliable session does, without its retransmission.
+//!
+//! The client numbers the messages of its session and sends each as an exchange, several at a
+//! time; the replies come back in the exchanges' responses. The service side is a request
+//! handler that sorts requests into sessions by their session id, hands each session's messages
+//! to the host in their number order (holding early ones back), and answers each exchange with
+//! the reply its session sends to that request.
+//!
+//! The wire, indigo's own: every message carries a header
+//! `<Session xmlns="urn:indigo:session"><Id>…</Id><Number>n</Number><Reply>b</Reply></Session>`,
+//! where `Reply` says whether the sender waits for a reply (SOAP 1.1 has no `MessageID` to tell);
+//! number 0 opens the session; the client ends it with an `urn:indigo:session/Close` message numbered after
+//! the last, answered with `urn:indigo:session/CloseResponse` once the service has ended its
+//! side. A lost exchange fails the session (nothing is resent); a request for a session the
+//! service does not know (it timed out, or the service restarted) is answered with an
+//! `UnknownSession` fault.
+
+use std::collections::{BTreeMap, HashMap};
+use std::future::poll_fn;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use serde::{Deserialize, Serialize};
+use tokio::sync::{mpsc, oneshot, watch};
+
+use super::pipe::raw_pipe;
+use super::queue::{Popped, Queue};
+use super::{
+    BindingSettings, ChannelError, DuplexChannel, Incoming, MessageSink, PIPE_CAPACITY, PipeSink,
+    Refusal, RequestChannel, RequestHandler, SendExt, SessionId, SessionListener,
+};
+use crate::message::{Body, Fault, FaultKind, Message, RawHeader};
+use crate::xml;
+
+/// The namespace of the session header, actions and faults.
+pub const SESSION_NS: &str = "urn:indigo:session";
+/// The action of the message that ends a session.
+pub const CLOSE_ACTION: &str = "urn:indigo:session/Close";
+/// The action of the service's answer to [`CLOSE_ACTION`].
+pub const CLOSE_RESPONSE_ACTION: &str = "urn:indigo:session/CloseResponse";
+
+/// How many messages of a session may arrive ahead of their turn before the session is faulted.
+const EARLY_LIMIT: usize = 256;
+
+/// The session header's content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct SessionHeader {
+    #[serde(rename = "Id")]
+    id: String,
+    #[serde(rename = "Number")]
+    number: u64,
+    /// Whether the sender waits for a reply to this message.
+    #[serde(rename = "Reply", default)]
+    reply: bool,
+}
+
+fn put_header(message: &mut Message, id: &SessionId, number: u64) -> Result<(), ChannelError> {
+    let header = SessionHeader {
+        id: id.as_str().to_owned(),
+        number,
+        reply: message.headers.message_id.is_some(),
+    };
+    let text = xml::to_string(&header, "Session", SESSION_NS).map_err(ChannelError::encoding)?;
+    message.headers.other.push(RawHeader {
+        namespace: SESSION_NS.to_owned(),
+        name: "Session".to_owned(),
+        must_understand: false,
+        xml: xml::XmlFragment::new(text),
+    });
+    Ok(())
+}
+
+/// Takes the session header out of `message`.
+fn take_header(message: &mut Message) -> Option<SessionHeader> {
+    let at = message
+        .headers
+        .other
+        .iter()
+        .position(|h| h.namespace == SESSION_NS && h.name == "Session")?;
+    let raw = message.headers.other.remove(at);
+    xml::from_fragment(&raw.xml).ok()
+}
+
+fn session_fault(name: &str, reason: String) -> Fault {
+    Fault::new(FaultKind::Sender, reason).with_subcode(SESSION_NS, name)
+}
+
+/// The client's end: a duplex session over `channel`, whose exchanges may each take up to
+/// `settings.send_timeout`.
+pub(crate) fn client<R: RequestChannel>(channel: R, settings: &BindingSettings) -> DuplexChannel {
+    let id = SessionId::new(uuid::Uuid::new_v4().urn().to_string());
+    let (sink, outgoing) = raw_pipe(PIPE_CAPACITY);
+    let (to_input, input) = super::pipe(PIPE_CAPACITY);
+    tokio::spawn(client_pump(
+        channel,
+        outgoing,
+        to_input,
+        id.clone(),
+        settings.send_timeout,
+    ));
+    DuplexChannel::new(Box::new(input), Arc::new(sink), Some(id))
+}
+
+/// Sends the session's messages as exchanges and hands their replies to the session's input;
+/// at the close, waits for the exchanges in flight, then closes the session with the service.
+async fn client_pump<R: RequestChannel>(
+    channel: R,
+    outgoing: Arc<Queue<Box<Message>>>,
+    input: PipeSink,
+    id: SessionId,
+    timeout: Duration,
+) {
+    let exchange = |message: Message| {
+        let channel = &channel;
+        async move {
+            tokio::time::timeout(timeout, channel.request(message))
+                .await
+                .unwrap_or(Err(ChannelError::Timeout {
+                    operation: "an exchange of the session",
+                    timeout,
+                }))
+        }
+    };
+    let mut next = 0u64;
+    let mut in_flight = FuturesUnordered::new();
+    let failure = loop {
+        // Message 0 opens the session: later ones wait for its exchange, so that none reaches
+        // the service before the session exists.
+        let opening = next == 1 && !in_flight.is_empty();
+        tokio::select! {
+            popped = poll_fn(|cx| outgoing.poll_pop(cx)), if !opening => match popped {
+                Popped::Item(message) => {
+                    let mut message = *message;
+                    if let Err(error) = put_header(&mut message, &id, next) {
+                        break error;
+                    }
+                    next += 1;
+                    in_flight.push(exchange(message));
+                }
+                Popped::Closing => {
+                    while let Some(result) = in_flight.next().await {
+                        if let Err(error) = pass_on(&input, result).await {
+                            outgoing.finish(Err(error.clone()));
+                            input.fail(error);
+                            return;
+                        }
+                    }
+                    let mut close = Message::new(CLOSE_ACTION, Body::Empty);
+                    let closed = match put_header(&mut close, &id, next) {
+                        Ok(()) => exchange(close).await.and_then(close_answered),
+                        Err(error) => Err(error),
+                    };
+                    match &closed {
+                        Ok(()) => {
+                            // The session's input ends once the service has ended its side.
+                            let _ = input.close().await;
+                        }
+                        Err(error) => input.fail(error.clone()),
+                    }
+                    outgoing.finish(closed);
+                    return;
+                }
+                Popped::Done(_) => {
+                    input.fail(ChannelError::Closed);
+                    return;
+                }
+            },
+            Some(result) = in_flight.next(), if !in_flight.is_empty() => {
+                if let Err(error) = pass_on(&input, result).await {
+                    break error;
+                }
+            }
+        }
+    };
+    outgoing.abort(failure.clone());
+    input.fail(failure);
+}
+
+/// Hands an exchange's reply to the session's input.
+async fn pass_on(
+    input: &PipeSink,
+    result: Result<Option<Message>, ChannelError>,
+) -> Result<(), ChannelError> {
+    match result? {
+        Some(reply) => input.send(reply).await,
+        None => Ok(()),
+    }
+}
+
+/// Checks the service's answer to the close.
+fn close_answered(answer: Option<Message>) -> Result<(), ChannelError> {
+    match answer {
+        Some(message) if message.action() == CLOSE_RESPONSE_ACTION => Ok(()),
+        Some(message) => match message.body {
+            Body::Fault(fault) => Err(ChannelError::protocol(format!(
+                "the service refused to close the session: {}",
+                fault.reason
+            ))),
+            _ => Err(ChannelError::protocol(format!(
+                "the service answered the close with `{}`",
+                message.action()
+            ))),
+        },
+        None => Err(ChannelError::protocol(
+            "the service answered the close without a message",
+        )),
+    }
+}
+
+/// The sessions of one endpoint, as the service sees them.
+type Sessions = Arc<Mutex<HashMap<String, Arc<ServerSession>>>>;
+
+fn lock(sessions: &Sessions) -> MutexGuard<'_, HashMap<String, Arc<ServerSession>>> {
+    sessions.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The service's end: a request handler that sorts requests into sessions, and the listener
+/// that yields each new session to the host.
+pub(crate) fn service(settings: &BindingSettings) -> (Demux, Box<dyn SessionListener>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let demux = Demux {
+        sessions: Sessions::default(),
+        incoming: tx,
+        reply_timeout: settings.receive_timeout,
+        close_timeout: settings.close_timeout,
+    };
+    (demux, Box::new(SessionSource(rx)))
+}
+
+/// Yields the sessions the demultiplexer opened.
+struct SessionSource(mpsc::UnboundedReceiver<Box<dyn Incoming>>);
+
+impl SessionListener for SessionSource {
+    fn poll_accept(&mut self, cx: &mut Context<'_>) -> Poll<Option<Box<dyn Incoming>>> {
+        self.0.poll_recv(cx)
+    }
+}
+
+/// Sorts requests into sessions and answers each with its session's reply.
+pub(crate) struct Demux {
+    sessions: Sessions,
+    incoming: mpsc::UnboundedSender<Box<dyn Incoming>>,
+    /// How long an exchange waits for its session's reply.
+    reply_timeout: Duration,
+    /// How long the close waits for the session to end its side.
+    close_timeout: Duration,
+}
+
+/// One session on the service side.
+struct ServerSession {
+    /// Messages in number order into the session's input.
+    order: tokio::sync::Mutex<Order>,
+    /// Exchanges waiting for the session's reply, and how the session's output ended.
+    replies: Arc<Replies>,
+}
+
+struct Order {
+    next: u64,
+    early: BTreeMap<u64, Delivery>,
+    to_session: PipeSink,
+}
+
+enum Delivery {
+    /// Boxed: early messages wait in a map, and a close carries nothing.
+    Message(Box<Message>),
+    Close,
+}
+
+/// Where an exchange waits for its reply.
+type Waiter = oneshot::Sender<Result<Message, ChannelError>>;
+
+/// What the session's output side shares with the exchanges.
+struct Replies {
+    /// By the `MessageID` of the request each answers; `None` once the output has ended.
+    pending: Mutex<Option<HashMap<String, Waiter>>>,
+    /// Set once the session's output is closed (`Ok`) or aborted.
+    ended: watch::Sender<Option<Result<(), ChannelError>>>,
+}
+
+impl Replies {
+    fn new() -> Self {
+        Replies {
+            pending: Mutex::new(Some(HashMap::new())),
+            ended: watch::channel(None).0,
+        }
+    }
+
+    fn wait_for(
+        &self,
+        message_id: String,
+    ) -> Option<oneshot::Receiver<Result<Message, ChannelError>>> {
+        let (tx, rx) = oneshot::channel();
+        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        pending.as_mut()?.insert(message_id, tx);
+        Some(rx)
+    }
+
+    /// Ends the session's output: every exchange still waiting gets `result`'s error (or
+    /// "closed").
+    fn end(&self, result: Result<(), ChannelError>) {
+        let waiting = self
+            .pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        let error = result.clone().err().unwrap_or(ChannelError::Closed);
+        for (_, waiter) in waiting.into_iter().flatten() {
+            let _ = waiter.send(Err(error.clone()));
+        }
+        self.ended.send_if_modified(|ended| {
+            let first = ended.is_none();
+            if first {
+                *ended = Some(result);
+            }
+            first
+        });
+    }
+}
+
+impl Demux {
+    /// The session `header` names; number 0 opens it.
+    fn session(&self, header: &SessionHeader) -> Result<Arc<ServerSession>, Fault> {
+        let mut sessions = lock(&self.sessions);
+        if let Some(session) = sessions.get(&header.id) {
+            return Ok(session.clone());
+        }
+        if header.number != 0 {
+            return Err(session_fault(
+                "UnknownSession",
+                format!(
+                    "The session '{}' is not open on this service (it ended, timed out, or the service restarted); open a new one.",
+                    header.id
+                ),
+            ));
+        }
+        let (to_session, from_demux) = super::pipe(PIPE_CAPACITY);
+        let replies = Arc::new(Replies::new());
+        let session = Arc::new(ServerSession {
+            order: tokio::sync::Mutex::new(Order {
+                next: 0,
+                early: BTreeMap::new(),
+                to_session,
+            }),
+            replies: replies.clone(),
+        });
+        let output = Arc::new(DemuxSink {
+            id: header.id.clone(),
+            sessions: self.sessions.clone(),
+            replies: replies.clone(),
+        });
+        let channel = DuplexChannel::new(
+            Box::new(from_demux),
+            output,
+            Some(SessionId::new(header.id.clone())),
+        );
+        let incoming = Box::new(OpenedSession { channel, replies });
+        if self.incoming.send(incoming).is_err() {
+            return Err(Fault::new(
+                FaultKind::Receiver,
+                "The endpoint is not accepting sessions.",
+            ));
+        }
+        sessions.insert(header.id.clone(), session.clone());
+        Ok(session)
+    }
+}
+
+impl RequestHandler for Demux {
+    async fn handle(&self, mut request: Message) -> Result<Option<Message>, ChannelError> {
+        let request_id = request.headers.message_id.clone();
+        let answer_fault = |fault: Fault| {
+            let mut message = Message::new(crate::message::WSA10_FAULT_ACTION, Body::Fault(fault));
+            message.headers.relates_to = request_id.clone();
+            Ok(Some(message))
+        };
+        let Some(header) = take_header(&mut request) else {
+            return answer_fault(session_fault(
+                "MissingSession",
+                format!(
+                    "This endpoint carries sessions: every message needs the session header of namespace '{SESSION_NS}'."
+                ),
+            ));
+        };
+        let session = match self.session(&header) {
+            Ok(session) => session,
+            Err(fault) => return answer_fault(fault),
+        };
+        let close = request.action() == CLOSE_ACTION;
+        if header.reply && request.headers.message_id.is_none() {
+            // Without WS-Addressing (SOAP 1.1) the request has no id for its reply to relate to:
+            // it gets one here, unique within the session.
+            request.headers.message_id = Some(format!(
+                "urn:indigo:session:{}:{}",
+                header.id, header.number
+            ));
+        }
+        let reply = match (&request.headers.message_id, close) {
+            (Some(id), false) if header.reply => session.replies.wait_for(id.clone()),
+            _ => None,
+        };
+        let delivery = if close {
+            Delivery::Close
+        } else {
+            Delivery::Message(Box::new(request))
+        };
+        if let Err(fault) = deliver(&session, header.number, delivery).await {
+            return answer_fault(fault);
+        }
+        if close {
+            return self.closed(&session).await;
+        }
+        let Some(reply) = reply else {
+            return Ok(None);
+        };
+        match tokio::time::timeout(self.reply_timeout, reply).await {
+            Ok(Ok(Ok(reply))) => Ok(Some(reply)),
+            Ok(Ok(Err(ChannelError::Refused(refusal)))) => Err(ChannelError::Refused(refusal)),
+            Ok(Ok(Err(error))) => answer_fault(Fault::new(
+                FaultKind::Receiver,
+                format!("The session ended before it answered: {error}."),
+            )),
+            Ok(Err(_)) => answer_fault(Fault::new(
+                FaultKind::Receiver,
+                "The session ended before it answered.",
+            )),
+            Err(_) => answer_fault(Fault::new(
+                FaultKind::Receiver,
+                format!(
+                    "The session did not answer within {:?}.",
+                    self.reply_timeout
+                ),
+            )),
+        }
+    }
+}
+
+impl Demux {
+    /// Waits for the session to end its side after the client's close, and answers the close.
+    async fn closed(&self, session: &ServerSession) -> Result<Option<Message>, ChannelError> {
+        let mut ended = session.replies.ended.subscribe();
+        let outcome =
+            tokio::time::timeout(self.close_timeout, ended.wait_for(Option::is_some)).await;
+        let fault = match outcome {
+            Ok(Ok(ended)) => match &*ended {
+                Some(Ok(())) => {
+                    return Ok(Some(Message::new(CLOSE_RESPONSE_ACTION, Body::Empty)));
+                }
+                Some(Err(error)) => format!("The session failed while closing: {error}."),
+                None => "The session failed while closing.".to_owned(),
+            },
+            Ok(Err(_)) => "The session failed while closing.".to_owned(),
+            Err(_) => format!("The session did not close within {:?}.", self.close_timeout),
+        };
+        Ok(Some(Message::new(
+            crate::message::WSA10_FAULT_ACTION,
+            Body::Fault(Fault::new(FaultKind::Receiver, fault)),
+        )))
+    }
+}
+
+/// Puts `delivery` (number `number`) into the session in its turn, with every early one it
+/// releases.
+async fn deliver(session: &ServerSession, number: u64, delivery: Delivery) -> Result<(), Fault> {
+    let mut order = session.order.lock().await;
+    if number < order.next || order.early.contains_key(&number) {
+        return Err(session_fault(
+            "DuplicateMessage",
+            format!("Message number {number} of this session was already received."),
+        ));
+    }
+    if number > order.next {
+        if order.early.len() >= EARLY_LIMIT {
+            return Err(session_fault(
+                "TooManyEarlyMessages",
+                format!(
+                    "More than {EARLY_LIMIT} messages arrived ahead of message {}.",
+                    order.next
+                ),
+            ));
+        }
+        order.early.insert(number, delivery);
+        return Ok(());
+    }
+    let mut delivery = Some(delivery);
+    while let Some(next) = delivery.take() {
+        order.next += 1;
+        let done = match next {
+            Delivery::Message(message) => order.to_session.send(*message).await,
+            Delivery::Close => order.to_session.close().await,
+        };
+        if done.is_err() {
+            return Err(session_fault(
+                "SessionEnded",
+                "The session has ended.".to_owned(),
+            ));
+        }
+        let next = order.next;
+        delivery = order.early.remove(&next);
+    }
+    Ok(())
+}
+
+/// A session the demultiplexer opened, waiting for the host's admission.
+struct OpenedSession {
+    channel: DuplexChannel,
+    replies: Arc<Replies>,
+}
+
+impl Incoming for OpenedSession {
+    fn accept(self: Box<Self>) -> Result<DuplexChannel, ChannelError> {
+        Ok(self.channel)
+    }
+
+    fn refuse(self: Box<Self>, refusal: Refusal) {
+        // Its exchanges are answered with the refusal (HTTP 503); its output ends, which forgets
+        // the session.
+        self.replies.end(Err(ChannelError::Refused(refusal)));
+        let (_, output, _) = self.channel.into_parts();
+        output.abort();
+    }
+}
+
+/// The session's output: each reply goes to the exchange of the request it relates to.
+struct DemuxSink {
+    id: String,
+    sessions: Sessions,
+    replies: Arc<Replies>,
+}
+
+impl DemuxSink {
+    fn end(&self, result: Result<(), ChannelError>) {
+        lock(&self.sessions).remove(&self.id);
+        self.replies.end(result);
+    }
+}
+
+impl MessageSink for DemuxSink {
+    fn poll_send(
+        &self,
+        _cx: &mut Context<'_>,
+        message: &mut Option<Message>,
+    ) -> Poll<Result<(), ChannelError>> {
+        let Some(message) = message.take() else {
+            return Poll::Ready(Ok(()));
+        };
+        let waiter = message.headers.relates_to.as_ref().and_then(|id| {
+            let mut pending = self
+                .replies
+                .pending
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            pending.as_mut()?.remove(id)
+        });
+        match waiter {
+            Some(waiter) => {
+                let _ = waiter.send(Ok(message));
+            }
+            None => tracing::debug!(
+                action = message.action(),
+                "a message of an ordered session that answers no exchange: dropped"
+            ),
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(&self, _cx: &mut Context<'_>) -> Poll<Result<(), ChannelError>> {
+        self.end(Ok(()));
+        Poll::Ready(Ok(()))
+    }
+
+    fn abort(&self) {
+        self.end(Err(ChannelError::Closed));
+    }
+}
+
+impl Drop for DemuxSink {
+    fn drop(&mut self) {
+        self.end(Err(ChannelError::Closed));
+    }
+}
