@@ -7,7 +7,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tracing::Instrument;
 
 use super::admission::{Admission, Slots};
-use super::endpoint::EndpointRuntime;
+use super::runtime::EndpointRuntime;
 use crate::channel::{AcceptExt, HostControl, Incoming, Refusal, SessionListener};
 
 /// What every accept loop and session shares with its host.

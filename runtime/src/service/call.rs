@@ -14,6 +14,17 @@ use super::instance::{Concurrency, Instance, Instancing, SharedInstance};
 use crate::contract::{OperationDescription, Receiver};
 use crate::message::{Body, Fault, Message, WSA10_FAULT_ACTION};
 
+/// The span of one call: its operation and action, and, once it has run, its outcome
+/// (`reply`, `fault`, `one-way` or `panic`).
+pub(crate) fn call_span(op: &'static OperationDescription) -> tracing::Span {
+    tracing::debug_span!(
+        "call",
+        operation = op.name,
+        action = op.action,
+        outcome = tracing::field::Empty
+    )
+}
+
 /// The instance for a call that no session context holds, and whether it is released after the
 /// call: the singleton, or a new instance (per-call, or per-session without a session).
 pub(crate) fn instance_outside_session<S>(instancing: &Instancing<S>) -> (SharedInstance<S>, bool) {
@@ -86,10 +97,7 @@ where
             )),
         );
     };
-    let (result, _panicked) = call
-        .run::<C>()
-        .instrument(tracing::debug_span!("call", operation = op.name))
-        .await;
+    let (result, _panicked) = call.run::<C>().instrument(call_span(op)).await;
     answer(Some(op), result)
 }
 
@@ -154,6 +162,13 @@ impl<S: Send + Sync + 'static> PreparedCall<S> {
         if let Some(instance) = instance {
             release::<C, S>(instance).await;
         }
+        let outcome = match &result {
+            _ if panicked => "panic",
+            Err(_) => "fault",
+            Ok(_) if op.is_one_way => "one-way",
+            Ok(_) => "reply",
+        };
+        tracing::Span::current().record("outcome", outcome);
         (result, panicked)
     }
 }

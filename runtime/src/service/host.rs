@@ -14,7 +14,10 @@ use super::Service;
 use super::accept::{HostShared, accept_loop};
 use super::admission::{Admission, Slots};
 use super::dispatch::Dispatch;
-use super::endpoint::{Endpoint, EndpointRuntime, LazyMetadata, Requests};
+use super::endpoint::Endpoint;
+use super::requests::Requests;
+use super::runtime::EndpointRuntime;
+use super::wsdl::LazyMetadata;
 use crate::address::EndpointAddress;
 use crate::binding::Binding;
 use crate::channel::{

@@ -14,6 +14,8 @@ pub mod faults;
 mod host;
 mod instance;
 mod mount;
+mod requests;
+mod runtime;
 mod session;
 mod wsdl;
 

@@ -8,7 +8,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::admission::Slots;
 use super::dispatch::Dispatch;
-use super::endpoint::{Endpoint, LazyMetadata, Requests};
+use super::endpoint::Endpoint;
+use super::requests::Requests;
+use super::wsdl::LazyMetadata;
 use super::{HostSettings, Service};
 use crate::binding::HttpBinding;
 use crate::channel::{EndpointMetadata, RequestEndpoint};

@@ -14,7 +14,9 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use super::call::{PreparedCall, answer, instance_outside_session, new_instance, release};
+use super::call::{
+    PreparedCall, answer, call_span, instance_outside_session, new_instance, release,
+};
 use super::dispatch::Dispatch;
 use super::endpoint::Endpoint;
 use super::faults;
@@ -185,7 +187,7 @@ where
             send_answer(output.as_ref(), Some(op), request_id, result).await;
             panicked
         }
-        .instrument(tracing::debug_span!("call", operation = op.name));
+        .instrument(call_span(op));
         if shared {
             self.inflight.spawn(task);
             false

@@ -16,8 +16,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
+use std::sync::OnceLock;
 
 use super::{Dispatch, detail_element};
+use crate::channel::EndpointMetadata;
 use crate::contract::ContractDescription;
 use crate::encoding::text::MessageVersion;
 use crate::xml::ARRAYS_NS;
@@ -421,4 +423,31 @@ fn attr(text: &str) -> String {
         }
     }
     out
+}
+
+/// An endpoint's metadata, traced from its contract the first time it is asked for.
+pub(crate) struct LazyMetadata<C, S> {
+    metadata: OnceLock<ServiceMetadata>,
+    contract: std::marker::PhantomData<fn() -> (C, S)>,
+}
+
+impl<C, S> LazyMetadata<C, S> {
+    pub(crate) fn new() -> Self {
+        LazyMetadata {
+            metadata: OnceLock::new(),
+            contract: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<C, S> EndpointMetadata for LazyMetadata<C, S>
+where
+    C: Dispatch<S>,
+    S: 'static,
+{
+    fn wsdl(&self, location: &str, version: MessageVersion) -> String {
+        self.metadata
+            .get_or_init(ServiceMetadata::of::<C, S>)
+            .wsdl(location, version)
+    }
 }

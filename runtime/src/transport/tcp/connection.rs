@@ -279,6 +279,46 @@ async fn write_all_queued<W: AsyncWrite + Send + Unpin>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::channel::{ReceiveExt, SendExt};
+    use crate::message::Body;
+    use crate::transport::tcp::framing::Encoding;
+    use crate::transport::tcp::preamble::{StaticPolicy, accept_preamble};
+
+    /// The framing runs on any byte stream: here an in-memory pipe instead of a socket, as a
+    /// TLS stream will after an upgrade.
+    #[tokio::test]
+    async fn a_framing_session_runs_on_any_byte_stream() {
+        let (client_end, service_end) = tokio::io::duplex(4096);
+        let via = "net.tcp://pipe/echo";
+        let service = tokio::spawn(async move {
+            let mut framed = Framed::new(service_end, FramingCodec::new());
+            let policy = StaticPolicy {
+                vias: vec![via.into()],
+                encodings: vec![Encoding::Known(known_encoding::BINARY_SESSION)],
+            };
+            let preamble = accept_preamble(&mut framed, &policy).await.unwrap();
+            let Encoding::Known(encoding) = preamble.encoding else {
+                unreachable!()
+            };
+            let (mut input, output, _) = start(framed, encoding, false).unwrap().into_parts();
+            while let Some(message) = input.receive().await.unwrap() {
+                output.send(message).await.unwrap();
+            }
+            output.close().await
+        });
+        let settings = BindingSettings::default();
+        let channel = super::super::open(client_end, via, &settings).await.unwrap();
+        let (mut input, output, session) = channel.into_parts();
+        assert!(session.is_some());
+        output
+            .send(Message::new("urn:echo", Body::Empty))
+            .await
+            .unwrap();
+        assert_eq!(input.receive().await.unwrap().unwrap().action(), "urn:echo");
+        output.close().await.unwrap();
+        assert_eq!(input.receive().await, Ok(None), "the service ended its side too");
+        assert_eq!(service.await.unwrap(), Ok(()));
+    }
 
     #[test]
     fn encoders_for_known_encodings() {
