@@ -23,8 +23,10 @@ struct Fields<'a>(&'a mut BTreeMap<String, String>);
 
 impl Visit for Fields<'_> {
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.0
-            .insert(field.name().to_owned(), format!("{value:?}").trim_matches('"').to_owned());
+        self.0.insert(
+            field.name().to_owned(),
+            format!("{value:?}").trim_matches('"').to_owned(),
+        );
     }
 }
 
@@ -83,7 +85,9 @@ fn listeners_sessions_and_calls_have_spans_with_their_ids_actions_and_outcomes()
     };
     let listeners = named("listener");
     assert!(
-        listeners.iter().any(|f| f.get("address").is_some_and(|a| a.ends_with("/calc"))),
+        listeners
+            .iter()
+            .any(|f| f.get("address").is_some_and(|a| a.ends_with("/calc"))),
         "{listeners:?}"
     );
     let sessions = named("session");
@@ -99,5 +103,10 @@ fn listeners_sessions_and_calls_have_spans_with_their_ids_actions_and_outcomes()
             "http://peers.test/calc/ICalculatorSession/Equals"
         ]
     );
-    assert!(calls.iter().all(|f| f.get("outcome").map(String::as_str) == Some("reply")), "{calls:?}");
+    assert!(
+        calls
+            .iter()
+            .all(|f| f.get("outcome").map(String::as_str) == Some("reply")),
+        "{calls:?}"
+    );
 }

@@ -33,7 +33,7 @@ use std::time::Duration;
 
 use tokio::time::{Instant, Sleep};
 
-use super::queue::{Popped, Queue};
+use super::queue::{Popped, Queue, QueueSink};
 use super::{
     ChannelError, DuplexChannel, Layer, MessageSink, MessageSource, PIPE_CAPACITY, RequestChannel,
     RequestHandler, SendExt, Side,
@@ -290,9 +290,11 @@ impl Layer for FaultInjection {
         let (input, output, session) = channel.into_parts();
         let queue = Arc::new(Queue::new(PIPE_CAPACITY));
         tokio::spawn(delay_line(queue.clone(), output, outgoing));
+        // Messages are stamped as they are sent, for the delay line to keep their spacing.
+        let sink = QueueSink::new(queue, |m| (Instant::now(), Box::new(m)) as Stamped);
         DuplexChannel::new(
             Box::new(FaultySource::new(input, incoming)),
-            Arc::new(FaultySink { queue }),
+            Arc::new(sink),
             session,
         )
     }
@@ -324,36 +326,6 @@ fn decide(decider: &Mutex<Decider>, exchange: bool) -> (Fate, Duration) {
 
 /// A message on its way to the delay line, stamped with the time it was sent.
 type Stamped = (Instant, Box<Message>);
-
-/// The sending half: messages queue for the delay line, which passes them on.
-struct FaultySink {
-    queue: Arc<Queue<Stamped>>,
-}
-
-impl MessageSink for FaultySink {
-    fn poll_send(
-        &self,
-        cx: &mut Context<'_>,
-        message: &mut Option<Message>,
-    ) -> Poll<Result<(), ChannelError>> {
-        self.queue
-            .poll_push(cx, message, |m| (Instant::now(), Box::new(m)))
-    }
-
-    fn poll_close(&self, cx: &mut Context<'_>) -> Poll<Result<(), ChannelError>> {
-        self.queue.poll_close(cx)
-    }
-
-    fn abort(&self) {
-        self.queue.abort(ChannelError::Closed);
-    }
-}
-
-impl Drop for FaultySink {
-    fn drop(&mut self) {
-        self.queue.abort(ChannelError::Closed);
-    }
-}
 
 /// Passes the sink's messages on to `output` as `decider` decides, in order, each no earlier
 /// than its send time plus its delay (so a latency delays messages without spacing them out);

@@ -31,6 +31,7 @@ pub use listener::{
     SharedAcceptor, SharedError,
 };
 pub use pipe::{PIPE_CAPACITY, PipeSink, PipeSource, pipe};
+pub use queue::QueueSink;
 pub use request::{
     BoxRequestChannel, BoxRequestHandler, DynRequestChannel, DynRequestHandler, EndpointMetadata,
     Exchange, NoRequests, RequestChannel, RequestEndpoint, RequestHandler,

@@ -6,8 +6,8 @@
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use super::queue::{Popped, Queue};
-use super::{ChannelError, MessageSink, MessageSource};
+use super::queue::{Popped, Queue, QueueSink};
+use super::{ChannelError, MessageSource};
 use crate::message::Message;
 
 /// How many messages a pipe holds before senders wait.
@@ -18,58 +18,24 @@ pub const PIPE_CAPACITY: usize = 1024;
 /// source has read that end; dropping either half fails the other with
 /// [`ChannelError::Lost`].
 pub fn pipe(capacity: usize) -> (PipeSink, PipeSource) {
-    let queue = Arc::new(Queue::new(capacity));
-    (PipeSink(queue.clone()), PipeSource(queue))
+    let (sink, queue) = raw_pipe(capacity);
+    (sink, PipeSource(queue))
 }
 
 /// A pipe whose receiving end is the bare queue, for a task that does its own part of the close
 /// (it sees [`Popped::Closing`] and reports the outcome with [`Queue::finish`]).
 pub(crate) fn raw_pipe(capacity: usize) -> (PipeSink, Arc<Queue<Box<Message>>>) {
     let queue = Arc::new(Queue::new(capacity));
-    (PipeSink(queue.clone()), queue)
+    // Boxed in the queue: an idle pipe keeps a few pointers, not a few messages.
+    (QueueSink::new(queue.clone(), Box::new), queue)
 }
 
 /// The sending half of a [`pipe`].
-#[derive(Debug)]
-pub struct PipeSink(Arc<Queue<Box<Message>>>);
-
-impl PipeSink {
-    /// Ends the pipe with `error`: the source reports it after nothing else.
-    pub fn fail(&self, error: ChannelError) {
-        self.0.abort(error);
-    }
-}
+pub type PipeSink = QueueSink<Box<Message>>;
 
 /// The receiving half of a [`pipe`].
 #[derive(Debug)]
 pub struct PipeSource(Arc<Queue<Box<Message>>>);
-
-impl MessageSink for PipeSink {
-    fn poll_send(
-        &self,
-        cx: &mut Context<'_>,
-        message: &mut Option<Message>,
-    ) -> Poll<Result<(), ChannelError>> {
-        // Boxed in the queue: an idle pipe keeps a few pointers, not a few messages.
-        self.0.poll_push(cx, message, Box::new)
-    }
-
-    fn poll_close(&self, cx: &mut Context<'_>) -> Poll<Result<(), ChannelError>> {
-        self.0.poll_close(cx)
-    }
-
-    fn abort(&self) {
-        self.0
-            .abort(ChannelError::lost("the peer aborted the channel"));
-    }
-}
-
-impl Drop for PipeSink {
-    fn drop(&mut self) {
-        self.0
-            .abort(ChannelError::lost("the peer dropped the channel"));
-    }
-}
 
 impl MessageSource for PipeSource {
     fn poll_receive(

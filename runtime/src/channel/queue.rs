@@ -7,10 +7,11 @@
 //! hands it to its reader) and reports the outcome, which every closer awaits.
 
 use std::collections::VecDeque;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
-use super::ChannelError;
+use super::{ChannelError, MessageSink};
+use crate::message::Message;
 
 /// What the receiver finds next.
 #[derive(Debug)]
@@ -268,10 +269,62 @@ impl<T> Queue<T> {
     }
 }
 
+/// A sink in front of a [`Queue`]: the messages it accepts (each turned into an item by its
+/// `wrap`) go into the queue in order, for whatever pops them (a pipe's source, a connection's
+/// writer task, a layer's delay line); its close is the queue's close handshake. Aborting or
+/// dropping it ends the queue as [`ChannelError::Lost`], which is what the popping side reports.
+pub struct QueueSink<T> {
+    queue: Arc<Queue<T>>,
+    wrap: fn(Message) -> T,
+}
+
+impl<T> QueueSink<T> {
+    /// A sink that pushes `wrap(message)` into `queue`.
+    pub(crate) fn new(queue: Arc<Queue<T>>, wrap: fn(Message) -> T) -> Self {
+        QueueSink { queue, wrap }
+    }
+
+    /// Ends the queue with `error`: what pops it reports the error after nothing else.
+    pub fn fail(&self, error: ChannelError) {
+        self.queue.abort(error);
+    }
+}
+
+impl<T> std::fmt::Debug for QueueSink<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QueueSink").finish_non_exhaustive()
+    }
+}
+
+impl<T: Send + 'static> MessageSink for QueueSink<T> {
+    fn poll_send(
+        &self,
+        cx: &mut Context<'_>,
+        message: &mut Option<Message>,
+    ) -> Poll<Result<(), ChannelError>> {
+        self.queue.poll_push(cx, message, self.wrap)
+    }
+
+    fn poll_close(&self, cx: &mut Context<'_>) -> Poll<Result<(), ChannelError>> {
+        self.queue.poll_close(cx)
+    }
+
+    fn abort(&self) {
+        self.queue
+            .abort(ChannelError::lost("the channel was aborted"));
+    }
+}
+
+impl<T> Drop for QueueSink<T> {
+    fn drop(&mut self) {
+        self.queue
+            .abort(ChannelError::lost("the sending half was dropped"));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::future::poll_fn;
-    use std::sync::Arc;
 
     use super::*;
 

@@ -18,10 +18,9 @@ use super::ByteStream;
 use super::framing::{
     FramingCodec, FramingError, FramingLimits, Record, fault, known_encoding, record_type,
 };
-use crate::channel::queue::{Popped, Queue};
+use crate::channel::queue::{Popped, Queue, QueueSink};
 use crate::channel::{
-    BindingSettings, ChannelError, DuplexChannel, MessageSink, MessageSource, PIPE_CAPACITY,
-    SessionId,
+    BindingSettings, ChannelError, DuplexChannel, MessageSource, PIPE_CAPACITY, SessionId,
 };
 use crate::encoding::MessageEncoder;
 use crate::encoding::binary::BinaryEncoder;
@@ -102,7 +101,7 @@ pub(crate) fn start<S: ByteStream>(
     };
     Ok(DuplexChannel::new(
         Box::new(input),
-        Arc::new(TcpOutput { queue }),
+        Arc::new(QueueSink::new(queue, |m| Outgoing::Message(Box::new(m)))),
         Some(SessionId::unique()),
     ))
 }
@@ -157,36 +156,6 @@ impl<R: tokio::io::AsyncRead + Send + Unpin + 'static> MessageSource for TcpInpu
                 "the connection closed without an End record",
             )),
         })
-    }
-}
-
-/// The sending half of a framing session: a queue in front of the writer task.
-struct TcpOutput {
-    queue: Arc<Queue<Outgoing>>,
-}
-
-impl MessageSink for TcpOutput {
-    fn poll_send(
-        &self,
-        cx: &mut Context<'_>,
-        message: &mut Option<Message>,
-    ) -> Poll<Result<(), ChannelError>> {
-        self.queue
-            .poll_push(cx, message, |m| Outgoing::Message(Box::new(m)))
-    }
-
-    fn poll_close(&self, cx: &mut Context<'_>) -> Poll<Result<(), ChannelError>> {
-        self.queue.poll_close(cx)
-    }
-
-    fn abort(&self) {
-        self.queue.abort(ChannelError::Closed);
-    }
-}
-
-impl Drop for TcpOutput {
-    fn drop(&mut self) {
-        self.queue.abort(ChannelError::Closed);
     }
 }
 
@@ -307,7 +276,9 @@ mod tests {
             output.close().await
         });
         let settings = BindingSettings::default();
-        let channel = super::super::open(client_end, via, &settings).await.unwrap();
+        let channel = super::super::open(client_end, via, &settings)
+            .await
+            .unwrap();
         let (mut input, output, session) = channel.into_parts();
         assert!(session.is_some());
         output
@@ -316,7 +287,11 @@ mod tests {
             .unwrap();
         assert_eq!(input.receive().await.unwrap().unwrap().action(), "urn:echo");
         output.close().await.unwrap();
-        assert_eq!(input.receive().await, Ok(None), "the service ended its side too");
+        assert_eq!(
+            input.receive().await,
+            Ok(None),
+            "the service ended its side too"
+        );
         assert_eq!(service.await.unwrap(), Ok(()));
     }
 
