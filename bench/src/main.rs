@@ -67,7 +67,7 @@ struct Options {
 
 const USAGE: &str = "usage: indigo-bench [--runs N] [--quick] [--stacks KEY,…] [--ops KEY,…]
                    [--idle-sessions N] [--no-memory]
-       indigo-bench --percall STACK OP CALLS   (one thread, for bench/callgrind)
+       indigo-bench --percall STACK OP|setup COUNT   (one thread, for bench/callgrind)
 stacks: floor, tarpc, indigo-tcp, indigo-tcp-text, indigo-http, tonic; ops: add, echo-1k, echo-64k";
 
 fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, BoxError> {
@@ -114,10 +114,10 @@ fn main() -> Result<(), BoxError> {
         ["--child-client", key, address, sessions] => {
             return memory::child_client(key, address, sessions);
         }
-        ["--percall", stack, op, calls] => {
+        ["--percall", stack, step, count] => {
             let kind = StackKind::from_key(stack).ok_or(USAGE)?;
-            let op = Op::ALL.into_iter().find(|o| o.key() == op).ok_or(USAGE)?;
-            return percall::run(kind, op, calls.parse()?);
+            let step = percall::Step::from_key(step).ok_or(USAGE)?;
+            return percall::run(kind, step, count.parse()?);
         }
         _ => {}
     }

@@ -9,29 +9,62 @@ use crate::stacks::{BoxError, Client, Stack, StackKind, WithStack};
 /// of the runs whose difference is taken.
 const WARMUP: u32 = 200;
 
-/// Runs `calls` sequential calls of `op` on `kind` (after the warm-up), on one thread.
-pub(crate) fn run(kind: StackKind, op: Op, calls: u32) -> Result<(), BoxError> {
-    kind.with(Probe { op, calls })
+/// What one repetition of the probe does.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Step {
+    /// One call of the operation on one open client.
+    Call(Op),
+    /// A whole session: connect, one `add`, close.
+    Session,
+}
+
+impl Step {
+    /// The step named `key` on the command line: an operation's key, or `setup`.
+    pub(crate) fn from_key(key: &str) -> Option<Step> {
+        if key == "setup" {
+            return Some(Step::Session);
+        }
+        Op::ALL
+            .into_iter()
+            .find(|op| op.key() == key)
+            .map(Step::Call)
+    }
+}
+
+/// Runs `count` repetitions of `step` on `kind` (after the warm-up), on one thread.
+pub(crate) fn run(kind: StackKind, step: Step, count: u32) -> Result<(), BoxError> {
+    kind.with(Probe { step, count })
 }
 
 struct Probe {
-    op: Op,
-    calls: u32,
+    step: Step,
+    count: u32,
 }
 
 impl WithStack for Probe {
     type Output = Result<(), BoxError>;
 
     fn run<S: Stack>(self, stack: S) -> Self::Output {
-        let Probe { op, calls } = self;
+        let Probe { step, count } = self;
         runtime().block_on(async {
             let (server, address) = stack.serve().await?;
-            let client = stack.connect(&address).await?;
-            let payload = op.payload();
-            for n in 0..WARMUP + calls {
-                call(&client, op, &payload, n).await?;
+            match step {
+                Step::Call(op) => {
+                    let client = stack.connect(&address).await?;
+                    let payload = op.payload();
+                    for n in 0..WARMUP + count {
+                        call(&client, op, &payload, n).await?;
+                    }
+                    client.close().await?;
+                }
+                Step::Session => {
+                    for n in 0..WARMUP + count {
+                        let client = stack.connect(&address).await?;
+                        call(&client, Op::Add, &Default::default(), n).await?;
+                        client.close().await?;
+                    }
+                }
             }
-            client.close().await?;
             drop(server);
             Ok(())
         })

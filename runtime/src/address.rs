@@ -5,14 +5,17 @@ use std::fmt;
 use crate::error::Error;
 
 /// A parsed endpoint address: `net.tcp://host:port/path`, `http://host:port/path`,
-/// `memory://name`.
+/// `memory://name`. It keeps the text as given and where its parts are.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EndpointAddress {
     uri: String,
-    scheme: String,
-    host: String,
+    /// Where the scheme ends (at `://`).
+    scheme_end: usize,
+    /// The host, without the brackets of an IPv6 literal.
+    host: (usize, usize),
     port: Option<u16>,
-    path: String,
+    /// Where the path starts, when the address has one.
+    path_start: Option<usize>,
 }
 
 impl EndpointAddress {
@@ -23,23 +26,25 @@ impl EndpointAddress {
             address: uri.to_owned(),
             reason: reason.to_owned(),
         };
-        let (scheme, rest) = uri
-            .split_once("://")
+        let scheme_end = uri
+            .find("://")
             .ok_or_else(|| invalid("an address is `scheme://host[:port]/path`"))?;
-        if scheme.is_empty() {
+        if scheme_end == 0 {
             return Err(invalid("the scheme is missing"));
         }
-        let (authority, path) = match rest.find('/') {
-            Some(slash) => rest.split_at(slash),
-            None => (rest, "/"),
-        };
+        let authority_start = scheme_end + 3;
+        let rest = &uri[authority_start..];
+        let path_start = rest.find('/').map(|slash| authority_start + slash);
+        let authority = &uri[authority_start..path_start.unwrap_or(uri.len())];
         let (host, port) = split_authority(authority).map_err(invalid)?;
+        // The host starts the authority, after the `[` of an IPv6 literal.
+        let host_start = authority_start + usize::from(authority.starts_with('['));
         Ok(EndpointAddress {
             uri: uri.to_owned(),
-            scheme: scheme.to_ascii_lowercase(),
-            host: host.to_owned(),
+            scheme_end,
+            host: (host_start, host_start + host.len()),
             port,
-            path: path.to_owned(),
+            path_start,
         })
     }
 
@@ -48,14 +53,14 @@ impl EndpointAddress {
         &self.uri
     }
 
-    /// The scheme, in lower case (`net.tcp`, `http`, `memory`).
+    /// The scheme, as given (`net.tcp`, `http`, `memory`).
     pub fn scheme(&self) -> &str {
-        &self.scheme
+        &self.uri[..self.scheme_end]
     }
 
     /// The host, without the brackets of an IPv6 literal.
     pub fn host(&self) -> &str {
-        &self.host
+        &self.uri[self.host.0..self.host.1]
     }
 
     /// The port, when the address has one.
@@ -65,17 +70,18 @@ impl EndpointAddress {
 
     /// The path, starting with `/`.
     pub fn path(&self) -> &str {
-        &self.path
+        self.path_start.map_or("/", |start| &self.uri[start..])
     }
 
     /// Everything after `scheme://` (a memory address's name).
     pub fn rest(&self) -> &str {
-        &self.uri[self.scheme.len() + 3..]
+        &self.uri[self.scheme_end + 3..]
     }
 
-    /// Fails unless the scheme is `scheme`, naming `form` as the address the binding needs.
+    /// Fails unless the scheme is `scheme` (in any case), naming `form` as the address the
+    /// binding needs.
     pub fn expect_scheme(&self, scheme: &str, form: &str) -> Result<(), Error> {
-        if self.scheme == scheme {
+        if self.scheme().eq_ignore_ascii_case(scheme) {
             Ok(())
         } else {
             Err(self.invalid(&format!("this binding needs a `{form}` address")))
@@ -93,12 +99,17 @@ impl EndpointAddress {
     /// `scheme://host:port{path}` with `port` (the port actually bound) and the host in
     /// brackets when it is an IPv6 literal.
     pub fn with_port(&self, port: u16) -> String {
-        let host = if self.host.contains(':') {
-            format!("[{}]", self.host)
+        let host = self.host();
+        let (open, close) = if host.contains(':') {
+            ("[", "]")
         } else {
-            self.host.clone()
+            ("", "")
         };
-        format!("{}://{host}:{port}{}", self.scheme, self.path)
+        format!(
+            "{}://{open}{host}{close}:{port}{}",
+            self.scheme(),
+            self.path()
+        )
     }
 }
 

@@ -131,43 +131,55 @@ impl fmt::Debug for DuplexChannel {
 
 /// The identity of a session, stable for its whole life: what traces name it by, and what a
 /// service reads as its session id (WCF's `SessionId`). A transport session names itself
-/// locally (`uuid:…;id=N`, as WCF does); a reliable or secure session uses the identifier both
-/// peers share.
+/// locally (`uuid:…;id=N`, as WCF does; written out only when it is shown); a reliable or secure
+/// session uses the identifier both peers share.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct SessionId(Arc<str>);
+pub struct SessionId(Repr);
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Repr {
+    /// A session of this process, by number.
+    Local(u64),
+    /// An identifier the peers share.
+    Shared(Arc<str>),
+}
+
+/// The random base of this process's local session ids, drawn once.
+fn local_base() -> u128 {
+    static BASE: OnceLock<u128> = OnceLock::new();
+    *BASE.get_or_init(|| uuid::Uuid::new_v4().as_u128())
+}
 
 impl SessionId {
     /// A session id with the given text.
     pub fn new(id: impl Into<Arc<str>>) -> Self {
-        SessionId(id.into())
+        SessionId(Repr::Shared(id.into()))
     }
 
-    /// A new id unique to this process: `uuid:<uuid>;id=<n>`, from a random base drawn once and
-    /// a counter (no system call per session).
+    /// A new id unique to this process, shown as `uuid:<uuid>;id=<n>`: a random base drawn
+    /// once and a counter (no system call and no allocation per session).
     pub fn unique() -> Self {
-        static BASE: OnceLock<u128> = OnceLock::new();
         static NEXT: AtomicU64 = AtomicU64::new(1);
-        let base = *BASE.get_or_init(|| uuid::Uuid::new_v4().as_u128());
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let uuid = uuid::Uuid::from_u128(base.wrapping_add(u128::from(n)));
-        SessionId(format!("uuid:{uuid};id={n}").into())
-    }
-
-    /// The id as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
+        local_base();
+        SessionId(Repr::Local(NEXT.fetch_add(1, Ordering::Relaxed)))
     }
 }
 
 impl fmt::Debug for SessionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&*self.0, f)
+        write!(f, "\"{self}\"")
     }
 }
 
 impl fmt::Display for SessionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        match &self.0 {
+            Repr::Local(n) => {
+                let uuid = uuid::Uuid::from_u128(local_base().wrapping_add(u128::from(*n)));
+                write!(f, "uuid:{uuid};id={n}")
+            }
+            Repr::Shared(id) => f.write_str(id),
+        }
     }
 }
 
@@ -179,7 +191,9 @@ mod tests {
     fn unique_session_ids_differ_and_look_like_wcfs() {
         let (a, b) = (SessionId::unique(), SessionId::unique());
         assert_ne!(a, b);
-        assert!(a.as_str().starts_with("uuid:"), "{a}");
-        assert!(a.as_str().contains(";id="), "{a}");
+        let text = a.to_string();
+        assert!(text.starts_with("uuid:"), "{text}");
+        assert!(text.contains(";id="), "{text}");
+        assert_eq!(SessionId::new("urn:x").to_string(), "urn:x");
     }
 }

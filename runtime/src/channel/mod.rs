@@ -36,4 +36,5 @@ pub use request::{
     BoxRequestChannel, BoxRequestHandler, DynRequestChannel, DynRequestHandler, EndpointMetadata,
     Exchange, NoRequests, RequestChannel, RequestEndpoint, RequestHandler,
 };
+pub(crate) use settings::processors;
 pub use settings::{BindingSettings, MessageEncoding};

@@ -58,9 +58,9 @@ struct SessionHeader {
     reply: bool,
 }
 
-fn put_header(message: &mut Message, id: &SessionId, number: u64) -> Result<(), ChannelError> {
+fn put_header(message: &mut Message, id: &str, number: u64) -> Result<(), ChannelError> {
     let header = SessionHeader {
-        id: id.as_str().to_owned(),
+        id: id.to_owned(),
         number,
         reply: message.headers.message_id.is_some(),
     };
@@ -92,7 +92,7 @@ fn session_fault(name: &str, reason: String) -> Fault {
 /// The client's end: a duplex session over `channel`, whose exchanges may each take up to
 /// `settings.send_timeout`.
 pub(crate) fn client<R: RequestChannel>(channel: R, settings: &BindingSettings) -> DuplexChannel {
-    let id = SessionId::new(uuid::Uuid::new_v4().urn().to_string());
+    let id: Arc<str> = uuid::Uuid::new_v4().urn().to_string().into();
     let (sink, outgoing) = raw_pipe(PIPE_CAPACITY);
     let (to_input, input) = super::pipe(PIPE_CAPACITY);
     tokio::spawn(client_pump(
@@ -102,7 +102,7 @@ pub(crate) fn client<R: RequestChannel>(channel: R, settings: &BindingSettings) 
         id.clone(),
         settings.send_timeout,
     ));
-    DuplexChannel::new(Box::new(input), Arc::new(sink), Some(id))
+    DuplexChannel::new(Box::new(input), Arc::new(sink), Some(SessionId::new(id)))
 }
 
 /// Sends the session's messages as exchanges and hands their replies to the session's input;
@@ -111,7 +111,7 @@ async fn client_pump<R: RequestChannel>(
     channel: R,
     outgoing: Arc<Queue<Box<Message>>>,
     input: PipeSink,
-    id: SessionId,
+    id: Arc<str>,
     timeout: Duration,
 ) {
     let exchange = |message: Message| {

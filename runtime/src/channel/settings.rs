@@ -1,6 +1,14 @@
 //! The settings every binding has, with WCF's defaults: what transports and layers read.
 
+use std::sync::OnceLock;
 use std::time::Duration;
+
+/// The number of processors, read once: WCF's defaults scale with it, and asking the system
+/// (which reads cgroup files on Linux) for every binding made would cost more than the binding.
+pub(crate) fn processors() -> usize {
+    static PROCESSORS: OnceLock<usize> = OnceLock::new();
+    *PROCESSORS.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
+}
 
 /// Settings every binding has, with WCF's defaults.
 #[derive(Debug, Clone)]
@@ -44,7 +52,7 @@ pub enum MessageEncoding {
 
 impl Default for BindingSettings {
     fn default() -> Self {
-        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let cores = processors();
         BindingSettings {
             max_received_message_size: 65_536,
             receive_timeout: Duration::from_secs(600),

@@ -42,7 +42,7 @@ pub struct HostSettings {
 
 impl Default for HostSettings {
     fn default() -> Self {
-        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let cores = crate::channel::processors();
         HostSettings {
             max_concurrent_sessions: 100 * cores,
             max_concurrent_calls: 16 * cores,

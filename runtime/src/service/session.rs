@@ -5,12 +5,13 @@
 //! it. A channel without a session (a datagram channel) is served the same way, every call
 //! standing alone.
 
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::task::JoinSet;
-use tokio::time::Instant;
+use tokio::time::{Instant, Sleep};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
@@ -73,7 +74,11 @@ pub(crate) async fn run<C, S>(
             terminated_by: None,
             inflight: JoinSet::new(),
         };
-        let ending = session.pump(input.as_mut(), abort).await;
+        // One timer for the session's idle limit and, at its end, its close limit: registering
+        // a new timer for every message would cost a trip through the timer wheel per message.
+        let timer = tokio::time::sleep(session.endpoint.settings.receive_timeout);
+        tokio::pin!(timer);
+        let ending = session.pump(input.as_mut(), abort, timer.as_mut()).await;
         match &ending {
             Ending::Graceful => tracing::debug!("the client ended the session"),
             Ending::Failed(error) => tracing::debug!(%error, "the session failed"),
@@ -81,7 +86,7 @@ pub(crate) async fn run<C, S>(
             Ending::Idle(timeout) => tracing::debug!(?timeout, "the session timed out idle"),
             Ending::Aborted => tracing::debug!("the host aborted the session"),
         }
-        session.finish(ending).await;
+        session.finish(ending, timer).await;
     }
     .instrument(span)
     .await;
@@ -106,11 +111,14 @@ where
     C: Dispatch<S>,
     S: Send + Sync + 'static,
 {
-    async fn pump(&mut self, input: &mut dyn MessageSource, abort: CancellationToken) -> Ending {
-        // One idle timer for the session, re-armed only when it fires early: registering a new
-        // timer for every message would cost a trip through the timer wheel per message.
-        let idle_timer = tokio::time::sleep(self.endpoint.settings.receive_timeout);
-        tokio::pin!(idle_timer);
+    /// Reads and handles messages until the session ends. `idle_timer` is re-armed only when it
+    /// fires early.
+    async fn pump(
+        &mut self,
+        input: &mut dyn MessageSource,
+        abort: CancellationToken,
+        mut idle_timer: Pin<&mut Sleep>,
+    ) -> Ending {
         loop {
             let idle = if self.terminated_by.is_some() {
                 self.endpoint.settings.close_timeout
@@ -231,7 +239,7 @@ where
     /// the calls in flight finish, the instance is released, and this side's end goes out after
     /// every answer (bounded by the close timeout); after any other ending the channel is
     /// aborted at once.
-    async fn finish(mut self, ending: Ending) {
+    async fn finish(mut self, ending: Ending, mut timer: Pin<&mut Sleep>) {
         let close = matches!(ending, Ending::Graceful | Ending::Panicked);
         if !close {
             self.output.abort();
@@ -242,13 +250,16 @@ where
         }
         if close {
             let timeout = self.endpoint.settings.close_timeout;
-            let closed = tokio::time::timeout(timeout, self.output.close()).await;
-            if !matches!(closed, Ok(Ok(()))) {
-                let error = closed.unwrap_or(Err(ChannelError::Timeout {
+            timer.as_mut().reset(Instant::now() + timeout);
+            let closed = tokio::select! {
+                closed = self.output.close() => closed,
+                () = timer => Err(ChannelError::Timeout {
                     operation: "closing the session",
                     timeout,
-                }));
-                tracing::debug!(?error, "the session's close failed: aborting it");
+                }),
+            };
+            if let Err(error) = closed {
+                tracing::debug!(%error, "the session's close failed: aborting it");
                 self.output.abort();
             }
         }
