@@ -43,6 +43,13 @@ pub trait MessageSink: Send + Sync + 'static {
     /// Ends the channel at once: what is queued is dropped and the connection is closed without
     /// the end of the session.
     fn abort(&self);
+
+    /// Ends the channel at once because of `error`, which the other side reports where it can (a
+    /// pipe's source does; a socket's peer only sees the connection end). By default, an abort.
+    fn fail(&self, error: ChannelError) {
+        let _ = error;
+        self.abort();
+    }
 }
 
 impl<S: MessageSource + ?Sized> MessageSource for Box<S> {

@@ -18,6 +18,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::poll_fn;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -28,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::pipe::raw_pipe;
-use super::queue::{Popped, Queue};
+use super::queue::{Finishing, Popped, Queue};
 use super::{
     BindingSettings, ChannelError, DuplexChannel, Incoming, MessageSink, PIPE_CAPACITY, PipeSink,
     Refusal, RequestChannel, RequestHandler, SendExt, SessionId, SessionListener,
@@ -45,6 +46,10 @@ pub const CLOSE_RESPONSE_ACTION: &str = "urn:indigo:session/CloseResponse";
 
 /// How many messages of a session may arrive ahead of their turn before the session is faulted.
 const EARLY_LIMIT: usize = 256;
+
+/// How many exchanges a client has in flight at once: well below [`EARLY_LIMIT`], so that a slow
+/// exchange never makes the service refuse the ones behind it.
+const WINDOW: usize = 64;
 
 /// The session header's content.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,6 +119,7 @@ async fn client_pump<R: RequestChannel>(
     id: Arc<str>,
     timeout: Duration,
 ) {
+    let _ending = Finishing::new(&outgoing);
     let exchange = |message: Message| {
         let channel = &channel;
         async move {
@@ -129,10 +135,11 @@ async fn client_pump<R: RequestChannel>(
     let mut in_flight = FuturesUnordered::new();
     let failure = loop {
         // Message 0 opens the session: later ones wait for its exchange, so that none reaches
-        // the service before the session exists.
+        // the service before the session exists. Then up to `WINDOW` are in flight.
         let opening = next == 1 && !in_flight.is_empty();
+        let room = in_flight.len() < WINDOW;
         tokio::select! {
-            popped = poll_fn(|cx| outgoing.poll_pop(cx)), if !opening => match popped {
+            popped = poll_fn(|cx| outgoing.poll_pop(cx)), if room && !opening => match popped {
                 Popped::Item(message) => {
                     let mut message = *message;
                     if let Err(error) = put_header(&mut message, &id, next) {
@@ -180,15 +187,24 @@ async fn client_pump<R: RequestChannel>(
     input.fail(failure);
 }
 
-/// Hands an exchange's reply to the session's input.
+/// Hands an exchange's reply to the session's input; the service's refusal of the session (a
+/// fault of this protocol's namespace) fails it instead.
 async fn pass_on(
     input: &PipeSink,
     result: Result<Option<Message>, ChannelError>,
 ) -> Result<(), ChannelError> {
-    match result? {
-        Some(reply) => input.send(reply).await,
-        None => Ok(()),
+    let Some(reply) = result? else {
+        return Ok(());
+    };
+    if let Body::Fault(fault) = &reply.body
+        && fault.code.subcodes.iter().any(|(ns, _)| ns == SESSION_NS)
+    {
+        return Err(ChannelError::protocol(format!(
+            "the service ended the session: {}",
+            fault.reason
+        )));
     }
+    input.send(reply).await
 }
 
 /// Checks the service's answer to the close.
@@ -225,6 +241,8 @@ pub(crate) fn service(settings: &BindingSettings) -> (Demux, Box<dyn SessionList
     let demux = Demux {
         sessions: Sessions::default(),
         incoming: tx,
+        opening: Arc::new(AtomicUsize::new(0)),
+        max_opening: settings.max_pending_connections,
         reply_timeout: settings.receive_timeout,
         close_timeout: settings.close_timeout,
     };
@@ -244,6 +262,11 @@ impl SessionListener for SessionSource {
 pub(crate) struct Demux {
     sessions: Sessions,
     incoming: mpsc::UnboundedSender<Box<dyn Incoming>>,
+    /// Sessions opened and not yet admitted or refused by the host.
+    opening: Arc<AtomicUsize>,
+    /// Past this many, a request that would open one more is refused (as net.tcp's
+    /// `max_pending_connections`).
+    max_opening: usize,
     /// How long an exchange waits for its session's reply.
     reply_timeout: Duration,
     /// How long the close waits for the session to end its side.
@@ -289,24 +312,31 @@ impl Replies {
         }
     }
 
-    fn wait_for(
-        &self,
-        message_id: String,
-    ) -> Option<oneshot::Receiver<Result<Message, ChannelError>>> {
+    fn pending(&self) -> MutexGuard<'_, Option<HashMap<String, Waiter>>> {
+        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Registers the exchange of request `message_id`; `None` when the session's output has
+    /// ended or another exchange waits for the same id.
+    fn wait_for(self: &Arc<Self>, message_id: &str) -> Option<Waiting> {
+        let mut pending = self.pending();
+        let map = pending.as_mut()?;
+        if map.contains_key(message_id) {
+            return None;
+        }
         let (tx, rx) = oneshot::channel();
-        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        pending.as_mut()?.insert(message_id, tx);
-        Some(rx)
+        map.insert(message_id.to_owned(), tx);
+        Some(Waiting {
+            replies: self.clone(),
+            message_id: message_id.to_owned(),
+            reply: rx,
+        })
     }
 
     /// Ends the session's output: every exchange still waiting gets `result`'s error (or
     /// "closed").
     fn end(&self, result: Result<(), ChannelError>) {
-        let waiting = self
-            .pending
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
+        let waiting = self.pending().take();
         let error = result.clone().err().unwrap_or(ChannelError::Closed);
         for (_, waiter) in waiting.into_iter().flatten() {
             let _ = waiter.send(Err(error.clone()));
@@ -321,21 +351,53 @@ impl Replies {
     }
 }
 
+/// An exchange waiting for its reply; it stops waiting (and forgets its entry) when dropped.
+struct Waiting {
+    replies: Arc<Replies>,
+    message_id: String,
+    reply: oneshot::Receiver<Result<Message, ChannelError>>,
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        if let Some(map) = self.replies.pending().as_mut() {
+            map.remove(&self.message_id);
+        }
+    }
+}
+
+/// A fault answering the request with `request_id`.
+fn answer_fault(request_id: Option<&String>, fault: Fault) -> Message {
+    let mut message = Message::new(crate::message::WSA10_FAULT_ACTION, Body::Fault(fault));
+    message.headers.relates_to = request_id.cloned();
+    message
+}
+
+fn session_ended() -> Fault {
+    session_fault(
+        "SessionEnded",
+        "The session has ended; open a new one.".to_owned(),
+    )
+}
+
 impl Demux {
     /// The session `header` names; number 0 opens it.
-    fn session(&self, header: &SessionHeader) -> Result<Arc<ServerSession>, Fault> {
+    fn session(&self, header: &SessionHeader) -> Result<Arc<ServerSession>, ChannelError> {
         let mut sessions = lock(&self.sessions);
         if let Some(session) = sessions.get(&header.id) {
             return Ok(session.clone());
         }
         if header.number != 0 {
-            return Err(session_fault(
-                "UnknownSession",
+            return Err(ChannelError::Protocol(
                 format!(
                     "The session '{}' is not open on this service (it ended, timed out, or the service restarted); open a new one.",
                     header.id
-                ),
+                )
+                .into(),
             ));
+        }
+        if self.opening.load(Ordering::Relaxed) >= self.max_opening {
+            return Err(ChannelError::Refused(Refusal::TooBusy));
         }
         let (to_session, from_demux) = super::pipe(PIPE_CAPACITY);
         let replies = Arc::new(Replies::new());
@@ -357,37 +419,63 @@ impl Demux {
             output,
             Some(SessionId::new(header.id.clone())),
         );
-        let incoming = Box::new(OpenedSession { channel, replies });
-        if self.incoming.send(incoming).is_err() {
-            return Err(Fault::new(
-                FaultKind::Receiver,
-                "The endpoint is not accepting sessions.",
-            ));
-        }
+        self.opening.fetch_add(1, Ordering::Relaxed);
+        let incoming = Box::new(OpenedSession {
+            channel,
+            replies,
+            _opening: Opening(self.opening.clone()),
+        });
         sessions.insert(header.id.clone(), session.clone());
+        drop(sessions);
+        // Sent with the sessions unlocked: a failed send drops the session's sink, whose end
+        // takes the lock.
+        if self.incoming.send(incoming).is_err() {
+            return Err(ChannelError::Refused(Refusal::ShuttingDown));
+        }
         Ok(session)
+    }
+
+    /// Waits for the session to end its side after the client's close, and answers the close.
+    async fn closed(&self, session: &ServerSession) -> Message {
+        let mut ended = session.replies.ended.subscribe();
+        let outcome =
+            tokio::time::timeout(self.close_timeout, ended.wait_for(Option::is_some)).await;
+        let reason = match outcome {
+            Ok(Ok(ended)) => match &*ended {
+                Some(Ok(())) => return Message::new(CLOSE_RESPONSE_ACTION, Body::Empty),
+                Some(Err(error)) => format!("The session failed while closing: {error}."),
+                None => "The session failed while closing.".to_owned(),
+            },
+            Ok(Err(_)) => "The session failed while closing.".to_owned(),
+            Err(_) => format!("The session did not close within {:?}.", self.close_timeout),
+        };
+        answer_fault(None, Fault::new(FaultKind::Receiver, reason))
     }
 }
 
 impl RequestHandler for Demux {
     async fn handle(&self, mut request: Message) -> Result<Option<Message>, ChannelError> {
         let request_id = request.headers.message_id.clone();
-        let answer_fault = |fault: Fault| {
-            let mut message = Message::new(crate::message::WSA10_FAULT_ACTION, Body::Fault(fault));
-            message.headers.relates_to = request_id.clone();
-            Ok(Some(message))
-        };
         let Some(header) = take_header(&mut request) else {
-            return answer_fault(session_fault(
-                "MissingSession",
-                format!(
-                    "This endpoint carries sessions: every message needs the session header of namespace '{SESSION_NS}'."
+            return Ok(Some(answer_fault(
+                request_id.as_ref(),
+                session_fault(
+                    "MissingSession",
+                    format!(
+                        "This endpoint carries sessions: every message needs the session header of namespace '{SESSION_NS}'."
+                    ),
                 ),
-            ));
+            )));
         };
         let session = match self.session(&header) {
             Ok(session) => session,
-            Err(fault) => return answer_fault(fault),
+            Err(ChannelError::Protocol(reason)) => {
+                return Ok(Some(answer_fault(
+                    request_id.as_ref(),
+                    session_fault("UnknownSession", reason.to_string()),
+                )));
+            }
+            Err(error) => return Err(error),
         };
         let close = request.action() == CLOSE_ACTION;
         if header.reply && request.headers.message_id.is_none() {
@@ -398,73 +486,56 @@ impl RequestHandler for Demux {
                 header.id, header.number
             ));
         }
-        let reply = match (&request.headers.message_id, close) {
-            (Some(id), false) if header.reply => session.replies.wait_for(id.clone()),
-            _ => None,
-        };
+        let expects_reply = header.reply && !close;
         let delivery = if close {
             Delivery::Close
         } else {
             Delivery::Message(Box::new(request))
         };
-        if let Err(fault) = deliver(&session, header.number, delivery).await {
-            return answer_fault(fault);
-        }
+        let waiting = match deliver(&session, header.number, delivery, expects_reply).await {
+            Ok(waiting) => waiting,
+            Err(fault) => return Ok(Some(answer_fault(request_id.as_ref(), fault))),
+        };
         if close {
-            return self.closed(&session).await;
+            return Ok(Some(self.closed(&session).await));
         }
-        let Some(reply) = reply else {
+        let Some(mut waiting) = waiting else {
             return Ok(None);
         };
-        match tokio::time::timeout(self.reply_timeout, reply).await {
+        match tokio::time::timeout(self.reply_timeout, &mut waiting.reply).await {
             Ok(Ok(Ok(reply))) => Ok(Some(reply)),
             Ok(Ok(Err(ChannelError::Refused(refusal)))) => Err(ChannelError::Refused(refusal)),
-            Ok(Ok(Err(error))) => answer_fault(Fault::new(
-                FaultKind::Receiver,
-                format!("The session ended before it answered: {error}."),
-            )),
-            Ok(Err(_)) => answer_fault(Fault::new(
-                FaultKind::Receiver,
-                "The session ended before it answered.",
-            )),
-            Err(_) => answer_fault(Fault::new(
-                FaultKind::Receiver,
-                format!(
-                    "The session did not answer within {:?}.",
-                    self.reply_timeout
+            Ok(Ok(Err(error))) => Ok(Some(answer_fault(
+                request_id.as_ref(),
+                Fault::new(
+                    FaultKind::Receiver,
+                    format!("The session ended before it answered: {error}."),
                 ),
-            )),
+            ))),
+            Ok(Err(_)) => Ok(Some(answer_fault(request_id.as_ref(), session_ended()))),
+            Err(_) => Ok(Some(answer_fault(
+                request_id.as_ref(),
+                Fault::new(
+                    FaultKind::Receiver,
+                    format!(
+                        "The session did not answer within {:?}.",
+                        self.reply_timeout
+                    ),
+                ),
+            ))),
         }
-    }
-}
-
-impl Demux {
-    /// Waits for the session to end its side after the client's close, and answers the close.
-    async fn closed(&self, session: &ServerSession) -> Result<Option<Message>, ChannelError> {
-        let mut ended = session.replies.ended.subscribe();
-        let outcome =
-            tokio::time::timeout(self.close_timeout, ended.wait_for(Option::is_some)).await;
-        let fault = match outcome {
-            Ok(Ok(ended)) => match &*ended {
-                Some(Ok(())) => {
-                    return Ok(Some(Message::new(CLOSE_RESPONSE_ACTION, Body::Empty)));
-                }
-                Some(Err(error)) => format!("The session failed while closing: {error}."),
-                None => "The session failed while closing.".to_owned(),
-            },
-            Ok(Err(_)) => "The session failed while closing.".to_owned(),
-            Err(_) => format!("The session did not close within {:?}.", self.close_timeout),
-        };
-        Ok(Some(Message::new(
-            crate::message::WSA10_FAULT_ACTION,
-            Body::Fault(Fault::new(FaultKind::Receiver, fault)),
-        )))
     }
 }
 
 /// Puts `delivery` (number `number`) into the session in its turn, with every early one it
-/// releases.
-async fn deliver(session: &ServerSession, number: u64, delivery: Delivery) -> Result<(), Fault> {
+/// releases. With `expects_reply`, registers the exchange's wait for its reply first (after the
+/// duplicate check, before the session can answer).
+async fn deliver(
+    session: &ServerSession,
+    number: u64,
+    delivery: Delivery,
+    expects_reply: bool,
+) -> Result<Option<Waiting>, Fault> {
     let mut order = session.order.lock().await;
     if number < order.next || order.early.contains_key(&number) {
         return Err(session_fault(
@@ -472,18 +543,30 @@ async fn deliver(session: &ServerSession, number: u64, delivery: Delivery) -> Re
             format!("Message number {number} of this session was already received."),
         ));
     }
+    let waiting = match (&delivery, expects_reply) {
+        (Delivery::Message(message), true) => {
+            let id = message.headers.message_id.as_deref().unwrap_or_default();
+            Some(session.replies.wait_for(id).ok_or_else(session_ended)?)
+        }
+        _ => None,
+    };
     if number > order.next {
         if order.early.len() >= EARLY_LIMIT {
+            // A gap this long will not close: the session is over.
+            order.to_session.fail(ChannelError::protocol(format!(
+                "more than {EARLY_LIMIT} messages arrived ahead of message {}",
+                order.next
+            )));
             return Err(session_fault(
                 "TooManyEarlyMessages",
                 format!(
-                    "More than {EARLY_LIMIT} messages arrived ahead of message {}.",
+                    "More than {EARLY_LIMIT} messages arrived ahead of message {}; the session is ended.",
                     order.next
                 ),
             ));
         }
         order.early.insert(number, delivery);
-        return Ok(());
+        return Ok(waiting);
     }
     let mut delivery = Some(delivery);
     while let Some(next) = delivery.take() {
@@ -493,33 +576,45 @@ async fn deliver(session: &ServerSession, number: u64, delivery: Delivery) -> Re
             Delivery::Close => order.to_session.close().await,
         };
         if done.is_err() {
-            return Err(session_fault(
-                "SessionEnded",
-                "The session has ended.".to_owned(),
-            ));
+            return Err(session_ended());
         }
         let next = order.next;
         delivery = order.early.remove(&next);
     }
-    Ok(())
+    Ok(waiting)
+}
+
+/// Counts a session as opening (not yet admitted or refused) while it lives.
+struct Opening(Arc<AtomicUsize>);
+
+impl Drop for Opening {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// A session the demultiplexer opened, waiting for the host's admission.
 struct OpenedSession {
     channel: DuplexChannel,
     replies: Arc<Replies>,
+    /// Counts the session as opening until it is admitted, refused or dropped.
+    _opening: Opening,
 }
 
 impl Incoming for OpenedSession {
     fn accept(self: Box<Self>) -> Result<DuplexChannel, ChannelError> {
-        Ok(self.channel)
+        let OpenedSession { channel, .. } = *self;
+        Ok(channel)
     }
 
     fn refuse(self: Box<Self>, refusal: Refusal) {
         // Its exchanges are answered with the refusal (HTTP 503); its output ends, which forgets
         // the session.
-        self.replies.end(Err(ChannelError::Refused(refusal)));
-        let (_, output, _) = self.channel.into_parts();
+        let OpenedSession {
+            channel, replies, ..
+        } = *self;
+        replies.end(Err(ChannelError::Refused(refusal)));
+        let (_, output, _) = channel.into_parts();
         output.abort();
     }
 }
@@ -547,14 +642,11 @@ impl MessageSink for DemuxSink {
         let Some(message) = message.take() else {
             return Poll::Ready(Ok(()));
         };
-        let waiter = message.headers.relates_to.as_ref().and_then(|id| {
-            let mut pending = self
-                .replies
-                .pending
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
-            pending.as_mut()?.remove(id)
-        });
+        let waiter = message
+            .headers
+            .relates_to
+            .as_ref()
+            .and_then(|id| self.replies.pending().as_mut()?.remove(id));
         match waiter {
             Some(waiter) => {
                 let _ = waiter.send(Ok(message));

@@ -38,10 +38,23 @@ struct State<T> {
     /// An item that goes before every other and survives an abort (a transport's own fault).
     urgent: Option<T>,
     phase: Phase,
-    /// The receiver, waiting for an item or the close.
+    /// The receiver, waiting for an item, the close or the end.
     receiver: Option<Waker>,
-    /// Senders waiting for room, and closers waiting for the outcome.
-    waiting: Vec<Waker>,
+    /// Senders waiting for room.
+    senders: Vec<Waker>,
+    /// Closers waiting for the outcome.
+    closers: Vec<Waker>,
+}
+
+impl<T> State<T> {
+    /// The senders to wake after an item was taken from a full queue.
+    fn room_made(&mut self, capacity: usize) -> Vec<Waker> {
+        if self.items.len() + 1 >= capacity {
+            std::mem::take(&mut self.senders)
+        } else {
+            Vec::new()
+        }
+    }
 }
 
 /// The queue; share it with `Arc`.
@@ -51,34 +64,15 @@ pub(crate) struct Queue<T> {
     capacity: usize,
 }
 
-/// Wakes what a state change released, after the lock is dropped.
-#[must_use]
-struct Wake {
-    receiver: Option<Waker>,
-    waiting: Vec<Waker>,
-}
-
-impl Wake {
-    fn none() -> Self {
-        Wake {
-            receiver: None,
-            waiting: Vec::new(),
-        }
-    }
-
-    fn run(self) {
-        if let Some(receiver) = self.receiver {
-            receiver.wake();
-        }
-        for waker in self.waiting {
-            waker.wake();
-        }
-    }
-}
-
 fn register(wakers: &mut Vec<Waker>, cx: &Context<'_>) {
     if !wakers.iter().any(|w| w.will_wake(cx.waker())) {
         wakers.push(cx.waker().clone());
+    }
+}
+
+fn wake_all(wakers: Vec<Waker>) {
+    for waker in wakers {
+        waker.wake();
     }
 }
 
@@ -91,7 +85,8 @@ impl<T> Queue<T> {
                 urgent: None,
                 phase: Phase::Open,
                 receiver: None,
-                waiting: Vec::new(),
+                senders: Vec::new(),
+                closers: Vec::new(),
             }),
             capacity: capacity.max(1),
         }
@@ -117,12 +112,11 @@ impl<T> Queue<T> {
         let mut state = self.lock();
         match &state.phase {
             Phase::Open => {}
-            Phase::Closing => return Poll::Ready(Err(ChannelError::Closed)),
-            Phase::Done(Ok(())) => return Poll::Ready(Err(ChannelError::Closed)),
+            Phase::Closing | Phase::Done(Ok(())) => return Poll::Ready(Err(ChannelError::Closed)),
             Phase::Done(Err(error)) => return Poll::Ready(Err(error.clone())),
         }
         if state.items.len() >= self.capacity {
-            register(&mut state.waiting, cx);
+            register(&mut state.senders, cx);
             return Poll::Pending;
         }
         let Some(value) = slot.take() else {
@@ -164,7 +158,7 @@ impl<T> Queue<T> {
             }
             Phase::Closing => None,
         };
-        register(&mut state.waiting, cx);
+        register(&mut state.closers, cx);
         drop(state);
         if let Some(receiver) = wake {
             receiver.wake();
@@ -172,22 +166,35 @@ impl<T> Queue<T> {
         Poll::Pending
     }
 
-    /// Ends the queue at once with `error`: items not yet popped are dropped, and every sender,
-    /// closer and the receiver see the error.
-    pub(crate) fn abort(&self, error: ChannelError) {
+    /// Ends the queue with `result`: items not yet popped are dropped (an urgent one stays for
+    /// the receiver), later pushes fail, and every sender, closer and the receiver is woken.
+    /// The first end stays.
+    fn end(&self, result: Result<(), ChannelError>) {
         let mut state = self.lock();
         if matches!(state.phase, Phase::Done(_)) {
             return;
         }
-        state.phase = Phase::Done(Err(error));
+        state.phase = Phase::Done(result);
         let items = std::mem::take(&mut state.items);
-        let wake = Wake {
-            receiver: state.receiver.take(),
-            waiting: std::mem::take(&mut state.waiting),
-        };
+        let receiver = state.receiver.take();
+        let mut wakers = std::mem::take(&mut state.senders);
+        wakers.append(&mut state.closers);
         drop(state);
         drop(items);
-        wake.run();
+        if let Some(receiver) = receiver {
+            receiver.wake();
+        }
+        wake_all(wakers);
+    }
+
+    /// Ends the queue at once with `error`, from the sending side.
+    pub(crate) fn abort(&self, error: ChannelError) {
+        self.end(Err(error));
+    }
+
+    /// Records the outcome of the close (or of the receiver's end), from the receiving side.
+    pub(crate) fn finish(&self, result: Result<(), ChannelError>) {
+        self.end(result);
     }
 
     /// The next item, the close, or the end; waits when there is none yet.
@@ -197,16 +204,9 @@ impl<T> Queue<T> {
             return Poll::Ready(Popped::Item(item));
         }
         if let Some(item) = state.items.pop_front() {
-            let wake = if state.items.len() + 1 >= self.capacity {
-                Wake {
-                    receiver: None,
-                    waiting: std::mem::take(&mut state.waiting),
-                }
-            } else {
-                Wake::none()
-            };
+            let room = state.room_made(self.capacity);
             drop(state);
-            wake.run();
+            wake_all(room);
             return Poll::Ready(Popped::Item(item));
         }
         match &state.phase {
@@ -232,16 +232,21 @@ impl<T> Queue<T> {
             return Some(item);
         }
         let item = state.items.pop_front()?;
-        let wake = if state.items.len() + 1 >= self.capacity {
-            std::mem::take(&mut state.waiting)
-        } else {
-            Vec::new()
-        };
+        let room = state.room_made(self.capacity);
         drop(state);
-        for waker in wake {
-            waker.wake();
-        }
+        wake_all(room);
         Some(item)
+    }
+
+    /// Ready once the queue has ended (aborted, or its other end gone), for a receiver busy
+    /// with something else (a write) that must stop when the sender aborts.
+    pub(crate) fn poll_ended(&self, cx: &mut Context<'_>) -> Poll<()> {
+        let mut state = self.lock();
+        if matches!(state.phase, Phase::Done(_)) {
+            return Poll::Ready(());
+        }
+        state.receiver = Some(cx.waker().clone());
+        Poll::Pending
     }
 
     /// Whether nothing is queued now.
@@ -249,23 +254,29 @@ impl<T> Queue<T> {
         let state = self.lock();
         state.items.is_empty() && state.urgent.is_none()
     }
+}
 
-    /// Records the outcome of the close (or of the receiver's end) and wakes every closer;
-    /// later pushes fail. The first outcome stays.
-    pub(crate) fn finish(&self, result: Result<(), ChannelError>) {
-        let mut state = self.lock();
-        if matches!(state.phase, Phase::Done(_)) {
-            return;
-        }
-        state.phase = Phase::Done(result);
-        let items = std::mem::take(&mut state.items);
-        let wake = Wake {
-            receiver: state.receiver.take(),
-            waiting: std::mem::take(&mut state.waiting),
-        };
-        drop(state);
-        drop(items);
-        wake.run();
+/// Ends a queue when its receiver stops, whichever way: a receiver task that panics (in an
+/// encoder, say) must not leave senders and closers waiting. [`Finishing::finish`] ends it with
+/// the receiver's outcome; dropped without it, the queue ends as lost.
+pub(crate) struct Finishing<'a, T>(&'a Queue<T>);
+
+impl<'a, T> Finishing<'a, T> {
+    pub(crate) fn new(queue: &'a Queue<T>) -> Self {
+        Finishing(queue)
+    }
+
+    /// Ends the queue with `outcome`.
+    pub(crate) fn finish(self, outcome: Result<(), ChannelError>) {
+        // The first end stays: dropping `self` afterwards changes nothing.
+        self.0.finish(outcome);
+    }
+}
+
+impl<T> Drop for Finishing<'_, T> {
+    fn drop(&mut self) {
+        self.0
+            .finish(Err(ChannelError::lost("the receiving task stopped")));
     }
 }
 
@@ -282,11 +293,6 @@ impl<T> QueueSink<T> {
     /// A sink that pushes `wrap(message)` into `queue`.
     pub(crate) fn new(queue: Arc<Queue<T>>, wrap: fn(Message) -> T) -> Self {
         QueueSink { queue, wrap }
-    }
-
-    /// Ends the queue with `error`: what pops it reports the error after nothing else.
-    pub fn fail(&self, error: ChannelError) {
-        self.queue.abort(error);
     }
 }
 

@@ -186,6 +186,9 @@ where
         )
         .await
         else {
+            let fault =
+                faults::internal("the host stopped admitting calls; the call was not run".into());
+            send_answer(self.output.as_ref(), Some(op), request_id, Err(fault)).await;
             return false;
         };
         let shared = call.shared;

@@ -17,6 +17,7 @@ use crate::channel::{
     SessionListener, pipe,
 };
 use crate::error::Error;
+use crate::transport::tcp::framing::fault;
 
 /// A client's request to open a channel, as the host's listener receives it.
 struct Request {
@@ -136,6 +137,12 @@ impl Incoming for Request {
     }
 
     fn refuse(self: Box<Self>, refusal: Refusal) {
-        let _ = self.answer.send(Err(ChannelError::Refused(refusal)));
+        // Answered with net.tcp's framing faults, so that a client sees a refusal the same way
+        // over either transport.
+        let uri = match refusal {
+            Refusal::TooBusy => fault::SERVER_TOO_BUSY,
+            Refusal::ShuttingDown => fault::ENDPOINT_UNAVAILABLE,
+        };
+        let _ = self.answer.send(Err(ChannelError::Faulted(uri.into())));
     }
 }

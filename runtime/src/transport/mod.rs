@@ -5,3 +5,33 @@
 pub mod http;
 pub mod memory;
 pub mod tcp;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::address::EndpointAddress;
+use crate::channel::{ListenContext, SharedAcceptor, SharedError};
+use crate::error::Error;
+
+/// The acceptor of `address`'s port in `context`, bound by `bind` if no endpoint has yet. Port
+/// 0 asks for a fresh port: each such endpoint gets an acceptor of its own. Endpoints of two
+/// transports cannot share a port.
+pub(crate) fn shared_port<'c, A: SharedAcceptor>(
+    context: &'c mut ListenContext,
+    address: &EndpointAddress,
+    default_port: u16,
+    bind: impl FnOnce(&str, u16) -> Result<A, Error>,
+) -> Result<&'c mut A, Error> {
+    static FRESH: AtomicUsize = AtomicUsize::new(0);
+    let port = address.port().unwrap_or(default_port);
+    let key = if port == 0 {
+        format!("fresh {}", FRESH.fetch_add(1, Ordering::Relaxed))
+    } else {
+        format!("tcp {}:{port}", address.host())
+    };
+    context
+        .shared(&key, || bind(address.host(), port))
+        .map_err(|error| match error {
+            SharedError::Make(error) => error,
+            SharedError::Conflict => address.invalid("another transport listens on this port"),
+        })
+}

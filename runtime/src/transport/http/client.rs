@@ -64,7 +64,8 @@ impl RequestChannel for HttpRequestChannel {
         let mut body = BytesMut::new();
         encoder.encode(&message, &mut body)?;
         let action = message.action();
-        let invalid = || lost(format!("the action `{action}` is not a valid header value"));
+        let invalid =
+            || ChannelError::encoding(format!("the action `{action}` is not a valid header value"));
         // Header values are built straight into the bytes they keep (no copy of a `String`).
         let (content_type, soap_action) = match self.version {
             MessageVersion::Soap11 => (
@@ -86,7 +87,7 @@ impl RequestChannel for HttpRequestChannel {
         let mut request = Request::post(self.uri.clone())
             .header(CONTENT_TYPE, content_type)
             .body(Full::new(body.freeze()))
-            .map_err(|e| lost(format!("the request could not be built: {e}")))?;
+            .map_err(|e| ChannelError::encoding(format!("the request could not be built: {e}")))?;
         if let Some(soap_action) = soap_action {
             request.headers_mut().insert("SOAPAction", soap_action);
         }
@@ -95,7 +96,7 @@ impl RequestChannel for HttpRequestChannel {
             .client
             .request(request)
             .await
-            .map_err(|e| lost(format!("POST {} failed: {e}", self.uri)))?;
+            .map_err(|e| ChannelError::lost(format!("POST {} failed: {e}", self.uri)))?;
         let status = response.status();
         let soap = response
             .headers()
@@ -110,10 +111,16 @@ impl RequestChannel for HttpRequestChannel {
             .collect()
             .await
             .map_err(|e| {
-                lost(format!(
+                // Too large for the limit, or the connection broke mid-body.
+                let reason = format!(
                     "the response from {} could not be read (the limit is {} bytes): {e}",
                     self.uri, self.max_received_message_size
-                ))
+                );
+                if e.is::<http_body_util::LengthLimitError>() {
+                    ChannelError::protocol(reason)
+                } else {
+                    ChannelError::lost(reason)
+                }
             })?
             .to_bytes();
         if status == StatusCode::ACCEPTED || (status.is_success() && bytes.is_empty()) {
@@ -142,8 +149,4 @@ impl RequestChannel for HttpRequestChannel {
             .into(),
         ))
     }
-}
-
-fn lost(message: String) -> ChannelError {
-    ChannelError::lost(message)
 }

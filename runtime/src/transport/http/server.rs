@@ -11,7 +11,6 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 
 use axum::body::Body as HttpBody;
@@ -26,12 +25,13 @@ use super::{DEFAULT_PORT, HttpSettings, action_param, media_type};
 use crate::address::EndpointAddress;
 use crate::channel::{
     BindingSettings, BoxRequestHandler, ChannelError, EndpointMetadata, HostControl, ListenContext,
-    Listening, Refusal, RequestEndpoint, RequestHandler, SharedAcceptor, SharedError,
+    Listening, Refusal, RequestEndpoint, RequestHandler, SharedAcceptor,
 };
 use crate::encoding::text::{MessageVersion, TextEncoder};
 use crate::encoding::{EncodingError, MessageEncoder};
 use crate::error::Error;
 use crate::message::{Body, Fault, FaultKind, Message, WSA10_FAULT_ACTION};
+use crate::transport::shared_port;
 
 /// What one HTTP endpoint needs to answer requests.
 struct Route {
@@ -365,19 +365,7 @@ pub fn listen(
     if address.path().contains(['?', '#']) {
         return Err(address.invalid("the address must not have a query or a fragment"));
     }
-    let port = address.port().unwrap_or(DEFAULT_PORT);
-    let key = if port == 0 {
-        static FRESH: AtomicUsize = AtomicUsize::new(0);
-        format!("http fresh {}", FRESH.fetch_add(1, Ordering::Relaxed))
-    } else {
-        format!("tcp {}:{port}", address.host())
-    };
-    let server = context
-        .shared(&key, || HttpPort::bind(address.host(), port))
-        .map_err(|error| match error {
-            SharedError::Make(error) => error,
-            SharedError::Conflict => address.invalid("another transport listens on this port"),
-        })?;
+    let server = shared_port(context, address, DEFAULT_PORT, HttpPort::bind)?;
     if server
         .routes
         .insert(address.path().to_owned(), endpoint)

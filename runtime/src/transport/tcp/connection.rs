@@ -18,7 +18,7 @@ use super::ByteStream;
 use super::framing::{
     FramingCodec, FramingError, FramingLimits, Record, fault, known_encoding, record_type,
 };
-use crate::channel::queue::{Popped, Queue, QueueSink};
+use crate::channel::queue::{Finishing, Popped, Queue, QueueSink};
 use crate::channel::{
     BindingSettings, ChannelError, DuplexChannel, MessageSource, PIPE_CAPACITY, SessionId,
 };
@@ -168,11 +168,27 @@ async fn write_loop<W: AsyncWrite + Send + Unpin>(
     mut encoder: Box<dyn MessageEncoder>,
     mut batch: BytesMut,
 ) {
+    let ending = Finishing::new(&queue);
     let outcome = write_all_queued(&mut socket, &queue, encoder.as_mut(), &mut batch).await;
     if let Err(error) = &outcome {
         tracing::debug!(%error, "the connection's writer stopped");
     }
-    queue.finish(outcome);
+    ending.finish(outcome);
+}
+
+/// Writes `bytes`, unless the queue is aborted first (a peer that stops reading must not keep
+/// an aborted connection's writer, and its socket, for ever).
+async fn write<W: AsyncWrite + Send + Unpin>(
+    socket: &mut W,
+    queue: &Queue<Outgoing>,
+    bytes: &[u8],
+) -> Result<(), ChannelError> {
+    tokio::select! {
+        // The write first: the queue is looked at only while the write waits.
+        biased;
+        written = socket.write_all(bytes) => Ok(written?),
+        () = std::future::poll_fn(|cx| queue.poll_ended(cx)) => Err(ChannelError::Closed),
+    }
 }
 
 async fn write_all_queued<W: AsyncWrite + Send + Unpin>(
@@ -184,7 +200,7 @@ async fn write_all_queued<W: AsyncWrite + Send + Unpin>(
     // Allocated by the first message, sized by the messages, released when idle after growing.
     let mut scratch = BytesMut::new();
     if !batch.is_empty() {
-        socket.write_all(batch).await?;
+        write(socket, queue, batch).await?;
         batch.clear();
     }
     loop {
@@ -193,36 +209,26 @@ async fn write_all_queued<W: AsyncWrite + Send + Unpin>(
             Popped::Item(item) => Some(item),
             Popped::Closing => {
                 batch.put_u8(record_type::END);
-                socket.write_all(batch).await?;
+                write(socket, queue, batch).await?;
                 let _ = socket.shutdown().await;
                 return Ok(());
             }
             Popped::Done(result) => return result,
         };
-        let mut fault = false;
+        let mut stop = None;
         while let Some(item) = next.take() {
             match item {
                 Outgoing::Message(message) => {
-                    scratch.clear();
-                    encoder.encode(&message, &mut scratch).map_err(|error| {
-                        tracing::warn!(%error, "a message could not be encoded: closing the connection");
-                        ChannelError::from(error)
-                    })?;
-                    FramingCodec::encode_sized_envelope_header(scratch.len(), batch).map_err(
-                        |_| {
-                            tracing::warn!(
-                                size = scratch.len(),
-                                "a message too large to frame: closing the connection"
-                            );
-                            ChannelError::encoding("a message too large to frame")
-                        },
-                    )?;
-                    batch.extend_from_slice(&scratch);
+                    if let Err(error) = frame(encoder, &message, &mut scratch, batch) {
+                        // What was framed before still goes out.
+                        stop = Some(error);
+                        break;
+                    }
                 }
                 Outgoing::Fault(uri) => {
                     FramingCodec::encode_record(&Record::Fault(uri.to_owned()), batch)
                         .map_err(|e| ChannelError::encoding(e.to_string()))?;
-                    fault = true;
+                    stop = Some(ChannelError::protocol("the connection was faulted"));
                     break;
                 }
             }
@@ -231,11 +237,11 @@ async fn write_all_queued<W: AsyncWrite + Send + Unpin>(
             }
             next = queue.try_pop();
         }
-        socket.write_all(batch).await?;
+        write(socket, queue, batch).await?;
         batch.clear();
-        if fault {
+        if let Some(error) = stop {
             let _ = socket.shutdown().await;
-            return Err(ChannelError::protocol("the connection was faulted"));
+            return Err(error);
         }
         if queue.is_empty() {
             scratch.clear();
@@ -245,6 +251,29 @@ async fn write_all_queued<W: AsyncWrite + Send + Unpin>(
     }
 }
 
+/// Encodes `message` into `scratch` and appends it to `batch` as a sized envelope.
+fn frame(
+    encoder: &mut dyn MessageEncoder,
+    message: &Message,
+    scratch: &mut BytesMut,
+    batch: &mut BytesMut,
+) -> Result<(), ChannelError> {
+    scratch.clear();
+    encoder.encode(message, scratch).map_err(|error| {
+        tracing::warn!(%error, "a message could not be encoded: closing the connection");
+        ChannelError::from(error)
+    })?;
+    FramingCodec::encode_sized_envelope_header(scratch.len(), batch).map_err(|_| {
+        tracing::warn!(
+            size = scratch.len(),
+            "a message too large to frame: closing the connection"
+        );
+        ChannelError::encoding("a message too large to frame")
+    })?;
+    batch.extend_from_slice(scratch);
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,6 +281,38 @@ mod tests {
     use crate::message::Body;
     use crate::transport::tcp::framing::Encoding;
     use crate::transport::tcp::preamble::{StaticPolicy, accept_preamble};
+
+    /// A peer that stops reading must not keep an aborted connection's writer (and its socket)
+    /// alive: the write is cut short and the stream is dropped.
+    #[tokio::test]
+    async fn an_abort_stops_a_writer_blocked_on_a_peer_that_does_not_read() {
+        let (ours, mut peer) = tokio::io::duplex(64);
+        let framed = Framed::new(ours, FramingCodec::new());
+        let (input, output, _) = start(framed, known_encoding::BINARY_SESSION, false)
+            .unwrap()
+            .into_parts();
+        let big = Message::new(
+            "urn:big",
+            Body::Xml(crate::message::XmlFragment::new(format!(
+                "<big>{}</big>",
+                "x".repeat(10_000)
+            ))),
+        );
+        output.send(big).await.unwrap();
+        tokio::task::yield_now().await;
+        drop(input);
+        output.abort();
+        // Once the writer has let go of its half, the stream is gone and the peer's writes fail.
+        let gone = async {
+            use tokio::io::AsyncWriteExt as _;
+            while peer.write_all(b"x").await.is_ok() {
+                tokio::task::yield_now().await;
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(5), gone)
+            .await
+            .expect("the aborted writer let go of the stream");
+    }
 
     /// The framing runs on any byte stream: here an in-memory pipe instead of a socket, as a
     /// TLS stream will after an upgrade.

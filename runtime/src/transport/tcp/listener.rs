@@ -8,7 +8,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -25,9 +24,10 @@ use super::preamble::{PreamblePolicy, receive_preamble};
 use crate::address::{EndpointAddress, via_path};
 use crate::channel::{
     BindingSettings, ChannelError, DuplexChannel, HostControl, Incoming, ListenContext, Listening,
-    Refusal, SessionListener, SharedAcceptor, SharedError,
+    Refusal, SessionListener, SharedAcceptor,
 };
 use crate::error::Error;
+use crate::transport::shared_port;
 
 /// The listen backlog of every port (connections the kernel completes before they are accepted).
 const LISTEN_BACKLOG: u32 = 1024;
@@ -43,20 +43,7 @@ pub fn listen(
     context: &mut ListenContext,
 ) -> Result<Listening, Error> {
     address.expect_scheme("net.tcp", "net.tcp://host:port/path")?;
-    let port = address.port().unwrap_or(DEFAULT_PORT);
-    let key = if port == 0 {
-        // Port 0 asks for a fresh port: such an endpoint gets an acceptor of its own.
-        static FRESH: AtomicUsize = AtomicUsize::new(0);
-        format!("net.tcp fresh {}", FRESH.fetch_add(1, Ordering::Relaxed))
-    } else {
-        format!("tcp {}:{port}", address.host())
-    };
-    let acceptor = context
-        .shared(&key, || TcpPort::bind(address.host(), port))
-        .map_err(|error| match error {
-            SharedError::Make(error) => error,
-            SharedError::Conflict => address.invalid("another transport listens on this port"),
-        })?;
+    let acceptor = shared_port(context, address, DEFAULT_PORT, TcpPort::bind)?;
     let (tx, incoming) = mpsc::unbounded_channel();
     let path = address.path().to_owned();
     if acceptor.routes.contains_key(&path) {
