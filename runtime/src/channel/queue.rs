@@ -280,7 +280,7 @@ impl<T> Drop for Finishing<'_, T> {
     }
 }
 
-/// A sink in front of a [`Queue`]: the messages it accepts (each turned into an item by its
+/// A sink in front of a bounded queue: the messages it accepts (each turned into an item by its
 /// `wrap`) go into the queue in order, for whatever pops them (a pipe's source, a connection's
 /// writer task, a layer's delay line); its close is the queue's close handshake. Aborting or
 /// dropping it ends the queue as [`ChannelError::Lost`], which is what the popping side reports.
