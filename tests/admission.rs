@@ -70,6 +70,21 @@ where
         .expect("the host opens")
 }
 
+/// A call that holds the host's one slot until the gate is released; returns once it is in.
+async fn hold_the_slot<B: indigo::binding::Binding>(
+    binding: B,
+    host: &ServiceHost,
+    gate: &Turnstile,
+) -> tokio::task::JoinHandle<Result<u32, Error>> {
+    let address = host.address().to_owned();
+    let holding = tokio::spawn(async move {
+        let client = GateClient::connect(binding, &address).await?;
+        client.hold().await
+    });
+    gate.entered.notified().await;
+    holding
+}
+
 #[tokio::test]
 async fn a_queued_net_tcp_session_starts_when_the_slot_frees() {
     let probe = Probe::default();
@@ -177,14 +192,7 @@ async fn an_http_request_past_the_limit_gets_503_under_refuse() {
     let client = GateClient::connect(BasicHttpBinding::new(), host.address())
         .await
         .unwrap();
-    let holding = tokio::spawn({
-        let address = host.address().to_owned();
-        async move {
-            let client = GateClient::connect(BasicHttpBinding::new(), &address).await?;
-            client.hold().await
-        }
-    });
-    gate.entered.notified().await;
+    let holding = hold_the_slot(BasicHttpBinding::new(), &host, &gate).await;
     let error = client.quick().await.unwrap_err();
     let reason = error.fault().map(|f| f.reason.clone()).unwrap_or_default();
     assert!(reason.contains("too busy"), "{error:?}");
@@ -208,14 +216,7 @@ async fn an_http_request_past_the_limit_waits_for_a_slot_under_queue() {
         &gate,
     )
     .await;
-    let holding = tokio::spawn({
-        let address = host.address().to_owned();
-        async move {
-            let client = GateClient::connect(WsHttpBinding::new(), &address).await?;
-            client.hold().await
-        }
-    });
-    gate.entered.notified().await;
+    let holding = hold_the_slot(WsHttpBinding::new(), &host, &gate).await;
     let released = Arc::new(AtomicBool::new(false));
     let queued = tokio::spawn({
         let (address, released) = (host.address().to_owned(), released.clone());
