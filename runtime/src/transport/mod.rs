@@ -12,6 +12,24 @@ use crate::address::EndpointAddress;
 use crate::channel::{ListenContext, SharedAcceptor, SharedError};
 use crate::error::Error;
 
+/// The listen backlog of every port (connections the kernel completes before they are accepted).
+const LISTEN_BACKLOG: u32 = 1024;
+
+/// A listening socket on `host:port` (port 0: one the system picks), with a backlog of 1,024.
+pub(crate) fn bind_listener(host: &str, port: u16) -> Result<tokio::net::TcpListener, Error> {
+    let address = std::net::ToSocketAddrs::to_socket_addrs(&(host, port))?
+        .next()
+        .ok_or_else(|| Error::Communication(format!("`{host}` has no address")))?;
+    let socket = if address.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    Ok(socket.listen(LISTEN_BACKLOG)?)
+}
+
 /// The acceptor of `address`'s port in `context`, bound by `bind` if no endpoint has yet. Port
 /// 0 asks for a fresh port: each such endpoint gets an acceptor of its own. Endpoints of two
 /// transports cannot share a port.

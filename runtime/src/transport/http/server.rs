@@ -31,7 +31,7 @@ use crate::encoding::text::{MessageVersion, TextEncoder};
 use crate::encoding::{EncodingError, MessageEncoder};
 use crate::error::Error;
 use crate::message::{Body, Fault, FaultKind, Message, WSA10_FAULT_ACTION};
-use crate::transport::shared_port;
+use crate::transport::{bind_listener, shared_port};
 
 /// What one HTTP endpoint needs to answer requests.
 struct Route {
@@ -388,9 +388,7 @@ struct HttpPort {
 
 impl HttpPort {
     fn bind(host: &str, port: u16) -> Result<Self, Error> {
-        let listener = std::net::TcpListener::bind((host, port))?;
-        listener.set_nonblocking(true)?;
-        let listener = TcpListener::from_std(listener)?;
+        let listener = bind_listener(host, port)?;
         let port = listener.local_addr()?.port();
         Ok(HttpPort {
             listener,

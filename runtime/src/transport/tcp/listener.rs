@@ -12,7 +12,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_util::codec::Framed;
 use tracing::Instrument;
@@ -27,10 +27,7 @@ use crate::channel::{
     Refusal, SessionListener, SharedAcceptor,
 };
 use crate::error::Error;
-use crate::transport::shared_port;
-
-/// The listen backlog of every port (connections the kernel completes before they are accepted).
-const LISTEN_BACKLOG: u32 = 1024;
+use crate::transport::{bind_listener, shared_port};
 
 /// How long a refused connection is drained before it is closed, so the peer reads the fault.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(2);
@@ -88,17 +85,7 @@ struct TcpPort {
 
 impl TcpPort {
     fn bind(host: &str, port: u16) -> Result<Self, Error> {
-        let address = std::net::ToSocketAddrs::to_socket_addrs(&(host, port))?
-            .next()
-            .ok_or_else(|| Error::Communication(format!("`{host}` has no address")))?;
-        let socket = if address.is_ipv4() {
-            TcpSocket::new_v4()?
-        } else {
-            TcpSocket::new_v6()?
-        };
-        socket.set_reuseaddr(true)?;
-        socket.bind(address)?;
-        let listener = socket.listen(LISTEN_BACKLOG)?;
+        let listener = bind_listener(host, port)?;
         let port = listener.local_addr()?.port();
         Ok(TcpPort {
             listener,
