@@ -11,6 +11,7 @@
 //! throughput with 1, 16 and 128 calls in flight on one session or connection, session set-up
 //! cost (connect, first call, close), and resident memory of idle sessions (in child processes).
 
+mod codec;
 mod harness;
 mod memory;
 mod percall;
@@ -68,6 +69,7 @@ struct Options {
 const USAGE: &str = "usage: indigo-bench [--runs N] [--quick] [--stacks KEY,…] [--ops KEY,…]
                    [--idle-sessions N] [--no-memory]
        indigo-bench --percall STACK OP|setup COUNT   (one thread, for bench/callgrind)
+       indigo-bench --codec STEP COUNT               (one codec step of an add request)
 stacks: floor, tarpc, indigo-tcp, indigo-tcp-text, indigo-http, tonic; ops: add, echo-1k, echo-64k";
 
 fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, BoxError> {
@@ -119,6 +121,7 @@ fn main() -> Result<(), BoxError> {
             let step = percall::Step::from_key(step).ok_or(USAGE)?;
             return percall::run(kind, step, count.parse()?);
         }
+        ["--codec", step, count] => return codec::run(step, count.parse()?),
         _ => {}
     }
     let options = parse_options(args.into_iter())?;
