@@ -39,6 +39,13 @@
 pub use indigo_macros::{operation, service_contract};
 pub use indigo_runtime::*;
 
+/// The SOAP message model (see `indigo_runtime::message`), with the derive of typed headers:
+/// `#[derive(Header)]` beside the [`Header`](indigo_runtime::message::Header) trait.
+pub mod message {
+    pub use indigo_macros::Header;
+    pub use indigo_runtime::message::*;
+}
+
 /// The names most programs need: `use indigo::prelude::*;`.
 pub mod prelude {
     pub use indigo_macros::{operation, service_contract};

@@ -194,7 +194,10 @@ async fn an_http_request_past_the_limit_gets_503_under_refuse() {
         .unwrap();
     let holding = hold_the_slot(BasicHttpBinding::new(), &host, &gate).await;
     let error = client.quick().await.unwrap_err();
-    let reason = error.fault().map(|f| f.reason.clone()).unwrap_or_default();
+    let reason = error
+        .fault()
+        .map(|f| f.reason().to_owned())
+        .unwrap_or_default();
     assert!(reason.contains("too busy"), "{error:?}");
     assert_eq!(host.open_sessions(), 1);
     gate.release.add_permits(1);

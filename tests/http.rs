@@ -739,7 +739,7 @@ async fn client_calls_a_foreign_soap_service() {
         "echo:héllo <&>"
     );
     let fault = client.add(7, 7).await.expect_err("a fault");
-    assert_eq!(fault.fault().map(|f| f.reason.as_str()), Some("unexpected"));
+    assert_eq!(fault.fault().map(|f| f.reason()), Some("unexpected"));
     let ws = CalculatorClient::connect(
         WsHttpBinding::new(),
         &format!("http://127.0.0.1:{port}/calc/ws"),
@@ -881,7 +881,10 @@ async fn panicking_lingering_and_aborted_http_calls() {
     // A panic is a fault, and the host keeps answering.
     for _ in 0..2 {
         let error = client.boom().await.expect_err("a fault");
-        let reason = error.fault().map(|f| f.reason.clone()).unwrap_or_default();
+        let reason = error
+            .fault()
+            .map(|f| f.reason().to_owned())
+            .unwrap_or_default();
         assert!(reason.contains("failed unexpectedly"), "{error:?}");
     }
 
@@ -901,6 +904,94 @@ async fn panicking_lingering_and_aborted_http_calls() {
     };
     let (hung, ()) = tokio::join!(hang, shutdown);
     let error = hung.expect_err("aborted");
-    let reason = error.fault().map(|f| f.reason.clone()).unwrap_or_default();
+    let reason = error
+        .fault()
+        .map(|f| f.reason().to_owned())
+        .unwrap_or_default();
     assert!(reason.contains("shutting down"), "{error:?}");
+}
+
+/// A header nobody here understands, marked `mustUnderstand` in envelope namespace `env`.
+fn unknown_header(env_prefix: &str) -> String {
+    format!(
+        r#"<x:Unknown {env_prefix}:mustUnderstand="1" xmlns:x="urn:x"><x:v>1</x:v></x:Unknown>"#
+    )
+}
+
+#[tokio::test]
+async fn must_understand_faults_have_wcf_shapes_on_the_wire() {
+    let host = calculator_host().await;
+    let add = "http://peers.test/calc/ICalculator/Add";
+    let body = r#"<Add xmlns="http://peers.test/calc"><a>1</a><b>2</b></Add>"#;
+
+    // SOAP 1.1: faultcode s:MustUnderstand, and no NotUnderstood header (SOAP 1.2 has them).
+    let envelope = format!(
+        r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Header>{}</s:Header><s:Body>{body}</s:Body></s:Envelope>"#,
+        unknown_header("s")
+    );
+    let r = request(
+        &host.addresses()[0],
+        "POST",
+        "",
+        &[
+            ("Content-Type", SOAP11),
+            ("SOAPAction", &format!("\"{add}\"")),
+        ],
+        envelope.as_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, 500, "{}", r.body);
+    assert!(
+        r.body
+            .contains("<s:Fault><faultcode>s:MustUnderstand</faultcode>"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("'Unknown'"), "{}", r.body);
+    assert!(!r.body.contains("NotUnderstood"), "{}", r.body);
+    assert!(!r.body.contains("AddResponse"), "{}", r.body);
+
+    // SOAP 1.2: Code s:MustUnderstand, and the header named in a NotUnderstood header block.
+    let envelope = format!(
+        concat!(
+            r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://www.w3.org/2005/08/addressing">"#,
+            r#"<s:Header><a:Action s:mustUnderstand="1">{add}</a:Action><a:MessageID>urn:uuid:00000000-0000-0000-0000-00000000000a</a:MessageID>{header}</s:Header>"#,
+            r#"<s:Body>{body}</s:Body></s:Envelope>"#
+        ),
+        add = add,
+        header = unknown_header("s"),
+        body = body
+    );
+    let r = request(
+        &host.addresses()[1],
+        "POST",
+        "",
+        &[("Content-Type", "application/soap+xml; charset=utf-8")],
+        envelope.as_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, 500, "{}", r.body);
+    for part in [
+        r#"<s:NotUnderstood xmlns:n="urn:x" qname="n:Unknown"/>"#,
+        "<s:Code><s:Value>s:MustUnderstand</s:Value></s:Code>",
+        "<a:RelatesTo>urn:uuid:00000000-0000-0000-0000-00000000000a</a:RelatesTo>",
+    ] {
+        assert!(r.body.contains(part), "{part} not in {}", r.body);
+    }
+
+    // Not marked, or marked `0`: ignored, as SOAP says; the call runs.
+    let envelope = envelope.replace(
+        r#"s:mustUnderstand="1" xmlns:x"#,
+        r#"s:mustUnderstand="0" xmlns:x"#,
+    );
+    let r = request(
+        &host.addresses()[1],
+        "POST",
+        "",
+        &[("Content-Type", "application/soap+xml; charset=utf-8")],
+        envelope.as_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("<AddResult>3</AddResult>"), "{}", r.body);
 }

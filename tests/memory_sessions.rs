@@ -269,7 +269,7 @@ async fn a_panicking_operation_gets_a_fault_and_aborts_only_its_session() {
     let error = bomb.explode().await.unwrap_err();
     let fault = error.fault().expect("a fault");
     assert_eq!(fault.subcode(), Some("InternalServiceFault"));
-    assert!(fault.reason.contains("Explode"), "{}", fault.reason);
+    assert!(fault.reason().contains("Explode"), "{}", fault.reason());
     probe.wait_dropped(1).await;
     let after = bomb.explode().await.unwrap_err();
     assert!(

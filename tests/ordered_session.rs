@@ -7,8 +7,9 @@ use common::*;
 use indigo::binding::{Binding, OrderedSession};
 use indigo::channel::ordered::SESSION_NS;
 use indigo::channel::{Connection, RequestChannel};
-use indigo::message::{Body, Message, RawHeader, XmlFragment};
+use indigo::message::{Body, HeaderBlock, Message, XmlFragment};
 use indigo::prelude::*;
+use indigo::xml::Infoset;
 
 const ADDRESS: &str = "http://127.0.0.1:0/calc";
 
@@ -108,14 +109,11 @@ fn with_session_header(id: &str, number: u64) -> Message {
         )),
     );
     message.headers.message_id = Some("urn:uuid:00000000-0000-0000-0000-000000000001".into());
-    message.headers.other.push(RawHeader {
-        namespace: SESSION_NS.into(),
-        name: "Session".into(),
-        must_understand: false,
-        xml: XmlFragment::new(format!(
-            r#"<Session xmlns="{SESSION_NS}"><Id>{id}</Id><Number>{number}</Number><Reply>true</Reply></Session>"#
-        )),
-    });
+    let header = Infoset::parse(&format!(
+        r#"<Session xmlns="{SESSION_NS}"><Id>{id}</Id><Number>{number}</Number><Reply>true</Reply></Session>"#
+    ))
+    .unwrap();
+    message.headers.other.push(HeaderBlock::new(header));
     message
 }
 

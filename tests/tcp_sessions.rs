@@ -236,7 +236,11 @@ async fn foreign_clients_get_faults_for_session_rule_violations() {
         panic!("expected a fault, got {first:?}")
     };
     assert_eq!(fault.subcode(), Some("ActionNotSupported"));
-    assert!(fault.reason.contains("not initiating"), "{}", fault.reason);
+    assert!(
+        fault.reason().contains("not initiating"),
+        "{}",
+        fault.reason()
+    );
     assert_eq!(
         probe.counts(),
         (0, 0, 0),
@@ -264,7 +268,7 @@ async fn foreign_clients_get_faults_for_session_rule_violations() {
         panic!("expected a fault, got {after:?}")
     };
     assert_eq!(fault.subcode(), Some("SessionTerminated"));
-    assert!(fault.reason.contains("Equals"), "{}", fault.reason);
+    assert!(fault.reason().contains("Equals"), "{}", fault.reason());
     assert_eq!(probe.calls(), 2, "the instance is untouched");
 
     // The host keeps serving.
@@ -298,7 +302,7 @@ async fn a_malformed_request_body_gets_a_deserialization_fault() {
         panic!("expected a fault")
     };
     assert_eq!(fault.subcode(), Some("DeserializationFailed"));
-    assert!(fault.reason.contains("AddTo"), "{}", fault.reason);
+    assert!(fault.reason().contains("AddTo"), "{}", fault.reason());
     // The session goes on.
     assert!(!raw.call(&request(1, "<n>2</n>")).await.is_fault());
 }
@@ -468,7 +472,7 @@ fn request(index: usize, inner: &str) -> Message {
     let op = &d.operations[index];
     let body = format!(r#"<{0} xmlns="{1}">{inner}</{0}>"#, op.name, d.namespace);
     let mut message = Message::new(op.action, Body::Xml(XmlFragment::new(body)));
-    message.headers.message_id = Some(format!("urn:uuid:{}", uuid_like(index)));
+    message.headers.message_id = Some(format!("urn:uuid:{}", uuid_like(index)).into());
     message.headers.reply_to = Some(indigo::message::WSA10_ANONYMOUS.into());
     message
 }

@@ -50,7 +50,10 @@ fn request() -> Result<Message, BoxError> {
 /// (after the StringTable of the first).
 fn encoded(text: bool) -> Result<(Box<dyn MessageEncoder>, BytesMut), BoxError> {
     let (mut tx, mut rx): (Box<dyn MessageEncoder>, Box<dyn MessageEncoder>) = if text {
-        (Box::new(TextEncoder::soap12()), Box::new(TextEncoder::soap12()))
+        (
+            Box::new(TextEncoder::soap12()),
+            Box::new(TextEncoder::soap12()),
+        )
     } else {
         (
             Box::new(BinaryEncoder::session()),

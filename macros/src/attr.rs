@@ -1,4 +1,5 @@
-//! Parsing of `#[service_contract(…)]` and `#[operation(…)]` arguments into typed, spanned values.
+//! Parsing of `#[service_contract(…)]`, `#[operation(…)]` and `#[header(…)]` arguments into
+//! typed, spanned values.
 
 use proc_macro2::{Span, TokenStream};
 use syn::meta::ParseNestedMeta;
@@ -40,6 +41,16 @@ pub struct OperationArgs {
     pub action: Option<Spanned<String>>,
     pub reply_action: Option<Spanned<String>>,
 }
+
+/// The arguments of `#[header(…)]` on a `#[derive(Header)]` type.
+#[derive(Default)]
+pub struct HeaderArgs {
+    pub namespace: Option<Spanned<String>>,
+    pub name: Option<Spanned<String>>,
+    pub must_understand: Option<Spanned<bool>>,
+}
+
+const HEADER_KEYS: &str = "`namespace`, `name` or `must_understand`";
 
 const CONTRACT_KEYS: &str = "`session`, `name` or `namespace`";
 const OPERATION_KEYS: &str =
@@ -95,6 +106,26 @@ pub fn operation_args(cx: &mut Ctxt, attr: &syn::Attribute, args: &mut Operation
             }
         }
         Err(unknown_key(&meta, "#[operation]", OPERATION_KEYS))
+    });
+    if let Err(error) = result {
+        cx.push(error);
+    }
+}
+
+/// Parses one `#[header(…)]` attribute into `args`; errors go to `cx`.
+pub fn header_args(cx: &mut Ctxt, attr: &syn::Attribute, args: &mut HeaderArgs) {
+    let result = attr.parse_nested_meta(|meta| {
+        if meta.path.is_ident("must_understand") {
+            let value = parse_flag(&meta)?;
+            return set_once(&mut args.must_understand, &meta, "must_understand", value);
+        }
+        for (key, slot) in [("namespace", &mut args.namespace), ("name", &mut args.name)] {
+            if meta.path.is_ident(key) {
+                let value = parse_string(&meta)?;
+                return set_once(slot, &meta, key, value);
+            }
+        }
+        Err(unknown_key(&meta, "#[header]", HEADER_KEYS))
     });
     if let Err(error) = result {
         cx.push(error);

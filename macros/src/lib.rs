@@ -1,4 +1,4 @@
-//! Procedural macros of indigo: `#[service_contract]` and `#[operation]`.
+//! Procedural macros of indigo: `#[service_contract]`, `#[operation]` and `#[derive(Header)]`.
 //!
 //! The work is split as in serde_derive: `attr` parses the attributes, `model` turns the trait
 //! into a contract model, `check` enforces WCF's contract rules, and `expand` generates the
@@ -10,6 +10,7 @@ mod case;
 mod check;
 mod ctxt;
 mod expand;
+mod header;
 mod model;
 
 use proc_macro::TokenStream;
@@ -38,4 +39,15 @@ pub fn operation(_args: TokenStream, input: TokenStream) -> TokenStream {
     )
     .into_compile_error();
     quote::quote!(#error #input).into()
+}
+
+/// Derives `indigo::message::Header` for a serde data contract: the header element is
+/// `{namespace}name` with one child element per field, as WCF's `MessageHeader<T>` writes it.
+///
+/// `#[header(namespace = "…")]` is required; `name = "…"` defaults to the type's name;
+/// `must_understand` sends it `mustUnderstand="1"`. The type must implement `Serialize` and
+/// `Deserialize`.
+#[proc_macro_derive(Header, attributes(header))]
+pub fn derive_header(input: TokenStream) -> TokenStream {
+    header::derive(input.into()).into()
 }

@@ -44,6 +44,21 @@ pub enum Error {
     /// The session was already closed or faulted; open a new client.
     #[error("the session is closed: {0}")]
     SessionClosed(&'static str),
+    /// A reply carried a header marked `mustUnderstand` that nothing on this side understood
+    /// (declare it with [`CallScope::understand`](crate::client::CallScope::understand) to read
+    /// it yourself).
+    #[error(
+        "the reply carries the header {{{namespace}}}{name}, marked mustUnderstand, which nothing understood"
+    )]
+    HeaderNotUnderstood {
+        /// The header's namespace.
+        namespace: String,
+        /// The header's local name.
+        name: String,
+    },
+    /// Something only an operation can do (add a reply header, …) was asked outside one.
+    #[error("not inside a service operation")]
+    OutsideOperation,
 }
 
 impl Error {
@@ -53,6 +68,12 @@ impl Error {
             Error::Fault(fault) => Some(fault),
             _ => None,
         }
+    }
+}
+
+impl From<crate::xml::XmlError> for Error {
+    fn from(error: crate::xml::XmlError) -> Self {
+        Error::Encoding(error.to_string())
     }
 }
 

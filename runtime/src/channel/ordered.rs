@@ -34,8 +34,8 @@ use super::{
     BindingSettings, ChannelError, DuplexChannel, Incoming, MessageSink, PIPE_CAPACITY, PipeSink,
     Refusal, RequestChannel, RequestHandler, SendExt, SessionId, SessionListener,
 };
-use crate::message::{Body, Fault, FaultKind, Message, RawHeader};
-use crate::xml;
+use crate::message::{Body, Fault, FaultKind, Header, Message, MessageId, data_contract};
+use crate::xml::{Infoset, XmlError, XmlSink};
 
 /// The namespace of the session header, actions and faults.
 pub const SESSION_NS: &str = "urn:indigo:session";
@@ -63,31 +63,37 @@ struct SessionHeader {
     reply: bool,
 }
 
+impl Header for SessionHeader {
+    const NAMESPACE: &'static str = SESSION_NS;
+    const NAME: &'static str = "Session";
+
+    fn write(&self, out: &mut dyn XmlSink) -> Result<(), XmlError> {
+        data_contract::write(self, Self::NAME, Self::NAMESPACE, out)
+    }
+
+    fn read(element: &Infoset) -> Result<Self, XmlError> {
+        data_contract::read(element)
+    }
+}
+
 fn put_header(message: &mut Message, id: &str, number: u64) -> Result<(), ChannelError> {
     let header = SessionHeader {
         id: id.to_owned(),
         number,
         reply: message.headers.message_id.is_some(),
     };
-    let text = xml::to_string(&header, "Session", SESSION_NS).map_err(ChannelError::encoding)?;
-    message.headers.other.push(RawHeader {
-        namespace: SESSION_NS.to_owned(),
-        name: "Session".to_owned(),
-        must_understand: false,
-        xml: xml::XmlFragment::new(text),
-    });
+    message
+        .headers
+        .insert(&header)
+        .map_err(ChannelError::encoding)?;
     Ok(())
 }
 
 /// Takes the session header out of `message`.
 fn take_header(message: &mut Message) -> Option<SessionHeader> {
-    let at = message
-        .headers
-        .other
-        .iter()
-        .position(|h| h.namespace == SESSION_NS && h.name == "Session")?;
-    let raw = message.headers.other.remove(at);
-    xml::from_fragment(&raw.xml).ok()
+    let header = message.headers.get::<SessionHeader>().ok().flatten();
+    message.headers.remove::<SessionHeader>();
+    header
 }
 
 fn session_fault(name: &str, reason: String) -> Fault {
@@ -201,7 +207,7 @@ async fn pass_on(
     {
         return Err(ChannelError::protocol(format!(
             "the service ended the session: {}",
-            fault.reason
+            fault.reason()
         )));
     }
     input.send(reply).await
@@ -214,7 +220,7 @@ fn close_answered(answer: Option<Message>) -> Result<(), ChannelError> {
         Some(message) => match message.body {
             Body::Fault(fault) => Err(ChannelError::protocol(format!(
                 "the service refused to close the session: {}",
-                fault.reason
+                fault.reason()
             ))),
             _ => Err(ChannelError::protocol(format!(
                 "the service answered the close with `{}`",
@@ -299,7 +305,7 @@ type Waiter = oneshot::Sender<Result<Message, ChannelError>>;
 /// What the session's output side shares with the exchanges.
 struct Replies {
     /// By the `MessageID` of the request each answers; `None` once the output has ended.
-    pending: Mutex<Option<HashMap<String, Waiter>>>,
+    pending: Mutex<Option<HashMap<MessageId, Waiter>>>,
     /// Set once the session's output is closed (`Ok`) or aborted.
     ended: watch::Sender<Option<Result<(), ChannelError>>>,
 }
@@ -312,23 +318,23 @@ impl Replies {
         }
     }
 
-    fn pending(&self) -> MutexGuard<'_, Option<HashMap<String, Waiter>>> {
+    fn pending(&self) -> MutexGuard<'_, Option<HashMap<MessageId, Waiter>>> {
         self.pending.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Registers the exchange of request `message_id`; `None` when the session's output has
     /// ended or another exchange waits for the same id.
-    fn wait_for(self: &Arc<Self>, message_id: &str) -> Option<Waiting> {
+    fn wait_for(self: &Arc<Self>, message_id: &MessageId) -> Option<Waiting> {
         let mut pending = self.pending();
         let map = pending.as_mut()?;
         if map.contains_key(message_id) {
             return None;
         }
         let (tx, rx) = oneshot::channel();
-        map.insert(message_id.to_owned(), tx);
+        map.insert(message_id.clone(), tx);
         Some(Waiting {
             replies: self.clone(),
-            message_id: message_id.to_owned(),
+            message_id: message_id.clone(),
             reply: rx,
         })
     }
@@ -354,7 +360,7 @@ impl Replies {
 /// An exchange waiting for its reply; it stops waiting (and forgets its entry) when dropped.
 struct Waiting {
     replies: Arc<Replies>,
-    message_id: String,
+    message_id: MessageId,
     reply: oneshot::Receiver<Result<Message, ChannelError>>,
 }
 
@@ -367,7 +373,7 @@ impl Drop for Waiting {
 }
 
 /// A fault answering the request with `request_id`.
-fn answer_fault(request_id: Option<&String>, fault: Fault) -> Message {
+fn answer_fault(request_id: Option<&MessageId>, fault: Fault) -> Message {
     let mut message = Message::new(crate::message::WSA10_FAULT_ACTION, Body::Fault(fault));
     message.headers.relates_to = request_id.cloned();
     message
@@ -481,10 +487,10 @@ impl RequestHandler for Demux {
         if header.reply && request.headers.message_id.is_none() {
             // Without WS-Addressing (SOAP 1.1) the request has no id for its reply to relate to:
             // it gets one here, unique within the session.
-            request.headers.message_id = Some(format!(
+            request.headers.message_id = Some(MessageId::from(format!(
                 "urn:indigo:session:{}:{}",
                 header.id, header.number
-            ));
+            )));
         }
         let expects_reply = header.reply && !close;
         let delivery = if close {
@@ -545,7 +551,11 @@ async fn deliver(
     }
     let waiting = match (&delivery, expects_reply) {
         (Delivery::Message(message), true) => {
-            let id = message.headers.message_id.as_deref().unwrap_or_default();
+            let id = message
+                .headers
+                .message_id
+                .as_ref()
+                .ok_or_else(session_ended)?;
             Some(session.replies.wait_for(id).ok_or_else(session_ended)?)
         }
         _ => None,

@@ -63,10 +63,12 @@ pub fn decode_reply_or_fault<R: DeserializeOwned, F: DeserializeOwned>(
         Body::Fault(fault) => {
             let expected = op.fault_type.map(crate::service::detail_element);
             let typed = fault.detail.as_ref().filter(|detail| {
-                xml::root_element(detail).is_ok_and(|(_, name)| Some(name.as_str()) == expected)
+                detail
+                    .root_element()
+                    .is_ok_and(|(_, name)| Some(name) == expected)
             });
             match typed {
-                Some(detail) => xml::from_fragment(detail).map(Err).map_err(|e| {
+                Some(detail) => xml::from_infoset(detail).map(Err).map_err(|e| {
                     Error::Encoding(format!("the fault detail of `{}`: {e}", op.name))
                 }),
                 None => Err(Error::Fault(fault)),

@@ -9,6 +9,7 @@
 //! call is its own exchange, made by the calling task.
 
 mod codec;
+mod scope;
 mod state;
 
 use std::collections::HashMap;
@@ -20,6 +21,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use codec::{decode_reply, decode_reply_or_fault, encode_request};
+pub use scope::CallScope;
 pub use state::{Active, Fresh, SessionState, Started};
 
 use crate::address::EndpointAddress;
@@ -30,7 +32,7 @@ use crate::channel::{
 };
 use crate::contract::{Contract, ContractDescription, SessionCompatible};
 use crate::error::Error;
-use crate::message::{Body, Message, WSA10_ANONYMOUS};
+use crate::message::{Body, Message, MessageId, SharedStr, WSA10_ANONYMOUS};
 
 type Reply = Result<Message, ChannelError>;
 
@@ -73,7 +75,7 @@ impl fmt::Debug for ClientOptions {
 pub struct ClientChannel {
     link: Link,
     settings: BindingSettings,
-    to: String,
+    to: SharedStr,
     ids: MessageIds,
 }
 
@@ -153,7 +155,7 @@ impl ClientChannel {
         Ok(ClientChannel {
             link,
             settings,
-            to: address.to_owned(),
+            to: SharedStr::from(address.to_owned()),
             ids,
         })
     }
@@ -182,6 +184,7 @@ impl ClientChannel {
         })?;
         let mut message = Message::new(op.action, body);
         message.headers.to = Some(self.to.clone());
+        scope::add_outgoing(&mut message.headers);
         let timeout = self.settings.send_timeout;
         let timed_out = || Error::Timeout {
             operation: "the call",
@@ -189,8 +192,8 @@ impl ClientChannel {
         };
         let id = (!op.is_one_way).then(|| self.ids.next());
         if let Some(id) = id {
-            message.headers.message_id = Some(uuid::Uuid::from_u128(id).urn().to_string());
-            message.headers.reply_to = Some(WSA10_ANONYMOUS.to_owned());
+            message.headers.message_id = Some(MessageId::from_u128(id));
+            message.headers.reply_to = Some(SharedStr::from_static(WSA10_ANONYMOUS));
         }
         let (output, pending) = match &self.link {
             Link::Request(channel) if op.is_one_way => {
@@ -211,7 +214,7 @@ impl ClientChannel {
                     .await
                     .map_err(|_| timed_out())?;
                 return match reply? {
-                    Some(reply) => Ok(reply.body),
+                    Some(reply) => take_body(reply),
                     None => Err(Error::Communication(format!(
                         "the service answered `{}` without a reply",
                         op.name
@@ -240,7 +243,7 @@ impl ClientChannel {
             .await
             .map_err(|_| timed_out())?;
         drop(waiting);
-        Ok(reply?.body)
+        take_body(reply?)
     }
 
     /// Ends the session gracefully: tells the service, and waits (up to the close timeout) for
@@ -295,6 +298,13 @@ impl Drop for ClientChannel {
             fail_all(pending, &ChannelError::Closed);
         }
     }
+}
+
+/// The body of a reply, once its headers are checked (and kept in the call's scope).
+fn take_body(reply: Message) -> Result<Body, Error> {
+    let Message { headers, body } = reply;
+    scope::received(headers)?;
+    Ok(body)
 }
 
 fn register(pending: &Pending, id: u128, tx: oneshot::Sender<Reply>) -> Result<(), Error> {
@@ -366,11 +376,7 @@ async fn read_replies(
 /// is the one a service that answers in order is answering. Returns the message when it answers
 /// no call.
 fn deliver(pending: &Pending, message: Message, ids_base: u128) -> Option<Message> {
-    let related = message.headers.relates_to.as_deref().map(|id| {
-        uuid::Uuid::parse_str(id.trim_start_matches("urn:uuid:"))
-            .map(|id| id.as_u128())
-            .ok()
-    });
+    let related = message.headers.relates_to.as_ref().map(MessageId::as_u128);
     let waiter = pending.lock().ok().and_then(|mut pending| {
         let map = pending.as_mut()?;
         let id = match related {

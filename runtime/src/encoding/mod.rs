@@ -3,11 +3,15 @@
 //! An encoder instance belongs to one connection (binary encodings keep per-session dictionaries).
 
 pub mod binary;
+pub mod envelope;
 pub mod text;
 
 use bytes::BytesMut;
 
+pub use envelope::MessageVersion;
+
 use crate::message::Message;
+use crate::xml::XmlError;
 
 /// Why a message could not be encoded or decoded.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +39,18 @@ pub enum EncodingError {
         /// The limit.
         limit: usize,
     },
+}
+
+impl From<XmlError> for EncodingError {
+    fn from(error: XmlError) -> Self {
+        match error {
+            XmlError::Doctype => EncodingError::Refused(
+                "document type declarations (DOCTYPE) are not accepted in SOAP messages".into(),
+            ),
+            XmlError::Malformed(message) => EncodingError::Malformed(message),
+            other => EncodingError::Malformed(other.to_string()),
+        }
+    }
 }
 
 /// Encodes and decodes messages for one connection.

@@ -1,7 +1,15 @@
-//! The SOAP message model: an envelope with WS-Addressing headers and a body, independent of how it
-//! is encoded on the wire (see [`crate::encoding`]).
+//! The SOAP message model: an envelope with headers and a body, independent of how it is
+//! encoded on the wire (see [`crate::encoding`]).
+//!
+//! * [`Headers`]: WS-Addressing headers as fields ([`MessageId`] for `MessageID`/`RelatesTo`,
+//!   [`SharedStr`] for the strings), every other header a [`HeaderBlock`] read and written by a
+//!   typed [`Header`] codec.
+//! * [`Body`]: one element (as XML text or as XML events), or a [`Fault`].
 
 mod fault;
+mod headers;
+mod id;
+mod shared;
 
 use std::borrow::Cow;
 
@@ -10,7 +18,10 @@ use serde::de::DeserializeOwned;
 pub use crate::xml::XmlFragment;
 use crate::xml::{self, Infoset, XmlError};
 
-pub use fault::{Fault, FaultCode, FaultKind};
+pub use fault::{Fault, FaultCode, FaultKind, ReasonText};
+pub use headers::{Header, HeaderBlock, Headers, data_contract};
+pub use id::MessageId;
+pub use shared::SharedStr;
 
 /// The WS-Addressing 1.0 namespace.
 pub const WSA10_NS: &str = "http://www.w3.org/2005/08/addressing";
@@ -18,10 +29,27 @@ pub const WSA10_NS: &str = "http://www.w3.org/2005/08/addressing";
 pub const WSA10_ANONYMOUS: &str = "http://www.w3.org/2005/08/addressing/anonymous";
 /// The default action of a WS-Addressing fault.
 pub const WSA10_FAULT_ACTION: &str = "http://www.w3.org/2005/08/addressing/soap/fault";
+/// The WS-Addressing August 2004 namespace (the submission WS-ReliableMessaging February 2005
+/// peers may use).
+pub const WSA200408_NS: &str = "http://schemas.xmlsoap.org/ws/2004/08/addressing";
+/// The anonymous address of WS-Addressing August 2004.
+pub const WSA200408_ANONYMOUS: &str =
+    "http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous";
+/// The fault action of WS-Addressing August 2004.
+pub const WSA200408_FAULT_ACTION: &str = "http://schemas.xmlsoap.org/ws/2004/08/addressing/fault";
 /// The SOAP 1.2 envelope namespace.
 pub const SOAP12_NS: &str = "http://www.w3.org/2003/05/soap-envelope";
 /// The SOAP 1.1 envelope namespace.
 pub const SOAP11_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
+/// The SOAP 1.2 `next` role: every node, the ultimate receiver included.
+pub const SOAP12_ROLE_NEXT: &str = "http://www.w3.org/2003/05/soap-envelope/role/next";
+/// The SOAP 1.2 `ultimateReceiver` role.
+pub const SOAP12_ROLE_ULTIMATE_RECEIVER: &str =
+    "http://www.w3.org/2003/05/soap-envelope/role/ultimateReceiver";
+/// The SOAP 1.2 `none` role: no node processes the header.
+pub const SOAP12_ROLE_NONE: &str = "http://www.w3.org/2003/05/soap-envelope/role/none";
+/// The SOAP 1.1 `next` actor.
+pub const SOAP11_ACTOR_NEXT: &str = "http://schemas.xmlsoap.org/soap/actor/next";
 
 /// A SOAP message: headers and body.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -34,7 +62,7 @@ pub struct Message {
 
 impl Message {
     /// A message with `action` and `body` and no other headers.
-    pub fn new(action: impl Into<String>, body: Body) -> Self {
+    pub fn new(action: impl Into<SharedStr>, body: Body) -> Self {
         Message {
             headers: Headers {
                 action: Some(action.into()),
@@ -53,36 +81,6 @@ impl Message {
     pub fn is_fault(&self) -> bool {
         matches!(self.body, Body::Fault(_))
     }
-}
-
-/// The headers of a message: the WS-Addressing 1.0 ones as fields, the rest kept as XML.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Headers {
-    /// `wsa:Action`.
-    pub action: Option<String>,
-    /// `wsa:MessageID` (a URI, usually `urn:uuid:…`).
-    pub message_id: Option<String>,
-    /// `wsa:RelatesTo`: the `MessageID` of the request this message answers.
-    pub relates_to: Option<String>,
-    /// `wsa:To`.
-    pub to: Option<String>,
-    /// `wsa:ReplyTo/wsa:Address`.
-    pub reply_to: Option<String>,
-    /// Every other header, in order.
-    pub other: Vec<RawHeader>,
-}
-
-/// A header the message model does not interpret, kept as a self-contained XML element.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RawHeader {
-    /// The header element's namespace.
-    pub namespace: String,
-    /// The header element's local name.
-    pub name: String,
-    /// Whether the sender marked it `mustUnderstand`.
-    pub must_understand: bool,
-    /// The element as XML, with the namespace declarations it needs.
-    pub xml: XmlFragment,
 }
 
 /// A message body.

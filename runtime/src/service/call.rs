@@ -10,9 +10,10 @@ use tracing::Instrument;
 use super::dispatch::{Dispatch, DispatchFuture};
 use super::endpoint::Endpoint;
 use super::faults;
+use super::headers;
 use super::instance::{Concurrency, Instance, Instancing, SharedInstance};
 use crate::contract::{OperationDescription, Receiver};
-use crate::message::{Body, Fault, Message, WSA10_FAULT_ACTION};
+use crate::message::{Body, Fault, HeaderBlock, Headers, Message, WSA10_FAULT_ACTION};
 
 /// The span of one call: its operation and action, and, once it has run, its outcome
 /// (`reply`, `fault`, `one-way` or `panic`).
@@ -46,11 +47,12 @@ pub(crate) async fn release<C: Dispatch<S>, S>(instance: SharedInstance<S>) {
     C::release(&mut guard).await;
 }
 
-/// The message answering a call: its reply or fault; `None` for a one-way operation (whose
-/// fault, if any, is logged).
+/// The message answering a call: its reply or fault, with the reply headers the operation
+/// added; `None` for a one-way operation (whose fault, if any, is logged).
 pub(crate) fn answer(
     op: Option<&'static OperationDescription>,
     result: Result<Body, Fault>,
+    reply_headers: Vec<HeaderBlock>,
 ) -> Option<Message> {
     if op.is_some_and(|op| op.is_one_way) {
         if let Err(fault) = result {
@@ -65,7 +67,25 @@ pub(crate) fn answer(
             (WSA10_FAULT_ACTION, Body::Fault(fault))
         }
     };
-    Some(Message::new(action, body))
+    let mut message = Message::new(action, body);
+    message.headers.other = reply_headers;
+    Some(message)
+}
+
+/// How a call ended.
+pub(crate) struct Outcome {
+    /// The reply body or the fault.
+    pub(crate) result: Result<Body, Fault>,
+    /// The headers the operation added to its reply.
+    pub(crate) reply_headers: Vec<HeaderBlock>,
+    /// Whether the operation panicked.
+    pub(crate) panicked: bool,
+}
+
+/// The fault for a call that cannot run as it came: a header it must understand that nothing
+/// understood (checked before the session rules, so such a call changes nothing).
+pub(crate) fn refusal(headers: &Headers) -> Option<Fault> {
+    faults::not_understood(headers)
 }
 
 /// Runs one call outside any session (an HTTP request, a datagram): straight to dispatch, with
@@ -77,8 +97,15 @@ where
     S: Send + Sync + 'static,
 {
     let Some((index, op)) = C::DESCRIPTION.operation_by_action(message.action()) else {
-        return answer(None, Err(faults::action_not_supported(message.action())));
+        return answer(
+            None,
+            Err(faults::action_not_supported(message.action())),
+            Vec::new(),
+        );
     };
+    if let Some(fault) = refusal(&message.headers) {
+        return answer(Some(op), Err(fault), Vec::new());
+    }
     let (instance, release_after_call) = instance_outside_session(&endpoint.service.instancing);
     let prepared = PreparedCall::prepare(
         endpoint,
@@ -95,10 +122,14 @@ where
             Err(faults::internal(
                 "the host stopped admitting calls; the call was not run".into(),
             )),
+            Vec::new(),
         );
     };
-    let (result, _panicked) = call.run::<C>().instrument(call_span(op)).await;
-    answer(Some(op), result)
+    let outcome = call
+        .run::<C>(message.headers)
+        .instrument(call_span(op))
+        .await;
+    answer(Some(op), outcome.result, outcome.reply_headers)
 }
 
 /// A call admitted by the call throttle, with its instance borrowed, ready to run.
@@ -135,10 +166,10 @@ impl<S: Send + Sync + 'static> PreparedCall<S> {
         })
     }
 
-    /// Runs the call; returns its result and whether it panicked. A panicking operation is
-    /// answered with a fault, and then its session is aborted (as WCF aborts a session channel
-    /// after an unhandled exception).
-    pub(crate) async fn run<C: Dispatch<S>>(self) -> (Result<Body, Fault>, bool) {
+    /// Runs the call with `request` as its call's headers (see [`headers`]). A panicking
+    /// operation is answered with a fault, and then its session is aborted (as WCF aborts a
+    /// session channel after an unhandled exception).
+    pub(crate) async fn run<C: Dispatch<S>>(self, request: Headers) -> Outcome {
         let PreparedCall {
             op,
             call,
@@ -146,7 +177,8 @@ impl<S: Send + Sync + 'static> PreparedCall<S> {
             release: instance,
             ..
         } = self;
-        let outcome = AssertUnwindSafe(call).catch_unwind().await;
+        let (outcome, reply_headers) =
+            headers::scope(request, AssertUnwindSafe(call).catch_unwind()).await;
         drop(permit);
         let panicked = outcome.is_err();
         let result = outcome.unwrap_or_else(|_| {
@@ -169,6 +201,10 @@ impl<S: Send + Sync + 'static> PreparedCall<S> {
             Ok(_) => "reply",
         };
         tracing::Span::current().record("outcome", outcome);
-        (result, panicked)
+        Outcome {
+            result,
+            reply_headers,
+            panicked,
+        }
     }
 }

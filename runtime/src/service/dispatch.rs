@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use super::faults;
 use super::instance::Instance;
 use crate::contract::{Contract, ContractDescription, OperationDescription};
-use crate::message::{Body, Fault, FaultKind, XmlFragment};
+use crate::message::{Body, Fault, FaultKind};
 use crate::xml;
 
 /// The future of one dispatched call: the reply body (`Body::Empty` for one-way) or a fault.
@@ -110,12 +110,12 @@ pub fn encode_fault<F: Serialize>(
         Err(fault) => return fault,
     };
     let type_name = detail_element(op.fault_type.unwrap_or("Fault"));
-    match xml::to_string(fault, type_name, contract.namespace) {
-        Ok(text) => Fault::new(
+    match xml::to_infoset(fault, type_name, contract.namespace) {
+        Ok(detail) => Fault::new(
             FaultKind::Receiver,
             format!("operation `{}` failed with a `{type_name}` fault", op.name),
         )
-        .with_detail(XmlFragment::new(text)),
+        .with_detail(detail),
         Err(e) => faults::internal(format!(
             "the `{type_name}` fault of `{}` could not be written: {e}",
             op.name

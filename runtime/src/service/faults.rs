@@ -2,7 +2,7 @@
 //! to the same exceptions.
 
 use crate::contract::OperationDescription;
-use crate::message::{Fault, FaultKind, WSA10_NS};
+use crate::message::{Fault, FaultKind, Headers, WSA10_NS};
 
 /// WCF's dispatcher fault namespace (`SessionTerminated`, `DeserializationFailed`, …).
 pub const DISPATCHER_NS: &str =
@@ -58,4 +58,28 @@ pub fn deserialization(op: &OperationDescription, reason: String) -> Fault {
 /// The service failed in a way that is not the caller's fault.
 pub fn internal(reason: String) -> Fault {
     Fault::new(FaultKind::Receiver, reason).with_subcode(DISPATCHER_NS, "InternalServiceFault")
+}
+
+/// The `MustUnderstand` fault for the headers marked `mustUnderstand` that nothing understood
+/// (no layer claimed them, and the dispatcher does not know them); `None` when there are none.
+/// The fault names every one (SOAP 1.2 `NotUnderstood` headers); its reason names the first, as
+/// WCF's does.
+pub fn not_understood(headers: &Headers) -> Option<Fault> {
+    headers.not_understood().next()?;
+    let names: Vec<(String, String)> = headers
+        .not_understood()
+        .map(|block| {
+            let (namespace, name) = block.name();
+            (namespace.to_owned(), name.to_owned())
+        })
+        .collect();
+    let (namespace, name) = names.first()?;
+    let mut fault = Fault::new(
+        FaultKind::MustUnderstand,
+        format!(
+            "The header '{name}' from the namespace '{namespace}' was not understood by the recipient of this message, causing the message to not be processed. The sender has enabled a protocol (or sent a header) that this endpoint does not process; make the client's binding match the service's."
+        ),
+    );
+    fault.not_understood = names;
+    Some(fault)
 }

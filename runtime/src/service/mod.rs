@@ -11,6 +11,7 @@ mod call;
 mod dispatch;
 mod endpoint;
 pub mod faults;
+pub mod headers;
 mod host;
 mod instance;
 mod mount;

@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use super::call::{
-    PreparedCall, answer, call_span, instance_outside_session, new_instance, release,
+    PreparedCall, answer, call_span, instance_outside_session, new_instance, refusal, release,
 };
 use super::dispatch::Dispatch;
 use super::endpoint::Endpoint;
@@ -26,7 +26,7 @@ use crate::channel::{
     ChannelError, DuplexChannel, MessageSink, MessageSource, ReceiveExt, SendExt,
 };
 use crate::contract::OperationDescription;
-use crate::message::{Body, Fault};
+use crate::message::{Body, Fault, HeaderBlock, MessageId};
 
 /// How a session ended.
 #[derive(Debug)]
@@ -168,11 +168,36 @@ where
         let request_id = message.headers.message_id.take();
         let Some((index, op)) = C::DESCRIPTION.operation_by_action(message.action()) else {
             let fault = faults::action_not_supported(message.action());
-            send_answer(self.output.as_ref(), None, request_id, Err(fault)).await;
+            send_answer(
+                self.output.as_ref(),
+                None,
+                request_id,
+                Err(fault),
+                Vec::new(),
+            )
+            .await;
             return false;
         };
+        if let Some(fault) = refusal(&message.headers) {
+            send_answer(
+                self.output.as_ref(),
+                Some(op),
+                request_id,
+                Err(fault),
+                Vec::new(),
+            )
+            .await;
+            return false;
+        }
         if let Err(fault) = self.admit(op) {
-            send_answer(self.output.as_ref(), Some(op), request_id, Err(fault)).await;
+            send_answer(
+                self.output.as_ref(),
+                Some(op),
+                request_id,
+                Err(fault),
+                Vec::new(),
+            )
+            .await;
             return false;
         }
         let (instance, release_after_call) = self.instance_for_call();
@@ -188,15 +213,24 @@ where
         else {
             let fault =
                 faults::internal("the host stopped admitting calls; the call was not run".into());
-            send_answer(self.output.as_ref(), Some(op), request_id, Err(fault)).await;
+            send_answer(
+                self.output.as_ref(),
+                Some(op),
+                request_id,
+                Err(fault),
+                Vec::new(),
+            )
+            .await;
             return false;
         };
         let shared = call.shared;
         let output = self.output.clone();
+        let request = message.headers;
         let task = async move {
-            let (result, panicked) = call.run::<C>().await;
-            send_answer(output.as_ref(), Some(op), request_id, result).await;
-            panicked
+            let outcome = call.run::<C>(request).await;
+            let (result, headers) = (outcome.result, outcome.reply_headers);
+            send_answer(output.as_ref(), Some(op), request_id, result, headers).await;
+            outcome.panicked
         }
         .instrument(call_span(op));
         if shared {
@@ -269,13 +303,14 @@ where
     }
 }
 
-/// Sends the answer of a call on a session, unless the call was one-way or its request had no
-/// MessageID to relate the answer to.
+/// Sends the answer of a call on a session (with the reply headers its operation added), unless
+/// the call was one-way or its request had no MessageID to relate the answer to.
 async fn send_answer(
     output: &dyn MessageSink,
     op: Option<&'static OperationDescription>,
-    request_id: Option<String>,
+    request_id: Option<MessageId>,
     result: Result<Body, Fault>,
+    reply_headers: Vec<HeaderBlock>,
 ) {
     let Some(request_id) = request_id else {
         if let Err(fault) = result {
@@ -283,7 +318,7 @@ async fn send_answer(
         }
         return;
     };
-    let Some(mut message) = answer(op, result) else {
+    let Some(mut message) = answer(op, result, reply_headers) else {
         return;
     };
     message.headers.relates_to = Some(request_id);

@@ -51,17 +51,18 @@ impl ServiceMetadata {
         let c = self.contract;
         let ns = attr(c.namespace);
         let name = attr(c.name);
-        let (soap_prefix, soap_ns, binding_kind) = match version {
-            MessageVersion::Soap11 => (
-                "soap",
-                "http://schemas.xmlsoap.org/wsdl/soap/",
-                "BasicHttpBinding",
-            ),
-            MessageVersion::Soap12WsAddressing10 => (
+        let (soap_prefix, soap_ns, binding_kind) = if version.is_soap12() {
+            (
                 "soap12",
                 "http://schemas.xmlsoap.org/wsdl/soap12/",
                 "WSHttpBinding",
-            ),
+            )
+        } else {
+            (
+                "soap",
+                "http://schemas.xmlsoap.org/wsdl/soap/",
+                "BasicHttpBinding",
+            )
         };
         let mut out = String::with_capacity(4096);
         out.push_str(r#"<?xml version="1.0" encoding="utf-8"?>"#);

@@ -1,5 +1,7 @@
 //! Base64 (RFC 4648, standard alphabet, padded), the lexical form of `xs:base64Binary`.
 
+use super::writer::TextOutput;
+
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// The value of each alphabet character; [`NOT_ALPHABET`] for every other byte.
@@ -18,7 +20,7 @@ const NOT_ALPHABET: u8 = 0xff;
 const ENCODE_BLOCK: usize = 768;
 
 /// Appends the base64 encoding of `data` to `out`.
-pub(crate) fn encode_into(out: &mut String, data: &[u8]) {
+pub(crate) fn encode_into<O: TextOutput + ?Sized>(out: &mut O, data: &[u8]) {
     out.reserve(data.len().div_ceil(3) * 4);
     // Whole blocks are encoded into a stack buffer and appended at once, rather than one `char`
     // at a time (each `push` checks the capacity and encodes UTF-8).
@@ -33,19 +35,20 @@ pub(crate) fn encode_into(out: &mut String, data: &[u8]) {
     let text = &mut text[..whole / 3 * 4];
     encode_block(&rest[..whole], text);
     out.push_str(ascii(text));
+    let mut last = [b'='; 4];
     match rest[whole..] {
         [a] => {
             let n = u32::from(a) << 16;
-            out.push(char::from(ALPHABET[(n >> 18) as usize & 63]));
-            out.push(char::from(ALPHABET[(n >> 12) as usize & 63]));
-            out.push_str("==");
+            last[0] = ALPHABET[(n >> 18) as usize & 63];
+            last[1] = ALPHABET[(n >> 12) as usize & 63];
+            out.push_str(ascii(&last));
         }
         [a, b] => {
             let n = (u32::from(a) << 16) | (u32::from(b) << 8);
-            out.push(char::from(ALPHABET[(n >> 18) as usize & 63]));
-            out.push(char::from(ALPHABET[(n >> 12) as usize & 63]));
-            out.push(char::from(ALPHABET[(n >> 6) as usize & 63]));
-            out.push('=');
+            last[0] = ALPHABET[(n >> 18) as usize & 63];
+            last[1] = ALPHABET[(n >> 12) as usize & 63];
+            last[2] = ALPHABET[(n >> 6) as usize & 63];
+            out.push_str(ascii(&last));
         }
         _ => {}
     }

@@ -15,6 +15,7 @@ use smallvec::SmallVec;
 
 use super::XmlFragment;
 use super::infoset::{self, Infoset, InfosetEvent};
+use super::reader::reborrow;
 use super::{MAX_DEPTH, XSI_NS, XmlError, base64};
 
 type Result<T> = std::result::Result<T, XmlError>;
@@ -102,13 +103,6 @@ fn excerpt(s: &str) -> String {
         Some((i, _)) => format!("{}…", &s[..i]),
         None => s.to_owned(),
     }
-}
-
-/// `part` as a slice of `input` if it points into it, so that it can outlive the event it came
-/// from.
-fn reborrow<'i>(input: &'i str, part: &str) -> Option<&'i str> {
-    let offset = (part.as_ptr() as usize).checked_sub(input.as_ptr() as usize)?;
-    input.get(offset..offset.checked_add(part.len())?)
 }
 
 /// A start tag.
@@ -1027,7 +1021,9 @@ impl<'i> Source<'i> for InfosetEvents<'i> {
             return Ok(match event {
                 InfosetEvent::Start { prefix, local } => Ev::Start(self.start(prefix, local)?),
                 InfosetEvent::End => {
-                    let mark = self.open.pop().ok_or(XmlError::TrailingContent)?;
+                    let Some(mark) = self.open.pop() else {
+                        return Err(XmlError::TrailingContent);
+                    };
                     self.bindings.truncate(mark);
                     Ev::End
                 }

@@ -1,10 +1,15 @@
-//! Escaping of text and attribute values for the writer, and element name validation.
+//! Escaping of text and attribute values, and the check of names, for every writer of XML text.
 
 use super::XmlError;
+use super::writer::TextOutput;
 
 /// Appends `text` to `out` escaped for element content (`attribute`: for a `"`-quoted attribute
 /// value). Fails on characters XML 1.0 cannot hold, even as character references.
-pub(crate) fn escape_into(out: &mut String, text: &str, attribute: bool) -> Result<(), XmlError> {
+pub(crate) fn escape_into<O: TextOutput + ?Sized>(
+    out: &mut O,
+    text: &str,
+    attribute: bool,
+) -> Result<(), XmlError> {
     let bytes = text.as_bytes();
     let mut run = 0;
     let mut i = 0;
@@ -48,23 +53,37 @@ pub(crate) fn escape_into(out: &mut String, text: &str, attribute: bool) -> Resu
     Ok(())
 }
 
-/// Checks that `name` can be written as an unprefixed element name (an XML NCName; non-ASCII
-/// letters are accepted without checking their Unicode class).
-pub(crate) fn check_name(name: &str) -> Result<(), XmlError> {
-    let mut chars = name.chars();
-    let valid = match chars.next() {
-        Some(c) => {
-            (c.is_ascii_alphabetic() || c == '_' || !c.is_ascii())
-                && chars.all(|c| {
-                    c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') || !c.is_ascii()
-                })
+/// Whether `name` is an XML name without a colon (an NCName; non-ASCII characters are accepted
+/// without checking their Unicode class).
+pub(crate) fn is_ncname(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    match bytes.first() {
+        Some(&c) if c.is_ascii_alphabetic() || c == b'_' || !c.is_ascii() => {
+            bytes.iter().all(|&c| {
+                c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.') || !c.is_ascii()
+            })
         }
-        None => false,
-    };
-    if valid {
+        _ => false,
+    }
+}
+
+/// Checks that `name` can be written as an unprefixed element name (an NCName).
+pub(crate) fn check_name(name: &str) -> Result<(), XmlError> {
+    if is_ncname(name) {
         Ok(())
     } else {
         Err(XmlError::InvalidName(name.to_owned()))
+    }
+}
+
+/// Checks that `prefix:local` (`prefix` may be empty) can be written as a name.
+pub(crate) fn check_qname(prefix: &str, local: &str) -> Result<(), XmlError> {
+    if is_ncname(local) && (prefix.is_empty() || is_ncname(prefix)) {
+        Ok(())
+    } else if prefix.is_empty() {
+        Err(XmlError::InvalidName(local.to_owned()))
+    } else {
+        Err(XmlError::InvalidName(format!("{prefix}:{local}")))
     }
 }
 

@@ -12,9 +12,9 @@ use std::ops::Range;
 
 use smallvec::SmallVec;
 
-use super::XmlFragment;
-use super::escape::escape_into;
-use super::{XmlError, base64};
+use super::stream::{Attribute, Event, Name, Text, XmlSink, XmlSource};
+use super::writer::TextWriter;
+use super::{MAX_DEPTH, XmlError, XmlFragment};
 
 /// One body element (or, from a decoder, the elements of a fragment) as a sequence of XML events.
 ///
@@ -100,7 +100,7 @@ pub enum InfosetEvent<'a> {
 }
 
 /// Whether `text` holds only characters XML 1.0 can carry.
-fn check_chars(text: &str) -> Result<(), XmlError> {
+pub(crate) fn check_chars(text: &str) -> Result<(), XmlError> {
     let bytes = text.as_bytes();
     for (i, &b) in bytes.iter().enumerate() {
         match b {
@@ -299,7 +299,9 @@ impl Infoset {
                 (_, None) => return Err(XmlError::NoRoot),
             }
         }
-        let (prefix, local) = root.ok_or(XmlError::NoRoot)?;
+        let Some((prefix, local)) = root else {
+            return Err(XmlError::NoRoot);
+        };
         match bindings.iter().rev().find(|(p, _)| *p == prefix) {
             Some((_, uri)) => Ok((uri, local)),
             None if prefix.is_empty() => Ok(("", local)),
@@ -316,84 +318,24 @@ impl Infoset {
     /// [`Infoset::to_fragment`]).
     pub fn write_text(&self, out: &mut String) -> Result<(), XmlError> {
         out.reserve(self.text_len_hint());
-        let mut open: SmallVec<[(&str, &str); 16]> = SmallVec::new();
-        // The start tag of the innermost element still lacks its `>`.
-        let mut tag_open = false;
-        let close_tag = |out: &mut String, tag_open: &mut bool| {
-            if std::mem::take(tag_open) {
-                out.push('>');
-            }
-        };
-        for event in self.events() {
-            match event {
-                InfosetEvent::Start { prefix, local } => {
-                    close_tag(out, &mut tag_open);
-                    out.push('<');
-                    push_qname(out, prefix, local)?;
-                    open.push((prefix, local));
-                    tag_open = true;
-                }
-                InfosetEvent::Xmlns { .. } | InfosetEvent::Attribute { .. } if !tag_open => {
-                    return Err(XmlError::Unsupported(
-                        "a namespace declaration or attribute after an element's content",
-                    ));
-                }
-                InfosetEvent::Xmlns { prefix, uri } => {
-                    if prefix.is_empty() {
-                        out.push_str(" xmlns=\"");
-                    } else {
-                        out.push_str(" xmlns:");
-                        push_qname(out, "", prefix)?;
-                        out.push_str("=\"");
-                    }
-                    escape_into(out, uri, true)?;
-                    out.push('"');
-                }
-                InfosetEvent::Attribute {
-                    prefix,
-                    local,
-                    value,
-                } => {
-                    out.push(' ');
-                    push_qname(out, prefix, local)?;
-                    out.push_str("=\"");
-                    escape_into(out, value, true)?;
-                    out.push('"');
-                }
-                InfosetEvent::Text(text) => {
-                    close_tag(out, &mut tag_open);
-                    escape_into(out, text, false)?;
-                }
-                InfosetEvent::Bytes(bytes) => {
-                    close_tag(out, &mut tag_open);
-                    base64::encode_into(out, bytes);
-                }
-                InfosetEvent::Comment(text) => {
-                    if text.contains("--") || text.ends_with('-') {
-                        return Err(XmlError::Unsupported("a comment XML text cannot carry"));
-                    }
-                    close_tag(out, &mut tag_open);
-                    out.push_str("<!--");
-                    out.push_str(text);
-                    out.push_str("-->");
-                }
-                InfosetEvent::End => {
-                    let (prefix, local) = open.pop().ok_or(XmlError::UnexpectedEof)?;
-                    if std::mem::take(&mut tag_open) {
-                        out.push_str("/>");
-                    } else {
-                        out.push_str("</");
-                        push_qname(out, prefix, local)?;
-                        out.push('>');
-                    }
-                }
-                InfosetEvent::Inherited { .. } => {}
-            }
-        }
-        if open.is_empty() {
+        let mut writer = TextWriter::new(out);
+        self.write_events(&mut writer, None, false)?;
+        if writer.is_balanced() {
             Ok(())
         } else {
             Err(XmlError::UnexpectedEof)
+        }
+    }
+
+    /// A reader of the events with namespaces resolved.
+    pub fn reader(&self) -> InfosetReader<'_> {
+        InfosetReader {
+            infoset: self,
+            pos: 0,
+            bindings: SmallVec::new(),
+            open: SmallVec::new(),
+            current: None,
+            pending_pop: None,
         }
     }
 
@@ -442,34 +384,220 @@ impl fmt::Debug for Infoset {
     }
 }
 
-/// Whether `s` can stand in a name of XML text (no markup, whitespace, control characters or
-/// colon); not a full NCName check.
-fn name_safe(s: &str) -> bool {
-    !s.is_empty()
-        && !s.chars().any(|c| {
-            c.is_control()
-                || c.is_whitespace()
-                || matches!(
-                    c,
-                    '<' | '>' | '&' | '"' | '\'' | '=' | '/' | ':' | '!' | '?'
-                )
-        })
+/// An [`Infoset`] receives events as a sink: what a header codec writes, or a decoder.
+impl XmlSink for Infoset {
+    fn start_element(&mut self, prefix: &str, local: &str) -> Result<(), XmlError> {
+        self.start(prefix, local);
+        Ok(())
+    }
+
+    fn xmlns(&mut self, prefix: &str, uri: &str) -> Result<(), XmlError> {
+        Infoset::xmlns(self, prefix, uri);
+        Ok(())
+    }
+
+    fn attribute(&mut self, prefix: &str, local: &str, value: &str) -> Result<(), XmlError> {
+        Infoset::attribute(self, prefix, local, value)
+    }
+
+    fn text(&mut self, text: &str) -> Result<(), XmlError> {
+        Infoset::text(self, text)
+    }
+
+    fn bytes(&mut self, bytes: &[u8]) -> Result<(), XmlError> {
+        Infoset::bytes(self, bytes);
+        Ok(())
+    }
+
+    fn comment(&mut self, text: &str) -> Result<(), XmlError> {
+        Infoset::comment(self, text)
+    }
+
+    fn end_element(&mut self) -> Result<(), XmlError> {
+        self.end();
+        Ok(())
+    }
 }
 
-/// Appends `prefix:local`; fails for names XML text cannot carry.
-fn push_qname(out: &mut String, prefix: &str, local: &str) -> Result<(), XmlError> {
-    if !name_safe(local) || !(prefix.is_empty() || name_safe(prefix)) {
-        let name = if prefix.is_empty() {
-            local.to_owned()
-        } else {
-            format!("{prefix}:{local}")
-        };
-        return Err(XmlError::InvalidName(name));
+/// The element [`InfosetReader`] started last.
+#[derive(Debug, Clone, Copy)]
+struct Current<'i> {
+    prefix: &'i str,
+    local: &'i str,
+    namespace: &'i str,
+    /// Its declarations and attributes: node indices.
+    nodes: (usize, usize),
+    /// Its declarations: indices in `bindings`.
+    declared: (usize, usize),
+}
+
+/// Reads an [`Infoset`]'s events as an [`XmlSource`], resolving namespace prefixes (from
+/// [`Infoset::reader`]).
+#[derive(Debug, Clone)]
+pub struct InfosetReader<'i> {
+    infoset: &'i Infoset,
+    /// The next node.
+    pos: usize,
+    /// Bindings in scope, innermost last.
+    bindings: SmallVec<[(&'i str, &'i str); 8]>,
+    /// For each open element, the length of `bindings` before its declarations.
+    open: SmallVec<[usize; 16]>,
+    current: Option<Current<'i>>,
+    /// The bindings to drop before the next event (after an end).
+    pending_pop: Option<usize>,
+}
+
+impl<'i> InfosetReader<'i> {
+    fn lookup(&self, prefix: &str) -> Option<&'i str> {
+        match self.bindings.iter().rev().find(|(p, _)| *p == prefix) {
+            Some((_, uri)) => Some(uri),
+            None if prefix.is_empty() => Some(""),
+            None if prefix == "xml" => Some(super::XML_NS),
+            None => None,
+        }
     }
-    if !prefix.is_empty() {
-        out.push_str(prefix);
-        out.push(':');
+
+    fn node(&self, i: usize) -> Option<InfosetEvent<'i>> {
+        self.infoset
+            .nodes
+            .get(i)
+            .map(|node| self.infoset.event(node))
     }
-    out.push_str(local);
-    Ok(())
+
+    fn start(&mut self, prefix: &'i str, local: &'i str) -> Result<Current<'i>, XmlError> {
+        if self.open.len() >= MAX_DEPTH {
+            return Err(XmlError::TooDeep);
+        }
+        let before = self.bindings.len();
+        self.open.push(before);
+        let first = self.pos;
+        while let Some(event) = self.node(self.pos) {
+            match event {
+                InfosetEvent::Xmlns { prefix, uri } => self.bindings.push((prefix, uri)),
+                InfosetEvent::Attribute { .. } => {}
+                _ => break,
+            }
+            self.pos += 1;
+        }
+        let namespace = self
+            .lookup(prefix)
+            .ok_or_else(|| XmlError::UnknownPrefix(prefix.to_owned()))?;
+        Ok(Current {
+            prefix,
+            local,
+            namespace,
+            nodes: (first, self.pos),
+            declared: (before, self.bindings.len()),
+        })
+    }
+}
+
+impl XmlSource for InfosetReader<'_> {
+    fn next(&mut self) -> Result<Event<'_>, XmlError> {
+        if let Some(len) = self.pending_pop.take() {
+            self.bindings.truncate(len);
+        }
+        loop {
+            let Some(event) = self.node(self.pos) else {
+                return if self.open.is_empty() {
+                    Ok(Event::Eof)
+                } else {
+                    Err(XmlError::UnexpectedEof)
+                };
+            };
+            self.pos += 1;
+            return Ok(match event {
+                InfosetEvent::Inherited { prefix, uri } => {
+                    self.bindings.push((prefix, uri));
+                    continue;
+                }
+                InfosetEvent::Start { prefix, local } => {
+                    let current = self.start(prefix, local)?;
+                    self.current = Some(current);
+                    Event::Start(Name {
+                        prefix: current.prefix,
+                        local: current.local,
+                        namespace: current.namespace,
+                    })
+                }
+                InfosetEvent::Text(text) => Event::Text(Text::Str(text)),
+                InfosetEvent::Bytes(bytes) => Event::Text(Text::Bytes(bytes)),
+                InfosetEvent::Comment(text) => Event::Comment(text),
+                InfosetEvent::End => {
+                    let Some(mark) = self.open.pop() else {
+                        return Err(XmlError::TrailingContent);
+                    };
+                    self.pending_pop = Some(mark);
+                    Event::End
+                }
+                InfosetEvent::Xmlns { .. } | InfosetEvent::Attribute { .. } => {
+                    return Err(XmlError::Unsupported(
+                        "a namespace declaration or attribute after an element's content",
+                    ));
+                }
+            });
+        }
+    }
+
+    fn declarations(&self) -> impl Iterator<Item = (&str, &str)> {
+        let (from, to) = self.current.map_or((0, 0), |c| c.declared);
+        self.bindings
+            .get(from..to)
+            .unwrap_or_default()
+            .iter()
+            .copied()
+    }
+
+    fn attributes(&self) -> impl Iterator<Item = Result<Attribute<'_>, XmlError>> {
+        let (from, to) = self.current.map_or((0, 0), |c| c.nodes);
+        (from..to).filter_map(move |i| match self.node(i)? {
+            InfosetEvent::Attribute {
+                prefix,
+                local,
+                value,
+            } => Some(
+                // An unprefixed attribute is in no namespace.
+                match if prefix.is_empty() {
+                    Some("")
+                } else {
+                    self.lookup(prefix)
+                } {
+                    Some(namespace) => Ok(Attribute {
+                        name: Name {
+                            prefix,
+                            local,
+                            namespace,
+                        },
+                        value: std::borrow::Cow::Borrowed(value),
+                    }),
+                    None => Err(XmlError::UnknownPrefix(prefix.to_owned())),
+                },
+            ),
+            _ => None,
+        })
+    }
+
+    fn resolve(&self, prefix: &str) -> Option<&str> {
+        self.lookup(prefix)
+    }
+
+    fn inherited(&self) -> impl Iterator<Item = (&str, &str)> {
+        let to = self.current.map_or(0, |c| c.declared.0);
+        self.bindings.get(..to).unwrap_or_default().iter().copied()
+    }
+
+    fn current(&self) -> Name<'_> {
+        match self.current {
+            Some(c) => Name {
+                prefix: c.prefix,
+                local: c.local,
+                namespace: c.namespace,
+            },
+            None => Name {
+                prefix: "",
+                local: "",
+                namespace: "",
+            },
+        }
+    }
 }

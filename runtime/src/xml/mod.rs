@@ -11,16 +11,25 @@
 //! The writer produces an [`Infoset`] (XML events, byte payloads kept as bytes) that each
 //! encoder writes in its own form; the reader takes XML text ([`from_fragment`]) or an infoset
 //! ([`from_infoset`]), so the binary encoding never goes through XML text.
+//!
+//! Below the serde format, XML is a stream of events ([`stream`]): an [`XmlSource`] to read
+//! (over text: [`TextSource`]; over an infoset: [`InfosetReader`]) and an [`XmlSink`] to write
+//! (as text: [`TextWriter`]; into an [`Infoset`]). The SOAP envelope grammar and header codecs
+//! are written against those two traits.
 
-mod base64;
+pub(crate) mod base64;
 pub mod bytes;
 mod de;
-mod escape;
+pub(crate) mod escape;
 mod fragment;
 mod infoset;
 mod kind;
+mod reader;
+mod replay;
 pub mod schema;
 mod ser;
+pub mod stream;
+mod writer;
 
 use std::fmt;
 
@@ -31,8 +40,16 @@ use serde::de::DeserializeOwned;
 pub const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
 
 pub use fragment::XmlFragment;
-pub use infoset::{Events as InfosetEvents, Infoset, InfosetEvent};
+pub use infoset::{Events as InfosetEvents, Infoset, InfosetEvent, InfosetReader};
+pub use reader::TextSource;
+pub(crate) use replay::needs_declaring;
 pub use ser::ARRAYS_NS;
+pub(crate) use ser::write_float;
+pub use stream::{XmlSink, XmlSource};
+pub use writer::{TextOutput, TextWriter};
+
+/// The namespace bound to the `xml` prefix.
+pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 
 /// The deepest element nesting the writer produces and the reader accepts.
 pub const MAX_DEPTH: usize = 64;
@@ -136,11 +153,14 @@ pub enum XmlError {
     /// An attribute could not be parsed.
     #[error("malformed XML attribute: {0}")]
     Attribute(#[from] quick_xml::events::attributes::AttrError),
+    /// The input is not well-formed XML, or not well-formed records of a binary encoding.
+    #[error("malformed XML: {0}")]
+    Malformed(String),
     /// The input has a document type declaration, which is refused (it could declare entities).
     #[error("DOCTYPE declarations are not allowed")]
     Doctype,
     /// The input references an entity other than the five predefined ones.
-    #[error("unknown entity reference `&{0};`")]
+    #[error("reference to the undefined entity `&{0};`")]
     UnknownEntity(String),
     /// A namespace prefix is used without being declared.
     #[error("undeclared namespace prefix `{0}`")]

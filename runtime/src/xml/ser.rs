@@ -141,7 +141,11 @@ impl<'a> ElementSer<'a> {
 }
 
 /// Writes a float in its shortest round-trip form, as `xs:double` / `xs:float` spell it.
-fn write_float<T: std::fmt::Display + std::fmt::UpperExp>(out: &mut String, v: T, wide: f64) {
+pub(crate) fn write_float<T: std::fmt::Display + std::fmt::UpperExp>(
+    out: &mut String,
+    v: T,
+    wide: f64,
+) {
     if wide.is_nan() {
         out.push_str("NaN");
     } else if wide.is_infinite() {

@@ -175,11 +175,13 @@ fn primitives_text() {
         big: 1e300,
         small: 1.5e-7,
     };
+    // An empty string is an element without content, written `<e/>` (empty text is not written,
+    // by any sink; it reads back as "").
     assert_eq!(
         to_string(&p, "P", NS).unwrap(),
         concat!(
             r#"<P xmlns="http://tempuri.org/"><b>true</b><i>-7</i><u>18446744073709551615</u>"#,
-            r#"<f>0.1</f><g>0.1</g><c>&lt;</c><s>a&lt;b&amp;c&gt;d"e'</s><e></e>"#,
+            r#"<f>0.1</f><g>0.1</g><c>&lt;</c><s>a&lt;b&amp;c&gt;d"e'</s><e/>"#,
             r#"<inf>INF</inf><ninf>-INF</ninf><nan>NaN</nan><big>1E300</big><small>1.5E-7</small></P>"#
         )
     );
@@ -998,4 +1000,31 @@ fn infoset_refuses_attributes_after_content() {
         infoset.to_fragment(),
         Err(XmlError::Unsupported(_))
     ));
+}
+
+#[test]
+fn parsing_keeps_undeclarations_of_the_default_namespace() {
+    let text = r#"<a xmlns="urn:a"><b xmlns=""><c/></b><d/></a>"#;
+    let infoset = Infoset::parse(text).unwrap();
+    assert!(infoset.events().any(|e| e
+        == InfosetEvent::Xmlns {
+            prefix: "",
+            uri: ""
+        }));
+    let mut reader = infoset.reader();
+    let mut names = Vec::new();
+    loop {
+        match reader.next().unwrap() {
+            stream::Event::Start(name) => {
+                names.push((name.local.to_owned(), name.namespace.to_owned()))
+            }
+            stream::Event::Eof => break,
+            _ => {}
+        }
+    }
+    let expected = [("a", "urn:a"), ("b", ""), ("c", ""), ("d", "urn:a")];
+    assert_eq!(names, expected.map(|(l, n)| (l.to_owned(), n.to_owned())));
+    let mut out = String::new();
+    infoset.write_text(&mut out).unwrap();
+    assert_eq!(out, text);
 }

@@ -4,22 +4,23 @@
 //!
 //! * [`dictionary`]: the static dictionary.
 //! * [`session`]: the per-direction StringTable.
-//! * [`reader`] / [`writer`]: NBFX records to events and back.
+//! * [`reader`] / [`writer`]: NBFX records to events and back; the writer is an
+//!   [`XmlSink`](crate::xml::XmlSink), and a private source adapts the reader to
+//!   [`XmlSource`](crate::xml::XmlSource).
 //! * [`BinaryEncoder`]: the [`MessageEncoder`] for `application/soap+msbinsession1` (known
 //!   encoding 0x08) and `application/soap+msbin1` (0x07).
 //!
-//! Messages are SOAP 1.2 + WS-Addressing 1.0 envelopes, with the same headers and fault mapping
-//! as the text encoder ([`super::text::TextEncoder::soap12`]). A decoded body is an
+//! Messages are SOAP 1.2 + WS-Addressing 1.0 envelopes written and read by the envelope grammar
+//! ([`super::envelope`]), the same as the text encoder's. A decoded body or header is an
 //! [`Infoset`](crate::xml::Infoset): its records become events (typed values in their XSD
-//! lexical forms, byte payloads kept as bytes), which the deserializer reads directly; a body
-//! given as an infoset is written record by record. Unknown headers and fault details stay XML
-//! text: decoding renders their records as text, encoding parses the text and writes records.
+//! lexical forms, byte payloads kept as bytes, `UniqueId` GUIDs as 16 bytes), which the
+//! deserializer and header codecs read directly; an infoset is written record by record.
+//! Nothing on this path is printed as XML text or parsed again.
 
-mod decode;
 pub mod dictionary;
-mod encode;
 pub mod reader;
 pub mod session;
+mod source;
 pub mod text;
 pub mod writer;
 
@@ -30,9 +31,15 @@ use bytes::BytesMut;
 
 use self::reader::Strings;
 use self::session::{SessionReader, SessionWriter};
+use self::source::BinarySource;
 use self::writer::Writer;
-use super::{EncodingError, MessageEncoder};
+use super::envelope::{RecentStrings, read_message, write_message};
+use super::{EncodingError, MessageEncoder, MessageVersion};
 use crate::message::Message;
+
+/// The message version of the binary encodings: WCF's NetTcpBinding writes SOAP 1.2 with
+/// WS-Addressing 1.0.
+const VERSION: MessageVersion = MessageVersion::Soap12WsAddressing10;
 
 /// The content type of the binary encoding with in-band dictionary.
 pub const SESSION_CONTENT_TYPE: &str = "application/soap+msbinsession1";
@@ -50,8 +57,8 @@ pub struct BinaryEncoder {
     outgoing: SessionWriter,
     /// The document being written, in session mode (its StringTable goes first).
     document: BytesMut,
-    /// Scratch space for character data.
-    text: String,
+    /// The addressing strings of recent incoming messages.
+    strings: RecentStrings,
 }
 
 impl BinaryEncoder {
@@ -71,7 +78,7 @@ impl BinaryEncoder {
             incoming: SessionReader::new(),
             outgoing: SessionWriter::new(),
             document: BytesMut::new(),
-            text: String::new(),
+            strings: RecentStrings::default(),
         }
     }
 
@@ -95,7 +102,7 @@ impl MessageEncoder for BinaryEncoder {
             self.document.clear();
             let result = {
                 let mut writer = Writer::new(&mut self.document, Some(&mut self.outgoing));
-                encode::write_message(message, &mut writer, &mut self.text)
+                write_message(VERSION, message, &mut writer)
             };
             if let Err(error) = result {
                 self.outgoing.discard_pending();
@@ -109,7 +116,7 @@ impl MessageEncoder for BinaryEncoder {
             let mark = out.len();
             let result = {
                 let mut writer = Writer::new(out, None);
-                encode::write_message(message, &mut writer, &mut self.text)
+                write_message(VERSION, message, &mut writer)
             };
             if result.is_err() {
                 out.truncate(mark);
@@ -122,9 +129,11 @@ impl MessageEncoder for BinaryEncoder {
         if self.session {
             let start = self.incoming.read_table(bytes)?;
             let document = bytes.get(start..).unwrap_or_default();
-            decode::read_message(document, Strings::new(Some(&self.incoming)))
+            let mut source = BinarySource::new(document, Strings::new(Some(&self.incoming)));
+            read_message(VERSION, &mut source, &mut self.strings)
         } else {
-            decode::read_message(bytes, Strings::new(None))
+            let mut source = BinarySource::new(bytes, Strings::new(None));
+            read_message(VERSION, &mut source, &mut self.strings)
         }
     }
 }

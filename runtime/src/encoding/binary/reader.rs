@@ -3,15 +3,15 @@
 //!
 //! Every length is checked against the remaining input before it is used, so a record never costs
 //! more than its own bytes; nesting is limited to [`MAX_DEPTH`]; any malformed record is an
-//! [`EncodingError::Malformed`], never a panic.
+//! [`XmlError::Malformed`], never a panic.
 
 use smallvec::SmallVec;
 
 use super::dictionary::static_string;
 use super::session::SessionReader;
 use super::text::{MAX_TICKS, Text};
-use crate::encoding::EncodingError;
 use crate::varint;
+use crate::xml::XmlError;
 
 /// The deepest element nesting accepted (the Envelope is at depth 1).
 pub const MAX_DEPTH: usize = 64;
@@ -19,8 +19,8 @@ pub const MAX_DEPTH: usize = 64;
 /// The namespace bound to the `xml` prefix.
 pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 
-fn malformed(message: impl Into<String>) -> EncodingError {
-    EncodingError::Malformed(message.into())
+fn malformed(message: impl Into<String>) -> XmlError {
+    XmlError::Malformed(message.into())
 }
 
 /// Resolves DictionaryString ids: even ids in the static dictionary, odd ids in the session's
@@ -47,7 +47,7 @@ impl<'a> Strings<'a> {
     }
 
     /// The string with DictionaryString id `id`.
-    pub fn get(&self, id: u32) -> Result<&'a str, EncodingError> {
+    pub fn get(&self, id: u32) -> Result<&'a str, XmlError> {
         let found = if id & 1 == 0 {
             static_string(id)
         } else {
@@ -77,6 +77,8 @@ pub struct Name<'a> {
 pub struct Attribute<'a> {
     /// Its name.
     pub name: Name<'a>,
+    /// The namespace its prefix is bound to (`""` for none).
+    pub namespace: &'a str,
     /// Its value.
     pub value: Text<'a>,
 }
@@ -130,6 +132,8 @@ pub struct Reader<'a> {
     namespaces: SmallVec<[(&'a str, &'a str); 8]>,
     /// The declarations of the element last started: `namespaces[from..to]`.
     declared: (usize, usize),
+    /// The namespace of the element last started.
+    namespace: &'a str,
     attributes: SmallVec<[Attribute<'a>; 4]>,
     /// A text record with EndElement was returned: its End comes next.
     pending_end: bool,
@@ -149,6 +153,7 @@ impl<'a> Reader<'a> {
             open: SmallVec::new(),
             namespaces: SmallVec::new(),
             declared: (0, 0),
+            namespace: "",
             attributes: SmallVec::new(),
             pending_end: false,
             pending_pop: None,
@@ -169,6 +174,11 @@ impl<'a> Reader<'a> {
     /// The number of open elements.
     pub fn depth(&self) -> usize {
         self.open.len()
+    }
+
+    /// The namespace of the element last started (`""` for none).
+    pub fn namespace(&self) -> &'a str {
+        self.namespace
     }
 
     /// The attributes of the element last started (namespace declarations excluded).
@@ -212,7 +222,8 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads the next event.
-    pub fn next_event(&mut self) -> Result<Event<'a>, EncodingError> {
+    #[inline]
+    pub fn next_event(&mut self) -> Result<Event<'a>, XmlError> {
         if let Some(len) = self.pending_pop.take() {
             self.namespaces.truncate(len);
         }
@@ -265,7 +276,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn end_element(&mut self) -> Result<Event<'a>, EncodingError> {
+    fn end_element(&mut self) -> Result<Event<'a>, XmlError> {
         let open = self
             .open
             .pop()
@@ -274,7 +285,7 @@ impl<'a> Reader<'a> {
         Ok(Event::End(open.name))
     }
 
-    fn push_element(&mut self, name: Name<'a>) -> Result<(), EncodingError> {
+    fn push_element(&mut self, name: Name<'a>) -> Result<(), XmlError> {
         if self.open.len() >= MAX_DEPTH {
             return Err(malformed(format!(
                 "elements nest deeper than {MAX_DEPTH} levels"
@@ -288,7 +299,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads an element record (type byte already consumed) and its attribute records.
-    fn element(&mut self, record: u8) -> Result<Name<'a>, EncodingError> {
+    fn element(&mut self, record: u8) -> Result<Name<'a>, XmlError> {
         let name = match record {
             0x40 => Name {
                 prefix: "",
@@ -325,26 +336,32 @@ impl<'a> Reader<'a> {
             self.attribute(record)?;
         }
         self.declared = (ns_start, self.namespaces.len());
-        if self.resolve(name.prefix).is_none() {
-            return Err(malformed(format!(
+        self.namespace = self.resolve(name.prefix).ok_or_else(|| {
+            malformed(format!(
                 "element {}:{} uses an undeclared prefix",
                 name.prefix, name.local
-            )));
-        }
-        for attribute in &self.attributes {
-            let prefix = attribute.name.prefix;
-            if !prefix.is_empty() && self.resolve(prefix).is_none() {
-                return Err(malformed(format!(
-                    "attribute {prefix}:{} uses an undeclared prefix",
-                    attribute.name.local
-                )));
-            }
+            ))
+        })?;
+        for i in 0..self.attributes.len() {
+            let name = self.attributes[i].name;
+            // An unprefixed attribute is in no namespace.
+            let namespace = if name.prefix.is_empty() {
+                Some("")
+            } else {
+                self.resolve(name.prefix)
+            };
+            self.attributes[i].namespace = namespace.ok_or_else(|| {
+                malformed(format!(
+                    "attribute {}:{} uses an undeclared prefix",
+                    name.prefix, name.local
+                ))
+            })?;
         }
         Ok(name)
     }
 
     /// Reads one attribute record (type byte consumed).
-    fn attribute(&mut self, record: u8) -> Result<(), EncodingError> {
+    fn attribute(&mut self, record: u8) -> Result<(), XmlError> {
         let name = match record {
             0x04 => Name {
                 prefix: "",
@@ -404,11 +421,15 @@ impl<'a> Reader<'a> {
         }
         let (value, next) = read_text_record(self.input, self.pos, self.strings)?;
         self.pos = next;
-        self.attributes.push(Attribute { name, value });
+        self.attributes.push(Attribute {
+            name,
+            namespace: "",
+            value,
+        });
         Ok(())
     }
 
-    fn array_start(&mut self) -> Result<Event<'a>, EncodingError> {
+    fn array_start(&mut self) -> Result<Event<'a>, XmlError> {
         let record = self.u8()?;
         if !(0x40..=0x77).contains(&record) {
             return Err(malformed("an Array record without an element"));
@@ -449,7 +470,7 @@ impl<'a> Reader<'a> {
         self.array_event(array)
     }
 
-    fn array_event(&mut self, mut array: ArrayState<'a>) -> Result<Event<'a>, EncodingError> {
+    fn array_event(&mut self, mut array: ArrayState<'a>) -> Result<Event<'a>, XmlError> {
         let event = match array.phase {
             ArrayPhase::Start => {
                 if self.open.len() >= MAX_DEPTH {
@@ -487,7 +508,7 @@ impl<'a> Reader<'a> {
         Ok(event)
     }
 
-    fn u8(&mut self) -> Result<u8, EncodingError> {
+    fn u8(&mut self) -> Result<u8, XmlError> {
         let byte = *self
             .input
             .get(self.pos)
@@ -496,20 +517,20 @@ impl<'a> Reader<'a> {
         Ok(byte)
     }
 
-    fn varint(&mut self) -> Result<u32, EncodingError> {
+    fn varint(&mut self) -> Result<u32, XmlError> {
         let (value, next) = read_varint(self.input, self.pos)?;
         self.pos = next;
         Ok(value)
     }
 
-    fn string(&mut self) -> Result<&'a str, EncodingError> {
+    fn string(&mut self) -> Result<&'a str, XmlError> {
         let len = self.varint()? as usize;
         let (s, next) = read_utf8(self.input, self.pos, len)?;
         self.pos = next;
         Ok(s)
     }
 
-    fn dictionary_string(&mut self) -> Result<&'a str, EncodingError> {
+    fn dictionary_string(&mut self) -> Result<&'a str, XmlError> {
         let id = self.varint()?;
         self.strings.get(id)
     }
@@ -527,7 +548,7 @@ fn letter(index: u8) -> &'static str {
     LETTERS.get(i..i + 1).unwrap_or("a")
 }
 
-fn read_varint(input: &[u8], pos: usize) -> Result<(u32, usize), EncodingError> {
+fn read_varint(input: &[u8], pos: usize) -> Result<(u32, usize), XmlError> {
     match varint::decode(input.get(pos..).unwrap_or_default()) {
         Ok(Some((value, len))) => Ok((value, pos + len)),
         Ok(None) => Err(malformed("the document ends inside a length or id")),
@@ -535,7 +556,7 @@ fn read_varint(input: &[u8], pos: usize) -> Result<(u32, usize), EncodingError> 
     }
 }
 
-fn read_bytes(input: &[u8], pos: usize, len: usize) -> Result<(&[u8], usize), EncodingError> {
+fn read_bytes(input: &[u8], pos: usize, len: usize) -> Result<(&[u8], usize), XmlError> {
     let end = pos
         .checked_add(len)
         .filter(|&end| end <= input.len())
@@ -547,14 +568,14 @@ fn read_bytes(input: &[u8], pos: usize, len: usize) -> Result<(&[u8], usize), En
     Ok((input.get(pos..end).unwrap_or_default(), end))
 }
 
-fn read_utf8(input: &[u8], pos: usize, len: usize) -> Result<(&str, usize), EncodingError> {
+fn read_utf8(input: &[u8], pos: usize, len: usize) -> Result<(&str, usize), XmlError> {
     let (bytes, end) = read_bytes(input, pos, len)?;
     let s = std::str::from_utf8(bytes)
         .map_err(|_| malformed(format!("a string is not valid UTF-8 (at byte {pos})")))?;
     Ok((s, end))
 }
 
-fn read_array<const N: usize>(input: &[u8], pos: usize) -> Result<([u8; N], usize), EncodingError> {
+fn read_array<const N: usize>(input: &[u8], pos: usize) -> Result<([u8; N], usize), XmlError> {
     let (bytes, end) = read_bytes(input, pos, N)?;
     let mut out = [0u8; N];
     out.copy_from_slice(bytes);
@@ -562,7 +583,7 @@ fn read_array<const N: usize>(input: &[u8], pos: usize) -> Result<([u8; N], usiz
 }
 
 /// Reads a 4-byte .NET `ReadUInt31` length (an i32 that must not be negative).
-fn read_len32(input: &[u8], pos: usize) -> Result<(usize, usize), EncodingError> {
+fn read_len32(input: &[u8], pos: usize) -> Result<(usize, usize), XmlError> {
     let (bytes, end) = read_array::<4>(input, pos)?;
     let len = i32::from_le_bytes(bytes);
     let len = usize::try_from(len).map_err(|_| malformed("a negative length"))?;
@@ -575,7 +596,7 @@ pub(crate) fn read_text_record<'a>(
     input: &'a [u8],
     pos: usize,
     strings: Strings<'a>,
-) -> Result<(Text<'a>, usize), EncodingError> {
+) -> Result<(Text<'a>, usize), XmlError> {
     let record = *input
         .get(pos)
         .ok_or_else(|| malformed("the document ends before a text record"))?;
@@ -657,7 +678,7 @@ pub(crate) fn read_text_record<'a>(
 }
 
 /// Reads the fixed-size payload of the plain text record type `kind` at `pos`.
-fn read_value(input: &[u8], pos: usize, kind: u8) -> Result<(Text<'static>, usize), EncodingError> {
+fn read_value(input: &[u8], pos: usize, kind: u8) -> Result<(Text<'static>, usize), XmlError> {
     Ok(match kind {
         0x80 => (Text::Str("0"), pos),
         0x82 => (Text::Str("1"), pos),

@@ -3,7 +3,9 @@
 use std::fmt::Write as _;
 
 use super::reader::{Strings, read_text_record};
-use crate::encoding::EncodingError;
+use crate::xml::XmlError;
+use crate::xml::stream::push_uuid;
+use crate::xml::{base64, write_float};
 
 /// One text record's value, borrowed from the input where possible; [`Text::write`] renders it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -46,31 +48,20 @@ pub enum Text<'a> {
     List(&'a [u8], Strings<'a>),
 }
 
-/// How text is escaped while it is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Escape {
-    /// Not at all (a header value).
-    None,
-    /// As element content.
-    Content,
-    /// As an attribute value in double quotes.
-    Attribute,
-}
-
 impl Text<'_> {
-    /// Appends the text form of the value to `out`, escaped as `escape` says. Fails only for
-    /// characters XML cannot carry (when escaping).
-    pub fn write(&self, out: &mut String, escape: Escape) -> Result<(), EncodingError> {
+    /// Appends the text form of the value to `out`. Fails only for a list whose items cannot be
+    /// read.
+    pub fn write(&self, out: &mut String) -> Result<(), XmlError> {
         match *self {
-            Text::Str(s) => push_escaped(out, s, escape)?,
+            Text::Str(s) => out.push_str(s),
             Text::Int(v) => {
                 let _ = write!(out, "{v}");
             }
             Text::UInt(v) => {
                 let _ = write!(out, "{v}");
             }
-            Text::Float(v) => write_float(out, f64::from(v), v.is_finite(), || format!("{v}")),
-            Text::Double(v) => write_float(out, v, v.is_finite(), || format!("{v}")),
+            Text::Float(v) => write_float(out, v, f64::from(v)),
+            Text::Double(v) => write_float(out, v, v),
             Text::Decimal {
                 magnitude,
                 scale,
@@ -80,10 +71,10 @@ impl Text<'_> {
             Text::TimeSpan(ticks) => write_timespan(out, ticks),
             Text::UniqueId(bytes) => {
                 out.push_str("urn:uuid:");
-                write_guid(out, &bytes);
+                push_uuid(out, &swap_guid(bytes));
             }
-            Text::Uuid(bytes) => write_guid(out, &bytes),
-            Text::Bytes(bytes) => write_base64(out, bytes),
+            Text::Uuid(bytes) => push_uuid(out, &swap_guid(bytes)),
+            Text::Bytes(bytes) => base64::encode_into(out, bytes),
             Text::Utf16(units) => {
                 let units = units
                     .chunks_exact(2)
@@ -91,15 +82,15 @@ impl Text<'_> {
                 let mut buf = [0u8; 4];
                 for c in char::decode_utf16(units) {
                     let c = c.map_err(|_| {
-                        EncodingError::Malformed("invalid UTF-16 in a text record".into())
+                        XmlError::Malformed("invalid UTF-16 in a text record".into())
                     })?;
-                    push_escaped(out, c.encode_utf8(&mut buf), escape)?;
+                    out.push_str(c.encode_utf8(&mut buf));
                 }
             }
             Text::QName(prefix, name) => {
                 out.push(char::from(b'a' + prefix));
                 out.push(':');
-                push_escaped(out, name, escape)?;
+                out.push_str(name);
             }
             Text::List(records, strings) => {
                 let mut pos = 0;
@@ -110,7 +101,7 @@ impl Text<'_> {
                         out.push(' ');
                     }
                     first = false;
-                    text.write(out, escape)?;
+                    text.write(out)?;
                     pos = next;
                 }
             }
@@ -119,22 +110,10 @@ impl Text<'_> {
     }
 
     /// The text form as a new string (no escaping).
-    pub fn to_string_lossless(&self) -> Result<String, EncodingError> {
+    pub fn to_string_lossless(&self) -> Result<String, XmlError> {
         let mut s = String::new();
-        self.write(&mut s, Escape::None)?;
+        self.write(&mut s)?;
         Ok(s)
-    }
-}
-
-fn write_float(out: &mut String, v: f64, finite: bool, format: impl FnOnce() -> String) {
-    if finite {
-        out.push_str(&format());
-    } else if v.is_nan() {
-        out.push_str("NaN");
-    } else if v > 0.0 {
-        out.push_str("INF");
-    } else {
-        out.push_str("-INF");
     }
 }
 
@@ -253,104 +232,13 @@ fn write_timespan(out: &mut String, ticks: i64) {
     }
 }
 
-/// Appends the standard base64 form (with padding) of `data`.
-fn write_base64(out: &mut String, data: &[u8]) {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let digit = |v: u32| char::from(ALPHABET[(v & 63) as usize]);
-    out.reserve(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));
-        let v = b(0) << 16 | b(1) << 8 | b(2);
-        out.push(digit(v >> 18));
-        out.push(digit(v >> 12));
-        out.push(if chunk.len() > 1 { digit(v >> 6) } else { '=' });
-        out.push(if chunk.len() > 2 { digit(v) } else { '=' });
-    }
-}
-
-/// Writes a GUID stored in .NET byte order (Data1..3 little-endian) in its canonical text form.
-fn write_guid(out: &mut String, b: &[u8; 16]) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let order = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15];
-    let mut text = [b'-'; 36];
-    let mut at = 0;
-    for (n, &i) in order.iter().enumerate() {
-        if matches!(n, 4 | 6 | 8 | 10) {
-            at += 1;
-        }
-        let byte = b[i];
-        text[at] = HEX[usize::from(byte >> 4)];
-        text[at + 1] = HEX[usize::from(byte & 0xF)];
-        at += 2;
-    }
-    // Only ASCII hex digits and dashes were written.
-    out.push_str(std::str::from_utf8(&text).unwrap_or_default());
-}
-
-/// Parses a canonical lowercase GUID (`xxxxxxxx-xxxx-…`) into .NET byte order.
-pub(crate) fn parse_guid(s: &str) -> Option<[u8; 16]> {
-    let s = s.as_bytes();
-    if s.len() != 36 {
-        return None;
-    }
-    let order = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15];
-    let mut out = [0u8; 16];
-    let mut pos = 0;
-    for (n, &i) in order.iter().enumerate() {
-        if matches!(n, 4 | 6 | 8 | 10) {
-            if s.get(pos) != Some(&b'-') {
-                return None;
-            }
-            pos += 1;
-        }
-        let hi = lower_hex(*s.get(pos)?)?;
-        let lo = lower_hex(*s.get(pos + 1)?)?;
-        out[i] = hi << 4 | lo;
-        pos += 2;
-    }
-    Some(out)
-}
-
-fn lower_hex(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        _ => None,
-    }
-}
-
-/// Appends `s` escaped for `escape`; fails on characters XML 1.0 cannot represent.
-pub(crate) fn push_escaped(out: &mut String, s: &str, escape: Escape) -> Result<(), EncodingError> {
-    if escape == Escape::None {
-        out.push_str(s);
-        return Ok(());
-    }
-    let attribute = escape == Escape::Attribute;
-    let mut copied = 0;
-    for (i, c) in s.char_indices() {
-        let replacement = match c {
-            '&' => "&amp;",
-            '<' => "&lt;",
-            '>' => "&gt;",
-            '\r' => "&#xD;",
-            '"' if attribute => "&quot;",
-            '\n' if attribute => "&#xA;",
-            '\t' if attribute => "&#x9;",
-            '\n' | '\t' => continue,
-            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => {
-                return Err(EncodingError::Malformed(format!(
-                    "text contains U+{:04X}, which XML 1.0 cannot represent",
-                    u32::from(c)
-                )));
-            }
-            _ => continue,
-        };
-        out.push_str(s.get(copied..i).unwrap_or_default());
-        out.push_str(replacement);
-        copied = i + c.len_utf8();
-    }
-    out.push_str(s.get(copied..).unwrap_or_default());
-    Ok(())
+/// Converts a GUID between .NET byte order (Data1..3 little-endian) and RFC 4122 order (the
+/// conversion is its own inverse).
+pub(crate) fn swap_guid(b: [u8; 16]) -> [u8; 16] {
+    [
+        b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6], b[8], b[9], b[10], b[11], b[12], b[13],
+        b[14], b[15],
+    ]
 }
 
 #[cfg(test)]
@@ -405,27 +293,12 @@ mod tests {
             render(Text::UniqueId(guid)),
             "urn:uuid:0348252d-f8aa-4635-bd8f-9fe78e725f3b"
         );
-        assert_eq!(
-            parse_guid("0348252d-f8aa-4635-bd8f-9fe78e725f3b"),
-            Some(guid)
-        );
-        assert_eq!(parse_guid("0348252D-f8aa-4635-bd8f-9fe78e725f3b"), None);
+        assert_eq!(swap_guid(swap_guid(guid)), guid);
         assert_eq!(render(Text::Bytes(b"hi")), "aGk=");
         assert_eq!(render(Text::Bytes(b"foobar")), "Zm9vYmFy");
         assert_eq!(render(Text::Bytes(b"f")), "Zg==");
         assert_eq!(render(Text::Bytes(b"")), "");
         assert_eq!(render(Text::Utf16(&[0x68, 0, 0xe9, 0])), "hé");
         assert_eq!(render(Text::QName(18, "Sender")), "s:Sender");
-    }
-
-    #[test]
-    fn escaping() {
-        let mut out = String::new();
-        push_escaped(&mut out, "a<&>\"\r\n", Escape::Content).unwrap();
-        assert_eq!(out, "a&lt;&amp;&gt;\"&#xD;\n");
-        out.clear();
-        push_escaped(&mut out, "\"\n", Escape::Attribute).unwrap();
-        assert_eq!(out, "&quot;&#xA;");
-        assert!(push_escaped(&mut out, "\u{1}", Escape::Content).is_err());
     }
 }

@@ -4,15 +4,20 @@
 //! A text record followed by the end of its element is written as the `…WithEndElement` form, as
 //! .NET does.
 
+use std::sync::OnceLock;
+
 use bytes::{BufMut, BytesMut};
 
 use super::dictionary::static_id;
 use super::session::SessionWriter;
-use crate::encoding::EncodingError;
+use super::text::swap_guid;
 use crate::varint;
+use crate::xml::XmlError;
+use crate::xml::XmlSink;
+use crate::xml::stream::{FixedEvent, FixedEvents, parse_uuid};
 
-fn too_long() -> EncodingError {
-    EncodingError::Malformed("a string too long for a binary XML record".into())
+fn too_long() -> XmlError {
+    XmlError::Malformed("a string too long for a binary XML record".into())
 }
 
 /// How a name is written.
@@ -57,17 +62,17 @@ impl<'o> Writer<'o> {
         NameForm::Inline
     }
 
-    fn string(&mut self, s: &str) -> Result<(), EncodingError> {
+    fn string(&mut self, s: &str) -> Result<(), XmlError> {
         varint::encode_len(s.len(), self.out).map_err(|_| too_long())?;
         self.out.extend_from_slice(s.as_bytes());
         Ok(())
     }
 
-    fn id(&mut self, id: u32) -> Result<(), EncodingError> {
+    fn id(&mut self, id: u32) -> Result<(), XmlError> {
         varint::encode(id, self.out).map_err(|_| too_long())
     }
 
-    fn name(&mut self, form: NameForm, name: &str) -> Result<(), EncodingError> {
+    fn name(&mut self, form: NameForm, name: &str) -> Result<(), XmlError> {
         match form {
             NameForm::Dictionary(id) => self.id(id),
             NameForm::Inline => self.string(name),
@@ -76,18 +81,13 @@ impl<'o> Writer<'o> {
 
     /// Starts an element `prefix:local` (`prefix` may be empty). With `intern`, a name not in the
     /// static dictionary goes to the session StringTable (budget permitting).
-    pub fn start_element(
-        &mut self,
-        prefix: &str,
-        local: &str,
-        intern: bool,
-    ) -> Result<(), EncodingError> {
+    pub fn element(&mut self, prefix: &str, local: &str, intern: bool) -> Result<(), XmlError> {
         let form = self.name_form(local, intern);
         self.element_record(prefix, local, form)
     }
 
     /// Starts an element with an inline name even if the name is in a dictionary.
-    pub fn start_element_inline(&mut self, prefix: &str, local: &str) -> Result<(), EncodingError> {
+    pub fn start_element_inline(&mut self, prefix: &str, local: &str) -> Result<(), XmlError> {
         self.element_record(prefix, local, NameForm::Inline)
     }
 
@@ -96,7 +96,7 @@ impl<'o> Writer<'o> {
         prefix: &str,
         local: &str,
         form: NameForm,
-    ) -> Result<(), EncodingError> {
+    ) -> Result<(), XmlError> {
         self.last_text = None;
         let dictionary = matches!(form, NameForm::Dictionary(_));
         match (prefix_letter(prefix), prefix.is_empty()) {
@@ -112,86 +112,13 @@ impl<'o> Writer<'o> {
         self.name(form, local)
     }
 
-    /// Declares `prefix` (empty: the default namespace) as `uri` on the element just started.
-    pub fn xmlns(&mut self, prefix: &str, uri: &str) -> Result<(), EncodingError> {
-        let form = self.name_form(uri, false);
-        let dictionary = matches!(form, NameForm::Dictionary(_));
-        if prefix.is_empty() {
-            self.out.put_u8(if dictionary { 0x0A } else { 0x08 });
-        } else {
-            self.out.put_u8(if dictionary { 0x0B } else { 0x09 });
-            self.string(prefix)?;
-        }
-        self.name(form, uri)
-    }
-
-    /// Writes the attribute `prefix:local="value"` on the element just started.
-    pub fn attribute(
-        &mut self,
-        prefix: &str,
-        local: &str,
-        value: &str,
-    ) -> Result<(), EncodingError> {
-        let form = self.name_form(local, false);
-        let dictionary = matches!(form, NameForm::Dictionary(_));
-        match (prefix_letter(prefix), prefix.is_empty()) {
-            (_, true) => self.out.put_u8(if dictionary { 0x06 } else { 0x04 }),
-            (Some(letter), _) => self
-                .out
-                .put_u8(letter + if dictionary { 0x0C } else { 0x26 }),
-            (None, _) => {
-                self.out.put_u8(if dictionary { 0x07 } else { 0x05 });
-                self.string(prefix)?;
-            }
-        }
-        self.name(form, local)?;
-        self.text_record(value)?;
-        self.last_text = None;
-        Ok(())
-    }
-
     /// Appends records written earlier by a writer without a session (they hold no session ids).
     pub fn raw(&mut self, records: &[u8]) {
         self.last_text = None;
         self.out.extend_from_slice(records);
     }
 
-    /// Writes element content text, in the smallest record that reproduces it exactly.
-    pub fn text(&mut self, value: &str) -> Result<(), EncodingError> {
-        let at = self.out.len();
-        self.text_record(value)?;
-        self.last_text = Some(at);
-        Ok(())
-    }
-
-    /// Writes element content that is a byte payload (`xs:base64Binary`), as Bytes records.
-    pub fn bytes(&mut self, value: &[u8]) -> Result<(), EncodingError> {
-        let at = self.out.len();
-        self.sized_record(0x9E, value)?;
-        self.last_text = Some(at);
-        Ok(())
-    }
-
-    /// Ends the innermost element: folds into the preceding text record when there is one.
-    pub fn end_element(&mut self) {
-        match self.last_text.take() {
-            Some(at) => {
-                if let Some(record) = self.out.get_mut(at) {
-                    *record |= 1;
-                }
-            }
-            None => self.out.put_u8(0x01),
-        }
-    }
-
-    /// Writes a comment.
-    pub fn comment(&mut self, text: &str) -> Result<(), EncodingError> {
-        self.last_text = None;
-        self.out.put_u8(0x02);
-        self.string(text)
-    }
-
-    fn text_record(&mut self, value: &str) -> Result<(), EncodingError> {
+    fn text_record(&mut self, value: &str) -> Result<(), XmlError> {
         match value {
             "" => self.out.put_u8(0xA8),
             "0" => self.out.put_u8(0x80),
@@ -213,12 +140,9 @@ impl<'o> Writer<'o> {
                         self.out.put_u8(0x8E);
                         self.out.put_i64_le(v);
                     }
-                } else if let Some(guid) = value
-                    .strip_prefix("urn:uuid:")
-                    .and_then(super::text::parse_guid)
-                {
+                } else if let Some(guid) = value.strip_prefix("urn:uuid:").and_then(parse_uuid) {
                     self.out.put_u8(0xAC);
-                    self.out.put_slice(&guid);
+                    self.out.put_slice(&swap_guid(guid));
                 } else {
                     self.sized_record(0x98, value.as_bytes())?;
                 }
@@ -231,7 +155,7 @@ impl<'o> Writer<'o> {
 impl Writer<'_> {
     /// Writes `data` as the shortest of a record family with an 8-, 16- or 32-bit length:
     /// record `base` (Chars8Text 0x98, Bytes8Text 0x9E), `base + 2`, `base + 4`.
-    fn sized_record(&mut self, base: u8, data: &[u8]) -> Result<(), EncodingError> {
+    fn sized_record(&mut self, base: u8, data: &[u8]) -> Result<(), XmlError> {
         let len = data.len();
         if let Ok(len) = u8::try_from(len) {
             self.out.put_u8(base);
@@ -245,6 +169,136 @@ impl Writer<'_> {
             self.out.put_i32_le(len);
         }
         self.out.extend_from_slice(data);
+        Ok(())
+    }
+}
+
+/// Records of every fixed run after its leading ends, written once (by a writer without a
+/// session: they hold no session ids); `None` if a run cannot be written, which is then replayed
+/// event by event.
+static FIXED: [OnceLock<Option<Box<[u8]>>>; FixedEvents::MAX_ID] =
+    [const { OnceLock::new() }; FixedEvents::MAX_ID];
+
+/// The records of `events`.
+fn fixed_records(events: &[FixedEvent]) -> Option<Box<[u8]>> {
+    let mut out = BytesMut::new();
+    let mut w = Writer::new(&mut out, None);
+    for event in events {
+        match *event {
+            FixedEvent::Start(prefix, local) => w.start_element(prefix, local),
+            FixedEvent::StartInline(prefix, local) => w.start_element_inline(prefix, local),
+            FixedEvent::Xmlns(prefix, uri) => w.xmlns(prefix, uri),
+            FixedEvent::Attribute(prefix, local, value) => w.attribute(prefix, local, value),
+            FixedEvent::End => w.end_element(),
+        }
+        .ok()?;
+    }
+    Some(out.to_vec().into_boxed_slice())
+}
+
+/// The writer is the sink of the binary encodings. Element names below a body's top-level element
+/// ([`XmlSink::start_recurring_element`]) go to the session StringTable, as WCF's serializers put
+/// parameter and result names there.
+impl XmlSink for Writer<'_> {
+    fn start_element(&mut self, prefix: &str, local: &str) -> Result<(), XmlError> {
+        self.element(prefix, local, false)
+    }
+
+    fn start_recurring_element(&mut self, prefix: &str, local: &str) -> Result<(), XmlError> {
+        self.element(prefix, local, true)
+    }
+
+    /// Declares `prefix` (empty: the default namespace) as `uri` on the element just started.
+    fn xmlns(&mut self, prefix: &str, uri: &str) -> Result<(), XmlError> {
+        let form = self.name_form(uri, false);
+        let dictionary = matches!(form, NameForm::Dictionary(_));
+        if prefix.is_empty() {
+            self.out.put_u8(if dictionary { 0x0A } else { 0x08 });
+        } else {
+            self.out.put_u8(if dictionary { 0x0B } else { 0x09 });
+            self.string(prefix)?;
+        }
+        self.name(form, uri)
+    }
+
+    /// Writes the attribute `prefix:local="value"` on the element just started.
+    fn attribute(&mut self, prefix: &str, local: &str, value: &str) -> Result<(), XmlError> {
+        let form = self.name_form(local, false);
+        let dictionary = matches!(form, NameForm::Dictionary(_));
+        match (prefix_letter(prefix), prefix.is_empty()) {
+            (_, true) => self.out.put_u8(if dictionary { 0x06 } else { 0x04 }),
+            (Some(letter), _) => self
+                .out
+                .put_u8(letter + if dictionary { 0x0C } else { 0x26 }),
+            (None, _) => {
+                self.out.put_u8(if dictionary { 0x07 } else { 0x05 });
+                self.string(prefix)?;
+            }
+        }
+        self.name(form, local)?;
+        self.text_record(value)?;
+        self.last_text = None;
+        Ok(())
+    }
+
+    /// Writes element content text, in the smallest record that reproduces it exactly.
+    fn text(&mut self, value: &str) -> Result<(), XmlError> {
+        let at = self.out.len();
+        self.text_record(value)?;
+        self.last_text = Some(at);
+        Ok(())
+    }
+
+    /// Writes element content that is a byte payload (`xs:base64Binary`), as Bytes records.
+    fn bytes(&mut self, value: &[u8]) -> Result<(), XmlError> {
+        let at = self.out.len();
+        self.sized_record(0x9E, value)?;
+        self.last_text = Some(at);
+        Ok(())
+    }
+
+    /// Ends the innermost element: folds into the preceding text record when there is one.
+    fn end_element(&mut self) -> Result<(), XmlError> {
+        match self.last_text.take() {
+            Some(at) => {
+                if let Some(record) = self.out.get_mut(at) {
+                    *record |= 1;
+                }
+            }
+            None => self.out.put_u8(0x01),
+        }
+        Ok(())
+    }
+
+    /// Writes a comment.
+    fn comment(&mut self, text: &str) -> Result<(), XmlError> {
+        self.last_text = None;
+        self.out.put_u8(0x02);
+        self.string(text)
+    }
+
+    fn unique_id(&mut self, id: &[u8; 16]) -> Result<(), XmlError> {
+        let at = self.out.len();
+        self.out.put_u8(0xAC);
+        self.out.put_slice(&swap_guid(*id));
+        self.last_text = Some(at);
+        Ok(())
+    }
+
+    /// Leading ends of a fixed run are written as ends (an end may fold into the text before
+    /// it); the rest is copied from its records, written once.
+    fn fixed(&mut self, run: &'static FixedEvents) -> Result<(), XmlError> {
+        let (ends, rest) = run.split_ends();
+        for _ in 0..ends {
+            self.end_element()?;
+        }
+        let records = FIXED
+            .get(run.id())
+            .and_then(|slot| slot.get_or_init(|| fixed_records(rest)).as_deref());
+        match records {
+            Some(records) => self.raw(records),
+            None => FixedEvents::new(run.id(), rest).replay(self)?,
+        }
         Ok(())
     }
 }
@@ -295,17 +349,17 @@ mod tests {
     fn records_of_the_worked_example() {
         let mut out = BytesMut::new();
         let mut w = Writer::new(&mut out, None);
-        w.start_element("s", "Envelope", false).unwrap();
+        w.start_element("s", "Envelope").unwrap();
         w.xmlns("s", crate::message::SOAP12_NS).unwrap();
         w.xmlns("a", crate::message::WSA10_NS).unwrap();
-        w.start_element("a", "Action", false).unwrap();
+        w.start_element("a", "Action").unwrap();
         w.attribute("s", "mustUnderstand", "1").unwrap();
         w.text("x").unwrap();
-        w.end_element();
+        w.end_element().unwrap();
         w.start_element_inline("a", "Address").unwrap();
         w.text("12").unwrap();
-        w.end_element();
-        w.end_element();
+        w.end_element().unwrap();
+        w.end_element().unwrap();
         assert_eq!(
             &out[..],
             &[

@@ -5,9 +5,11 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::message::{
-    Body, Fault, FaultKind, Headers, Message, RawHeader, SOAP11_NS, SOAP12_NS, WSA10_ANONYMOUS,
-    WSA10_FAULT_ACTION, WSA10_NS, XmlFragment,
+    Body, Fault, FaultKind, HeaderBlock, Headers, Message, MessageId, ReasonText, SOAP11_NS,
+    SOAP12_NS, WSA10_ANONYMOUS, WSA10_FAULT_ACTION, WSA10_NS, WSA200408_ANONYMOUS,
+    WSA200408_FAULT_ACTION, WSA200408_NS, XmlFragment,
 };
+use crate::xml::{Infoset, InfosetEvent, TextWriter, XmlSink};
 
 const DISPATCHER_NS: &str =
     "http://schemas.microsoft.com/net/2005/12/windowscommunicationfoundation/dispatcher";
@@ -41,16 +43,68 @@ fn body_text(message: &Message) -> &XmlFragment {
     }
 }
 
-/// The scope of fragments in envelopes we write.
-fn soap12_scope() -> Vec<(String, String)> {
-    vec![
-        ("s".to_owned(), SOAP12_NS.to_owned()),
-        ("a".to_owned(), WSA10_NS.to_owned()),
-    ]
-}
-
 fn soap11_scope() -> Vec<(String, String)> {
     vec![("s".to_owned(), SOAP11_NS.to_owned())]
+}
+
+/// The bindings the envelope of `version` puts in scope, as a fragment's scope.
+fn envelope_scope(version: MessageVersion) -> Vec<(String, String)> {
+    version
+        .envelope_scope()
+        .iter()
+        .map(|&(p, u)| (p.to_owned(), u.to_owned()))
+        .collect()
+}
+
+/// The one element of `xml` (which declares every prefix it uses) as events.
+fn element(xml: &str) -> Infoset {
+    Infoset::parse(xml).unwrap_or_else(|e| panic!("parsing {xml}: {e}"))
+}
+
+/// A header block holding the element of `xml`.
+fn block(xml: &str, must_understand: bool) -> HeaderBlock {
+    let mut block = HeaderBlock::new(element(xml));
+    block.must_understand = must_understand;
+    block
+}
+
+/// `element` as a decoder reads it back from where `scope` is in scope: the bindings it inherits
+/// (those of `scope` its root does not declare itself) recorded before its root.
+fn inheriting(scope: &[(String, String)], element: &Infoset) -> Infoset {
+    let own: Vec<&str> = element
+        .events()
+        .skip_while(|e| !matches!(e, InfosetEvent::Start { .. }))
+        .skip(1)
+        .map_while(|e| match e {
+            InfosetEvent::Xmlns { prefix, .. } => Some(Some(prefix)),
+            InfosetEvent::Attribute { .. } => Some(None),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let mut out = Infoset::new();
+    for (prefix, uri) in scope {
+        if !own.contains(&prefix.as_str()) {
+            out.inherit(prefix, uri);
+        }
+    }
+    for event in element.events() {
+        match event {
+            InfosetEvent::Inherited { prefix, uri } => out.inherit(prefix, uri),
+            InfosetEvent::Start { prefix, local } => out.start(prefix, local),
+            InfosetEvent::Xmlns { prefix, uri } => out.xmlns(prefix, uri),
+            InfosetEvent::Attribute {
+                prefix,
+                local,
+                value,
+            } => out.attribute(prefix, local, value).unwrap(),
+            InfosetEvent::Text(text) => out.text(text).unwrap(),
+            InfosetEvent::Bytes(bytes) => out.bytes(bytes),
+            InfosetEvent::Comment(text) => out.comment(text).unwrap(),
+            InfosetEvent::End => out.end(),
+        }
+    }
+    out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -65,8 +119,13 @@ fn decodes_wshttp_request() {
         h.action.as_deref(),
         Some("http://peers.test/calc/ICalculator/Add")
     );
+    // A canonical `urn:uuid:` id is read as a GUID.
     assert_eq!(
-        h.message_id.as_deref(),
+        h.message_id,
+        Some(MessageId::from_u128(0xe8792edb_5709_4bff_8c7b_794844d402d5))
+    );
+    assert_eq!(
+        h.message_id.as_ref().map(ToString::to_string).as_deref(),
         Some("urn:uuid:e8792edb-5709-4bff-8c7b-794844d402d5")
     );
     assert_eq!(h.relates_to, None);
@@ -98,8 +157,10 @@ fn decodes_wshttp_response() {
         Some("http://peers.test/calc/ICalculator/AddResponse")
     );
     assert_eq!(
-        h.relates_to.as_deref(),
-        Some("urn:uuid:e8792edb-5709-4bff-8c7b-794844d402d5")
+        h.relates_to,
+        Some(MessageId::from(
+            "urn:uuid:e8792edb-5709-4bff-8c7b-794844d402d5"
+        ))
     );
     assert_eq!((&h.message_id, &h.to, &h.reply_to), (&None, &None, &None));
     assert!(h.other.is_empty());
@@ -234,10 +295,12 @@ fn soap11_writes_no_addressing() {
             r#"<s:Body><Echo xmlns="urn:e"><s>x</s></Echo></s:Body></s:Envelope>"#
         )
     );
+    // An empty Body is written as an element without content, `<s:Body/>` (the text writer
+    // writes every such element so).
     let plain = Message::new("urn:a", Body::Empty);
     assert_eq!(
         encode(MessageVersion::Soap11, &plain),
-        r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body></s:Body></s:Envelope>"#
+        r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body/></s:Envelope>"#
     );
 }
 
@@ -275,8 +338,8 @@ fn writes_soap12_fault_like_wcf() {
 
 #[test]
 fn writes_soap11_fault_like_wcf() {
-    let fault = Fault::new(FaultKind::Sender, "bad")
-        .with_detail(XmlFragment::new(r#"<D xmlns="urn:d">1</D>"#));
+    let fault =
+        Fault::new(FaultKind::Sender, "bad").with_detail(element(r#"<D xmlns="urn:d">1</D>"#));
     let message = Message::new("urn:x", Body::Fault(fault.clone()));
     let text = encode(MessageVersion::Soap11, &message);
     assert!(text.contains(concat!(
@@ -288,10 +351,14 @@ fn writes_soap11_fault_like_wcf() {
         panic!("not a fault")
     };
     assert_eq!(decoded.code, fault.code);
-    assert_eq!(decoded.reason, "bad");
+    assert_eq!(decoded.reason(), "bad");
+    // The detail records the envelope's binding it inherited.
     assert_eq!(
-        decoded.detail.map(|d| d.text),
-        Some(r#"<D xmlns="urn:d">1</D>"#.to_owned())
+        decoded.detail.map(|d| d.to_fragment().unwrap()),
+        Some(XmlFragment {
+            text: r#"<D xmlns="urn:d">1</D>"#.to_owned(),
+            scope: soap11_scope(),
+        })
     );
 
     // A subcode becomes the faultcode; SOAP 1.1 does not carry the class.
@@ -353,24 +420,47 @@ fn scoped_fragments_get_their_declarations() {
         text: r#"<!-- c --><p:A/><p:B xmlns:p="urn:other"></p:B>"#.to_owned(),
         scope: vec![("p".to_owned(), "urn:p".to_owned())],
     };
-    let mut out = BytesMut::new();
-    write::write_fragment(&mut out, &detail, &[("s", SOAP12_NS)]).expect("write");
+    let mut out = String::new();
+    TextWriter::new(&mut out)
+        .fragment(&detail, &[("s", SOAP12_NS)], false)
+        .expect("write");
     assert_eq!(
-        &out[..],
-        br#"<!-- c --><p:A xmlns:p="urn:p"/><p:B xmlns:p="urn:other"></p:B>"#
+        out,
+        r#"<!-- c --><p:A xmlns:p="urn:p"/><p:B xmlns:p="urn:other"></p:B>"#
     );
+    // The same, event by event (what a sink without a text form of its own does): the comment
+    // outside the elements is dropped, and an element without content is written `<p:B/>`.
+    let mut events = Infoset::new();
+    events
+        .fragment(&detail, &[("s", SOAP12_NS)], false)
+        .expect("write");
+    let mut out = String::new();
+    events.write_text(&mut out).expect("text");
+    assert_eq!(out, r#"<p:A xmlns:p="urn:p"/><p:B xmlns:p="urn:other"/>"#);
 }
 
 #[test]
 fn escapes_text_and_attributes() {
+    // The writer the encoder writes envelopes with.
     let mut out = BytesMut::new();
-    write::escape_text(&mut out, "a<b>&c\"'\r\n\tz\u{e9}").expect("escape");
-    assert_eq!(&out[..], "a&lt;b&gt;&amp;c\"'&#xD;\n\tz\u{e9}".as_bytes());
-    let mut out = BytesMut::new();
-    write::escape_attr(&mut out, "a\"<&\n\t").expect("escape");
-    assert_eq!(&out[..], b"a&quot;&lt;&amp;&#xA;&#x9;");
-    assert!(write::escape_text(&mut BytesMut::new(), "nul\0").is_err());
-    assert!(write::escape_text(&mut BytesMut::new(), "\u{fffe}").is_err());
+    let mut writer = TextWriter::new(&mut out);
+    writer.start_element("", "e").unwrap();
+    writer.attribute("", "v", "a\"<&\n\t").expect("escape");
+    writer.text("a<b>&c\"'\r\n\tz\u{e9}").expect("escape");
+    writer.end_element().unwrap();
+    assert_eq!(
+        &out[..],
+        "<e v=\"a&quot;&lt;&amp;&#xA;&#x9;\">a&lt;b&gt;&amp;c\"'&#xD;\n\tz\u{e9}</e>".as_bytes()
+    );
+    assert!(TextWriter::new(&mut BytesMut::new()).text("nul\0").is_err());
+    assert!(
+        TextWriter::new(&mut BytesMut::new())
+            .text("\u{fffe}")
+            .is_err()
+    );
+    let mut writer = TextWriter::new(&mut out);
+    writer.start_element("", "e").unwrap();
+    assert!(writer.attribute("", "v", "\u{1}").is_err());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -385,20 +475,8 @@ fn full_message() -> Message {
             to: Some("net.tcp://h/x".into()),
             reply_to: Some(WSA10_ANONYMOUS.into()),
             other: vec![
-                RawHeader {
-                    namespace: "urn:h".into(),
-                    name: "Session".into(),
-                    must_understand: true,
-                    xml: XmlFragment::new(
-                        r#"<h:Session s:mustUnderstand="1" xmlns:h="urn:h">42</h:Session>"#,
-                    ),
-                },
-                RawHeader {
-                    namespace: "urn:p".into(),
-                    name: "Plain".into(),
-                    must_understand: false,
-                    xml: XmlFragment::new(r#"<Plain xmlns="urn:p"/>"#),
-                },
+                block(r#"<h:Session xmlns:h="urn:h">42</h:Session>"#, true),
+                block(r#"<Plain xmlns="urn:p"/>"#, false),
             ],
         },
         body: Body::Xml(XmlFragment::new(r#"<Echo xmlns="urn:e"><s>x</s></Echo>"#)),
@@ -406,27 +484,43 @@ fn full_message() -> Message {
 }
 
 /// What a message looks like after a trip through `version`: fragments gain the envelope's
-/// bindings as scope, and SOAP 1.1 drops the addressing fields.
+/// bindings as scope and header blocks and details as inherited bindings; SOAP 1.1 drops the
+/// addressing fields (without addressing), `relay`, a fault's node, its reasons but the English
+/// one, and its `NotUnderstood` names.
 fn after_trip(version: MessageVersion, message: &Message) -> Message {
-    let scope = match version {
-        MessageVersion::Soap12WsAddressing10 => soap12_scope(),
-        MessageVersion::Soap11 => soap11_scope(),
-    };
+    let scope = envelope_scope(version);
     let mut expected = message.clone();
-    if version == MessageVersion::Soap11 {
+    if !version.has_addressing() {
         expected.headers = Headers {
             other: expected.headers.other,
             ..Headers::default()
         };
     }
     for header in &mut expected.headers.other {
-        header.xml.scope = scope.clone();
+        let mut block = HeaderBlock::new(inheriting(&scope, header.element()));
+        block.must_understand = header.must_understand;
+        block.relay = header.relay && version.is_soap12();
+        block.role = header.role.clone();
+        *header = block;
     }
     match &mut expected.body {
         Body::Xml(fragment) => fragment.scope = scope.clone(),
         Body::Fault(fault) => {
             if let Some(detail) = &mut fault.detail {
-                detail.scope = scope.clone();
+                **detail = inheriting(&scope, detail);
+            }
+            if fault.reasons.is_empty() {
+                fault.reasons.push(ReasonText {
+                    lang: "en".to_owned(),
+                    text: String::new(),
+                });
+            }
+            if !version.is_soap12() {
+                let reason = fault.reason().to_owned();
+                fault.reasons.retain(|r| r.text == reason);
+                fault.reasons.truncate(1);
+                fault.node = None;
+                fault.not_understood.clear();
             }
         }
         Body::Infoset(infoset) => {
@@ -462,7 +556,7 @@ fn round_trips_faults() {
         .with_subcode(DISPATCHER_NS, "InternalServiceFault")
         .with_subcode("urn:inner", "Deeper")
         .with_subcode(SOAP12_NS, "Odd")
-        .with_detail(XmlFragment::new(
+        .with_detail(element(
             r#"<ExceptionDetail xmlns="urn:x"><Message>m &amp; n</Message></ExceptionDetail>"#,
         ));
     round_trip(
@@ -490,11 +584,311 @@ fn round_trips_faults() {
     }
     let soap11 = Fault::new(FaultKind::Receiver, "x")
         .with_subcode(WSA10_NS, "ActionNotSupported")
-        .with_detail(XmlFragment::new("<d/>"));
+        .with_detail(element("<d/>"));
     round_trip(
         MessageVersion::Soap11,
         &Message::new("", Body::Fault(soap11)),
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// SOAP attributes of header blocks, WS-Addressing August 2004, faults in full.
+
+/// A header block with every SOAP attribute.
+fn soap_block() -> HeaderBlock {
+    let mut block = block(r#"<h:Ctx xmlns:h="urn:h"><h:v>1</h:v></h:Ctx>"#, true);
+    block.role = Some("urn:role:gateway".into());
+    block.relay = true;
+    block
+}
+
+#[test]
+fn header_block_soap_attributes_round_trip() {
+    let message = Message {
+        headers: Headers {
+            action: Some("urn:a".into()),
+            other: vec![soap_block(), block(r#"<Plain xmlns="urn:p"/>"#, false)],
+            ..Headers::default()
+        },
+        body: Body::Empty,
+    };
+    // SOAP 1.2: the three attributes, right after the element's name.
+    let soap12 = MessageVersion::Soap12WsAddressing10;
+    let text = encode(soap12, &message);
+    assert!(
+        text.contains(concat!(
+            r#"<h:Ctx s:mustUnderstand="1" s:role="urn:role:gateway" s:relay="1" xmlns:h="urn:h">"#,
+            r#"<h:v>1</h:v></h:Ctx><Plain xmlns="urn:p"/></s:Header>"#
+        )),
+        "{text}"
+    );
+    round_trip(soap12, &message);
+    let decoded = decode(soap12, text.as_bytes()).expect("decode");
+    let ctx = &decoded.headers.other[0];
+    assert!(ctx.must_understand && ctx.relay);
+    assert_eq!(ctx.role.as_deref(), Some("urn:role:gateway"));
+    // The attributes are fields, not part of the element.
+    assert_eq!(
+        ctx.element().to_fragment().unwrap().text,
+        r#"<h:Ctx xmlns:h="urn:h"><h:v>1</h:v></h:Ctx>"#
+    );
+    let plain = &decoded.headers.other[1];
+    assert!(!plain.must_understand && !plain.relay && plain.role.is_none());
+
+    // SOAP 1.1: the role is written as `actor`, and there is no `relay`.
+    for version in [
+        MessageVersion::Soap11,
+        MessageVersion::Soap11WsAddressing10,
+        MessageVersion::Soap11WsAddressingAugust2004,
+    ] {
+        let text = encode(version, &message);
+        assert!(
+            text.contains(
+                r#"<h:Ctx s:mustUnderstand="1" s:actor="urn:role:gateway" xmlns:h="urn:h">"#
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("relay"), "{text}");
+        round_trip(version, &message);
+        let ctx = &decode(version, text.as_bytes())
+            .expect("decode")
+            .headers
+            .other[0];
+        assert!(ctx.must_understand && !ctx.relay);
+        assert_eq!(ctx.role.as_deref(), Some("urn:role:gateway"));
+    }
+
+    // Read whatever the prefix, as `true` or `1`; SOAP 1.2 reads no `actor`, SOAP 1.1 no `role`
+    // or `relay` (both are dropped from the element all the same).
+    let input = format!(
+        concat!(
+            r#"<s:Envelope xmlns:s="{soap}" xmlns:a="{wsa}"><s:Header><a:Action>urn:a</a:Action>"#,
+            r#"<h:H xmlns:h="urn:h" xmlns:e="{soap}" e:mustUnderstand="true" e:relay="true" e:role="urn:r" e:actor="urn:x" h:a="1"/>"#,
+            r#"</s:Header><s:Body/></s:Envelope>"#
+        ),
+        soap = SOAP12_NS,
+        wsa = WSA10_NS
+    );
+    let decoded = decode(soap12, input.as_bytes()).expect("decode");
+    let h = &decoded.headers.other[0];
+    assert!(h.must_understand && h.relay);
+    assert_eq!(h.role.as_deref(), Some("urn:r"));
+    assert_eq!(
+        h.element().to_fragment().unwrap().text,
+        format!(r#"<h:H xmlns:h="urn:h" xmlns:e="{SOAP12_NS}" h:a="1"/>"#)
+    );
+    let input = input
+        .replace(SOAP12_NS, SOAP11_NS)
+        .replace("<a:Action>urn:a</a:Action>", "");
+    let decoded = decode(MessageVersion::Soap11, input.as_bytes()).expect("decode");
+    let h = &decoded.headers.other[0];
+    assert!(h.must_understand && !h.relay);
+    assert_eq!(h.role.as_deref(), Some("urn:x"));
+}
+
+#[test]
+fn soap_attributes_of_an_element_that_rebinds_s() {
+    // The element binds `s` to its own namespace: the attribute gets another prefix.
+    let message = Message {
+        headers: Headers {
+            action: Some("urn:a".into()),
+            other: vec![block(r#"<s:H xmlns:s="urn:other"/>"#, true)],
+            ..Headers::default()
+        },
+        body: Body::Empty,
+    };
+    let version = MessageVersion::Soap12WsAddressing10;
+    let text = encode(version, &message);
+    assert!(
+        text.contains(&format!(
+            r#"<s:H xmlns:env="{SOAP12_NS}" env:mustUnderstand="1" xmlns:s="urn:other"/>"#
+        )),
+        "{text}"
+    );
+    let decoded = decode(version, text.as_bytes()).expect("decode");
+    let h = &decoded.headers.other[0];
+    assert_eq!(h.name(), ("urn:other", "H"));
+    assert!(h.must_understand);
+    // `env` was declared for the SOAP attribute only: the element keeps its own binding.
+    assert_eq!(
+        h.element().to_fragment().unwrap().text,
+        format!(r#"<s:H xmlns:env="{SOAP12_NS}" xmlns:s="urn:other"/>"#)
+    );
+    // Re-encoded, the attribute takes that `env` rather than declaring yet another prefix, and
+    // the block stays the same from then on.
+    let again = encode(version, &decoded);
+    assert!(
+        again.contains(&format!(
+            r#"<s:H env:mustUnderstand="1" xmlns:env="{SOAP12_NS}" xmlns:s="urn:other"/>"#
+        )),
+        "{again}"
+    );
+    let decoded = decode(version, again.as_bytes()).expect("decode");
+    assert_eq!(encode(version, &decoded), again);
+    // An element that binds `s` to the envelope namespace itself needs no other prefix.
+    let message = Message {
+        headers: Headers {
+            action: Some("urn:a".into()),
+            other: vec![block(&format!(r#"<s:H xmlns:s="{SOAP12_NS}"/>"#), true)],
+            ..Headers::default()
+        },
+        body: Body::Empty,
+    };
+    assert!(encode(version, &message).contains(&format!(
+        r#"<s:H s:mustUnderstand="1" xmlns:s="{SOAP12_NS}"/>"#
+    )));
+}
+
+#[test]
+fn august_2004_addressing_round_trips() {
+    for version in [
+        MessageVersion::Soap12WsAddressingAugust2004,
+        MessageVersion::Soap11WsAddressingAugust2004,
+    ] {
+        let soap = version.envelope_namespace();
+        let message = Message {
+            headers: Headers {
+                action: Some(WSA10_FAULT_ACTION.into()),
+                message_id: Some(MessageId::from_u128(0x0348252d_f8aa_4635_bd8f_9fe78e725f3b)),
+                relates_to: Some("urn:id:1".into()),
+                to: Some(WSA10_ANONYMOUS.into()),
+                reply_to: Some(WSA10_ANONYMOUS.into()),
+                other: Vec::new(),
+            },
+            body: Body::Fault(Fault::new(FaultKind::Sender, "bad")),
+        };
+        // The model's WS-Addressing 1.0 anonymous address and fault action are written as
+        // August 2004's.
+        let text = encode(version, &message);
+        assert!(
+            text.starts_with(&format!(
+                concat!(
+                    r#"<s:Envelope xmlns:s="{soap}" xmlns:a="{wsa}"><s:Header>"#,
+                    r#"<a:Action s:mustUnderstand="1">{fault}</a:Action>"#,
+                    r#"<a:MessageID>urn:uuid:0348252d-f8aa-4635-bd8f-9fe78e725f3b</a:MessageID>"#,
+                    r#"<a:RelatesTo>urn:id:1</a:RelatesTo>"#,
+                    r#"<a:ReplyTo><a:Address>{anonymous}</a:Address></a:ReplyTo>"#,
+                    r#"<a:To s:mustUnderstand="1">{anonymous}</a:To></s:Header>"#
+                ),
+                soap = soap,
+                wsa = WSA200408_NS,
+                fault = WSA200408_FAULT_ACTION,
+                anonymous = WSA200408_ANONYMOUS
+            )),
+            "{text}"
+        );
+        assert!(!text.contains(WSA10_NS), "{text}");
+        // And read back as the model's.
+        round_trip(version, &message);
+
+        // Headers of the other WS-Addressing version are ordinary blocks.
+        let input = format!(
+            concat!(
+                r#"<s:Envelope xmlns:s="{soap}" xmlns:a="{wsa}"><s:Header>"#,
+                r#"<w:Action xmlns:w="{wsa10}">urn:ten</w:Action><a:Action>urn:a</a:Action>"#,
+                r#"<a:ReplyTo><a:Address>{anonymous}</a:Address></a:ReplyTo>"#,
+                r#"</s:Header><s:Body/></s:Envelope>"#
+            ),
+            soap = soap,
+            wsa = WSA200408_NS,
+            wsa10 = WSA10_NS,
+            anonymous = WSA200408_ANONYMOUS
+        );
+        let decoded = decode(version, input.as_bytes()).expect("decode");
+        assert_eq!(decoded.action(), "urn:a");
+        assert_eq!(decoded.headers.reply_to.as_deref(), Some(WSA10_ANONYMOUS));
+        assert_eq!(decoded.headers.other.len(), 1);
+        assert_eq!(decoded.headers.other[0].name(), (WSA10_NS, "Action"));
+        // Read as WS-Addressing 1.0, the same envelope has no Action of its own.
+        let ten = if version.is_soap12() {
+            MessageVersion::Soap12WsAddressing10
+        } else {
+            MessageVersion::Soap11WsAddressing10
+        };
+        let decoded = decode(ten, input.as_bytes()).expect("decode");
+        assert_eq!(decoded.action(), "urn:ten");
+        assert_eq!(decoded.headers.reply_to, None);
+        assert_eq!(decoded.headers.other.len(), 2);
+    }
+}
+
+/// A `MustUnderstand` fault with everything a fault can carry.
+fn full_fault() -> Fault {
+    let mut fault = Fault::new(FaultKind::MustUnderstand, "Header not understood")
+        .with_subcode("urn:sub", "Detail")
+        .with_detail(element(r#"<Why xmlns="urn:w">w</Why>"#));
+    // German first: SOAP 1.1 carries the English text.
+    fault.reasons.insert(
+        0,
+        ReasonText {
+            lang: "de".to_owned(),
+            text: "Kopf nicht verstanden".to_owned(),
+        },
+    );
+    fault.node = Some("urn:node:1".into());
+    fault.role = Some("urn:role:gateway".into());
+    fault.not_understood = vec![
+        ("urn:h".to_owned(), "Ctx".to_owned()),
+        ("urn:other".to_owned(), "Session".to_owned()),
+        (String::new(), "Bare".to_owned()),
+    ];
+    fault
+}
+
+#[test]
+fn full_faults_round_trip() {
+    let message = Message::new(WSA10_FAULT_ACTION, Body::Fault(full_fault()));
+    let soap12 = MessageVersion::Soap12WsAddressing10;
+    let text = encode(soap12, &message);
+    // The names not understood travel as NotUnderstood header blocks.
+    assert!(
+        text.contains(concat!(
+            r#"<a:Action s:mustUnderstand="1">http://www.w3.org/2005/08/addressing/soap/fault</a:Action>"#,
+            r#"<s:NotUnderstood xmlns:n="urn:h" qname="n:Ctx"/>"#,
+            r#"<s:NotUnderstood xmlns:n="urn:other" qname="n:Session"/>"#,
+            r#"<s:NotUnderstood qname="Bare"/></s:Header>"#
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(concat!(
+            r#"<s:Reason><s:Text xml:lang="de">Kopf nicht verstanden</s:Text>"#,
+            r#"<s:Text xml:lang="en">Header not understood</s:Text></s:Reason>"#,
+            r#"<s:Node>urn:node:1</s:Node><s:Role>urn:role:gateway</s:Role>"#,
+            r#"<s:Detail><Why xmlns="urn:w">w</Why></s:Detail></s:Fault>"#
+        )),
+        "{text}"
+    );
+    // Read back, the NotUnderstood blocks are the fault's names, not headers.
+    round_trip(soap12, &message);
+    let decoded = decode(soap12, text.as_bytes()).expect("decode");
+    assert!(decoded.headers.other.is_empty());
+    let Body::Fault(fault) = &decoded.body else {
+        panic!("not a fault: {decoded:?}")
+    };
+    assert_eq!(fault.not_understood, full_fault().not_understood);
+    assert_eq!(fault.reason(), "Header not understood");
+
+    // SOAP 1.1 has one reason, no node and no NotUnderstood headers; the role is `faultactor`.
+    for version in [MessageVersion::Soap11, MessageVersion::Soap11WsAddressing10] {
+        let text = encode(version, &message);
+        assert!(
+            text.contains(concat!(
+                r#"<s:Fault><faultcode xmlns:a="urn:sub">a:Detail</faultcode>"#,
+                r#"<faultstring xml:lang="en">Header not understood</faultstring>"#,
+                r#"<faultactor>urn:role:gateway</faultactor>"#,
+                r#"<detail><Why xmlns="urn:w">w</Why></detail></s:Fault>"#
+            )),
+            "{text}"
+        );
+        assert!(!text.contains("NotUnderstood") && !text.contains("urn:node:1"));
+        // The fault's class is not on the SOAP 1.1 wire when it has a subcode.
+        let mut expected = message.clone();
+        if let Body::Fault(fault) = &mut expected.body {
+            fault.code.kind = FaultKind::Receiver;
+        }
+        round_trip(version, &expected);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -530,17 +924,17 @@ fn resolves_default_namespaces_and_keeps_raw_headers() {
     assert_eq!(message.headers.action.as_deref(), Some("urn:a"));
     let other = &message.headers.other;
     assert_eq!(other.len(), 3);
-    assert_eq!(
-        (other[0].namespace.as_str(), other[0].name.as_str()),
-        ("urn:h", "Id")
-    );
+    assert_eq!(other[0].name(), ("urn:h", "Id"));
     assert!(other[0].must_understand);
+    // The SOAP attribute is the block's field, not part of its element; the element keeps the
+    // declaration of the prefix it used.
+    let id = other[0].element().to_fragment().unwrap();
     assert_eq!(
-        other[0].xml.text,
-        format!(r#"<h:Id xmlns:e="{SOAP12_NS}" e:mustUnderstand="1"><h:v>1</h:v></h:Id>"#)
+        id.text,
+        format!(r#"<h:Id xmlns:e="{SOAP12_NS}"><h:v>1</h:v></h:Id>"#)
     );
     assert_eq!(
-        other[0].xml.scope,
+        id.scope,
         vec![
             ("".to_owned(), SOAP12_NS.to_owned()),
             ("h".to_owned(), "urn:h".to_owned())
@@ -548,36 +942,54 @@ fn resolves_default_namespaces_and_keeps_raw_headers() {
     );
     // An unqualified attribute is not the SOAP one.
     assert_eq!(
-        (other[1].name.as_str(), other[1].must_understand),
-        ("Other", false)
+        (other[1].name(), other[1].must_understand),
+        (("urn:o", "Other"), false)
     );
-    assert_eq!(
-        other[1].xml.scope,
-        vec![("h".to_owned(), "urn:h".to_owned())]
-    );
-    assert_eq!(
-        (other[2].namespace.as_str(), other[2].name.as_str()),
-        (WSA10_NS, "FaultTo")
-    );
+    let plain = other[1].element().to_fragment().unwrap();
+    assert_eq!(plain.text, r#"<Other xmlns="urn:o" mustUnderstand="1"/>"#);
+    assert_eq!(plain.scope, vec![("h".to_owned(), "urn:h".to_owned())]);
+    assert_eq!(other[2].name(), (WSA10_NS, "FaultTo"));
     let body = body_text(&message);
     assert_eq!(body.text, r#"<Op xmlns="urn:op"/>"#);
     assert_eq!(body.scope, Vec::<(String, String)>::new());
 
-    // Re-encoding declares the default namespace the raw header inherited.
+    // Re-encoding declares the default namespace the header inherited; its SOAP attribute is
+    // written first, with the envelope's prefix.
     let text = encode(MessageVersion::Soap12WsAddressing10, &message);
     assert!(
         text.contains(&format!(
-            r#"<h:Id xmlns="{SOAP12_NS}" xmlns:h="urn:h" xmlns:e="#
+            r#"<h:Id s:mustUnderstand="1" xmlns="{SOAP12_NS}" xmlns:h="urn:h" xmlns:e="{SOAP12_NS}"><h:v>1</h:v></h:Id>"#
         )),
         "{text}"
     );
+    let again = decode(MessageVersion::Soap12WsAddressing10, text.as_bytes()).expect("decode");
+    assert_eq!(again.headers.other.len(), 3);
+    assert!(again.headers.other[0].must_understand);
+    assert_eq!(again.headers.other[0].name(), ("urn:h", "Id"));
+    // The declarations are now the element's own, and it re-encodes the same.
+    assert_eq!(encode(MessageVersion::Soap12WsAddressing10, &again), text);
+}
+
+#[test]
+fn header_blocks_keep_undeclared_default_namespaces() {
+    // `v` is in no namespace: its `xmlns=""` must survive the trip through events.
+    let input = format!(
+        concat!(
+            r#"<s:Envelope xmlns:s="{soap}" xmlns:a="{wsa}"><s:Header><a:Action>urn:a</a:Action>"#,
+            r#"<Ctx xmlns="urn:c"><v xmlns="">1</v><w/></Ctx></s:Header><s:Body/></s:Envelope>"#
+        ),
+        soap = SOAP12_NS,
+        wsa = WSA10_NS
+    );
+    let version = MessageVersion::Soap12WsAddressing10;
+    let message = decode(version, input.as_bytes()).expect("decode");
+    let ctx = &message.headers.other[0];
     assert_eq!(
-        decode(MessageVersion::Soap12WsAddressing10, text.as_bytes())
-            .expect("decode")
-            .headers
-            .other
-            .len(),
-        3
+        ctx.element().to_fragment().unwrap().text,
+        r#"<Ctx xmlns="urn:c"><v xmlns="">1</v><w/></Ctx>"#
+    );
+    assert!(
+        encode(version, &message).contains(r#"<Ctx xmlns="urn:c"><v xmlns="">1</v><w/></Ctx>"#)
     );
 }
 
@@ -607,8 +1019,27 @@ fn reads_fault_with_foreign_prefixes() {
             ("".to_owned(), "Two".to_owned())
         ]
     );
-    assert_eq!(fault.reason, "Error & more");
-    let detail = fault.detail.as_ref().expect("detail");
+    assert_eq!(fault.reason(), "Error & more");
+    assert_eq!(
+        fault.reasons,
+        vec![
+            ReasonText {
+                lang: "de".to_owned(),
+                text: "Fehler".to_owned()
+            },
+            ReasonText {
+                lang: "en-US".to_owned(),
+                text: "Error & more".to_owned()
+            },
+        ]
+    );
+    assert_eq!(fault.node.as_deref(), Some("urn:n"));
+    let detail = fault
+        .detail
+        .as_ref()
+        .expect("detail")
+        .to_fragment()
+        .unwrap();
     assert_eq!(detail.text, "<d:Info>i</d:Info>");
     assert_eq!(
         detail.scope,
@@ -692,13 +1123,17 @@ fn malformed_inputs_are_errors() {
             );
         }
     }
+    // The messages are the envelope grammar's and the XML sources', shared by the encodings.
     assert_malformed("", "no Envelope");
     assert_malformed(&soap12_envelope("<x><y></x></y>"), "");
     assert_malformed(&soap12_envelope("<x>"), "");
-    assert_malformed(&soap12_envelope("text"), "text where elements belong");
+    assert_malformed(
+        &soap12_envelope("text"),
+        "expected child elements, found text",
+    );
     assert_malformed(
         &soap12_envelope("<![CDATA[x]]>"),
-        "text where elements belong",
+        "expected child elements, found text",
     );
     assert_malformed(&soap12_envelope("<p:x/>"), "undeclared prefix");
     assert_malformed(&soap12_envelope(r#"<x p:y="1"/>"#), "undeclared prefix");
@@ -723,7 +1158,7 @@ fn malformed_inputs_are_errors() {
     assert_malformed(&format!("junk{good}"), "before the Envelope");
     assert_malformed(
         &good.replace("<s:Body>", "<s:Body>x"),
-        "text where elements belong",
+        "expected child elements, found text",
     );
     assert_malformed(
         &good.replace("</s:Header>", "<a:Action>urn:b</a:Action></s:Header>"),
@@ -742,7 +1177,7 @@ fn malformed_inputs_are_errors() {
     );
     assert_malformed(
         &good.replace("<a:Action>urn:a</a:Action>", "<a:Action><b/></a:Action>"),
-        "must contain text",
+        "expected text, found element <b>",
     );
     assert_malformed(
         &good.replace("</s:Body>", "</s:Body><s:Trailer/>"),
@@ -774,7 +1209,8 @@ fn malformed_inputs_are_errors() {
 
 #[test]
 fn malformed_faults_are_errors() {
-    assert_malformed(&soap12_envelope("<s:Fault/>"), "empty Fault");
+    // The messages are the envelope grammar's, shared by the encodings.
+    assert_malformed(&soap12_envelope("<s:Fault/>"), "the Fault has no Code");
     assert_malformed(
         &soap12_envelope("<s:Fault><s:Reason><s:Text>r</s:Text></s:Reason></s:Fault>"),
         "no Code",
@@ -799,13 +1235,13 @@ fn malformed_faults_are_errors() {
         &soap12_envelope(
             "<s:Fault><s:Code><s:Value>s:Sender</s:Value><s:Subcode/></s:Code><s:Reason/></s:Fault>",
         ),
-        "unexpected element",
+        "Subcode has no Value",
     );
     assert_malformed(
         &soap12_envelope(
             "<s:Fault><s:Code><s:Value>s:Sender</s:Value><s:Subcode><s:Subcode><s:Value>a:X</s:Value></s:Subcode></s:Subcode></s:Code><s:Reason/></s:Fault>",
         ),
-        "Subcode has no Value",
+        "unexpected element <Subcode>",
     );
 }
 
@@ -813,9 +1249,9 @@ fn malformed_faults_are_errors() {
 fn nesting_limit() {
     // Envelope (1) > Body (2) > n nested elements.
     let nested = |n: usize| "<x>".repeat(n) + &"</x>".repeat(n);
-    let ok = soap12_envelope(&nested(read::MAX_DEPTH - 2));
+    let ok = soap12_envelope(&nested(crate::xml::MAX_DEPTH - 2));
     assert!(decode(MessageVersion::Soap12WsAddressing10, ok.as_bytes()).is_ok());
-    let too_deep = soap12_envelope(&nested(read::MAX_DEPTH - 1));
+    let too_deep = soap12_envelope(&nested(crate::xml::MAX_DEPTH - 1));
     assert_malformed(&too_deep, "deeper than 64");
     let empty_too_deep = soap12_envelope(&("<x>".repeat(62) + "<y/>" + &"</x>".repeat(62)));
     assert_malformed(&empty_too_deep, "deeper than 64");
@@ -872,9 +1308,9 @@ fn ncname() -> impl Strategy<Value = String> {
 }
 
 fn escaped(s: &str) -> String {
-    let mut out = BytesMut::new();
-    write::escape_text(&mut out, s).expect("escape");
-    String::from_utf8(out.to_vec()).expect("utf-8")
+    let mut out = String::new();
+    TextWriter::new(&mut out).text(s).expect("escape");
+    out
 }
 
 proptest! {
@@ -888,20 +1324,15 @@ proptest! {
         header_value in xml_string(),
         body_value in xml_string(),
         must_understand in any::<bool>(),
+        relay in any::<bool>(),
+        role in proptest::option::of(xml_string()),
         fault in proptest::option::of((xml_string(), proptest::collection::vec(("[a-z:/.]{1,12}", ncname()), 0..3))),
-        soap11 in any::<bool>(),
+        version in proptest::sample::select(MessageVersion::ALL.to_vec()),
     ) {
-        let version = if soap11 { MessageVersion::Soap11 } else { MessageVersion::Soap12WsAddressing10 };
-        let header = RawHeader {
-            namespace: "urn:h".into(),
-            name: "H".into(),
-            must_understand,
-            xml: XmlFragment::new(format!(
-                r#"<h:H xmlns:h="urn:h"{}>{}</h:H>"#,
-                if must_understand { r#" s:mustUnderstand="1""# } else { "" },
-                escaped(&header_value)
-            )),
-        };
+        let soap11 = !version.is_soap12();
+        let mut header = block(&format!(r#"<h:H xmlns:h="urn:h">{}</h:H>"#, escaped(&header_value)), must_understand);
+        header.relay = relay;
+        header.role = role.map(Into::into);
         let body = match fault {
             Some((reason, subcodes)) => {
                 let mut fault = Fault::new(FaultKind::Sender, reason);
@@ -916,7 +1347,14 @@ proptest! {
             None => Body::Xml(XmlFragment::new(format!("<b xmlns=\"urn:b\">{}</b>", escaped(&body_value)))),
         };
         let message = Message {
-            headers: Headers { action: Some(action), message_id, relates_to, to, reply_to, other: vec![header] },
+            headers: Headers {
+                action: Some(action.into()),
+                message_id: message_id.map(MessageId::from),
+                relates_to: relates_to.map(MessageId::from),
+                to: to.map(Into::into),
+                reply_to: reply_to.map(Into::into),
+                other: vec![header],
+            },
             body,
         };
         let text = encode(version, &message);

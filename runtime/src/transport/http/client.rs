@@ -67,22 +67,24 @@ impl RequestChannel for HttpRequestChannel {
         let invalid =
             || ChannelError::encoding(format!("the action `{action}` is not a valid header value"));
         // Header values are built straight into the bytes they keep (no copy of a `String`).
-        let (content_type, soap_action) = match self.version {
-            MessageVersion::Soap11 => (
-                HeaderValue::from_static(self.version.content_type()),
-                Some(
-                    HeaderValue::from_maybe_shared(Bytes::from(format!("\"{action}\"")))
-                        .map_err(|_| invalid())?,
-                ),
-            ),
-            MessageVersion::Soap12WsAddressing10 => (
+        // SOAP 1.2 puts the action in the content type, SOAP 1.1 in `SOAPAction`.
+        let (content_type, soap_action) = if self.version.is_soap12() {
+            (
                 HeaderValue::from_maybe_shared(Bytes::from(format!(
                     "{}; action=\"{action}\"",
                     self.version.content_type()
                 )))
                 .map_err(|_| invalid())?,
                 None,
-            ),
+            )
+        } else {
+            (
+                HeaderValue::from_static(self.version.content_type()),
+                Some(
+                    HeaderValue::from_maybe_shared(Bytes::from(format!("\"{action}\"")))
+                        .map_err(|_| invalid())?,
+                ),
+            )
         };
         let mut request = Request::post(self.uri.clone())
             .header(CONTENT_TYPE, content_type)

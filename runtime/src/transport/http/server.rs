@@ -30,7 +30,7 @@ use crate::channel::{
 use crate::encoding::text::{MessageVersion, TextEncoder};
 use crate::encoding::{EncodingError, MessageEncoder};
 use crate::error::Error;
-use crate::message::{Body, Fault, FaultKind, Message, WSA10_FAULT_ACTION};
+use crate::message::{Body, Fault, FaultKind, Message, SharedStr, WSA10_FAULT_ACTION};
 use crate::transport::{bind_listener, shared_port};
 
 /// What one HTTP endpoint needs to answer requests.
@@ -141,10 +141,12 @@ impl Route {
             Ok(message) => message,
             Err(error) => return self.decode_failure(error),
         };
-        if self.version == MessageVersion::Soap11 {
-            message.headers.action = Some(soap_action(&parts.headers));
-        } else if message.headers.action.is_none() {
-            message.headers.action = action_param(media);
+        if message.headers.action.is_none() {
+            message.headers.action = if self.version.is_soap12() {
+                action_param(media).map(SharedStr::from)
+            } else {
+                Some(SharedStr::from(soap_action(&parts.headers)))
+            };
         }
         self.call(message).await
     }
