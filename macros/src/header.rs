@@ -7,6 +7,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::DeriveInput;
+use syn::ext::IdentExt;
 
 use crate::attr::{self, HeaderArgs};
 use crate::ctxt::Ctxt;
@@ -53,7 +54,7 @@ fn check(cx: &mut Ctxt, input: &DeriveInput, args: HeaderArgs) -> Option<HeaderM
         return None;
     };
     let name = args.name.map_or_else(
-        || input.ident.to_string(),
+        || input.ident.unraw().to_string(),
         |name| {
             if !is_ncname(&name.value) {
                 cx.push(syn::Error::new(
@@ -82,7 +83,20 @@ fn is_ncname(name: &str) -> bool {
 
 fn generate(input: &DeriveInput, header: &HeaderModel) -> TokenStream {
     let ident = &input.ident;
-    let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
+    // A generic type is a data contract only for some arguments: bound the impl by what the
+    // generated calls need (serde's derives put their bounds on their own impls, not the type).
+    let mut generics = input.generics.clone();
+    if !generics.params.is_empty() {
+        let (_, type_generics, _) = input.generics.split_for_impl();
+        generics
+            .make_where_clause()
+            .predicates
+            .push(syn::parse_quote! {
+                #ident #type_generics: ::indigo::__private::serde::Serialize
+                    + ::indigo::__private::serde::de::DeserializeOwned
+            });
+    }
+    let (impl_generics, type_generics, where_clause) = generics.split_for_impl();
     let HeaderModel {
         namespace,
         name,

@@ -1,4 +1,5 @@
-//! The XML text reader: an [`XmlSource`] over quick-xml's namespace-aware reader.
+//! The XML text reader: an [`XmlSource`] over quick-xml's reader, with namespaces resolved by a
+//! stack of its own (bindings borrowed from the input).
 //!
 //! Every event is checked for what quick-xml leaves to its user: nesting depth, undeclared
 //! prefixes, attribute syntax, undefined entities, DTDs (refused) and misplaced XML
@@ -6,13 +7,14 @@
 
 use std::borrow::Cow;
 
-use quick_xml::NsReader;
 use quick_xml::XmlVersion;
+use quick_xml::events::attributes::Attribute as XmlAttribute;
 use quick_xml::events::{BytesStart, Event as XmlEvent};
-use quick_xml::name::{PrefixDeclaration, QName, ResolveResult};
+use quick_xml::name::{PrefixDeclaration, QName};
+use smallvec::SmallVec;
 
 use super::stream::{Attribute, Event, Name, Text, XmlSource};
-use super::{MAX_DEPTH, XmlError, XmlFragment};
+use super::{MAX_DEPTH, XML_NS, XmlError, XmlFragment};
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -20,22 +22,29 @@ fn malformed(message: impl Into<String>) -> XmlError {
     XmlError::Malformed(message.into())
 }
 
+/// A namespace binding: prefix (`""`: the default namespace) and URI (`""`: none).
+type Binding<'i> = (&'i str, Cow<'i, str>);
+
 /// Reads events from a UTF-8 XML document or fragment.
 pub struct TextSource<'i> {
     input: &'i str,
-    reader: NsReader<&'i [u8]>,
-    /// Element nesting after the last event returned.
-    depth: usize,
-    /// Input position where the last event read started.
-    event_start: usize,
+    reader: quick_xml::Reader<&'i [u8]>,
+    /// The bindings in scope, innermost last (a prefix may appear more than once).
+    bindings: SmallVec<[Binding<'i>; 8]>,
+    /// For each open element, the length of `bindings` before its declarations.
+    open: SmallVec<[usize; 16]>,
+    /// The bindings to drop before the next event (after an end).
+    pending_pop: Option<usize>,
     /// Where the start tag of the element last started begins.
     current_at: usize,
     /// The start tag of the element last started.
     current: Option<BytesStart<'i>>,
     /// Its prefix and local name.
     name: (&'i str, &'i str),
-    /// Its namespace (a copy: the resolver's is borrowed from the reader).
-    namespace: String,
+    /// The index in `bindings` of the binding its prefix resolved to (`None`: no namespace).
+    namespace: Option<usize>,
+    /// Its declarations: indices in `bindings`.
+    declared: (usize, usize),
     /// That element was empty (`<a/>`): its end is the next event.
     empty_end: bool,
     /// An event read ahead while joining text, and where it started.
@@ -57,7 +66,7 @@ impl<'i> TextSource<'i> {
 
     /// A source over `input`.
     pub fn new(input: &'i str) -> Self {
-        let mut reader = NsReader::from_str(input);
+        let mut reader = quick_xml::Reader::from_str(input);
         let config = reader.config_mut();
         config.check_end_names = true;
         config.expand_empty_elements = false;
@@ -65,12 +74,14 @@ impl<'i> TextSource<'i> {
         TextSource {
             input,
             reader,
-            depth: 0,
-            event_start: 0,
+            bindings: SmallVec::new(),
+            open: SmallVec::new(),
+            pending_pop: None,
             current_at: 0,
             current: None,
             name: ("", ""),
-            namespace: String::new(),
+            namespace: None,
+            declared: (0, 0),
             empty_end: false,
             peeked: None,
             text: Cow::Borrowed(""),
@@ -122,53 +133,109 @@ impl<'i> TextSource<'i> {
         }
     }
 
-    /// Checks a start tag: depth, declared prefixes, well-formed attributes.
-    fn check_start(&self, start: &BytesStart<'i>, at: usize) -> Result<(), XmlError> {
-        if self.depth >= MAX_DEPTH {
+    /// Drops the bindings of an element that ended before the last event.
+    fn pop_bindings(&mut self) {
+        if let Some(len) = self.pending_pop.take() {
+            self.bindings.truncate(len);
+        }
+    }
+
+    /// The index of the binding `prefix` resolves to; `Ok(None)` for no namespace.
+    fn lookup(&self, prefix: &str) -> Result<Option<usize>, ()> {
+        match self.bindings.iter().rposition(|(p, _)| *p == prefix) {
+            Some(i) if prefix.is_empty() && self.bindings[i].1.is_empty() => Ok(None),
+            Some(i) => Ok(Some(i)),
+            None if prefix.is_empty() || prefix == "xml" => Ok(None),
+            None => Err(()),
+        }
+    }
+
+    /// Reads a start tag's declarations onto the binding stack and checks it: depth, declared
+    /// prefixes, well-formed attributes. Returns the index of the element's namespace binding.
+    fn enter(&mut self, start: &BytesStart<'i>, at: usize) -> Result<Option<usize>, XmlError> {
+        if self.open.len() >= MAX_DEPTH {
             return Err(XmlError::TooDeep);
         }
-        let resolver = self.reader.resolver();
-        if let (ResolveResult::Unknown(prefix), _) = resolver.resolve_element(start.name()) {
-            return Err(malformed(format!(
-                "element <{}> uses the undeclared prefix {prefix:?} (at byte {at})",
-                start.name().0
-            )));
-        }
+        let before = self.bindings.len();
+        self.open.push(before);
+        let tag = || start.name().0.to_owned();
+        let mut prefixed_attributes = false;
         for attribute in start.attributes().with_checks(false) {
-            let attribute = attribute.map_err(|e| {
-                malformed(format!(
-                    "bad attribute in <{}>: {e} (at byte {at})",
-                    start.name().0
-                ))
-            })?;
-            let key = attribute.key;
-            if key.prefix().is_some()
-                && key.as_namespace_binding().is_none()
-                && let (ResolveResult::Unknown(prefix), _) = resolver.resolve_attribute(key)
-            {
-                return Err(malformed(format!(
-                    "attribute {} uses the undeclared prefix {prefix:?} (at byte {at})",
-                    key.0
-                )));
-            }
+            let attribute = attribute
+                .map_err(|e| malformed(format!("bad attribute in <{}>: {e} (at byte {at})", tag())))?;
             let raw: &str = &attribute.value;
             if raw.contains('<') {
                 return Err(malformed(format!(
                     "attribute {} contains '<' (at byte {at})",
-                    key.0
+                    attribute.key.0
                 )));
             }
-            if raw.contains('&') {
-                attribute
-                    .normalized_value(XmlVersion::Implicit1_0)
-                    .map_err(|e| {
-                        malformed(format!(
-                            "bad attribute value of {}: {e} (at byte {at})",
-                            key.0
-                        ))
-                    })?;
+            match attribute.key.as_namespace_binding() {
+                Some(declaration) => self.declare(declaration, &attribute, at)?,
+                None => {
+                    prefixed_attributes |= attribute.key.prefix().is_some();
+                    if raw.contains('&') {
+                        value_of(&attribute, at)?;
+                    }
+                }
             }
         }
+        self.declared = (before, self.bindings.len());
+        let (prefix, _) = split(start.name());
+        let namespace = self.lookup(prefix).map_err(|()| {
+            malformed(format!(
+                "element <{}> uses the undeclared prefix {prefix:?} (at byte {at})",
+                tag()
+            ))
+        })?;
+        if prefixed_attributes {
+            for attribute in start.attributes().with_checks(false).flatten() {
+                let key = attribute.key;
+                let (prefix, _) = split(key);
+                if !prefix.is_empty()
+                    && key.as_namespace_binding().is_none()
+                    && prefix != "xml"
+                    && self.lookup(prefix).is_err()
+                {
+                    return Err(malformed(format!(
+                        "attribute {} uses the undeclared prefix {prefix:?} (at byte {at})",
+                        key.0
+                    )));
+                }
+            }
+        }
+        Ok(namespace)
+    }
+
+    /// Pushes the binding an `xmlns` or `xmlns:p` attribute declares.
+    fn declare(
+        &mut self,
+        declaration: PrefixDeclaration<'_>,
+        attribute: &XmlAttribute<'_>,
+        at: usize,
+    ) -> Result<(), XmlError> {
+        let prefix = match declaration {
+            PrefixDeclaration::Default => "",
+            PrefixDeclaration::Named(p) => reborrow(self.input, p).unwrap_or_default(),
+        };
+        if matches!(prefix, "xml" | "xmlns") {
+            return Err(malformed(format!(
+                "the prefix {prefix} cannot be declared (at byte {at})"
+            )));
+        }
+        let uri = match value_of(attribute, at)? {
+            Cow::Borrowed(uri) => reborrow(self.input, uri).map_or_else(
+                || Cow::Owned(uri.to_owned()),
+                Cow::Borrowed,
+            ),
+            Cow::Owned(uri) => Cow::Owned(uri),
+        };
+        if !prefix.is_empty() && uri.is_empty() {
+            return Err(malformed(format!(
+                "the prefix {prefix} is bound to the empty namespace (at byte {at})"
+            )));
+        }
+        self.bindings.push((prefix, uri));
         Ok(())
     }
 
@@ -197,30 +264,51 @@ impl<'i> TextSource<'i> {
         at: usize,
         empty: bool,
     ) -> Result<Event<'_>, XmlError> {
-        self.check_start(&start, at)?;
+        self.namespace = self.enter(&start, at)?;
         let (prefix, local) = split(start.name());
         self.name = (
             reborrow(self.input, prefix).unwrap_or_default(),
             reborrow(self.input, local).unwrap_or_default(),
         );
-        self.namespace.clear();
-        if let ResolveResult::Bound(ns) = self.reader.resolver().resolve_element(start.name()).0 {
-            self.namespace.push_str(ns.0);
-        }
         self.empty_end = empty;
-        self.depth += 1;
         self.current_at = at;
         self.current = Some(start);
         Ok(Event::Start(self.current()))
     }
 
+    /// Ends the innermost element (its bindings stay until the next event).
+    fn leave(&mut self) {
+        self.pending_pop = self.open.pop();
+    }
+
     /// The namespace bindings in scope around the element last started (not its own), as
     /// owned pairs: an [`XmlFragment`]'s scope.
     fn scope(&self) -> Vec<(String, String)> {
-        self.inherited()
-            .map(|(p, u)| (p.to_owned(), u.to_owned()))
+        let inherited = self.bindings.get(..self.declared.0).unwrap_or_default();
+        let own = self.bindings.get(self.declared.0..self.declared.1).unwrap_or_default();
+        inherited
+            .iter()
+            .enumerate()
+            .filter(|(i, (prefix, uri))| {
+                !uri.is_empty()
+                    && !inherited[i + 1..].iter().any(|(p, _)| p == prefix)
+                    && !own.iter().any(|(p, _)| p == prefix)
+            })
+            .map(|(_, (prefix, uri))| ((*prefix).to_owned(), uri.to_string()))
             .collect()
     }
+}
+
+/// An attribute's value, unescaped and normalised.
+fn value_of<'a>(attribute: &'a XmlAttribute<'a>, at: usize) -> Result<Cow<'a, str>, XmlError> {
+    attribute
+        .normalized_value(XmlVersion::Implicit1_0)
+        .map_err(|e| {
+            malformed(format!(
+                "bad attribute value of {}: {e} (at byte {at})",
+                attribute.key.0
+            ))
+        })
 }
 
 fn resolve_reference(reference: &quick_xml::events::BytesRef<'_>) -> Result<String, XmlError> {
@@ -237,8 +325,7 @@ fn check_declaration(decl: &quick_xml::events::BytesDecl<'_>) -> Result<(), XmlE
     match decl.encoding() {
         None => Ok(()),
         Some(Ok(encoding))
-            if encoding.eq_ignore_ascii_case("utf-8")
-                || encoding.eq_ignore_ascii_case("us-ascii") =>
+            if encoding.eq_ignore_ascii_case("utf-8") || encoding.eq_ignore_ascii_case("us-ascii") =>
         {
             Ok(())
         }
@@ -246,13 +333,6 @@ fn check_declaration(decl: &quick_xml::events::BytesDecl<'_>) -> Result<(), XmlE
             "the XML declaration names the encoding {encoding:?}; the text encoding reads UTF-8 only"
         ))),
         Some(Err(e)) => Err(malformed(format!("bad XML declaration: {e}"))),
-    }
-}
-
-fn prefix_str<'a>(declaration: &PrefixDeclaration<'a>) -> &'a str {
-    match declaration {
-        PrefixDeclaration::Default => "",
-        PrefixDeclaration::Named(p) => p,
     }
 }
 
@@ -273,18 +353,18 @@ pub(crate) fn reborrow<'i>(input: &'i str, part: &str) -> Option<&'i str> {
 
 impl XmlSource for TextSource<'_> {
     fn next(&mut self) -> Result<Event<'_>, XmlError> {
+        self.pop_bindings();
         if std::mem::take(&mut self.empty_end) {
-            self.depth -= 1;
+            self.leave();
             return Ok(Event::End);
         }
         loop {
             let (event, at) = self.read_raw()?;
-            self.event_start = at;
             match event {
                 XmlEvent::Start(start) => return self.started(start, at, false),
                 XmlEvent::Empty(start) => return self.started(start, at, true),
                 XmlEvent::End(_) => {
-                    self.depth = self.depth.saturating_sub(1);
+                    self.leave();
                     return Ok(Event::End);
                 }
                 XmlEvent::Text(t) => {
@@ -306,7 +386,7 @@ impl XmlSource for TextSource<'_> {
                     self.text = c.xml10_content();
                     return Ok(Event::Comment(&self.text));
                 }
-                XmlEvent::Eof if self.depth > 0 => {
+                XmlEvent::Eof if !self.open.is_empty() => {
                     return Err(malformed("the message ends inside an element (truncated?)"));
                 }
                 XmlEvent::Eof => return Ok(Event::Eof),
@@ -316,29 +396,15 @@ impl XmlSource for TextSource<'_> {
     }
 
     fn declarations(&self) -> impl Iterator<Item = (&str, &str)> {
-        let resolver = self.reader.resolver();
-        // quick-xml lists only bindings to a namespace; `xmlns=""` (which undeclares the default
-        // namespace) is taken from the start tag.
-        let undeclares_default = self.current.as_ref().is_some_and(|start| {
-            start
-                .attributes()
-                .with_checks(false)
-                .flatten()
-                .any(|attribute| {
-                    matches!(
-                        attribute.key.as_namespace_binding(),
-                        Some(PrefixDeclaration::Default)
-                    ) && attribute.value.is_empty()
-                })
-        });
-        resolver
-            .bindings_of(resolver.level())
-            .map(|(prefix, ns)| (prefix_str(&prefix), ns.0))
-            .chain(undeclares_default.then_some(("", "")))
+        let (from, to) = self.declared;
+        self.bindings
+            .get(from..to)
+            .unwrap_or_default()
+            .iter()
+            .map(|(prefix, uri)| (*prefix, uri.as_ref()))
     }
 
     fn attributes(&self) -> impl Iterator<Item = Result<Attribute<'_>, XmlError>> {
-        let resolver = self.reader.resolver();
         self.current
             .iter()
             .flat_map(|start| {
@@ -355,16 +421,23 @@ impl XmlSource for TextSource<'_> {
                     return None;
                 }
                 let (prefix, local) = split(attribute.key);
-                let namespace = match resolver.resolve_attribute(attribute.key).0 {
-                    ResolveResult::Bound(ns) => ns.0,
-                    ResolveResult::Unbound => "",
-                    ResolveResult::Unknown(prefix) => {
-                        return Some(Err(XmlError::UnknownPrefix(prefix)));
+                let prefix = reborrow(self.input, prefix).unwrap_or_default();
+                let local = reborrow(self.input, local).unwrap_or_default();
+                // An unprefixed attribute is in no namespace.
+                let namespace = if prefix.is_empty() {
+                    ""
+                } else {
+                    match self.resolve(prefix) {
+                        Some(namespace) => namespace,
+                        None => return Some(Err(XmlError::UnknownPrefix(prefix.to_owned()))),
                     }
                 };
-                let value = match attribute.normalized_value(XmlVersion::Implicit1_0) {
-                    Ok(value) => value,
-                    Err(e) => return Some(Err(malformed(format!("bad attribute value: {e}")))),
+                let value = match value_of(&attribute, self.current_at) {
+                    Ok(Cow::Borrowed(value)) => Cow::Borrowed(
+                        reborrow(self.input, value).unwrap_or_default(),
+                    ),
+                    Ok(Cow::Owned(value)) => Cow::Owned(value),
+                    Err(e) => return Some(Err(e)),
                 };
                 Some(Ok(Attribute {
                     name: Name {
@@ -378,38 +451,32 @@ impl XmlSource for TextSource<'_> {
     }
 
     fn inherited(&self) -> impl Iterator<Item = (&str, &str)> {
-        let resolver = self.reader.resolver();
-        let level = resolver.level();
-        resolver
-            .bindings()
-            .filter(move |(prefix, _)| {
-                !resolver
-                    .bindings_of(level)
-                    .any(|(own, _)| prefix_str(&own) == prefix_str(prefix))
-            })
-            .map(|(prefix, ns)| (prefix_str(&prefix), ns.0))
+        self.bindings
+            .get(..self.declared.0)
+            .unwrap_or_default()
+            .iter()
+            .map(|(prefix, uri)| (*prefix, uri.as_ref()))
     }
 
     fn resolve(&self, prefix: &str) -> Option<&str> {
-        let found = self
-            .reader
-            .resolver()
-            .bindings()
-            .find(|(p, _)| prefix_str(p) == prefix)
-            .map(|(_, ns)| ns.0);
-        match found {
-            Some(ns) => Some(ns),
-            None if prefix.is_empty() => Some(""),
-            None if prefix == "xml" => Some(super::XML_NS),
-            None => None,
+        match self.lookup(prefix) {
+            Ok(Some(i)) => self.bindings.get(i).map(|(_, uri)| uri.as_ref()),
+            Ok(None) if prefix == "xml" => Some(XML_NS),
+            Ok(None) => Some(""),
+            Err(()) => None,
         }
     }
 
     fn current(&self) -> Name<'_> {
+        let namespace = self
+            .namespace
+            .and_then(|i| self.bindings.get(i))
+            .map_or("", |(_, uri)| uri.as_ref());
+        let namespace = if self.name.0 == "xml" { XML_NS } else { namespace };
         Name {
             prefix: self.name.0,
             local: self.name.1,
-            namespace: &self.namespace,
+            namespace,
         }
     }
 
@@ -429,24 +496,29 @@ impl XmlSource for TextSource<'_> {
         }))
     }
 
-    /// Skips without joining text or copying it.
+    /// Skips without joining text or copying it; elements inside are checked, not resolved.
     fn skip(&mut self) -> Result<(), XmlError> {
         if std::mem::take(&mut self.empty_end) {
-            self.depth -= 1;
+            self.leave();
             return Ok(());
         }
-        let target = self.depth.saturating_sub(1);
+        let target = self.open.len().saturating_sub(1);
         loop {
             let (event, at) = self.read_raw()?;
             match event {
                 XmlEvent::Start(start) => {
-                    self.check_start(&start, at)?;
-                    self.depth += 1;
+                    self.pop_bindings();
+                    self.enter(&start, at)?;
                 }
-                XmlEvent::Empty(start) => self.check_start(&start, at)?,
+                XmlEvent::Empty(start) => {
+                    self.pop_bindings();
+                    self.enter(&start, at)?;
+                    self.leave();
+                }
                 XmlEvent::End(_) => {
-                    self.depth -= 1;
-                    if self.depth == target {
+                    self.pop_bindings();
+                    self.leave();
+                    if self.open.len() == target {
                         return Ok(());
                     }
                 }

@@ -4,9 +4,8 @@
 //!
 //! * [`dictionary`]: the static dictionary.
 //! * [`session`]: the per-direction StringTable.
-//! * [`reader`] / [`writer`]: NBFX records to events and back; the writer is an
-//!   [`XmlSink`](crate::xml::XmlSink), and a private source adapts the reader to
-//!   [`XmlSource`](crate::xml::XmlSource).
+//! * [`reader`] / [`writer`]: NBFX records to events and back: the reader is an
+//!   [`XmlSource`](crate::xml::XmlSource), the writer an [`XmlSink`](crate::xml::XmlSink).
 //! * [`BinaryEncoder`]: the [`MessageEncoder`] for `application/soap+msbinsession1` (known
 //!   encoding 0x08) and `application/soap+msbin1` (0x07).
 //!
@@ -20,7 +19,6 @@
 pub mod dictionary;
 pub mod reader;
 pub mod session;
-mod source;
 pub mod text;
 pub mod writer;
 
@@ -29,9 +27,8 @@ mod tests;
 
 use bytes::BytesMut;
 
-use self::reader::Strings;
+use self::reader::{Reader, Strings};
 use self::session::{SessionReader, SessionWriter};
-use self::source::BinarySource;
 use self::writer::Writer;
 use super::envelope::{RecentStrings, read_message, write_message};
 use super::{EncodingError, MessageEncoder, MessageVersion};
@@ -129,10 +126,10 @@ impl MessageEncoder for BinaryEncoder {
         if self.session {
             let start = self.incoming.read_table(bytes)?;
             let document = bytes.get(start..).unwrap_or_default();
-            let mut source = BinarySource::new(document, Strings::new(Some(&self.incoming)));
+            let mut source = Reader::new(document, Strings::new(Some(&self.incoming)));
             read_message(VERSION, &mut source, &mut self.strings)
         } else {
-            let mut source = BinarySource::new(bytes, Strings::new(None));
+            let mut source = Reader::new(bytes, Strings::new(None));
             read_message(VERSION, &mut source, &mut self.strings)
         }
     }

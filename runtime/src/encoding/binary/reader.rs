@@ -1,5 +1,8 @@
-//! A streaming pull reader of [MC-NBFX] records: one [`Event`] per call, borrowing names and
-//! strings from the input (or the dictionaries), resolving namespaces as it goes.
+//! A streaming pull reader of [MC-NBFX] records: an [`XmlSource`] giving one event per call,
+//! borrowing names and strings from the input (or the dictionaries), resolving namespaces as it
+//! goes. Typed text records become text in their XSD lexical forms, except byte payloads (kept
+//! as bytes) and `UniqueId` GUIDs (kept as 16 bytes), so neither is printed on the way to the
+//! deserializer or the message model.
 //!
 //! Every length is checked against the remaining input before it is used, so a record never costs
 //! more than its own bytes; nesting is limited to [`MAX_DEPTH`]; any malformed record is an
@@ -7,9 +10,14 @@
 
 use smallvec::SmallVec;
 
+use std::borrow::Cow;
+
 use super::dictionary::static_string;
 use super::session::SessionReader;
-use super::text::{MAX_TICKS, Text};
+use super::text::{MAX_TICKS, Text, swap_guid};
+use crate::xml::stream::{
+    Attribute as XmlAttribute, Event as XmlEvent, Name as XmlName, Text as XmlText, XmlSource,
+};
 use crate::varint;
 use crate::xml::XmlError;
 
@@ -83,29 +91,6 @@ pub struct Attribute<'a> {
     pub value: Text<'a>,
 }
 
-/// What the reader found.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Event<'a> {
-    /// An element starts; its attributes are [`Reader::attributes`], its namespace declarations
-    /// [`Reader::declarations`].
-    Start(Name<'a>),
-    /// Character content.
-    Text(Text<'a>),
-    /// The innermost open element ends.
-    End(Name<'a>),
-    /// A comment.
-    Comment(&'a str),
-    /// The end of the input (all elements closed).
-    Eof,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Open<'a> {
-    name: Name<'a>,
-    /// Length of the namespace stack before this element's declarations.
-    ns_len: usize,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ArrayPhase {
     Start,
@@ -128,7 +113,8 @@ pub struct Reader<'a> {
     input: &'a [u8],
     pos: usize,
     strings: Strings<'a>,
-    open: SmallVec<[Open<'a>; 8]>,
+    /// For each open element, the length of the namespace stack before its declarations.
+    open: SmallVec<[usize; 8]>,
     namespaces: SmallVec<[(&'a str, &'a str); 8]>,
     /// The declarations of the element last started: `namespaces[from..to]`.
     declared: (usize, usize),
@@ -137,6 +123,10 @@ pub struct Reader<'a> {
     attributes: SmallVec<[Attribute<'a>; 4]>,
     /// A text record with EndElement was returned: its End comes next.
     pending_end: bool,
+    /// The element last started, with its namespace.
+    current: XmlName<'a>,
+    /// The lexical form of the last typed text record.
+    scratch: String,
     /// Namespace stack length to restore before the next event (after an End).
     pending_pop: Option<usize>,
     array: Option<ArrayState<'a>>,
@@ -156,6 +146,12 @@ impl<'a> Reader<'a> {
             namespace: "",
             attributes: SmallVec::new(),
             pending_end: false,
+            current: XmlName {
+                prefix: "",
+                local: "",
+                namespace: "",
+            },
+            scratch: String::new(),
             pending_pop: None,
             array: None,
         }
@@ -222,8 +218,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads the next event.
-    #[inline]
-    pub fn next_event(&mut self) -> Result<Event<'a>, XmlError> {
+    fn next_event(&mut self) -> Result<XmlEvent<'_>, XmlError> {
         if let Some(len) = self.pending_pop.take() {
             self.namespaces.truncate(len);
         }
@@ -236,7 +231,7 @@ impl<'a> Reader<'a> {
         }
         let Some(&record) = self.input.get(self.pos) else {
             if self.open.is_empty() {
-                return Ok(Event::Eof);
+                return Ok(XmlEvent::Eof);
             }
             return Err(malformed(
                 "the document ends inside an element (truncated?)",
@@ -245,12 +240,12 @@ impl<'a> Reader<'a> {
         self.pos += 1;
         match record {
             0x01 => self.end_element(),
-            0x02 => Ok(Event::Comment(self.string()?)),
+            0x02 => Ok(XmlEvent::Comment(self.string()?)),
             0x03 => self.array_start(),
             0x40..=0x77 => {
                 let name = self.element(record)?;
-                self.push_element(name)?;
-                Ok(Event::Start(name))
+                self.push_element()?;
+                Ok(self.started(name))
             }
             0x80..=0xBD => {
                 if self.open.is_empty() {
@@ -263,7 +258,7 @@ impl<'a> Reader<'a> {
                 self.pos = next;
                 // Odd record types (and an EndListText ending a list is even) end the element.
                 self.pending_end = record & 1 == 1;
-                Ok(Event::Text(text))
+                self.text_event(text)
             }
             0x04..=0x3F => Err(malformed(format!(
                 "attribute record 0x{record:02X} outside an element's start (at byte {})",
@@ -276,25 +271,47 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn end_element(&mut self) -> Result<Event<'a>, XmlError> {
+    /// The start of `name` (the element last read) as an event.
+    fn started(&mut self, name: Name<'a>) -> XmlEvent<'a> {
+        self.current = XmlName {
+            prefix: name.prefix,
+            local: name.local,
+            namespace: self.namespace,
+        };
+        XmlEvent::Start(self.current)
+    }
+
+    /// A text record's value as an event: text, bytes or a GUID as they are, other values in
+    /// their lexical form.
+    fn text_event(&mut self, text: Text<'a>) -> Result<XmlEvent<'_>, XmlError> {
+        Ok(XmlEvent::Text(match text {
+            Text::Str(s) => XmlText::Str(s),
+            Text::Bytes(b) => XmlText::Bytes(b),
+            Text::UniqueId(id) => XmlText::UniqueId(swap_guid(id)),
+            other => {
+                self.scratch.clear();
+                other.write(&mut self.scratch)?;
+                XmlText::Str(&self.scratch)
+            }
+        }))
+    }
+
+    fn end_element(&mut self) -> Result<XmlEvent<'static>, XmlError> {
         let open = self
             .open
             .pop()
             .ok_or_else(|| malformed("EndElement without an open element"))?;
-        self.pending_pop = Some(open.ns_len);
-        Ok(Event::End(open.name))
+        self.pending_pop = Some(open);
+        Ok(XmlEvent::End)
     }
 
-    fn push_element(&mut self, name: Name<'a>) -> Result<(), XmlError> {
+    fn push_element(&mut self) -> Result<(), XmlError> {
         if self.open.len() >= MAX_DEPTH {
             return Err(malformed(format!(
                 "elements nest deeper than {MAX_DEPTH} levels"
             )));
         }
-        self.open.push(Open {
-            name,
-            ns_len: self.declared.0,
-        });
+        self.open.push(self.declared.0);
         Ok(())
     }
 
@@ -429,7 +446,7 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    fn array_start(&mut self) -> Result<Event<'a>, XmlError> {
+    fn array_start(&mut self) -> Result<XmlEvent<'_>, XmlError> {
         let record = self.u8()?;
         if !(0x40..=0x77).contains(&record) {
             return Err(malformed("an Array record without an element"));
@@ -470,27 +487,26 @@ impl<'a> Reader<'a> {
         self.array_event(array)
     }
 
-    fn array_event(&mut self, mut array: ArrayState<'a>) -> Result<Event<'a>, XmlError> {
-        let event = match array.phase {
+    fn array_event(&mut self, mut array: ArrayState<'a>) -> Result<XmlEvent<'_>, XmlError> {
+        match array.phase {
             ArrayPhase::Start => {
                 if self.open.len() >= MAX_DEPTH {
                     return Err(malformed(format!(
                         "elements nest deeper than {MAX_DEPTH} levels"
                     )));
                 }
-                self.open.push(Open {
-                    name: array.name,
-                    ns_len: array.ns_len,
-                });
+                self.open.push(array.ns_len);
                 array.phase = ArrayPhase::Value;
-                Event::Start(array.name)
+                self.array = Some(array);
+                Ok(self.started(array.name))
             }
             ArrayPhase::Value => {
                 // Reads the fixed-size value as if it were the plain text record of that type.
                 let (text, next) = read_value(self.input, self.pos, array.item_type & !1)?;
                 self.pos = next;
                 array.phase = ArrayPhase::End;
-                Event::Text(text)
+                self.array = Some(array);
+                self.text_event(text)
             }
             ArrayPhase::End => {
                 self.open.pop();
@@ -499,13 +515,12 @@ impl<'a> Reader<'a> {
                 if array.remaining == 0 {
                     self.pending_pop = Some(array.ns_len);
                     self.array = None;
-                    return Ok(Event::End(array.name));
+                } else {
+                    self.array = Some(array);
                 }
-                Event::End(array.name)
+                Ok(XmlEvent::End)
             }
-        };
-        self.array = Some(array);
-        Ok(event)
+        }
     }
 
     fn u8(&mut self) -> Result<u8, XmlError> {
@@ -533,6 +548,50 @@ impl<'a> Reader<'a> {
     fn dictionary_string(&mut self) -> Result<&'a str, XmlError> {
         let id = self.varint()?;
         self.strings.get(id)
+    }
+}
+
+impl XmlSource for Reader<'_> {
+    #[inline]
+    fn next(&mut self) -> Result<XmlEvent<'_>, XmlError> {
+        self.next_event()
+    }
+
+    fn declarations(&self) -> impl Iterator<Item = (&str, &str)> {
+        Reader::declarations(self).iter().copied()
+    }
+
+    fn attributes(&self) -> impl Iterator<Item = Result<XmlAttribute<'_>, XmlError>> {
+        Reader::attributes(self).iter().map(|attribute| {
+            let value = match attribute.value {
+                Text::Str(s) => Cow::Borrowed(s),
+                other => Cow::Owned(other.to_string_lossless()?),
+            };
+            Ok(XmlAttribute {
+                name: XmlName {
+                    prefix: attribute.name.prefix,
+                    local: attribute.name.local,
+                    namespace: attribute.namespace,
+                },
+                value,
+            })
+        })
+    }
+
+    fn inherited(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.inherited_bindings().iter().copied()
+    }
+
+    fn resolve(&self, prefix: &str) -> Option<&str> {
+        Reader::resolve(self, prefix)
+    }
+
+    fn remaining(&self) -> Option<usize> {
+        Some(Reader::remaining(self))
+    }
+
+    fn current(&self) -> XmlName<'_> {
+        self.current
     }
 }
 

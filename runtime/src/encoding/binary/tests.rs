@@ -503,7 +503,7 @@ fn records_round_trip(version: MessageVersion, message: &Message) -> (BytesMut, 
     write_message(version, message, &mut Writer::new(&mut out, None)).expect("encode");
     let back = read_message(
         version,
-        &mut BinarySource::new(&out, Strings::new(None)),
+        &mut reader::Reader::new(&out, Strings::new(None)),
         &mut Default::default(),
     )
     .expect("decode");
@@ -520,7 +520,7 @@ fn records_round_trip(version: MessageVersion, message: &Message) -> (BytesMut, 
 fn records_as_text(document: &[u8]) -> String {
     use crate::xml::XmlSource;
     use crate::xml::stream::Event;
-    let mut source = BinarySource::new(document, Strings::new(None));
+    let mut source = reader::Reader::new(document, Strings::new(None));
     assert!(matches!(source.next().unwrap(), Event::Start(_)));
     let mut infoset = Infoset::new();
     source.capture(&mut infoset, |_| false).unwrap();
@@ -788,7 +788,7 @@ fn reads_every_record_type() {
 
     let message = read_message(
         VERSION,
-        &mut BinarySource::new(&d, Strings::new(Some(&session))),
+        &mut reader::Reader::new(&d, Strings::new(Some(&session))),
         &mut Default::default(),
     )
     .expect("decode");
