@@ -161,8 +161,9 @@ impl<'i> TextSource<'i> {
         let tag = || start.name().0.to_owned();
         let mut prefixed_attributes = false;
         for attribute in start.attributes().with_checks(false) {
-            let attribute = attribute
-                .map_err(|e| malformed(format!("bad attribute in <{}>: {e} (at byte {at})", tag())))?;
+            let attribute = attribute.map_err(|e| {
+                malformed(format!("bad attribute in <{}>: {e} (at byte {at})", tag()))
+            })?;
             let raw: &str = &attribute.value;
             if raw.contains('<') {
                 return Err(malformed(format!(
@@ -224,10 +225,9 @@ impl<'i> TextSource<'i> {
             )));
         }
         let uri = match value_of(attribute, at)? {
-            Cow::Borrowed(uri) => reborrow(self.input, uri).map_or_else(
-                || Cow::Owned(uri.to_owned()),
-                Cow::Borrowed,
-            ),
+            Cow::Borrowed(uri) => {
+                reborrow(self.input, uri).map_or_else(|| Cow::Owned(uri.to_owned()), Cow::Borrowed)
+            }
             Cow::Owned(uri) => Cow::Owned(uri),
         };
         if !prefix.is_empty() && uri.is_empty() {
@@ -285,7 +285,10 @@ impl<'i> TextSource<'i> {
     /// owned pairs: an [`XmlFragment`]'s scope.
     fn scope(&self) -> Vec<(String, String)> {
         let inherited = self.bindings.get(..self.declared.0).unwrap_or_default();
-        let own = self.bindings.get(self.declared.0..self.declared.1).unwrap_or_default();
+        let own = self
+            .bindings
+            .get(self.declared.0..self.declared.1)
+            .unwrap_or_default();
         inherited
             .iter()
             .enumerate()
@@ -325,7 +328,8 @@ fn check_declaration(decl: &quick_xml::events::BytesDecl<'_>) -> Result<(), XmlE
     match decl.encoding() {
         None => Ok(()),
         Some(Ok(encoding))
-            if encoding.eq_ignore_ascii_case("utf-8") || encoding.eq_ignore_ascii_case("us-ascii") =>
+            if encoding.eq_ignore_ascii_case("utf-8")
+                || encoding.eq_ignore_ascii_case("us-ascii") =>
         {
             Ok(())
         }
@@ -433,9 +437,9 @@ impl XmlSource for TextSource<'_> {
                     }
                 };
                 let value = match value_of(&attribute, self.current_at) {
-                    Ok(Cow::Borrowed(value)) => Cow::Borrowed(
-                        reborrow(self.input, value).unwrap_or_default(),
-                    ),
+                    Ok(Cow::Borrowed(value)) => {
+                        Cow::Borrowed(reborrow(self.input, value).unwrap_or_default())
+                    }
                     Ok(Cow::Owned(value)) => Cow::Owned(value),
                     Err(e) => return Some(Err(e)),
                 };
@@ -472,7 +476,11 @@ impl XmlSource for TextSource<'_> {
             .namespace
             .and_then(|i| self.bindings.get(i))
             .map_or("", |(_, uri)| uri.as_ref());
-        let namespace = if self.name.0 == "xml" { XML_NS } else { namespace };
+        let namespace = if self.name.0 == "xml" {
+            XML_NS
+        } else {
+            namespace
+        };
         Name {
             prefix: self.name.0,
             local: self.name.1,

@@ -15,11 +15,11 @@ use std::borrow::Cow;
 use super::dictionary::static_string;
 use super::session::SessionReader;
 use super::text::{MAX_TICKS, Text, swap_guid};
+use crate::varint;
+use crate::xml::XmlError;
 use crate::xml::stream::{
     Attribute as XmlAttribute, Event as XmlEvent, Name as XmlName, Text as XmlText, XmlSource,
 };
-use crate::varint;
-use crate::xml::XmlError;
 
 /// The deepest element nesting accepted (the Envelope is at depth 1).
 pub const MAX_DEPTH: usize = 64;
