@@ -911,6 +911,12 @@ async fn panicking_lingering_and_aborted_http_calls() {
     assert!(reason.contains("shutting down"), "{error:?}");
 }
 
+/// POSTs a SOAP 1.2 envelope (its action in its header).
+async fn soap12(address: &str, envelope: &str) -> Response {
+    let content_type = [("Content-Type", "application/soap+xml; charset=utf-8")];
+    request(address, "POST", "", &content_type, envelope.as_bytes()).await
+}
+
 /// A header nobody here understands, marked `mustUnderstand` in envelope namespace `env`.
 fn unknown_header(env_prefix: &str) -> String {
     format!(
@@ -962,14 +968,7 @@ async fn must_understand_faults_have_wcf_shapes_on_the_wire() {
         header = unknown_header("s"),
         body = body
     );
-    let r = request(
-        &host.addresses()[1],
-        "POST",
-        "",
-        &[("Content-Type", "application/soap+xml; charset=utf-8")],
-        envelope.as_bytes(),
-    )
-    .await;
+    let r = soap12(&host.addresses()[1], &envelope).await;
     assert_eq!(r.status, 500, "{}", r.body);
     for part in [
         r#"<s:NotUnderstood xmlns:n="urn:x" qname="n:Unknown"/>"#,
@@ -984,14 +983,7 @@ async fn must_understand_faults_have_wcf_shapes_on_the_wire() {
         r#"s:mustUnderstand="1" xmlns:x"#,
         r#"s:mustUnderstand="0" xmlns:x"#,
     );
-    let r = request(
-        &host.addresses()[1],
-        "POST",
-        "",
-        &[("Content-Type", "application/soap+xml; charset=utf-8")],
-        envelope.as_bytes(),
-    )
-    .await;
+    let r = soap12(&host.addresses()[1], &envelope).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.body.contains("<AddResult>3</AddResult>"), "{}", r.body);
 }

@@ -18,6 +18,7 @@ mod error;
 pub mod http;
 pub mod message;
 pub mod service;
+mod task_local;
 pub mod transport;
 mod varint;
 pub mod xml;

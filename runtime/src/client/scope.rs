@@ -76,13 +76,8 @@ impl CallScope {
     /// Runs `calls` in the scope; returns their output and the headers of the last reply
     /// received in the scope (empty if none was).
     pub async fn run<F: Future>(self, calls: F) -> (F::Output, Headers) {
-        let mut scoped = std::pin::pin!(SCOPE.scope(RefCell::new(self), calls));
-        let output = scoped.as_mut().await;
-        let reply = scoped
-            .take_value()
-            .map(|scope| scope.into_inner().reply)
-            .unwrap_or_default();
-        (output, reply)
+        let (output, scope) = crate::task_local::scoped(&SCOPE, self, calls).await;
+        (output, scope.map(|scope| scope.reply).unwrap_or_default())
     }
 }
 

@@ -82,10 +82,11 @@ pub(crate) struct Outcome {
     pub(crate) panicked: bool,
 }
 
-/// The fault for a call that cannot run as it came: a header it must understand that nothing
-/// understood (checked before the session rules, so such a call changes nothing).
-pub(crate) fn refusal(headers: &Headers) -> Option<Fault> {
-    faults::not_understood(headers)
+/// Whether a call's headers are all understood: a header it must understand that nothing
+/// understood is a `MustUnderstand` fault (checked before the session rules, so such a call
+/// changes nothing).
+pub(crate) fn understood(headers: &Headers) -> Result<(), Fault> {
+    faults::not_understood(headers).map_or(Ok(()), Err)
 }
 
 /// Runs one call outside any session (an HTTP request, a datagram): straight to dispatch, with
@@ -103,7 +104,7 @@ where
             Vec::new(),
         );
     };
-    if let Some(fault) = refusal(&message.headers) {
+    if let Err(fault) = understood(&message.headers) {
         return answer(Some(op), Err(fault), Vec::new());
     }
     let (instance, release_after_call) = instance_outside_session(&endpoint.service.instancing);

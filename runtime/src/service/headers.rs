@@ -57,17 +57,12 @@ pub(crate) struct CallHeaders {
 /// Runs `call` with `request` as its call's headers; returns its output and the reply headers
 /// it added.
 pub(crate) async fn scope<F: Future>(request: Headers, call: F) -> (F::Output, Vec<HeaderBlock>) {
-    let headers = RefCell::new(CallHeaders {
+    let headers = CallHeaders {
         request,
         reply: Vec::new(),
-    });
-    let mut scoped = std::pin::pin!(CALL.scope(headers, call));
-    let output = scoped.as_mut().await;
-    let reply = scoped
-        .take_value()
-        .map(|headers| headers.into_inner().reply)
-        .unwrap_or_default();
-    (output, reply)
+    };
+    let (output, headers) = crate::task_local::scoped(&CALL, headers, call).await;
+    (output, headers.map(|h| h.reply).unwrap_or_default())
 }
 
 /// Reads the request's headers with `read`; `None` outside an operation.

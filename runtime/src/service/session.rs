@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use super::call::{
-    PreparedCall, answer, call_span, instance_outside_session, new_instance, refusal, release,
+    PreparedCall, answer, call_span, instance_outside_session, new_instance, release, understood,
 };
 use super::dispatch::Dispatch;
 use super::endpoint::Endpoint;
@@ -178,18 +178,7 @@ where
             .await;
             return false;
         };
-        if let Some(fault) = refusal(&message.headers) {
-            send_answer(
-                self.output.as_ref(),
-                Some(op),
-                request_id,
-                Err(fault),
-                Vec::new(),
-            )
-            .await;
-            return false;
-        }
-        if let Err(fault) = self.admit(op) {
+        if let Err(fault) = understood(&message.headers).and_then(|()| self.admit(op)) {
             send_answer(
                 self.output.as_ref(),
                 Some(op),

@@ -405,6 +405,9 @@ pub enum FixedEvent {
     End,
 }
 
+/// A sink's table of its own forms of fixed runs (encoded once), by run id.
+pub type FixedCache<C> = [std::sync::OnceLock<Option<C>>; FixedEvents::MAX_ID];
+
 /// A run of events that is the same in every message, known at compile time. `id` (unique
 /// among runs, below [`FixedEvents::MAX_ID`]) lets a sink keep its encoded form of the run in a
 /// table of its own.
@@ -445,20 +448,55 @@ impl FixedEvents {
         (self.ends, self.events.get(self.ends..).unwrap_or_default())
     }
 
+    /// Writes the run to `sink` from a table of the sink's own forms of runs: the leading ends
+    /// as ends (an end may depend on what came before), the rest from the form `encode` makes
+    /// of it (once, on first use) with `copy`, or event by event if `encode` gives `None`.
+    pub fn write_cached<S: XmlSink + ?Sized, C>(
+        &self,
+        sink: &mut S,
+        table: &'static FixedCache<C>,
+        encode: fn(&[FixedEvent]) -> Option<C>,
+        copy: fn(&mut S, &C),
+    ) -> Result<(), XmlError> {
+        let (ends, rest) = self.split_ends();
+        for _ in 0..ends {
+            sink.end_element()?;
+        }
+        if rest.is_empty() {
+            return Ok(());
+        }
+        let cached = table
+            .get(self.id)
+            .and_then(|slot| slot.get_or_init(|| encode(rest)).as_ref());
+        match cached {
+            Some(form) => {
+                copy(sink, form);
+                Ok(())
+            }
+            None => FixedEvents::new(self.id, rest).replay(sink),
+        }
+    }
+
     /// Writes the events one by one.
     pub fn replay<S: XmlSink + ?Sized>(&self, sink: &mut S) -> Result<(), XmlError> {
         for event in self.events {
-            match *event {
-                FixedEvent::Start(prefix, local) | FixedEvent::StartInline(prefix, local) => {
-                    sink.start_element(prefix, local)?;
-                }
-                FixedEvent::Xmlns(prefix, uri) => sink.xmlns(prefix, uri)?,
-                FixedEvent::Attribute(prefix, local, value) => {
-                    sink.attribute(prefix, local, value)?;
-                }
-                FixedEvent::End => sink.end_element()?,
-            }
+            Self::write_event(sink, *event)?;
         }
         Ok(())
+    }
+
+    /// Writes one event of a run.
+    pub fn write_event<S: XmlSink + ?Sized>(
+        sink: &mut S,
+        event: FixedEvent,
+    ) -> Result<(), XmlError> {
+        match event {
+            FixedEvent::Start(prefix, local) | FixedEvent::StartInline(prefix, local) => {
+                sink.start_element(prefix, local)
+            }
+            FixedEvent::Xmlns(prefix, uri) => sink.xmlns(prefix, uri),
+            FixedEvent::Attribute(prefix, local, value) => sink.attribute(prefix, local, value),
+            FixedEvent::End => sink.end_element(),
+        }
     }
 }

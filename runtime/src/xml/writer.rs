@@ -8,7 +8,7 @@ use bytes::{BufMut, BytesMut};
 use smallvec::SmallVec;
 
 use super::escape::{check_qname, escape_into, is_ncname};
-use super::stream::{FixedEvent, FixedEvents, XmlSink, push_uuid};
+use super::stream::{FixedCache, FixedEvent, FixedEvents, XmlSink, push_uuid};
 use super::{XmlError, XmlFragment, base64};
 
 /// Where XML text goes: a `String` or a `BytesMut`.
@@ -173,29 +173,17 @@ struct TextRun {
 
 /// The text of every fixed run whose events after the leading ends start elements and add to
 /// them (no end): `None` for the others, which are written event by event.
-static TEXT_RUNS: [OnceLock<Option<TextRun>>; FixedEvents::MAX_ID] =
-    [const { OnceLock::new() }; FixedEvents::MAX_ID];
+static TEXT_RUNS: FixedCache<TextRun> = [const { OnceLock::new() }; FixedEvents::MAX_ID];
 
 fn text_run(events: &[FixedEvent]) -> Option<TextRun> {
-    if !matches!(
-        events.first(),
-        Some(FixedEvent::Start(..) | FixedEvent::StartInline(..))
-    ) {
+    if events.iter().any(|event| matches!(event, FixedEvent::End)) {
         return None;
     }
     let mut text = String::new();
     let mut writer = TextWriter::new(&mut text);
+    // Checked once here, so that the copies need no check.
     for event in events {
-        match *event {
-            FixedEvent::Start(prefix, local) | FixedEvent::StartInline(prefix, local) => {
-                writer.start_element(prefix, local).ok()?;
-            }
-            FixedEvent::Xmlns(prefix, uri) => writer.xmlns(prefix, uri).ok()?,
-            FixedEvent::Attribute(prefix, local, value) => {
-                writer.attribute(prefix, local, value).ok()?;
-            }
-            FixedEvent::End => return None,
-        }
+        FixedEvents::write_event(&mut writer, *event).ok()?;
     }
     let open = writer.open.to_vec();
     Some(TextRun {
@@ -280,21 +268,7 @@ impl<O: TextOutput + ?Sized> XmlSink for TextWriter<'_, O> {
     /// Leading ends of a fixed run are written as ends; the rest is copied from its text,
     /// made once.
     fn fixed(&mut self, run: &'static FixedEvents) -> Result<(), XmlError> {
-        let (ends, rest) = run.split_ends();
-        for _ in 0..ends {
-            self.end_element()?;
-        }
-        if rest.is_empty() {
-            return Ok(());
-        }
-        let cached = TEXT_RUNS
-            .get(run.id())
-            .and_then(|slot| slot.get_or_init(|| text_run(rest)).as_ref());
-        match cached {
-            Some(text) => self.cached_run(text),
-            None => FixedEvents::new(run.id(), rest).replay(self)?,
-        }
-        Ok(())
+        run.write_cached(self, &TEXT_RUNS, text_run, Self::cached_run)
     }
 
     /// Copies the fragment's text as it is, adding to each top-level start tag the declarations

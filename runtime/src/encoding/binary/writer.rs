@@ -14,7 +14,7 @@ use super::text::swap_guid;
 use crate::varint;
 use crate::xml::XmlError;
 use crate::xml::XmlSink;
-use crate::xml::stream::{FixedEvent, FixedEvents, parse_uuid};
+use crate::xml::stream::{FixedCache, FixedEvent, FixedEvents, parse_uuid};
 
 fn too_long() -> XmlError {
     XmlError::Malformed("a string too long for a binary XML record".into())
@@ -176,8 +176,7 @@ impl Writer<'_> {
 /// Records of every fixed run after its leading ends, written once (by a writer without a
 /// session: they hold no session ids); `None` if a run cannot be written, which is then replayed
 /// event by event.
-static FIXED: [OnceLock<Option<Box<[u8]>>>; FixedEvents::MAX_ID] =
-    [const { OnceLock::new() }; FixedEvents::MAX_ID];
+static FIXED: FixedCache<Box<[u8]>> = [const { OnceLock::new() }; FixedEvents::MAX_ID];
 
 /// The records of `events`.
 fn fixed_records(events: &[FixedEvent]) -> Option<Box<[u8]>> {
@@ -185,11 +184,8 @@ fn fixed_records(events: &[FixedEvent]) -> Option<Box<[u8]>> {
     let mut w = Writer::new(&mut out, None);
     for event in events {
         match *event {
-            FixedEvent::Start(prefix, local) => w.start_element(prefix, local),
             FixedEvent::StartInline(prefix, local) => w.start_element_inline(prefix, local),
-            FixedEvent::Xmlns(prefix, uri) => w.xmlns(prefix, uri),
-            FixedEvent::Attribute(prefix, local, value) => w.attribute(prefix, local, value),
-            FixedEvent::End => w.end_element(),
+            other => FixedEvents::write_event(&mut w, other),
         }
         .ok()?;
     }
@@ -288,18 +284,7 @@ impl XmlSink for Writer<'_> {
     /// Leading ends of a fixed run are written as ends (an end may fold into the text before
     /// it); the rest is copied from its records, written once.
     fn fixed(&mut self, run: &'static FixedEvents) -> Result<(), XmlError> {
-        let (ends, rest) = run.split_ends();
-        for _ in 0..ends {
-            self.end_element()?;
-        }
-        let records = FIXED
-            .get(run.id())
-            .and_then(|slot| slot.get_or_init(|| fixed_records(rest)).as_deref());
-        match records {
-            Some(records) => self.raw(records),
-            None => FixedEvents::new(run.id(), rest).replay(self)?,
-        }
-        Ok(())
+        run.write_cached(self, &FIXED, fixed_records, |w, records| w.raw(records))
     }
 }
 
