@@ -168,25 +168,11 @@ where
         let request_id = message.headers.message_id.take();
         let Some((index, op)) = C::DESCRIPTION.operation_by_action(message.action()) else {
             let fault = faults::action_not_supported(message.action());
-            send_answer(
-                self.output.as_ref(),
-                None,
-                request_id,
-                Err(fault),
-                Vec::new(),
-            )
-            .await;
+            self.refuse(None, request_id, fault).await;
             return false;
         };
         if let Err(fault) = understood(&message.headers).and_then(|()| self.admit(op)) {
-            send_answer(
-                self.output.as_ref(),
-                Some(op),
-                request_id,
-                Err(fault),
-                Vec::new(),
-            )
-            .await;
+            self.refuse(Some(op), request_id, fault).await;
             return false;
         }
         let (instance, release_after_call) = self.instance_for_call();
@@ -202,14 +188,7 @@ where
         else {
             let fault =
                 faults::internal("the host stopped admitting calls; the call was not run".into());
-            send_answer(
-                self.output.as_ref(),
-                Some(op),
-                request_id,
-                Err(fault),
-                Vec::new(),
-            )
-            .await;
+            self.refuse(Some(op), request_id, fault).await;
             return false;
         };
         let shared = call.shared;
@@ -228,6 +207,16 @@ where
         } else {
             task.await
         }
+    }
+
+    /// Answers a call that does not run with `fault`.
+    async fn refuse(
+        &self,
+        op: Option<&'static OperationDescription>,
+        request_id: Option<MessageId>,
+        fault: Fault,
+    ) {
+        send_answer(self.output.as_ref(), op, request_id, Err(fault), Vec::new()).await;
     }
 
     /// Applies the session rules to a call; updates the session's state when it is admitted.

@@ -411,19 +411,17 @@ impl Schema {
     }
 }
 
-/// `text` escaped for an attribute value.
+/// `text` escaped for an attribute value. A contract's names and actions come from the macro as
+/// Rust string literals; one holding a character XML cannot carry is left out, with a warning.
 fn attr(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '"' => out.push_str("&quot;"),
-            '>' => out.push_str("&gt;"),
-            other => out.push(other),
+    match crate::xml::escape::escape_into(&mut out, text, true) {
+        Ok(()) => out,
+        Err(error) => {
+            tracing::warn!(%error, "a name of the contract cannot be written in WSDL");
+            String::new()
         }
     }
-    out
 }
 
 /// An endpoint's metadata, traced from its contract the first time it is asked for.
