@@ -46,15 +46,20 @@ trait Tenancy {
     async fn whoami(&self) -> String;
 }
 
-/// Counts its calls; answers with the caller's tenant, and says who served it.
+/// Counts its calls (and the calls whose request had a MessageID); answers with the caller's
+/// tenant, and says who served it.
 #[derive(Clone, Default)]
 struct Desk {
     calls: Arc<AtomicUsize>,
+    with_message_id: Arc<AtomicUsize>,
 }
 
 impl Tenancy for Desk {
     async fn whoami(&self) -> String {
         let calls = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+        if headers::request(|h| h.message_id.is_some()) == Some(true) {
+            self.with_message_id.fetch_add(1, Ordering::SeqCst);
+        }
         let tenant = headers::request_header::<Tenant>()
             .expect("a readable Tenant header")
             .map_or_else(|| "nobody".to_owned(), |t| t.name);
@@ -77,8 +82,9 @@ async fn desk_host<B: Binding>(binding: B, address: &str, desk: &Desk) -> Servic
     .await
 }
 
-/// Headers both ways over `binding`.
-async fn headers_travel<B: Binding>(binding: B, address: &str) {
+/// Headers both ways over `binding`; `addressing`: its requests carry a MessageID, which the
+/// operation sees.
+async fn headers_travel<B: Binding>(binding: B, address: &str, addressing: bool) {
     let desk = Desk::default();
     let host = desk_host(binding.clone(), address, &desk).await;
     let client = TenancyClient::connect(binding, host.address())
@@ -103,13 +109,15 @@ async fn headers_travel<B: Binding>(binding: B, address: &str) {
     // Outside a scope nothing is added, and the reply's headers are dropped.
     assert_eq!(client.whoami().await.unwrap(), "nobody");
     assert_eq!(desk.calls.load(Ordering::SeqCst), 2);
+    let with_id = if addressing { 2 } else { 0 };
+    assert_eq!(desk.with_message_id.load(Ordering::SeqCst), with_id);
     client.close().await.unwrap();
     host.shutdown().await;
 }
 
 #[tokio::test]
 async fn typed_headers_travel_both_ways_over_net_tcp_binary() {
-    headers_travel(NetTcpBinding::new(), "net.tcp://127.0.0.1:0/tenancy").await;
+    headers_travel(NetTcpBinding::new(), "net.tcp://127.0.0.1:0/tenancy", true).await;
 }
 
 #[tokio::test]
@@ -117,14 +125,15 @@ async fn typed_headers_travel_both_ways_over_net_tcp_text() {
     headers_travel(
         NetTcpBinding::new().text_encoding(),
         "net.tcp://127.0.0.1:0/tenancy",
+        true,
     )
     .await;
 }
 
 #[tokio::test]
 async fn typed_headers_travel_both_ways_over_http() {
-    headers_travel(WsHttpBinding::new(), "http://127.0.0.1:0/tenancy").await;
-    headers_travel(BasicHttpBinding::new(), "http://127.0.0.1:0/tenancy").await;
+    headers_travel(WsHttpBinding::new(), "http://127.0.0.1:0/tenancy", true).await;
+    headers_travel(BasicHttpBinding::new(), "http://127.0.0.1:0/tenancy", false).await;
 }
 
 /// A `Tenant` block marked `mustUnderstand`, for `role` (`None`: the ultimate receiver).

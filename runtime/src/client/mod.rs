@@ -300,10 +300,14 @@ impl Drop for ClientChannel {
     }
 }
 
-/// The body of a reply, once its headers are checked (and kept in the call's scope).
+/// The body of a reply, once its headers are checked (and kept in the call's scope). A fault
+/// is the answer whatever its headers.
 fn take_body(reply: Message) -> Result<Body, Error> {
     let Message { headers, body } = reply;
-    scope::received(headers)?;
+    let checked = scope::received(headers);
+    if !matches!(body, Body::Fault(_)) {
+        checked?;
+    }
     Ok(body)
 }
 

@@ -164,8 +164,9 @@ where
     }
 
     /// Handles one message; returns whether its operation panicked.
-    async fn handle(&mut self, mut message: crate::message::Message) -> bool {
-        let request_id = message.headers.message_id.take();
+    async fn handle(&mut self, message: crate::message::Message) -> bool {
+        // Kept in the request's headers too: the operation may read it.
+        let request_id = message.headers.message_id.clone();
         let Some((index, op)) = C::DESCRIPTION.operation_by_action(message.action()) else {
             let fault = faults::action_not_supported(message.action());
             self.refuse(None, request_id, fault).await;

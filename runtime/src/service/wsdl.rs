@@ -126,7 +126,7 @@ impl ServiceMetadata {
         // Binding.
         let binding = format!("{binding_kind}_{name}");
         let _ = write!(out, r#"<wsdl:binding name="{binding}" type="tns:{name}">"#);
-        if version == MessageVersion::Soap12WsAddressing10 {
+        if version.has_addressing() {
             out.push_str("<wsaw:UsingAddressing/>");
         }
         let _ = write!(

@@ -423,8 +423,9 @@ impl FixedEvents {
     /// The number of ids a sink's table needs.
     pub const MAX_ID: usize = 32;
 
-    /// The run `events`, numbered `id`.
-    pub const fn new(id: usize, events: &'static [FixedEvent]) -> Self {
+    /// The run `events`, numbered `id` (crate-private: sinks keep their forms of runs by id, so
+    /// only the grammar numbers them).
+    pub(crate) const fn new(id: usize, events: &'static [FixedEvent]) -> Self {
         let mut ends = 0;
         while ends < events.len() && matches!(events[ends], FixedEvent::End) {
             ends += 1;

@@ -1,7 +1,10 @@
 //! Writing a [`Message`] as a SOAP envelope to any [`XmlSink`], in the shape WCF writes it.
 
 use crate::encoding::EncodingError;
-use crate::message::{Body, HeaderBlock, Message, MessageId, SOAP11_NS, SOAP12_NS, SharedStr};
+use crate::message::{
+    Body, HeaderBlock, Message, MessageId, SOAP11_ACTOR_NEXT, SOAP11_NS, SOAP12_NS,
+    SOAP12_ROLE_NEXT, SharedStr,
+};
 use crate::xml::stream::{FixedEvent, FixedEvents};
 use crate::xml::{Infoset, InfosetEvent, XmlError, XmlFragment, XmlSink, needs_declaring};
 use smallvec::SmallVec;
@@ -276,7 +279,7 @@ impl<'b> SoapAttributes<'b> {
             prefix,
             must_understand: block.must_understand,
             relay: block.relay && soap12,
-            role: block.role.as_deref(),
+            role: block.role.as_deref().map(|role| next_role(role, soap12)),
             soap12,
         }
     }
@@ -324,6 +327,16 @@ fn root_bindings<'e>(
         }
     }
     bindings
+}
+
+/// The `next` role in the form of the version written (SOAP 1.2 `role/next`, SOAP 1.1
+/// `actor/next`); other roles as they are.
+fn next_role(role: &str, soap12: bool) -> &str {
+    match role {
+        SOAP11_ACTOR_NEXT if soap12 => SOAP12_ROLE_NEXT,
+        SOAP12_ROLE_NEXT if !soap12 => SOAP11_ACTOR_NEXT,
+        other => other,
+    }
 }
 
 /// Forwards every event, and writes the SOAP attributes right after the first element starts.

@@ -658,6 +658,21 @@ fn header_block_soap_attributes_round_trip() {
         assert_eq!(ctx.role.as_deref(), Some("urn:role:gateway"));
     }
 
+    // The `next` role is written in each version's own form.
+    let mut next = message.clone();
+    next.headers.other[0].role = Some(crate::message::SOAP12_ROLE_NEXT.into());
+    let text = encode(MessageVersion::Soap11, &next);
+    assert!(
+        text.contains(r#"s:actor="http://schemas.xmlsoap.org/soap/actor/next""#),
+        "{text}"
+    );
+    next.headers.other[0].role = Some(crate::message::SOAP11_ACTOR_NEXT.into());
+    let text = encode(soap12, &next);
+    assert!(
+        text.contains(r#"s:role="http://www.w3.org/2003/05/soap-envelope/role/next""#),
+        "{text}"
+    );
+
     // Read whatever the prefix, as `true` or `1`; SOAP 1.2 reads no `actor`, SOAP 1.1 no `role`
     // or `relay` (both are dropped from the element all the same).
     let input = format!(
