@@ -13,7 +13,7 @@ use quick_xml::events::{BytesStart, Event as XmlEvent};
 use quick_xml::name::{PrefixDeclaration, QName};
 use smallvec::SmallVec;
 
-use super::stream::{Attribute, Event, Name, Text, XmlSource};
+use super::stream::{Attribute, Event, Name, Text, XmlSource, same_prefix};
 use super::{MAX_DEPTH, XML_NS, XmlError, XmlFragment};
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -142,7 +142,11 @@ impl<'i> TextSource<'i> {
 
     /// The index of the binding `prefix` resolves to; `Ok(None)` for no namespace.
     fn lookup(&self, prefix: &str) -> Result<Option<usize>, ()> {
-        match self.bindings.iter().rposition(|(p, _)| *p == prefix) {
+        match self
+            .bindings
+            .iter()
+            .rposition(|(p, _)| same_prefix(p, prefix))
+        {
             Some(i) if prefix.is_empty() && self.bindings[i].1.is_empty() => Ok(None),
             Some(i) => Ok(Some(i)),
             None if prefix.is_empty() || prefix == "xml" => Ok(None),
@@ -304,6 +308,14 @@ impl<'i> TextSource<'i> {
 
 /// An attribute's value, unescaped and normalised.
 fn value_of<'a>(attribute: &'a XmlAttribute<'a>, at: usize) -> Result<Cow<'a, str>, XmlError> {
+    let raw: &'a str = &attribute.value;
+    // Only references and whitespace other than spaces change in normalisation.
+    if !raw
+        .bytes()
+        .any(|b| matches!(b, b'&' | b'\t' | b'\n' | b'\r'))
+    {
+        return Ok(Cow::Borrowed(raw));
+    }
     attribute
         .normalized_value(XmlVersion::Implicit1_0)
         .map_err(|e| {

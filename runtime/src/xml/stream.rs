@@ -61,6 +61,13 @@ impl Text<'_> {
     }
 }
 
+/// Whether two namespace prefixes (mostly one letter, or empty) are equal, compared inline: a
+/// call to `memcmp` per comparison costs more than the comparison.
+#[inline]
+pub(crate) fn same_prefix(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+}
+
 /// Whether `s` is only XML whitespace.
 pub(crate) fn is_whitespace(s: &str) -> bool {
     s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))

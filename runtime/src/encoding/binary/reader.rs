@@ -19,6 +19,7 @@ use crate::varint;
 use crate::xml::XmlError;
 use crate::xml::stream::{
     Attribute as XmlAttribute, Event as XmlEvent, Name as XmlName, Text as XmlText, XmlSource,
+    same_prefix,
 };
 
 /// The deepest element nesting accepted (the Envelope is at depth 1).
@@ -206,7 +207,7 @@ impl<'a> Reader<'a> {
             .namespaces
             .iter()
             .rev()
-            .find(|(p, _)| same_short(p, prefix))
+            .find(|(p, _)| same_prefix(p, prefix))
         {
             return Some(uri);
         }
@@ -593,11 +594,6 @@ impl XmlSource for Reader<'_> {
     fn current(&self) -> XmlName<'_> {
         self.current
     }
-}
-
-/// String equality for prefixes (mostly one letter or empty), without a call to `memcmp`.
-fn same_short(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
 
 /// The prefix of a letter record: `a` for 0 … `z` for 25.
