@@ -459,12 +459,13 @@ impl FixedEvents {
     /// Writes the run to `sink` from a table of the sink's own forms of runs: the leading ends
     /// as ends (an end may depend on what came before), the rest from the form `encode` makes
     /// of it (once, on first use) with `copy`, or event by event if `encode` gives `None`.
+    #[inline]
     pub fn write_cached<S: XmlSink + ?Sized, C>(
         &self,
         sink: &mut S,
         table: &'static FixedCache<C>,
-        encode: fn(&[FixedEvent]) -> Option<C>,
-        copy: fn(&mut S, &C),
+        encode: impl FnOnce(&[FixedEvent]) -> Option<C>,
+        copy: impl FnOnce(&mut S, &C),
     ) -> Result<(), XmlError> {
         let (ends, rest) = self.split_ends();
         for _ in 0..ends {
