@@ -206,7 +206,9 @@ where
             self.inflight.spawn(task);
             false
         } else {
-            task.await
+            // Boxed: a call's future (its headers' scope, its instance's release) is larger
+            // than the rest of the session's, and would otherwise stay in every idle session.
+            Box::pin(task).await
         }
     }
 
