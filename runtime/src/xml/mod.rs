@@ -54,6 +54,13 @@ pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 /// The deepest element nesting the writer produces and the reader accepts.
 pub const MAX_DEPTH: usize = 64;
 
+/// The most namespace declarations a reader keeps in scope at once (every reader: text, binary,
+/// infoset); more is [`XmlError::TooMany`]. Real envelopes have a handful.
+pub const MAX_BINDINGS: usize = 64;
+
+/// The most attributes (namespace declarations included) a reader accepts on one element.
+pub const MAX_ATTRIBUTES: usize = 256;
+
 /// Serializes `value` as one element `<name xmlns="namespace">…</name>`.
 ///
 /// ```
@@ -177,6 +184,18 @@ pub enum XmlError {
     /// Elements are nested deeper than [`MAX_DEPTH`].
     #[error("elements nested deeper than {MAX_DEPTH} levels")]
     TooDeep,
+    /// The input has more of something than a reader accepts ([`MAX_BINDINGS`],
+    /// [`MAX_ATTRIBUTES`], a message's headers).
+    #[error("more than {limit} {what}")]
+    TooMany {
+        /// What there is too much of.
+        what: &'static str,
+        /// The limit.
+        limit: usize,
+    },
+    /// An element has the same attribute (after namespace resolution) twice.
+    #[error("attribute {0} appears twice on one element")]
+    DuplicateAttribute(String),
     /// An element holds child elements where text was expected.
     #[error("expected text, found element <{0}>")]
     ExpectedText(String),
