@@ -16,7 +16,9 @@ use indigo::channel::{
     Side,
 };
 use indigo::client::CallScope;
-use indigo::message::{FaultKind, Header, HeaderBlock, Message, SOAP12_ROLE_NONE};
+use indigo::message::{
+    FaultKind, Header, HeaderBlock, Message, SOAP11_ACTOR_NEXT, SOAP12_ROLE_NONE,
+};
 use indigo::prelude::*;
 use indigo::service::headers;
 use serde::{Deserialize, Serialize};
@@ -63,11 +65,15 @@ impl Tenancy for Desk {
         let tenant = headers::request_header::<Tenant>()
             .expect("a readable Tenant header")
             .map_or_else(|| "nobody".to_owned(), |t| t.name);
-        headers::add_reply_header(&Served {
-            node: "desk-1".to_owned(),
-            calls: u32::try_from(calls).unwrap_or(u32::MAX),
+        // Adding reply headers while reading the request's is allowed.
+        headers::request(|_| {
+            headers::add_reply_header(&Served {
+                node: "desk-1".to_owned(),
+                calls: u32::try_from(calls).unwrap_or(u32::MAX),
+            })
         })
-        .expect("inside an operation");
+        .expect("inside an operation")
+        .expect("a header that can be written");
         tenant
     }
 }
@@ -76,6 +82,17 @@ async fn desk_host<B: Binding>(binding: B, address: &str, desk: &Desk) -> Servic
     let desk = desk.clone();
     common::host(
         TenancyContract::per_call(move || desk.clone()),
+        binding,
+        address,
+    )
+    .await
+}
+
+/// A desk whose service declares that it reads `Tenant` headers itself.
+async fn understanding_host<B: Binding>(binding: B, address: &str, desk: &Desk) -> ServiceHost {
+    let desk = desk.clone();
+    common::host(
+        TenancyContract::per_call(move || desk.clone()).understand::<Tenant>(),
         binding,
         address,
     )
@@ -195,6 +212,85 @@ async fn an_unknown_must_understand_header_is_refused_over_net_tcp() {
 async fn an_unknown_must_understand_header_is_refused_over_http() {
     refused(WsHttpBinding::new(), "http://127.0.0.1:0/tenancy", true).await;
     refused(BasicHttpBinding::new(), "http://127.0.0.1:0/tenancy", false).await;
+}
+
+#[tokio::test]
+async fn the_soap11_next_actor_is_this_node() {
+    let desk = Desk::default();
+    let host = desk_host(BasicHttpBinding::new(), "http://127.0.0.1:0/tenancy", &desk).await;
+    let client = TenancyClient::connect(BasicHttpBinding::new(), host.address())
+        .await
+        .unwrap();
+    let scope = CallScope::new().with_block(must_understand_tenant(Some(SOAP11_ACTOR_NEXT)));
+    let (result, _) = scope.run(client.whoami()).await;
+    let error = result.expect_err("a MustUnderstand fault");
+    assert_eq!(
+        error.fault().map(|f| f.code.kind),
+        Some(FaultKind::MustUnderstand)
+    );
+    assert_eq!(desk.calls.load(Ordering::SeqCst), 0);
+    host.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_service_that_reads_a_header_understands_it() {
+    for (binding, address) in [
+        (NetTcpBinding::new(), "net.tcp://127.0.0.1:0/tenancy"),
+        (
+            NetTcpBinding::new().text_encoding(),
+            "net.tcp://127.0.0.1:0/tenancy",
+        ),
+    ] {
+        let desk = Desk::default();
+        let host = understanding_host(binding.clone(), address, &desk).await;
+        let client = TenancyClient::connect(binding, host.address())
+            .await
+            .unwrap();
+        let scope = CallScope::new().with_block(must_understand_tenant(None));
+        let (result, _) = scope.run(client.whoami()).await;
+        assert_eq!(result.unwrap(), "eve");
+        assert_eq!(desk.calls.load(Ordering::SeqCst), 1);
+        client.close().await.unwrap();
+        host.shutdown().await;
+    }
+    let desk = Desk::default();
+    let host = understanding_host(WsHttpBinding::new(), "http://127.0.0.1:0/tenancy", &desk).await;
+    let client = TenancyClient::connect(WsHttpBinding::new(), host.address())
+        .await
+        .unwrap();
+    let scope = CallScope::new().with_block(must_understand_tenant(None));
+    let (result, _) = scope.run(client.whoami()).await;
+    assert_eq!(result.unwrap(), "eve");
+    host.shutdown().await;
+}
+
+#[tokio::test]
+async fn concurrent_scopes_on_one_client_keep_their_headers_apart() {
+    let desk = Desk::default();
+    let host = desk_host(NetTcpBinding::new(), "net.tcp://127.0.0.1:0/tenancy", &desk).await;
+    let client = TenancyClient::connect(NetTcpBinding::new(), host.address())
+        .await
+        .unwrap();
+    let call_as = |name: &str| {
+        let scope = CallScope::new()
+            .with_header(&Tenant {
+                name: name.to_owned(),
+            })
+            .unwrap();
+        scope.run(client.whoami())
+    };
+    let ((ann, ann_reply), (bob, bob_reply)) = tokio::join!(call_as("ann"), call_as("bob"));
+    assert_eq!(
+        (ann.unwrap(), bob.unwrap()),
+        ("ann".to_owned(), "bob".to_owned())
+    );
+    // Each scope got the reply of its own call.
+    let calls = |reply: &indigo::message::Headers| reply.get::<Served>().unwrap().unwrap().calls;
+    let mut seen = [calls(&ann_reply), calls(&bob_reply)];
+    seen.sort_unstable();
+    assert_eq!(seen, [1, 2]);
+    client.close().await.unwrap();
+    host.shutdown().await;
 }
 
 /// A service-side layer that consumes the `Tenant` header: it claims it (marks it understood).

@@ -76,8 +76,9 @@ impl CallScope {
     /// Runs `calls` in the scope; returns their output and the headers of the last reply
     /// received in the scope (empty if none was).
     pub async fn run<F: Future>(self, calls: F) -> (F::Output, Headers) {
-        let (output, scope) = crate::task_local::scoped(&SCOPE, self, calls).await;
-        (output, scope.map(|scope| scope.reply).unwrap_or_default())
+        let (output, scope) = crate::task_local::scoped(&SCOPE, RefCell::new(self), calls).await;
+        let reply = scope.map(|scope| scope.into_inner().reply);
+        (output, reply.unwrap_or_default())
     }
 }
 

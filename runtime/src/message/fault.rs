@@ -61,7 +61,8 @@ impl FaultKind {
     }
 
     /// The class a SOAP 1.1 `faultcode` in the envelope namespace names; dotted refinements
-    /// (`Client.Authentication`) keep their class.
+    /// (`Client.Authentication`) keep their class (the envelope reader keeps the whole code as
+    /// the fault's one subcode, which SOAP 1.1 writes back as the `faultcode`).
     pub fn from_soap11_code(local: &str) -> Result<Self, String> {
         match local.split('.').next().unwrap_or("") {
             "Client" => Ok(FaultKind::Sender),

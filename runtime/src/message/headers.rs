@@ -12,8 +12,9 @@
 //! `MustUnderstand` fault, as WCF's `UnderstoodHeaders`.
 
 use super::{MessageId, SOAP11_ACTOR_NEXT, SOAP12_ROLE_NEXT, SOAP12_ROLE_ULTIMATE_RECEIVER};
-use super::{SharedStr, XmlError};
-use crate::xml::{Infoset, XmlSink};
+use super::{SOAP11_NS, SOAP12_NS, SharedStr, XmlError};
+use crate::xml::stream::Event;
+use crate::xml::{Infoset, XmlSink, XmlSource};
 
 /// A typed SOAP header: its element's name, and how it is written to and read from XML events.
 ///
@@ -105,8 +106,8 @@ pub mod data_contract {
 }
 
 /// One header other than the addressing ones: its element as XML events and its SOAP
-/// attributes. Blocks are equal when what goes on the wire is (whether a layer understood one
-/// does not count).
+/// attributes. Blocks are equal when their elements (with the bindings they inherited) and
+/// their SOAP attributes are; whether a layer understood one does not count.
 #[derive(Debug, Clone)]
 pub struct HeaderBlock {
     /// The header element, without its SOAP attributes.
@@ -123,6 +124,8 @@ pub struct HeaderBlock {
     understood: bool,
 }
 
+/// Compares the elements (with the bindings they inherited) and the SOAP attributes, not whether
+/// a layer understood the header.
 impl PartialEq for HeaderBlock {
     fn eq(&self, other: &Self) -> bool {
         self.element == other.element
@@ -146,9 +149,78 @@ impl HeaderBlock {
     }
 
     /// `header` written as a block, `mustUnderstand` as its type says.
+    ///
+    /// The codec must write one element, named `{H::NAMESPACE}H::NAME`, that declares every
+    /// prefix it uses and carries no SOAP attribute (`mustUnderstand`, `role`, `actor`,
+    /// `relay` in either SOAP envelope namespace: they are the block's fields); anything else
+    /// is an error.
     pub fn from_header<H: Header>(header: &H) -> Result<Self, XmlError> {
+        /// Checks what the codec of header `{namespace}name` wrote: one element (comments and
+        /// whitespace around it aside), every prefix declared (reading the events resolves
+        /// each one), no SOAP attribute on the root.
+        fn check(element: &Infoset, namespace: &str, name: &str) -> Result<(), XmlError> {
+            let header = || format!("{{{namespace}}}{name}");
+            let mut reader = element.reader();
+            let mut depth = 0usize;
+            let mut roots = 0usize;
+            loop {
+                match reader.next() {
+                    Ok(Event::Start(_)) => {}
+                    Ok(Event::End) => {
+                        depth = depth.saturating_sub(1);
+                        continue;
+                    }
+                    Ok(Event::Text(text)) if depth == 0 && !text.is_whitespace() => {
+                        return Err(XmlError::Custom(format!(
+                            "header {} wrote text outside its element",
+                            header()
+                        )));
+                    }
+                    Ok(Event::Text(_) | Event::Comment(_)) => continue,
+                    Ok(Event::Eof) => break,
+                    Err(e) => return Err(e.at(&header())),
+                }
+                if depth == 0 {
+                    roots += 1;
+                    if roots > 1 {
+                        return Err(XmlError::Custom(format!(
+                            "header {} wrote more than one element",
+                            header()
+                        )));
+                    }
+                }
+                for attribute in reader.attributes() {
+                    let attribute = attribute.map_err(|e| e.at(&header()))?.name;
+                    if depth == 0
+                        && (attribute.namespace == SOAP12_NS || attribute.namespace == SOAP11_NS)
+                        && matches!(
+                            attribute.local,
+                            "mustUnderstand" | "role" | "actor" | "relay"
+                        )
+                    {
+                        return Err(XmlError::Custom(format!(
+                            "header {} wrote the SOAP attribute {{{}}}{} on its element: set \
+                             the HeaderBlock's field instead",
+                            header(),
+                            attribute.namespace,
+                            attribute.local
+                        )));
+                    }
+                }
+                depth += 1;
+            }
+            if roots == 0 {
+                return Err(XmlError::Custom(format!(
+                    "header {} wrote no element",
+                    header()
+                )));
+            }
+            Ok(())
+        }
+
         let mut element = Infoset::with_capacity(128, 8);
         header.write(&mut element)?;
+        check(&element, H::NAMESPACE, H::NAME)?;
         let block = HeaderBlock {
             must_understand: H::MUST_UNDERSTAND,
             ..HeaderBlock::new(element)
@@ -283,5 +355,181 @@ impl Headers {
         self.other.iter().filter(|block| {
             block.must_understand && !block.understood && block.is_for_ultimate_receiver()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Write = Box<dyn Fn(&mut dyn XmlSink) -> Result<(), XmlError>>;
+
+    /// A header `{urn:h}H` whose codec writes what its closure does.
+    struct Raw(Write);
+
+    impl Header for Raw {
+        const NAMESPACE: &'static str = "urn:h";
+        const NAME: &'static str = "H";
+
+        fn write(&self, out: &mut dyn XmlSink) -> Result<(), XmlError> {
+            (self.0)(out)
+        }
+
+        fn read(_: &Infoset) -> Result<Self, XmlError> {
+            Ok(Raw(Box::new(|_| Ok(()))))
+        }
+    }
+
+    fn written(
+        write: impl Fn(&mut dyn XmlSink) -> Result<(), XmlError> + 'static,
+    ) -> Result<HeaderBlock, XmlError> {
+        HeaderBlock::from_header(&Raw(Box::new(write)))
+    }
+
+    /// The error's message; panics if the block was accepted.
+    fn refused(result: Result<HeaderBlock, XmlError>) -> String {
+        match result {
+            Ok(block) => panic!("accepted {:?}", block.element()),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    /// `<H xmlns="urn:h" xmlns:p="namespace" p:local="value"/>`.
+    fn with_attribute(
+        namespace: &'static str,
+        local: &'static str,
+    ) -> Result<HeaderBlock, XmlError> {
+        written(move |out| {
+            out.start_element("", "H")?;
+            out.xmlns("", "urn:h")?;
+            out.xmlns("p", namespace)?;
+            out.attribute("p", local, "1")?;
+            out.end_element()
+        })
+    }
+
+    #[test]
+    fn a_well_written_header_is_accepted() {
+        let block = written(|out| {
+            out.start_element("h", "H")?;
+            out.xmlns("h", "urn:h")?;
+            // SOAP-named attributes in no or other namespaces, and SOAP attributes below the
+            // root, are the header's own content.
+            out.attribute("", "mustUnderstand", "1")?;
+            out.attribute("xml", "lang", "en")?;
+            out.start_element("s", "Child")?;
+            out.xmlns("s", SOAP12_NS)?;
+            out.attribute("s", "role", "r")?;
+            out.end_element()?;
+            out.end_element()
+        })
+        .unwrap();
+        assert!(block.is("urn:h", "H"));
+        assert!(!block.must_understand);
+        assert!(with_attribute("urn:other", "mustUnderstand").is_ok());
+    }
+
+    #[test]
+    fn soap_attributes_written_by_the_codec_are_refused() {
+        for namespace in [SOAP12_NS, SOAP11_NS] {
+            for local in ["mustUnderstand", "role", "actor", "relay"] {
+                let error = refused(with_attribute(namespace, local));
+                assert!(
+                    error.contains(&format!("SOAP attribute {{{namespace}}}{local}")),
+                    "{error}"
+                );
+                assert!(error.contains("field"), "{error}");
+            }
+        }
+        // Written before the declaration of its prefix, on an element in the SOAP namespace.
+        let error = refused(written(|out| {
+            out.start_element("s", "H")?;
+            out.attribute("s", "mustUnderstand", "0")?;
+            out.xmlns("s", SOAP12_NS)?;
+            out.end_element()
+        }));
+        assert!(error.contains("mustUnderstand"), "{error}");
+    }
+
+    #[test]
+    fn undeclared_prefixes_are_refused() {
+        let unknown = |result: Result<HeaderBlock, XmlError>, prefix: &str| {
+            let error = result.unwrap_err();
+            assert!(
+                matches!(error.innermost(), XmlError::UnknownPrefix(p) if p == prefix),
+                "{error}"
+            );
+            assert!(error.to_string().contains("{urn:h}H"), "{error}");
+        };
+        // On the element itself.
+        unknown(
+            written(|out| {
+                out.start_element("h", "H")?;
+                out.end_element()
+            }),
+            "h",
+        );
+        // On a child.
+        unknown(
+            written(|out| {
+                out.start_element("h", "H")?;
+                out.xmlns("h", "urn:h")?;
+                out.start_element("q", "Child")?;
+                out.end_element()?;
+                out.end_element()
+            }),
+            "q",
+        );
+        // On an attribute of a child.
+        unknown(
+            written(|out| {
+                out.start_element("h", "H")?;
+                out.xmlns("h", "urn:h")?;
+                out.start_element("h", "Child")?;
+                out.attribute("z", "a", "1")?;
+                out.end_element()?;
+                out.end_element()
+            }),
+            "z",
+        );
+    }
+
+    #[test]
+    fn debug_shows_the_inherited_scope() {
+        let mut element = Infoset::new();
+        element.inherit("h", "urn:h");
+        element.start("h", "H");
+        element.end();
+        assert_eq!(
+            format!("{element:?}"),
+            r#"Infoset { text: "<h:H/>", inherited: [("h", "urn:h")] }"#
+        );
+        let block = HeaderBlock::new(element);
+        assert!(format!("{block:?}").contains("inherited"));
+        assert_eq!(
+            format!("{:?}", Infoset::parse(r#"<H xmlns="urn:h"/>"#).unwrap()),
+            r#"Infoset("<H xmlns=\"urn:h\"/>")"#
+        );
+    }
+
+    #[test]
+    fn one_element_is_written() {
+        let two = written(|out| {
+            for _ in 0..2 {
+                out.start_element("", "H")?;
+                out.xmlns("", "urn:h")?;
+                out.end_element()?;
+            }
+            Ok(())
+        });
+        assert!(refused(two).contains("more than one element"));
+        assert!(refused(written(|_| Ok(()))).contains("no element"));
+        let text = written(|out| {
+            out.text("x")?;
+            out.start_element("", "H")?;
+            out.xmlns("", "urn:h")?;
+            out.end_element()
+        });
+        assert!(refused(text).contains("text outside"));
     }
 }

@@ -2,18 +2,20 @@
 
 use std::convert::Infallible;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 
 use super::SharedStr;
-use crate::xml::stream::{parse_uuid, push_uuid};
+use crate::xml::stream::{parse_uuid, parse_uuid_any_case, push_uuid};
 
 /// A message id: a GUID (written `urn:uuid:` and 36 lowercase hex digits and dashes, or as 16
 /// bytes by the binary encoding) or any other URI, kept as text.
 ///
 /// Ids the program makes are GUIDs, so they are never printed or parsed on the way; an id read
 /// from the wire is a GUID exactly when its text is the canonical lowercase form, so it is written
-/// back as it came.
-#[derive(Clone, PartialEq, Eq, Hash)]
+/// back as it came. Ids are equal when they name the same GUID (`urn:uuid:` in any case), else
+/// when their texts are.
+#[derive(Clone)]
 pub enum MessageId {
     /// A GUID, as its 16 bytes in RFC 4122 order.
     Uuid([u8; 16]),
@@ -41,11 +43,47 @@ impl MessageId {
         }
     }
 
-    /// The GUID as a number, if the id is one.
+    /// The GUID as a number, if the id is one (a text id `urn:uuid:` with a GUID in either
+    /// case counts).
     pub fn as_u128(&self) -> Option<u128> {
+        self.guid().map(u128::from_be_bytes)
+    }
+
+    fn guid(&self) -> Option<[u8; 16]> {
         match self {
-            MessageId::Uuid(bytes) => Some(u128::from_be_bytes(*bytes)),
-            MessageId::Text(_) => None,
+            MessageId::Uuid(bytes) => Some(*bytes),
+            MessageId::Text(text) => {
+                let (scheme, rest) = text.split_at_checked(9)?;
+                if scheme.eq_ignore_ascii_case("urn:uuid:") {
+                    parse_uuid_any_case(rest)
+                } else {
+                    None
+                }
+            }
+        }
+    }
+}
+
+impl PartialEq for MessageId {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (MessageId::Uuid(a), MessageId::Uuid(b)) => a == b,
+            _ => match (self.guid(), other.guid()) {
+                (Some(a), Some(b)) => a == b,
+                (None, None) => self.to_string() == other.to_string(),
+                _ => false,
+            },
+        }
+    }
+}
+
+impl Eq for MessageId {}
+
+impl Hash for MessageId {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        match self.guid() {
+            Some(bytes) => bytes.hash(state),
+            None => self.to_string().hash(state),
         }
     }
 }
@@ -102,8 +140,15 @@ mod tests {
         let id = MessageId::parse(text);
         assert_eq!(id.as_u128(), Some(0x9ba7443b_d21a_4e69_997c_df2a16b02e53));
         assert_eq!(id.to_string(), text);
+        // Another case is kept as text (and written back as it came), but names the same GUID.
+        let upper = MessageId::parse("urn:uuid:9BA7443B-D21A-4E69-997C-DF2A16B02E53");
+        assert!(matches!(upper, MessageId::Text(_)));
+        assert_eq!(upper, id);
+        assert_eq!(upper.as_u128(), id.as_u128());
+        use std::hash::BuildHasher;
+        let state = std::collections::hash_map::RandomState::new();
+        assert_eq!(state.hash_one(&upper), state.hash_one(&id));
         for other in [
-            "urn:uuid:9BA7443B-D21A-4E69-997C-DF2A16B02E53",
             "uuid:9ba7443b-d21a-4e69-997c-df2a16b02e53",
             "urn:uuid:9ba7443b-d21a-4e69-997c-df2a16b02e5",
             "http://example.org/id/1",

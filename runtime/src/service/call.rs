@@ -82,17 +82,27 @@ pub(crate) struct Outcome {
     pub(crate) panicked: bool,
 }
 
-/// Whether a call's headers are all understood: a header it must understand that nothing
-/// understood is a `MustUnderstand` fault (checked before the session rules, so such a call
-/// changes nothing).
-pub(crate) fn understood(headers: &Headers) -> Result<(), Fault> {
+/// Whether a call's headers are all understood, by a layer or by the service (see
+/// [`Service::understand`](super::Service::understand)): a header it must understand that
+/// nothing understood is a `MustUnderstand` fault (checked before the session rules, so such a
+/// call changes nothing).
+pub(crate) fn understood(
+    headers: &mut Headers,
+    by_service: &[(&'static str, &'static str)],
+) -> Result<(), Fault> {
+    for &(namespace, name) in by_service {
+        headers.understand(namespace, name);
+    }
     faults::not_understood(headers).map_or(Ok(()), Err)
 }
 
 /// Runs one call outside any session (an HTTP request, a datagram): straight to dispatch, with
 /// a new instance unless the service is a singleton, and back with the answer (`None` for
 /// one-way).
-pub(crate) async fn call_once<C, S>(endpoint: &Endpoint<C, S>, message: Message) -> Option<Message>
+pub(crate) async fn call_once<C, S>(
+    endpoint: &Endpoint<C, S>,
+    mut message: Message,
+) -> Option<Message>
 where
     C: Dispatch<S>,
     S: Send + Sync + 'static,
@@ -104,7 +114,7 @@ where
             Vec::new(),
         );
     };
-    if let Err(fault) = understood(&message.headers) {
+    if let Err(fault) = understood(&mut message.headers, &endpoint.service.understood) {
         return answer(Some(op), Err(fault), Vec::new());
     }
     let (instance, release_after_call) = instance_outside_session(&endpoint.service.instancing);

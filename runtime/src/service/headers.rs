@@ -42,16 +42,17 @@ use crate::error::Error;
 use crate::message::{Header, HeaderBlock, Headers};
 
 tokio::task_local! {
-    static CALL: RefCell<CallHeaders>;
+    static CALL: CallHeaders;
 }
 
 /// The headers of one call.
 #[derive(Debug, Default)]
-pub(crate) struct CallHeaders {
-    /// The request's headers (the addressing ones too).
-    pub(crate) request: Headers,
+struct CallHeaders {
+    /// The request's headers (the addressing ones too); never changed, so reading them while
+    /// adding reply headers is fine.
+    request: Headers,
     /// Headers to add to the reply.
-    pub(crate) reply: Vec<HeaderBlock>,
+    reply: RefCell<Vec<HeaderBlock>>,
 }
 
 /// Runs `call` with `request` as its call's headers; returns its output and the reply headers
@@ -59,15 +60,18 @@ pub(crate) struct CallHeaders {
 pub(crate) async fn scope<F: Future>(request: Headers, call: F) -> (F::Output, Vec<HeaderBlock>) {
     let headers = CallHeaders {
         request,
-        reply: Vec::new(),
+        reply: RefCell::new(Vec::new()),
     };
     let (output, headers) = crate::task_local::scoped(&CALL, headers, call).await;
-    (output, headers.map(|h| h.reply).unwrap_or_default())
+    (
+        output,
+        headers.map(|h| h.reply.into_inner()).unwrap_or_default(),
+    )
 }
 
 /// Reads the request's headers with `read`; `None` outside an operation.
 pub fn request<R>(read: impl FnOnce(&Headers) -> R) -> Option<R> {
-    CALL.try_with(|call| read(&call.borrow().request)).ok()
+    CALL.try_with(|call| read(&call.request)).ok()
 }
 
 /// The request's first `H` header; `Ok(None)` if it has none, or outside an operation.
@@ -88,6 +92,9 @@ pub fn add_reply_header<H: Header>(header: &H) -> Result<(), Error> {
 
 /// Adds `block` to the reply.
 pub fn add_reply_block(block: HeaderBlock) -> Result<(), Error> {
-    CALL.try_with(|call| call.borrow_mut().reply.push(block))
-        .map_err(|_| Error::OutsideOperation)
+    CALL.try_with(|call| {
+        // Borrowed only here, and `push` runs no code of the caller's: never borrowed twice.
+        call.reply.borrow_mut().push(block);
+    })
+    .map_err(|_| Error::OutsideOperation)
 }

@@ -36,6 +36,8 @@ pub use mount::{http_router, http_service};
 
 use instance::Instancing;
 
+use crate::message::Header;
+
 /// A service implementation of contract `C`, with its instancing and concurrency modes.
 ///
 /// Build one with the contract's constructors: `MyContract::per_session(|| MyService::new())`,
@@ -43,6 +45,9 @@ use instance::Instancing;
 pub struct Service<C, S> {
     instancing: Instancing<S>,
     concurrency: Concurrency,
+    /// Headers the operations read themselves: a request carrying them marked `mustUnderstand`
+    /// is not refused.
+    understood: Vec<(&'static str, &'static str)>,
     contract: PhantomData<fn() -> C>,
 }
 
@@ -70,10 +75,20 @@ impl<C, S: Send + Sync + 'static> Service<C, S> {
         self
     }
 
+    /// Declares that the operations read `H` headers themselves (with
+    /// [`headers::request_header`]): a request carrying one marked `mustUnderstand` runs, where
+    /// it would otherwise get a `MustUnderstand` fault. WCF's equivalent is a header of a message
+    /// contract.
+    pub fn understand<H: Header>(mut self) -> Self {
+        self.understood.push((H::NAMESPACE, H::NAME));
+        self
+    }
+
     fn new(instancing: Instancing<S>) -> Self {
         Service {
             instancing,
             concurrency: Concurrency::Single,
+            understood: Vec::new(),
             contract: PhantomData,
         }
     }
@@ -84,6 +99,7 @@ impl<C, S> Clone for Service<C, S> {
         Service {
             instancing: self.instancing.clone(),
             concurrency: self.concurrency,
+            understood: self.understood.clone(),
             contract: PhantomData,
         }
     }
@@ -100,6 +116,7 @@ impl<C, S> std::fmt::Debug for Service<C, S> {
             .field("contract", &std::any::type_name::<C>())
             .field("instancing", &instancing)
             .field("concurrency", &self.concurrency)
+            .field("understood", &self.understood)
             .finish()
     }
 }

@@ -164,7 +164,7 @@ where
     }
 
     /// Handles one message; returns whether its operation panicked.
-    async fn handle(&mut self, message: crate::message::Message) -> bool {
+    async fn handle(&mut self, mut message: crate::message::Message) -> bool {
         // Kept in the request's headers too: the operation may read it.
         let request_id = message.headers.message_id.clone();
         let Some((index, op)) = C::DESCRIPTION.operation_by_action(message.action()) else {
@@ -172,7 +172,10 @@ where
             self.refuse(None, request_id, fault).await;
             return false;
         };
-        if let Err(fault) = understood(&message.headers).and_then(|()| self.admit(op)) {
+        let by_service = &self.endpoint.service.understood;
+        if let Err(fault) =
+            understood(&mut message.headers, by_service).and_then(|()| self.admit(op))
+        {
             self.refuse(Some(op), request_id, fault).await;
             return false;
         }

@@ -3,6 +3,26 @@
 use super::XmlError;
 use super::writer::TextOutput;
 
+/// The character XML 1.0 cannot carry (even as a character reference) that starts at byte `i`
+/// of `bytes` (UTF-8): a control character other than TAB, LF and CR, or U+FFFE or U+FFFF.
+/// `None` for any other byte (continuation bytes included). The one classification of every
+/// check of characters: [`escape_into`] calls it for the bytes below 0x20 and 0xEF, the
+/// infoset's check for every byte.
+#[inline(always)]
+pub(crate) fn invalid_char_at(bytes: &[u8], i: usize) -> Option<char> {
+    match *bytes.get(i)? {
+        b'\t' | b'\n' | b'\r' => None,
+        b @ 0..=0x1f => Some(char::from(b)),
+        // U+FFFE and U+FFFF (EF BF BE / EF BF BF) are not XML characters.
+        0xef => match bytes.get(i + 1..i + 3) {
+            Some([0xbf, 0xbe]) => Some('\u{fffe}'),
+            Some([0xbf, 0xbf]) => Some('\u{ffff}'),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// Appends `text` to `out` escaped for element content (`attribute`: for a `"`-quoted attribute
 /// value). Fails on characters XML 1.0 cannot hold, even as character references.
 pub(crate) fn escape_into<O: TextOutput + ?Sized>(
@@ -28,16 +48,14 @@ pub(crate) fn escape_into<O: TextOutput + ?Sized>(
                 i += 1;
                 continue;
             }
-            0..=0x1f => return Err(XmlError::InvalidChar(char::from(b))),
-            // U+FFFE and U+FFFF (EF BF BE / EF BF BF) are not XML characters.
-            0xef => match bytes.get(i + 1..i + 3) {
-                Some([0xbf, 0xbe]) => return Err(XmlError::InvalidChar('\u{fffe}')),
-                Some([0xbf, 0xbf]) => return Err(XmlError::InvalidChar('\u{ffff}')),
-                _ => {
-                    i += 1;
-                    continue;
+            // Only these bytes can start a character XML cannot carry.
+            0..=0x1f | 0xef => {
+                if let Some(c) = invalid_char_at(bytes, i) {
+                    return Err(XmlError::InvalidChar(c));
                 }
-            },
+                i += 1;
+                continue;
+            }
             _ => {
                 i += 1;
                 continue;

@@ -12,6 +12,7 @@ use std::ops::Range;
 
 use smallvec::SmallVec;
 
+use super::escape::invalid_char_at;
 use super::stream::{Attribute, Event, Name, Text, XmlSink, XmlSource};
 use super::writer::TextWriter;
 use super::{MAX_DEPTH, XmlError, XmlFragment};
@@ -102,17 +103,9 @@ pub enum InfosetEvent<'a> {
 /// Whether `text` holds only characters XML 1.0 can carry.
 pub(crate) fn check_chars(text: &str) -> Result<(), XmlError> {
     let bytes = text.as_bytes();
-    for (i, &b) in bytes.iter().enumerate() {
-        match b {
-            b'\t' | b'\n' | b'\r' => {}
-            0..=0x1f => return Err(XmlError::InvalidChar(char::from(b))),
-            // U+FFFE and U+FFFF (EF BF BE / EF BF BF) are not XML characters.
-            0xef => match bytes.get(i + 1..i + 3) {
-                Some([0xbf, 0xbe]) => return Err(XmlError::InvalidChar('\u{fffe}')),
-                Some([0xbf, 0xbf]) => return Err(XmlError::InvalidChar('\u{ffff}')),
-                _ => {}
-            },
-            _ => {}
+    for i in 0..bytes.len() {
+        if let Some(c) = invalid_char_at(bytes, i) {
+            return Err(XmlError::InvalidChar(c));
         }
     }
     Ok(())
@@ -145,10 +138,46 @@ impl Infoset {
     }
 
     /// Starts element `prefix:local`.
+    ///
+    /// A prefix or local name equal to the previous element start's reuses its string: sibling
+    /// elements of one name (array items, list entries) cost no string bytes after the first,
+    /// however long the name.
     pub fn start(&mut self, prefix: &str, local: &str) {
-        let prefix = self.push_str(prefix);
-        let local = self.push_str(local);
+        let (prefix, local) = match self.last_start() {
+            Some((last_prefix, last_local)) => (
+                if self.str(&last_prefix) == prefix {
+                    last_prefix
+                } else {
+                    self.push_str(prefix)
+                },
+                if self.str(&last_local) == local {
+                    last_local
+                } else {
+                    self.push_str(local)
+                },
+            ),
+            None => (self.push_str(prefix), self.push_str(local)),
+        };
         self.nodes.push(Node::Start { prefix, local });
+    }
+
+    /// The name ranges of the last element start. The nodes after it are its declarations,
+    /// attributes and content and the ends of elements, so each start looks back over the
+    /// nodes since the previous one only (a few, for siblings).
+    fn last_start(&self) -> Option<(Range<usize>, Range<usize>)> {
+        self.nodes.iter().rev().find_map(|node| match node {
+            Node::Start { prefix, local } => Some((prefix.clone(), local.clone())),
+            _ => None,
+        })
+    }
+
+    /// The bytes allocated for the infoset's strings, payloads and nodes (for tests of how much
+    /// a decoded message costs).
+    #[cfg(test)]
+    pub(crate) fn heap_size(&self) -> usize {
+        self.strings.capacity()
+            + self.bytes.capacity()
+            + self.nodes.capacity() * std::mem::size_of::<Node>()
     }
 
     /// Declares `prefix` (`""`: the default namespace) as `uri` on the element just started.
@@ -378,7 +407,15 @@ impl<'a> Iterator for Events<'a> {
 impl fmt::Debug for Infoset {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.to_fragment() {
-            Ok(fragment) => f.debug_tuple("Infoset").field(&fragment.text).finish(),
+            Ok(fragment) if fragment.scope.is_empty() => {
+                f.debug_tuple("Infoset").field(&fragment.text).finish()
+            }
+            // The bindings it inherited (which its text uses without declaring).
+            Ok(fragment) => f
+                .debug_struct("Infoset")
+                .field("text", &fragment.text)
+                .field("inherited", &fragment.scope)
+                .finish(),
             Err(_) => f.debug_list().entries(self.events()).finish(),
         }
     }

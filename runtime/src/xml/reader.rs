@@ -14,7 +14,7 @@ use quick_xml::name::{PrefixDeclaration, QName};
 use smallvec::SmallVec;
 
 use super::stream::{Attribute, Event, Name, Text, XmlSource, same_prefix};
-use super::{MAX_DEPTH, XML_NS, XmlError, XmlFragment};
+use super::{MAX_ATTRIBUTES, MAX_BINDINGS, MAX_DEPTH, XML_NS, XmlError, XmlFragment};
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -133,6 +133,15 @@ impl<'i> TextSource<'i> {
         }
     }
 
+    /// `part` of a start tag as a slice of the input (quick-xml borrows tags from it).
+    fn in_input(&self, part: &str) -> Result<&'i str, XmlError> {
+        if part.is_empty() {
+            return Ok("");
+        }
+        reborrow(self.input, part)
+            .ok_or_else(|| malformed(format!("the name {part:?} is not a slice of the input")))
+    }
+
     /// Drops the bindings of an element that ended before the last event.
     fn pop_bindings(&mut self) {
         if let Some(len) = self.pending_pop.take() {
@@ -155,7 +164,8 @@ impl<'i> TextSource<'i> {
     }
 
     /// Reads a start tag's declarations onto the binding stack and checks it: depth, declared
-    /// prefixes, well-formed attributes. Returns the index of the element's namespace binding.
+    /// prefixes, well-formed attributes, each attribute once (after namespace resolution too),
+    /// [`MAX_ATTRIBUTES`]. Returns the index of the element's namespace binding.
     fn enter(&mut self, start: &BytesStart<'i>, at: usize) -> Result<Option<usize>, XmlError> {
         if self.open.len() >= MAX_DEPTH {
             return Err(XmlError::TooDeep);
@@ -163,16 +173,27 @@ impl<'i> TextSource<'i> {
         let before = self.bindings.len();
         self.open.push(before);
         let tag = || start.name().0.to_owned();
+        let mut keys: SmallVec<[&str; 8]> = SmallVec::new();
         let mut prefixed_attributes = false;
         for attribute in start.attributes().with_checks(false) {
             let attribute = attribute.map_err(|e| {
                 malformed(format!("bad attribute in <{}>: {e} (at byte {at})", tag()))
             })?;
+            let key = attribute.key.0;
+            if keys.len() >= MAX_ATTRIBUTES {
+                return Err(XmlError::TooMany {
+                    what: "attributes on one element",
+                    limit: MAX_ATTRIBUTES,
+                });
+            }
+            if keys.contains(&key) {
+                return Err(XmlError::DuplicateAttribute(key.to_owned()));
+            }
+            keys.push(key);
             let raw: &str = &attribute.value;
             if raw.contains('<') {
                 return Err(malformed(format!(
-                    "attribute {} contains '<' (at byte {at})",
-                    attribute.key.0
+                    "attribute {key} contains '<' (at byte {at})"
                 )));
             }
             match attribute.key.as_namespace_binding() {
@@ -194,22 +215,38 @@ impl<'i> TextSource<'i> {
             ))
         })?;
         if prefixed_attributes {
-            for attribute in start.attributes().with_checks(false).flatten() {
-                let key = attribute.key;
-                let (prefix, _) = split(key);
-                if !prefix.is_empty()
-                    && key.as_namespace_binding().is_none()
-                    && prefix != "xml"
-                    && self.lookup(prefix).is_err()
-                {
-                    return Err(malformed(format!(
-                        "attribute {} uses the undeclared prefix {prefix:?} (at byte {at})",
-                        key.0
-                    )));
-                }
-            }
+            self.check_prefixed(&keys, at)?;
         }
         Ok(namespace)
+    }
+
+    /// Checks the prefixed attribute names of a start tag (`keys`, declarations included): each
+    /// prefix declared, and no two naming the same attribute through different prefixes.
+    fn check_prefixed(&self, keys: &[&str], at: usize) -> Result<(), XmlError> {
+        let mut resolved: SmallVec<[(&str, &str); 4]> = SmallVec::new();
+        for key in keys {
+            let (prefix, local) = split(QName(key));
+            if prefix.is_empty() || prefix == "xmlns" {
+                continue;
+            }
+            let namespace = match self.lookup(prefix) {
+                Ok(Some(i)) => self.bindings.get(i).map_or("", |(_, uri)| uri.as_ref()),
+                Ok(None) if prefix == "xml" => XML_NS,
+                Ok(None) => "",
+                Err(()) => {
+                    return Err(malformed(format!(
+                        "attribute {key} uses the undeclared prefix {prefix:?} (at byte {at})"
+                    )));
+                }
+            };
+            if resolved.contains(&(namespace, local)) {
+                return Err(XmlError::DuplicateAttribute(format!(
+                    "{{{namespace}}}{local}"
+                )));
+            }
+            resolved.push((namespace, local));
+        }
+        Ok(())
     }
 
     /// Pushes the binding an `xmlns` or `xmlns:p` attribute declares.
@@ -221,7 +258,7 @@ impl<'i> TextSource<'i> {
     ) -> Result<(), XmlError> {
         let prefix = match declaration {
             PrefixDeclaration::Default => "",
-            PrefixDeclaration::Named(p) => reborrow(self.input, p).unwrap_or_default(),
+            PrefixDeclaration::Named(p) => self.in_input(p)?,
         };
         if matches!(prefix, "xml" | "xmlns") {
             return Err(malformed(format!(
@@ -238,6 +275,12 @@ impl<'i> TextSource<'i> {
             return Err(malformed(format!(
                 "the prefix {prefix} is bound to the empty namespace (at byte {at})"
             )));
+        }
+        if self.bindings.len() >= MAX_BINDINGS {
+            return Err(XmlError::TooMany {
+                what: "namespace declarations in scope",
+                limit: MAX_BINDINGS,
+            });
         }
         self.bindings.push((prefix, uri));
         Ok(())
@@ -270,10 +313,7 @@ impl<'i> TextSource<'i> {
     ) -> Result<Event<'_>, XmlError> {
         self.namespace = self.enter(&start, at)?;
         let (prefix, local) = split(start.name());
-        self.name = (
-            reborrow(self.input, prefix).unwrap_or_default(),
-            reborrow(self.input, local).unwrap_or_default(),
-        );
+        self.name = (self.in_input(prefix)?, self.in_input(local)?);
         self.empty_end = empty;
         self.current_at = at;
         self.current = Some(start);
@@ -437,8 +477,10 @@ impl XmlSource for TextSource<'_> {
                     return None;
                 }
                 let (prefix, local) = split(attribute.key);
-                let prefix = reborrow(self.input, prefix).unwrap_or_default();
-                let local = reborrow(self.input, local).unwrap_or_default();
+                let (prefix, local) = match (self.in_input(prefix), self.in_input(local)) {
+                    (Ok(prefix), Ok(local)) => (prefix, local),
+                    (Err(e), _) | (_, Err(e)) => return Some(Err(e)),
+                };
                 // An unprefixed attribute is in no namespace.
                 let namespace = if prefix.is_empty() {
                     ""
@@ -449,9 +491,8 @@ impl XmlSource for TextSource<'_> {
                     }
                 };
                 let value = match value_of(&attribute, self.current_at) {
-                    Ok(Cow::Borrowed(value)) => {
-                        Cow::Borrowed(reborrow(self.input, value).unwrap_or_default())
-                    }
+                    Ok(Cow::Borrowed(value)) => reborrow(self.input, value)
+                        .map_or_else(|| Cow::Owned(value.to_owned()), Cow::Borrowed),
                     Ok(Cow::Owned(value)) => Cow::Owned(value),
                     Err(e) => return Some(Err(e)),
                 };

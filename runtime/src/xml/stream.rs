@@ -92,13 +92,21 @@ pub(crate) fn push_uuid<O: super::TextOutput + ?Sized>(out: &mut O, id: &[u8; 16
 /// Parses `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in lowercase (the only form .NET writes as a
 /// `UniqueId` record) into RFC 4122 byte order.
 pub(crate) fn parse_uuid(s: &str) -> Option<[u8; 16]> {
-    fn hex(c: u8) -> Option<u8> {
-        match c {
-            b'0'..=b'9' => Some(c - b'0'),
-            b'a'..=b'f' => Some(c - b'a' + 10),
-            _ => None,
-        }
-    }
+    parse_hex_uuid(s, false)
+}
+
+/// Parses a GUID in its 36-character form, in either case.
+pub(crate) fn parse_uuid_any_case(s: &str) -> Option<[u8; 16]> {
+    parse_hex_uuid(s, true)
+}
+
+fn parse_hex_uuid(s: &str, any_case: bool) -> Option<[u8; 16]> {
+    let hex = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' if any_case => Some(c - b'A' + 10),
+        _ => None,
+    };
     let s = s.as_bytes();
     if s.len() != 36 {
         return None;

@@ -5,8 +5,11 @@
 //! deserializer or the message model.
 //!
 //! Every length is checked against the remaining input before it is used, so a record never costs
-//! more than its own bytes; nesting is limited to [`MAX_DEPTH`]; any malformed record is an
-//! [`XmlError::Malformed`], never a panic.
+//! more than its own bytes; nesting is limited to [`MAX_DEPTH`] ([`XmlError::TooDeep`]), the
+//! namespace declarations in scope to [`MAX_BINDINGS`] and the attributes of one element to
+//! [`MAX_ATTRIBUTES`] ([`XmlError::TooMany`]); an attribute (after namespace resolution) or a
+//! prefix declared twice on one element is an [`XmlError::DuplicateAttribute`]; any other
+//! malformed record is an [`XmlError::Malformed`], never a panic.
 
 use smallvec::SmallVec;
 
@@ -16,17 +19,11 @@ use super::dictionary::static_string;
 use super::session::SessionReader;
 use super::text::{MAX_TICKS, Text, swap_guid};
 use crate::varint;
-use crate::xml::XmlError;
 use crate::xml::stream::{
     Attribute as XmlAttribute, Event as XmlEvent, Name as XmlName, Text as XmlText, XmlSource,
     same_prefix,
 };
-
-/// The deepest element nesting accepted (the Envelope is at depth 1).
-pub const MAX_DEPTH: usize = 64;
-
-/// The namespace bound to the `xml` prefix.
-pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+use crate::xml::{MAX_ATTRIBUTES, MAX_BINDINGS, MAX_DEPTH, XML_NS, XmlError};
 
 fn malformed(message: impl Into<String>) -> XmlError {
     XmlError::Malformed(message.into())
@@ -158,24 +155,9 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// The byte offset of the next record.
-    pub fn position(&self) -> usize {
-        self.pos
-    }
-
     /// The number of bytes not read yet.
     pub fn remaining(&self) -> usize {
         self.input.len().saturating_sub(self.pos)
-    }
-
-    /// The number of open elements.
-    pub fn depth(&self) -> usize {
-        self.open.len()
-    }
-
-    /// The namespace of the element last started (`""` for none).
-    pub fn namespace(&self) -> &'a str {
-        self.namespace
     }
 
     /// The attributes of the element last started (namespace declarations excluded).
@@ -188,11 +170,6 @@ impl<'a> Reader<'a> {
         self.namespaces
             .get(self.declared.0..self.declared.1)
             .unwrap_or_default()
-    }
-
-    /// All bindings in scope, innermost last (a prefix may appear more than once).
-    pub fn bindings(&self) -> &[(&'a str, &'a str)] {
-        &self.namespaces
     }
 
     /// The bindings in scope outside the element last started (those it inherits).
@@ -308,9 +285,7 @@ impl<'a> Reader<'a> {
 
     fn push_element(&mut self) -> Result<(), XmlError> {
         if self.open.len() >= MAX_DEPTH {
-            return Err(malformed(format!(
-                "elements nest deeper than {MAX_DEPTH} levels"
-            )));
+            return Err(XmlError::TooDeep);
         }
         self.open.push(self.declared.0);
         Ok(())
@@ -349,9 +324,17 @@ impl<'a> Reader<'a> {
         }
         self.attributes.clear();
         let ns_start = self.namespaces.len();
+        let mut count = 0usize;
         while let Some(&record @ 0x04..=0x3F) = self.input.get(self.pos) {
+            if count >= MAX_ATTRIBUTES {
+                return Err(XmlError::TooMany {
+                    what: "attributes on one element",
+                    limit: MAX_ATTRIBUTES,
+                });
+            }
+            count += 1;
             self.pos += 1;
-            self.attribute(record)?;
+            self.attribute(record, ns_start)?;
         }
         self.declared = (ns_start, self.namespaces.len());
         self.namespace = self.resolve(name.prefix).ok_or_else(|| {
@@ -368,18 +351,30 @@ impl<'a> Reader<'a> {
             } else {
                 self.resolve(name.prefix)
             };
-            self.attributes[i].namespace = namespace.ok_or_else(|| {
+            let namespace = namespace.ok_or_else(|| {
                 malformed(format!(
                     "attribute {}:{} uses an undeclared prefix",
                     name.prefix, name.local
                 ))
             })?;
+            // Each attribute once: readers must not disagree on which of two values counts.
+            if let Some(twice) = self.attributes[..i]
+                .iter()
+                .find(|a| a.name.local == name.local && a.namespace == namespace)
+            {
+                return Err(XmlError::DuplicateAttribute(format!(
+                    "{{{}}}{}",
+                    twice.namespace, twice.name.local
+                )));
+            }
+            self.attributes[i].namespace = namespace;
         }
         Ok(name)
     }
 
-    /// Reads one attribute record (type byte consumed).
-    fn attribute(&mut self, record: u8) -> Result<(), XmlError> {
+    /// Reads one attribute record (type byte consumed) of the element whose declarations start
+    /// at `namespaces[ns_start]`.
+    fn attribute(&mut self, record: u8, ns_start: usize) -> Result<(), XmlError> {
         let name = match record {
             0x04 => Name {
                 prefix: "",
@@ -411,6 +406,20 @@ impl<'a> Reader<'a> {
                 }
                 if prefix == "xmlns" || prefix == "xml" {
                     return Err(malformed(format!("the prefix {prefix} cannot be declared")));
+                }
+                let declared = self.namespaces.get(ns_start..).unwrap_or_default();
+                if declared.iter().any(|(p, _)| same_prefix(p, prefix)) {
+                    return Err(XmlError::DuplicateAttribute(if prefix.is_empty() {
+                        "xmlns".to_owned()
+                    } else {
+                        format!("xmlns:{prefix}")
+                    }));
+                }
+                if self.namespaces.len() >= MAX_BINDINGS {
+                    return Err(XmlError::TooMany {
+                        what: "namespace declarations in scope",
+                        limit: MAX_BINDINGS,
+                    });
                 }
                 self.namespaces.push((prefix, uri));
                 return Ok(());
@@ -492,9 +501,7 @@ impl<'a> Reader<'a> {
         match array.phase {
             ArrayPhase::Start => {
                 if self.open.len() >= MAX_DEPTH {
-                    return Err(malformed(format!(
-                        "elements nest deeper than {MAX_DEPTH} levels"
-                    )));
+                    return Err(XmlError::TooDeep);
                 }
                 self.open.push(array.ns_len);
                 array.phase = ArrayPhase::Value;

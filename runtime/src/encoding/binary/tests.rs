@@ -711,7 +711,7 @@ fn reads_every_record_type() {
     d.push(0x26 + (b'p' - b'a'));
     s(&mut d, "pa");
     d.extend_from_slice(b"\xa8"); // p:pa=""
-    d.extend_from_slice(b"\x06\x01\xa4\x88\x01\x88\x02\xa6"); // sess="1 2" list: dup attr name is fine for the reader
+    d.extend_from_slice(b"\x06\x0c\xa4\x88\x01\x88\x02\xa6"); // To="1 2" (a list)
     // Children.
     let text_case = |d: &mut Vec<u8>, record: &[u8]| {
         d.push(0x42);
@@ -794,7 +794,7 @@ fn reads_every_record_type() {
     .expect("decode");
     let expected = concat!(
         "<r xmlns=\"urn:r\" xmlns:p=\"urn:p\" xmlns:q=\"urn:s\" xmlns:z=\"http://www.w3.org/2005/08/addressing\"",
-        " sa=\"&lt;\" p:at=\"0\" sess=\"1\" q:Action=\"false\" a:To=\"true\" p:pa=\"\" sess=\"1 2\">",
+        " sa=\"&lt;\" p:at=\"0\" sess=\"1\" q:Action=\"false\" a:To=\"true\" p:pa=\"\" To=\"1 2\">",
         "<sess>0</sess><sess>1</sess><sess>false</sess><sess>true</sess><sess>-2</sess>",
         "<sess>-32768</sess><sess>65537</sess><sess>9223372036854775807</sess><sess>1.5</sess>",
         "<sess>INF</sess><sess>-123.45</sess><sess>2001-02-03T04:05:06.7Z</sess>",
@@ -924,10 +924,296 @@ fn deep_nesting_is_an_error() {
     for depth in [65usize, 1000] {
         let error = BinaryEncoder::session().decode(&nested(depth)).unwrap_err();
         assert!(error.to_string().contains("deeper"), "{error}");
+        // The reader's own error, as the text reader's (the document without its StringTable).
+        assert!(matches!(
+            read_all(&nested(depth)[1..]),
+            Err(crate::xml::XmlError::TooDeep)
+        ));
     }
+    // An Array's items at level 64 are read, at level 65 they are too deep.
+    let array = |open: usize| {
+        let mut bytes = nested(open);
+        bytes.truncate(bytes.len() - open);
+        bytes.extend_from_slice(b"\x03\x40\x01y\x01\xb5\x01\x01");
+        bytes.extend(std::iter::repeat_n(0x01, open));
+        bytes
+    };
+    assert!(read_all(&array(63)[1..]).is_ok());
+    assert!(matches!(
+        read_all(&array(64)[1..]),
+        Err(crate::xml::XmlError::TooDeep)
+    ));
     // 64 levels are read (the envelope then lacks its Action).
     let error = BinaryEncoder::session().decode(&nested(64)).unwrap_err();
     assert!(error.to_string().contains("Action"), "{error}");
+}
+
+/// A sessionless (msbin1) document: `<s:Envelope xmlns:s=… xmlns:a=…><s:Header><a:Action>act`
+/// `</a:Action>`, then `header` (more header blocks), `</s:Header><s:Body>`, `body`, and the
+/// ends of the Body and Envelope.
+fn document(header: &[u8], body: &[u8]) -> Vec<u8> {
+    let mut d = b"\x56\x02\x0b\x01s\x04\x0b\x01a\x06\x56\x08\x44\x0a\x99\x03act".to_vec();
+    d.extend_from_slice(header);
+    d.extend_from_slice(b"\x01\x56\x0e");
+    d.extend_from_slice(body);
+    d.extend_from_slice(b"\x01\x01");
+    d
+}
+
+/// Reads every event of a sessionless document with the reader alone (to see its errors as
+/// they are, not as a decoder's).
+fn read_all(document: &[u8]) -> Result<(), crate::xml::XmlError> {
+    use crate::xml::XmlSource;
+    use crate::xml::stream::Event;
+    let mut reader = reader::Reader::new(document, Strings::new(None));
+    while !matches!(reader.next()?, Event::Eof) {}
+    Ok(())
+}
+
+/// Appends an inline string (one-byte length).
+fn push_str(d: &mut Vec<u8>, s: &str) {
+    d.push(u8::try_from(s.len()).unwrap());
+    d.extend_from_slice(s.as_bytes());
+}
+
+/// Appends a declaration `xmlns:prefix="uri"` (record 0x09).
+fn push_xmlns(d: &mut Vec<u8>, prefix: &str, uri: &str) {
+    d.push(0x09);
+    push_str(d, prefix);
+    push_str(d, uri);
+}
+
+#[test]
+fn too_many_namespace_bindings_are_an_error() {
+    use crate::xml::{MAX_BINDINGS, XmlError};
+    // Elements `x` nested, declaring `declarations` prefixes in all, two per element.
+    let nested = |declarations: usize| {
+        let mut body = Vec::new();
+        let mut elements = 0;
+        for i in 0..declarations {
+            if i % 2 == 0 {
+                body.extend_from_slice(b"\x40\x01x");
+                elements += 1;
+            }
+            push_xmlns(&mut body, &format!("p{i}"), "urn:x");
+        }
+        body.extend(std::iter::repeat_n(0x01, elements));
+        document(b"", &body)
+    };
+    // The envelope declares two: 62 more make the limit.
+    assert!(read_all(&nested(MAX_BINDINGS - 2)).is_ok());
+    BinaryEncoder::plain()
+        .decode(&nested(MAX_BINDINGS - 2))
+        .expect("at the limit");
+    let error = read_all(&nested(MAX_BINDINGS - 1)).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            XmlError::TooMany {
+                what: "namespace declarations in scope",
+                limit: MAX_BINDINGS
+            }
+        ),
+        "{error}"
+    );
+    let error = BinaryEncoder::plain()
+        .decode(&nested(MAX_BINDINGS - 1))
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("namespace declarations"),
+        "{error}"
+    );
+    // On one element.
+    let mut body = b"\x40\x01x".to_vec();
+    for i in 0..MAX_BINDINGS {
+        push_xmlns(&mut body, &format!("p{i}"), "urn:x");
+    }
+    body.push(0x01);
+    assert!(matches!(
+        read_all(&document(b"", &body)),
+        Err(XmlError::TooMany {
+            limit: MAX_BINDINGS,
+            ..
+        })
+    ));
+    // Declarations go out of scope with their element: siblings may declare many in all.
+    let mut body = b"\x40\x01r".to_vec();
+    for _ in 0..10 {
+        body.extend_from_slice(b"\x40\x01x");
+        for i in 0..MAX_BINDINGS - 3 {
+            push_xmlns(&mut body, &format!("p{i}"), "urn:x");
+        }
+        body.push(0x01);
+    }
+    body.push(0x01);
+    read_all(&document(b"", &body)).expect("siblings");
+}
+
+#[test]
+fn too_many_attributes_are_an_error() {
+    use crate::xml::{MAX_ATTRIBUTES, XmlError};
+    // `<x a0="" a1="" …>` with `attributes` attributes, the first `declarations` of them
+    // namespace declarations.
+    let element = |attributes: usize, declarations: usize| {
+        let mut body = b"\x40\x01x".to_vec();
+        for i in 0..attributes {
+            if i < declarations {
+                push_xmlns(&mut body, &format!("p{i}"), "urn:x");
+            } else {
+                body.push(0x04);
+                push_str(&mut body, &format!("a{i}"));
+                body.push(0xa8);
+            }
+        }
+        body.push(0x01);
+        document(b"", &body)
+    };
+    read_all(&element(MAX_ATTRIBUTES, 0)).expect("at the limit");
+    read_all(&element(MAX_ATTRIBUTES, 10)).expect("at the limit, with declarations");
+    for declarations in [0, 10] {
+        let error = read_all(&element(MAX_ATTRIBUTES + 1, declarations)).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                XmlError::TooMany {
+                    what: "attributes on one element",
+                    limit: MAX_ATTRIBUTES
+                }
+            ),
+            "{error}"
+        );
+    }
+    let error = BinaryEncoder::plain()
+        .decode(&element(MAX_ATTRIBUTES + 1, 0))
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("attributes on one element"),
+        "{error}"
+    );
+}
+
+#[test]
+fn duplicate_attributes_are_an_error() {
+    use crate::xml::XmlError;
+    let duplicate = |body: &[u8]| match read_all(&document(b"", body)) {
+        Err(XmlError::DuplicateAttribute(name)) => name,
+        other => panic!("{other:?}"),
+    };
+    // The same name twice: `<x k="0" k="1"/>`.
+    assert_eq!(duplicate(b"\x40\x01x\x04\x01k\x80\x04\x01k\x82\x01"), "{}k");
+    // One attribute through two prefixes bound to the same namespace:
+    // `<x xmlns:p="urn:d" xmlns:q="urn:d" p:k="0" q:k="1"/>`.
+    let mut body = b"\x40\x01x".to_vec();
+    push_xmlns(&mut body, "p", "urn:d");
+    push_xmlns(&mut body, "q", "urn:d");
+    body.extend_from_slice(b"\x05\x01p\x01k\x80\x05\x01q\x01k\x82\x01");
+    assert_eq!(duplicate(&body), "{urn:d}k");
+    // Also in an Array's element.
+    assert_eq!(
+        duplicate(b"\x03\x40\x01b\x04\x01k\x82\x04\x01k\x82\x01\xb5\x01\x00"),
+        "{}k"
+    );
+    // The same name in two namespaces, or on two elements, is fine.
+    let mut body = b"\x40\x01x".to_vec();
+    push_xmlns(&mut body, "p", "urn:d");
+    body.extend_from_slice(b"\x05\x01p\x01k\x80\x04\x01k\x82\x40\x01y\x04\x01k\x80\x01\x01");
+    read_all(&document(b"", &body)).expect("distinct attributes");
+
+    // A header `mustUnderstand` both "0" and "1" (through `s` and a second prefix for the
+    // envelope namespace): no reader may pick one.
+    let mut header = b"\x40\x01H".to_vec();
+    push_xmlns(&mut header, "", "urn:h");
+    header.extend_from_slice(b"\x0b\x01e\x04"); // xmlns:e=SOAP 1.2 (static id 4)
+    header.extend_from_slice(b"\x1e\x00\x84"); // s:mustUnderstand="false"
+    header.extend_from_slice(b"\x07\x01e\x00\x86"); // e:mustUnderstand="true"
+    header.push(0x01);
+    let bytes = document(&header, b"");
+    assert!(
+        matches!(
+            read_all(&bytes),
+            Err(XmlError::DuplicateAttribute(name))
+                if name == format!("{{{SOAP12_NS}}}mustUnderstand")
+        ),
+        "{:?}",
+        read_all(&bytes)
+    );
+    let error = BinaryEncoder::plain().decode(&bytes).unwrap_err();
+    assert!(error.to_string().contains("mustUnderstand"), "{error}");
+    // Without the second one, it reads.
+    let mut header = b"\x40\x01H".to_vec();
+    push_xmlns(&mut header, "", "urn:h");
+    header.extend_from_slice(b"\x1e\x00\x84\x01");
+    let message = BinaryEncoder::plain()
+        .decode(&document(&header, b""))
+        .expect("one mustUnderstand");
+    assert!(!message.headers.other[0].must_understand);
+}
+
+#[test]
+fn duplicate_prefix_declarations_are_an_error() {
+    use crate::xml::XmlError;
+    let declared_twice = |prefix: &str| {
+        let mut body = b"\x40\x01x".to_vec();
+        if prefix.is_empty() {
+            body.extend_from_slice(b"\x08\x05urn:1\x08\x05urn:2");
+        } else {
+            push_xmlns(&mut body, prefix, "urn:1");
+            push_xmlns(&mut body, prefix, "urn:2");
+        }
+        body.push(0x01);
+        read_all(&document(b"", &body))
+    };
+    assert!(matches!(
+        declared_twice("p"),
+        Err(XmlError::DuplicateAttribute(name)) if name == "xmlns:p"
+    ));
+    assert!(matches!(
+        declared_twice(""),
+        Err(XmlError::DuplicateAttribute(name)) if name == "xmlns"
+    ));
+    // Even to the same namespace, with a dictionary string (0x0B) for one of them.
+    let mut body = b"\x40\x01x".to_vec();
+    push_xmlns(&mut body, "p", SOAP12_NS);
+    body.extend_from_slice(b"\x0b\x01p\x04\x01");
+    assert!(matches!(
+        read_all(&document(b"", &body)),
+        Err(XmlError::DuplicateAttribute(name)) if name == "xmlns:p"
+    ));
+    // Redeclaring a prefix of an enclosing element is fine: `s` is the envelope's.
+    let mut body = b"\x40\x01x".to_vec();
+    push_xmlns(&mut body, "s", "urn:other");
+    body.push(0x01);
+    read_all(&document(b"", &body)).expect("a redeclaration");
+}
+
+#[test]
+fn arrays_of_long_names_share_the_name() {
+    // An Array of 60,000 one-byte bools in an element with a 2,000-character name: 62 KB of
+    // records. Each item is an element of that name; the name is kept once, not per item
+    // (which made a 124 MB infoset).
+    const ITEMS: usize = 60_000;
+    let name = "n".repeat(2_000);
+    // <r>, then Array, ShortElement, name length 2,000.
+    let mut body = vec![0x40, 0x01, b'r', 0x03, 0x40, 0xd0, 0x0f];
+    body.extend_from_slice(name.as_bytes());
+    body.extend_from_slice(&[0x01, 0xb5, 0xe0, 0xd4, 0x03]); // EndElement, Bool, 60,000
+    body.extend((0..ITEMS).map(|i| u8::from(i % 3 == 0)));
+    body.push(0x01); // </r>
+    let bytes = document(b"", &body);
+    assert!(bytes.len() < 64 * 1024);
+    let message = BinaryEncoder::plain().decode(&bytes).expect("decode");
+    let Body::Infoset(infoset) = &message.body else {
+        panic!("expected an infoset body, got {:?}", message.body)
+    };
+    let starts = infoset
+        .events()
+        .filter(|e| matches!(e, crate::xml::InfosetEvent::Start { local, .. } if *local == name))
+        .count();
+    assert_eq!(starts, ITEMS);
+    // The nodes (three per item, about 15 MB in all) and the items' text; no copy of the name
+    // per item (120 MB).
+    let size = infoset.heap_size();
+    assert!(size < 32 * 1024 * 1024, "{size} bytes");
 }
 
 #[test]

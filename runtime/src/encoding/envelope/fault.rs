@@ -2,8 +2,14 @@
 //!
 //! SOAP 1.1 has no subcodes: like WCF, the first subcode, if any, is written as the
 //! `faultcode`; such a code (outside the envelope namespace) is read back as a
-//! [`FaultKind::Receiver`] fault with that one subcode, since the class is not on the wire.
+//! [`FaultKind::Receiver`] fault with that one subcode, since the class is not on the wire. A
+//! dotted code in the envelope namespace (`s:Client.Authentication`) is read as its class with
+//! the whole code as its one subcode, so that it is written back as it came.
 //! SOAP 1.1 has no `Node` either, and carries one reason text.
+//!
+//! `xml:lang` is required on a SOAP 1.2 reason `Text`: a reason whose language is unknown
+//! (`""`, as read from a SOAP 1.1 `faultstring` without one) is written as `en`. SOAP 1.1 does
+//! not require it, and such a reason is written without.
 
 use crate::encoding::EncodingError;
 use crate::message::{Fault, FaultCode, FaultKind, ReasonText, SOAP11_NS, SOAP12_NS};
@@ -118,7 +124,12 @@ fn write12<S: XmlSink + ?Sized>(
     };
     for reason in reasons {
         sink.start_element("s", "Text")?;
-        sink.attribute("xml", "lang", &reason.lang)?;
+        let lang = if reason.lang.is_empty() {
+            "en"
+        } else {
+            reason.lang.as_str()
+        };
+        sink.attribute("xml", "lang", lang)?;
         sink.text(&reason.text)?;
         sink.end_element()?;
     }
@@ -156,7 +167,10 @@ fn write11<S: XmlSink + ?Sized>(
         .iter()
         .find(|r| r.text == fault.reason())
         .map_or("en", |r| r.lang.as_str());
-    sink.attribute("xml", "lang", lang)?;
+    // An empty `xml:lang` would say the text is in no language; unknown is no attribute.
+    if !lang.is_empty() {
+        sink.attribute("xml", "lang", lang)?;
+    }
     sink.text(fault.reason())?;
     sink.end_element()?;
     if let Some(role) = &fault.role {
@@ -386,7 +400,10 @@ fn read11<R: XmlSource>(source: &mut R) -> Result<Fault, EncodingError> {
 
 /// Maps a SOAP 1.1 `faultcode` to the model. A code outside the envelope namespace (WCF writes
 /// its subcode there, e.g. `a:ActionNotSupported`) carries no class on the wire: it is read as a
-/// [`FaultKind::Receiver`] fault with that code as its only subcode.
+/// [`FaultKind::Receiver`] fault with that code as its only subcode. A dotted code in the
+/// envelope namespace (`s:Client.Authentication`) is its class (`Client`: a
+/// [`FaultKind::Sender`] fault) refined: the refinement is kept as the whole code as the only
+/// subcode, which the SOAP 1.1 writer writes back as the `faultcode`.
 fn fault_code11(namespace: String, name: String) -> Result<FaultCode, EncodingError> {
     if namespace != SOAP11_NS {
         return Ok(FaultCode {
@@ -394,8 +411,11 @@ fn fault_code11(namespace: String, name: String) -> Result<FaultCode, EncodingEr
             subcodes: vec![(namespace, name)],
         });
     }
-    Ok(FaultCode {
-        kind: FaultKind::from_soap11_code(&name).map_err(malformed)?,
-        subcodes: Vec::new(),
-    })
+    let kind = FaultKind::from_soap11_code(&name).map_err(malformed)?;
+    let subcodes = if name.contains('.') {
+        vec![(namespace, name)]
+    } else {
+        Vec::new()
+    };
+    Ok(FaultCode { kind, subcodes })
 }

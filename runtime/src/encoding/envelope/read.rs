@@ -86,18 +86,34 @@ pub(crate) fn read_message<R: XmlSource>(
     }
 }
 
-/// Which child of the Envelope, or of the Header, was found.
+/// The most header blocks (headers other than the addressing ones) a message may have.
+pub(crate) const MAX_HEADER_BLOCKS: usize = 256;
+
+/// Which addressing header a child of the Header is.
 #[derive(Clone, Copy)]
-enum Part {
-    Header,
-    Body,
+enum AddressingHeader {
     Action,
     MessageId,
     RelatesTo,
     To,
     ReplyTo,
-    /// Any other header.
-    Block,
+}
+
+impl AddressingHeader {
+    /// The addressing header `name` is in `addressing`, if it is one.
+    fn of(addressing: Addressing, name: &Name<'_>) -> Option<Self> {
+        if name.namespace != addressing.namespace {
+            return None;
+        }
+        Some(match name.local {
+            "Action" => AddressingHeader::Action,
+            "MessageID" => AddressingHeader::MessageId,
+            "RelatesTo" => AddressingHeader::RelatesTo,
+            "To" => AddressingHeader::To,
+            "ReplyTo" => AddressingHeader::ReplyTo,
+            _ => return None,
+        })
+    }
 }
 
 struct Reader<'s, R> {
@@ -119,10 +135,10 @@ impl<R: XmlSource> Reader<'_, R> {
         let mut seen_header = false;
         let envelope = self.envelope_ns();
         loop {
-            let part = match self.source.next_child()? {
+            let is_header = match self.source.next_child()? {
                 None => return Err(malformed("the Envelope has no Body")),
-                Some(name) if name.is(envelope, "Header") && !seen_header => Part::Header,
-                Some(name) if name.is(envelope, "Body") => Part::Body,
+                Some(name) if name.is(envelope, "Header") && !seen_header => true,
+                Some(name) if name.is(envelope, "Body") => false,
                 Some(name) => {
                     return Err(malformed(format!(
                         "unexpected element <{}> in the Envelope (expected Header or Body)",
@@ -130,7 +146,7 @@ impl<R: XmlSource> Reader<'_, R> {
                     )));
                 }
             };
-            if let Part::Header = part {
+            if is_header {
                 seen_header = true;
                 self.header(&mut headers)?;
                 continue;
@@ -165,55 +181,48 @@ impl<R: XmlSource> Reader<'_, R> {
         }
     }
 
-    fn classify(addressing: Option<Addressing>, name: &Name<'_>) -> Part {
-        match addressing {
-            Some(a) if name.namespace == a.namespace => match name.local {
-                "Action" => Part::Action,
-                "MessageID" => Part::MessageId,
-                "RelatesTo" => Part::RelatesTo,
-                "To" => Part::To,
-                "ReplyTo" => Part::ReplyTo,
-                _ => Part::Block,
-            },
-            _ => Part::Block,
-        }
-    }
-
     /// The Header's children, after its start tag, through its end tag.
     fn header(&mut self, headers: &mut Headers) -> Result<(), EncodingError> {
         let addressing = self.version.addressing();
         loop {
-            let part = match self.source.next_child()? {
+            let found = match self.source.next_child()? {
                 None => return Ok(()),
-                Some(name) => Self::classify(addressing, &name),
-            };
-            let (what, duplicate) = match part {
-                Part::Action => ("wsa:Action", headers.action.is_some()),
-                Part::MessageId => ("wsa:MessageID", headers.message_id.is_some()),
-                Part::RelatesTo => ("wsa:RelatesTo", headers.relates_to.is_some()),
-                Part::To => ("wsa:To", headers.to.is_some()),
-                Part::ReplyTo => ("wsa:ReplyTo", headers.reply_to.is_some()),
-                Part::Block | Part::Header | Part::Body => {
-                    let block = self.block()?;
-                    headers.other.push(block);
-                    continue;
+                Some(name) => {
+                    addressing.and_then(|a| AddressingHeader::of(a, &name).map(|kind| (a, kind)))
                 }
+            };
+            let Some((wire, kind)) = found else {
+                if headers.other.len() >= MAX_HEADER_BLOCKS {
+                    return Err(XmlError::TooMany {
+                        what: "headers",
+                        limit: MAX_HEADER_BLOCKS,
+                    }
+                    .into());
+                }
+                let block = self.block()?;
+                headers.other.push(block);
+                continue;
+            };
+            let (what, duplicate) = match kind {
+                AddressingHeader::Action => ("wsa:Action", headers.action.is_some()),
+                AddressingHeader::MessageId => ("wsa:MessageID", headers.message_id.is_some()),
+                AddressingHeader::RelatesTo => ("wsa:RelatesTo", headers.relates_to.is_some()),
+                AddressingHeader::To => ("wsa:To", headers.to.is_some()),
+                AddressingHeader::ReplyTo => ("wsa:ReplyTo", headers.reply_to.is_some()),
             };
             if duplicate {
                 return Err(malformed(format!(
                     "the message has more than one {what} header"
                 )));
             }
-            let Some(wire) = addressing else {
-                return Err(malformed(format!("{what} without WS-Addressing")));
-            };
-            match part {
-                Part::Action => headers.action = Some(self.text(wire)?),
-                Part::To => headers.to = Some(self.text(wire)?),
-                Part::ReplyTo => headers.reply_to = Some(self.endpoint_address(wire)?),
-                Part::MessageId => headers.message_id = Some(self.id()?),
-                Part::RelatesTo => headers.relates_to = Some(self.id()?),
-                Part::Block | Part::Header | Part::Body => {}
+            match kind {
+                AddressingHeader::Action => headers.action = Some(self.text(wire)?),
+                AddressingHeader::To => headers.to = Some(self.text(wire)?),
+                AddressingHeader::ReplyTo => {
+                    headers.reply_to = Some(self.endpoint_address(wire)?);
+                }
+                AddressingHeader::MessageId => headers.message_id = Some(self.id()?),
+                AddressingHeader::RelatesTo => headers.relates_to = Some(self.id()?),
             }
         }
     }
@@ -293,9 +302,15 @@ impl<R: XmlSource> Reader<'_, R> {
             .attribute(envelope, if soap12 { "role" } else { "actor" })?
             .map(|role| SharedStr::from(role.into_owned()));
         let mut element = Infoset::with_capacity(128, 8);
+        // The version's SOAP attributes become fields; anything else stays in the element.
         self.source.capture(&mut element, |name| {
             name.namespace == envelope
-                && matches!(name.local, "mustUnderstand" | "relay" | "role" | "actor")
+                && match name.local {
+                    "mustUnderstand" => true,
+                    "relay" | "role" => soap12,
+                    "actor" => !soap12,
+                    _ => false,
+                }
         })?;
         let mut block = HeaderBlock::new(element);
         block.must_understand = must_understand;
@@ -381,4 +396,84 @@ fn not_understood_name(block: &HeaderBlock) -> Result<(String, String), Encoding
         ))
     })?;
     Ok((namespace.to_owned(), local.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::encoding::text::TextEncoder;
+    use crate::encoding::{EncodingError, MessageEncoder};
+    use crate::message::{SOAP12_NS, WSA10_NS};
+    use crate::xml::{MAX_ATTRIBUTES, MAX_BINDINGS};
+
+    fn decode(
+        header: &str,
+        envelope_attributes: &str,
+    ) -> Result<crate::message::Message, EncodingError> {
+        let text = format!(
+            r#"<s:Envelope xmlns:s="{SOAP12_NS}" xmlns:a="{WSA10_NS}"{envelope_attributes}><s:Header><a:Action>urn:a</a:Action>{header}</s:Header><s:Body/></s:Envelope>"#
+        );
+        TextEncoder::soap12().decode(text.as_bytes())
+    }
+
+    fn refused(result: Result<crate::message::Message, EncodingError>, needle: &str) {
+        match result {
+            Err(EncodingError::Malformed(message)) => {
+                assert!(message.contains(needle), "{message}");
+            }
+            other => panic!("expected a refusal mentioning {needle:?}, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_header_cannot_say_must_understand_twice() {
+        // Readers would disagree on which one counts: refused, whatever the prefixes.
+        refused(
+            decode(
+                r#"<h:H xmlns:h="urn:h" s:mustUnderstand="0" s:mustUnderstand="1"/>"#,
+                "",
+            ),
+            "twice",
+        );
+        refused(
+            decode(
+                &format!(
+                    r#"<h:H xmlns:h="urn:h" xmlns:e="{SOAP12_NS}" s:mustUnderstand="0" e:mustUnderstand="1"/>"#
+                ),
+                "",
+            ),
+            "twice",
+        );
+        refused(
+            decode(r#"<h:H xmlns:h="urn:h" xmlns:h="urn:other"/>"#, ""),
+            "twice",
+        );
+    }
+
+    #[test]
+    fn limits_on_headers_bindings_and_attributes() {
+        let headers = "<x/>".repeat(super::MAX_HEADER_BLOCKS);
+        assert_eq!(decode(&headers, "").unwrap().headers.other.len(), 256);
+        refused(
+            decode(&format!("{headers}<x/>"), ""),
+            "more than 256 headers",
+        );
+
+        let declarations = |n: usize| {
+            (0..n)
+                .map(|i| format!(r#" xmlns:p{i}="urn:p{i}""#))
+                .collect::<String>()
+        };
+        // The envelope declares two already.
+        assert!(decode("<x/>", &declarations(MAX_BINDINGS - 2)).is_ok());
+        refused(
+            decode("<x/>", &declarations(MAX_BINDINGS - 1)),
+            "namespace declarations in scope",
+        );
+        let attributes = |n: usize| (0..n).map(|i| format!(r#" a{i}="1""#)).collect::<String>();
+        assert!(decode(&format!("<x{}/>", attributes(MAX_ATTRIBUTES)), "").is_ok());
+        refused(
+            decode(&format!("<x{}/>", attributes(MAX_ATTRIBUTES + 1)), ""),
+            "attributes on one element",
+        );
+    }
 }

@@ -91,14 +91,18 @@ impl MessageVersion {
 
     /// The bindings the envelope puts in scope for everything inside it.
     pub(crate) fn envelope_scope(self) -> &'static [(&'static str, &'static str)] {
-        const SCOPES: [&[(&str, &str)]; 5] = [
-            &[("s", SOAP12_NS), ("a", crate::message::WSA10_NS)],
-            &[("s", SOAP11_NS)],
-            &[("s", SOAP12_NS), ("a", crate::message::WSA200408_NS)],
-            &[("s", SOAP11_NS), ("a", crate::message::WSA10_NS)],
-            &[("s", SOAP11_NS), ("a", crate::message::WSA200408_NS)],
-        ];
-        SCOPES[self as usize]
+        use crate::message::{WSA10_NS, WSA200408_NS};
+        match self {
+            MessageVersion::Soap12WsAddressing10 => &[("s", SOAP12_NS), ("a", WSA10_NS)],
+            MessageVersion::Soap11 => &[("s", SOAP11_NS)],
+            MessageVersion::Soap12WsAddressingAugust2004 => {
+                &[("s", SOAP12_NS), ("a", WSA200408_NS)]
+            }
+            MessageVersion::Soap11WsAddressing10 => &[("s", SOAP11_NS), ("a", WSA10_NS)],
+            MessageVersion::Soap11WsAddressingAugust2004 => {
+                &[("s", SOAP11_NS), ("a", WSA200408_NS)]
+            }
+        }
     }
 }
 
@@ -123,18 +127,12 @@ pub(crate) fn write_message<S: XmlSink + ?Sized>(
         Body::Fault(fault) if version.is_soap12() => fault.not_understood.as_slice(),
         _ => &[],
     };
-    let addressing_fields = addressing.filter(|_| {
-        headers.action.is_some()
-            || headers.message_id.is_some()
-            || headers.relates_to.is_some()
-            || headers.reply_to.is_some()
-            || headers.to.is_some()
-    });
+    // With addressing there is an action (checked above), so a Header.
     let has_header =
-        addressing_fields.is_some() || !headers.other.is_empty() || !not_understood.is_empty();
+        addressing.is_some() || !headers.other.is_empty() || !not_understood.is_empty();
     if has_header {
         sink.fixed(&HEADER)?;
-        if let Some(addressing) = addressing_fields {
+        if let Some(addressing) = addressing {
             fn text(
                 addressing: super::version::Addressing,
                 value: &Option<SharedStr>,
@@ -391,5 +389,51 @@ impl<S: XmlSink + ?Sized> XmlSink for InjectAfterStart<'_, '_, S> {
 
     fn end_element(&mut self) -> Result<(), XmlError> {
         self.inner.end_element()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every run of the grammar, for the check below.
+    const RUNS: [&FixedEvents; 14] = [
+        &ENVELOPE_12_WSA10,
+        &ENVELOPE_12_WSA200408,
+        &ENVELOPE_11,
+        &ENVELOPE_11_WSA10,
+        &ENVELOPE_11_WSA200408,
+        &HEADER,
+        &ACTION,
+        &MESSAGE_ID,
+        &RELATES_TO,
+        &REPLY_TO,
+        &TO,
+        &HEADER_END_BODY,
+        &BODY,
+        &BODY_END,
+    ];
+
+    #[test]
+    fn fixed_runs_have_distinct_ids_below_the_maximum() {
+        // Sinks keep their forms of runs by id: two runs with one id would swap output.
+        let mut ids: Vec<usize> = RUNS.iter().map(|run| run.id()).collect();
+        assert!(ids.iter().all(|&id| id < FixedEvents::MAX_ID));
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), RUNS.len());
+        // And each version's envelope run declares its envelope scope.
+        for version in MessageVersion::ALL {
+            let declared: Vec<(&str, &str)> = version
+                .envelope_start()
+                .events()
+                .iter()
+                .filter_map(|event| match *event {
+                    FixedEvent::Xmlns(prefix, uri) => Some((prefix, uri)),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(declared, version.envelope_scope(), "{version:?}");
+        }
     }
 }

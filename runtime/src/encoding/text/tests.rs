@@ -673,8 +673,8 @@ fn header_block_soap_attributes_round_trip() {
         "{text}"
     );
 
-    // Read whatever the prefix, as `true` or `1`; SOAP 1.2 reads no `actor`, SOAP 1.1 no `role`
-    // or `relay` (both are dropped from the element all the same).
+    // Read whatever the prefix, as `true` or `1`. SOAP 1.2 has no `actor` and SOAP 1.1 no `role`
+    // or `relay`: those stay in the element as the ordinary attributes they are there.
     let input = format!(
         concat!(
             r#"<s:Envelope xmlns:s="{soap}" xmlns:a="{wsa}"><s:Header><a:Action>urn:a</a:Action>"#,
@@ -690,7 +690,7 @@ fn header_block_soap_attributes_round_trip() {
     assert_eq!(h.role.as_deref(), Some("urn:r"));
     assert_eq!(
         h.element().to_fragment().unwrap().text,
-        format!(r#"<h:H xmlns:h="urn:h" xmlns:e="{SOAP12_NS}" h:a="1"/>"#)
+        format!(r#"<h:H xmlns:h="urn:h" xmlns:e="{SOAP12_NS}" e:actor="urn:x" h:a="1"/>"#)
     );
     let input = input
         .replace(SOAP12_NS, SOAP11_NS)
@@ -699,6 +699,12 @@ fn header_block_soap_attributes_round_trip() {
     let h = &decoded.headers.other[0];
     assert!(h.must_understand && !h.relay);
     assert_eq!(h.role.as_deref(), Some("urn:x"));
+    assert_eq!(
+        h.element().to_fragment().unwrap().text,
+        format!(
+            r#"<h:H xmlns:h="urn:h" xmlns:e="{SOAP11_NS}" e:relay="true" e:role="urn:r" h:a="1"/>"#
+        )
+    );
 }
 
 #[test]
@@ -904,6 +910,151 @@ fn full_faults_round_trip() {
         }
         round_trip(version, &expected);
     }
+}
+
+#[test]
+fn soap11_dotted_fault_codes_keep_their_refinement() {
+    // `Client.Authentication`: a Sender fault, refined. The envelope's prefix need not be `s`.
+    let input = format!(
+        concat!(
+            r#"<e:Envelope xmlns:e="{soap}"><e:Body><e:Fault>"#,
+            r#"<faultcode>e:Client.Authentication</faultcode><faultstring>Denied</faultstring>"#,
+            r#"</e:Fault></e:Body></e:Envelope>"#
+        ),
+        soap = SOAP11_NS
+    );
+    let decoded = decode(MessageVersion::Soap11, input.as_bytes()).expect("decode");
+    let Body::Fault(fault) = &decoded.body else {
+        panic!("not a fault: {decoded:?}")
+    };
+    assert_eq!(fault.code.kind, FaultKind::Sender);
+    assert_eq!(
+        fault.code.subcodes,
+        vec![(SOAP11_NS.to_owned(), "Client.Authentication".to_owned())]
+    );
+    // Written back as it came (with the writer's prefix).
+    let text = encode(MessageVersion::Soap11, &decoded);
+    assert!(
+        text.contains(concat!(
+            r#"<s:Fault><faultcode>s:Client.Authentication</faultcode>"#,
+            r#"<faultstring>Denied</faultstring></s:Fault>"#
+        )),
+        "{text}"
+    );
+    assert_eq!(
+        decode(MessageVersion::Soap11, text.as_bytes())
+            .expect("decode")
+            .body,
+        decoded.body
+    );
+    // A plain class still has no subcode; a refined one of each class keeps its class.
+    for (code, kind) in [
+        ("s:Client", FaultKind::Sender),
+        ("s:Server.Database.Timeout", FaultKind::Receiver),
+        ("s:MustUnderstand.Security", FaultKind::MustUnderstand),
+    ] {
+        let input = format!(
+            r#"<s:Envelope xmlns:s="{SOAP11_NS}"><s:Body><s:Fault><faultcode>{code}</faultcode><faultstring>r</faultstring></s:Fault></s:Body></s:Envelope>"#
+        );
+        let decoded = decode(MessageVersion::Soap11, input.as_bytes()).expect("decode");
+        let Body::Fault(fault) = &decoded.body else {
+            panic!("not a fault: {decoded:?}")
+        };
+        assert_eq!(fault.code.kind, kind, "{code}");
+        let refinement = code.strip_prefix("s:").filter(|c| c.contains('.'));
+        assert_eq!(
+            fault.code.subcodes,
+            refinement
+                .map(|c| (SOAP11_NS.to_owned(), c.to_owned()))
+                .into_iter()
+                .collect::<Vec<_>>()
+        );
+        assert!(
+            encode(MessageVersion::Soap11, &decoded)
+                .contains(&format!("<faultcode>{code}</faultcode>"))
+        );
+    }
+    // The same fault in SOAP 1.2: its class, and the SOAP 1.1 code as a subcode.
+    let fault =
+        Fault::new(FaultKind::Sender, "Denied").with_subcode(SOAP11_NS, "Client.Authentication");
+    round_trip(
+        MessageVersion::Soap11,
+        &Message::new("", Body::Fault(fault.clone())),
+    );
+    let message = Message::new(WSA10_FAULT_ACTION, Body::Fault(fault));
+    let text = encode(MessageVersion::Soap12WsAddressing10, &message);
+    assert!(
+        text.contains(&format!(
+            concat!(
+                r#"<s:Code><s:Value>s:Sender</s:Value><s:Subcode>"#,
+                r#"<s:Value xmlns:a="{}">a:Client.Authentication</s:Value></s:Subcode></s:Code>"#
+            ),
+            SOAP11_NS
+        )),
+        "{text}"
+    );
+    round_trip(MessageVersion::Soap12WsAddressing10, &message);
+}
+
+#[test]
+fn reasons_without_a_language() {
+    let unknown = |text: &str| ReasonText {
+        lang: String::new(),
+        text: text.to_owned(),
+    };
+    // A SOAP 1.1 faultstring without xml:lang is read with lang "" and written without one.
+    let input = format!(
+        r#"<s:Envelope xmlns:s="{SOAP11_NS}"><s:Body><s:Fault><faultcode>s:Server</faultcode><faultstring>Oops</faultstring></s:Fault></s:Body></s:Envelope>"#
+    );
+    let decoded = decode(MessageVersion::Soap11, input.as_bytes()).expect("decode");
+    let Body::Fault(fault) = &decoded.body else {
+        panic!("not a fault: {decoded:?}")
+    };
+    assert_eq!(fault.reasons, vec![unknown("Oops")]);
+    let text = encode(MessageVersion::Soap11, &decoded);
+    assert!(text.contains("<faultstring>Oops</faultstring>"), "{text}");
+    assert!(!text.contains("xml:lang"), "{text}");
+    let mut fault = Fault::new(FaultKind::Receiver, "");
+    fault.reasons = vec![unknown("Oops")];
+    round_trip(
+        MessageVersion::Soap11,
+        &Message::new("", Body::Fault(fault.clone())),
+    );
+
+    // SOAP 1.2 requires xml:lang on Text: an unknown language is written as `en`.
+    for version in [
+        MessageVersion::Soap12WsAddressing10,
+        MessageVersion::Soap12WsAddressingAugust2004,
+    ] {
+        let message = Message::new("urn:fault", Body::Fault(fault.clone()));
+        let text = encode(version, &message);
+        assert!(
+            text.contains(r#"<s:Reason><s:Text xml:lang="en">Oops</s:Text></s:Reason>"#),
+            "{text}"
+        );
+        assert!(!text.contains(r#"xml:lang="""#), "{text}");
+        let Body::Fault(decoded) = decode(version, text.as_bytes()).expect("decode").body else {
+            panic!("not a fault")
+        };
+        assert_eq!(
+            decoded.reasons,
+            vec![ReasonText {
+                lang: "en".to_owned(),
+                text: "Oops".to_owned(),
+            }]
+        );
+    }
+    // A SOAP 1.2 Text without xml:lang (which SOAP 1.2 requires) is read with lang "" too.
+    let input = soap12_envelope(
+        "<s:Fault><s:Code><s:Value>s:Sender</s:Value></s:Code><s:Reason><s:Text>r</s:Text></s:Reason></s:Fault>",
+    );
+    let Body::Fault(decoded) = decode(MessageVersion::Soap12WsAddressing10, input.as_bytes())
+        .expect("decode")
+        .body
+    else {
+        panic!("not a fault")
+    };
+    assert_eq!(decoded.reasons, vec![unknown("r")]);
 }
 
 // ---------------------------------------------------------------------------------------------
