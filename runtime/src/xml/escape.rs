@@ -23,6 +23,26 @@ pub(crate) fn invalid_char_at(bytes: &[u8], i: usize) -> Option<char> {
     }
 }
 
+/// Which bytes [`escape_into`] must look at: markup, CR, and the bytes that can start a character
+/// XML cannot carry; in attribute values also `"`, LF and TAB (which a reader would normalise).
+const fn special_bytes(attribute: bool) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = !matches!(b as u8, b'\t' | b'\n') || attribute;
+        b += 1;
+    }
+    table[b'<' as usize] = true;
+    table[b'&' as usize] = true;
+    table[b'>' as usize] = true;
+    table[0xef] = true;
+    table[b'"' as usize] = attribute;
+    table
+}
+
+const SPECIAL_IN_CONTENT: [bool; 256] = special_bytes(false);
+const SPECIAL_IN_ATTRIBUTE: [bool; 256] = special_bytes(true);
+
 /// Appends `text` to `out` escaped for element content (`attribute`: for a `"`-quoted attribute
 /// value). Fails on characters XML 1.0 cannot hold, even as character references.
 pub(crate) fn escape_into<O: TextOutput + ?Sized>(
@@ -30,33 +50,30 @@ pub(crate) fn escape_into<O: TextOutput + ?Sized>(
     text: &str,
     attribute: bool,
 ) -> Result<(), XmlError> {
+    let special = if attribute {
+        &SPECIAL_IN_ATTRIBUTE
+    } else {
+        &SPECIAL_IN_CONTENT
+    };
     let bytes = text.as_bytes();
     let mut run = 0;
     let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let replacement = match b {
+    while let Some(found) = bytes[i..].iter().position(|&b| special[usize::from(b)]) {
+        i += found;
+        let replacement = match bytes[i] {
             b'<' => "&lt;",
             b'&' => "&amp;",
             b'>' => "&gt;",
             // A literal CR would be normalized away by the reader.
             b'\r' => "&#xD;",
-            b'"' if attribute => "&quot;",
-            b'\n' if attribute => "&#xA;",
-            b'\t' if attribute => "&#x9;",
-            b'\n' | b'\t' => {
-                i += 1;
-                continue;
-            }
-            // Only these bytes can start a character XML cannot carry.
-            0..=0x1f | 0xef => {
+            b'"' => "&quot;",
+            b'\n' => "&#xA;",
+            b'\t' => "&#x9;",
+            // A control character, or 0xEF: U+FFFE and U+FFFF are not XML characters.
+            _ => {
                 if let Some(c) = invalid_char_at(bytes, i) {
                     return Err(XmlError::InvalidChar(c));
                 }
-                i += 1;
-                continue;
-            }
-            _ => {
                 i += 1;
                 continue;
             }

@@ -21,13 +21,23 @@ use super::{MAX_DEPTH, XmlError, XmlFragment};
 ///
 /// Build one with [`xml::to_infoset`](super::to_infoset); read it with
 /// [`xml::from_infoset`](super::from_infoset) or [`Infoset::events`].
-#[derive(Clone, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct Infoset {
     /// Names, namespace URIs, attribute values and text content.
     strings: String,
     /// Byte payloads.
     bytes: Vec<u8>,
     nodes: Vec<Node>,
+    /// The name of the last element started with [`Infoset::start_reusing`]: its prefix and
+    /// local name in `strings`.
+    last_name: Option<(Range<usize>, Range<usize>)>,
+}
+
+/// Infosets are equal when their events are (however their strings are stored).
+impl PartialEq for Infoset {
+    fn eq(&self, other: &Self) -> bool {
+        self.nodes.len() == other.nodes.len() && self.events().eq(other.events())
+    }
 }
 
 /// A node; the ranges index [`Infoset::strings`] (or [`Infoset::bytes`] for `Bytes`).
@@ -103,10 +113,17 @@ pub enum InfosetEvent<'a> {
 /// Whether `text` holds only characters XML 1.0 can carry.
 pub(crate) fn check_chars(text: &str) -> Result<(), XmlError> {
     let bytes = text.as_bytes();
-    for i in 0..bytes.len() {
+    let mut i = 0;
+    // Only control characters and 0xEF can start a character XML cannot carry.
+    while let Some(found) = bytes[i..]
+        .iter()
+        .position(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r') || b == 0xef)
+    {
+        i += found;
         if let Some(c) = invalid_char_at(bytes, i) {
             return Err(XmlError::InvalidChar(c));
         }
+        i += 1;
     }
     Ok(())
 }
@@ -123,6 +140,7 @@ impl Infoset {
             strings: String::with_capacity(strings),
             bytes: Vec::new(),
             nodes: Vec::with_capacity(nodes),
+            last_name: None,
         }
     }
 
@@ -138,37 +156,33 @@ impl Infoset {
     }
 
     /// Starts element `prefix:local`.
-    ///
-    /// A prefix or local name equal to the previous element start's reuses its string: sibling
-    /// elements of one name (array items, list entries) cost no string bytes after the first,
-    /// however long the name.
     pub fn start(&mut self, prefix: &str, local: &str) {
-        let (prefix, local) = match self.last_start() {
-            Some((last_prefix, last_local)) => (
-                if self.str(&last_prefix) == prefix {
-                    last_prefix
-                } else {
-                    self.push_str(prefix)
-                },
-                if self.str(&last_local) == local {
-                    last_local
-                } else {
-                    self.push_str(local)
-                },
-            ),
-            None => (self.push_str(prefix), self.push_str(local)),
-        };
+        let prefix = self.push_str(prefix);
+        let local = self.push_str(local);
         self.nodes.push(Node::Start { prefix, local });
     }
 
-    /// The name ranges of the last element start. The nodes after it are its declarations,
-    /// attributes and content and the ends of elements, so each start looks back over the
-    /// nodes since the previous one only (a few, for siblings).
-    fn last_start(&self) -> Option<(Range<usize>, Range<usize>)> {
-        self.nodes.iter().rev().find_map(|node| match node {
-            Node::Start { prefix, local } => Some((prefix.clone(), local.clone())),
-            _ => None,
-        })
+    /// Starts element `prefix:local`, reusing the strings of the previous element start when its
+    /// prefix or local name is the same: sibling elements of one name (array items, list
+    /// entries) cost no string bytes after the first, however long the name. What decoders use,
+    /// where a name costs the sender a byte or two (a dictionary id, an array item).
+    pub(crate) fn start_reusing(&mut self, prefix: &str, local: &str) {
+        let reused = self.last_name.clone().filter(|(p, l)| {
+            // Within what is left after a truncation, and the same bytes.
+            let bytes = self.strings.as_bytes();
+            let same = |range: &Range<usize>, name: &str| {
+                bytes.get(range.clone()).is_some_and(|b| {
+                    b.len() == name.len() && b.iter().zip(name.bytes()).all(|(x, y)| *x == y)
+                })
+            };
+            same(p, prefix) && same(l, local)
+        });
+        let (prefix, local) = match reused {
+            Some(name) => name,
+            None => (self.push_str(prefix), self.push_str(local)),
+        };
+        self.last_name = Some((prefix.clone(), local.clone()));
+        self.nodes.push(Node::Start { prefix, local });
     }
 
     /// The bytes allocated for the infoset's strings, payloads and nodes (for tests of how much
@@ -262,6 +276,7 @@ impl Infoset {
         self.nodes.truncate(len);
         self.strings.truncate(strings);
         self.bytes.truncate(bytes);
+        self.last_name = None;
     }
 
     /// How much has been written: events, string bytes, payload bytes (for [`Infoset::truncate`]).

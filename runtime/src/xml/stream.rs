@@ -307,7 +307,7 @@ fn start_into<S: XmlSource + ?Sized>(
     drop: &dyn Fn(&Name<'_>) -> bool,
 ) -> Result<(), XmlError> {
     let name = source.current();
-    out.start(name.prefix, name.local);
+    out.start_reusing(name.prefix, name.local);
     for (prefix, uri) in source.declarations() {
         out.xmlns(prefix, uri);
     }

@@ -101,6 +101,7 @@ enum AddressingHeader {
 
 impl AddressingHeader {
     /// The addressing header `name` is in `addressing`, if it is one.
+    #[inline]
     fn of(addressing: Addressing, name: &Name<'_>) -> Option<Self> {
         if name.namespace != addressing.namespace {
             return None;
