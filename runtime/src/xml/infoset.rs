@@ -168,14 +168,12 @@ impl Infoset {
     /// where a name costs the sender a byte or two (a dictionary id, an array item).
     pub(crate) fn start_reusing(&mut self, prefix: &str, local: &str) {
         let reused = self.last_name.clone().filter(|(p, l)| {
-            // Within what is left after a truncation, and the same bytes.
-            let bytes = self.strings.as_bytes();
-            let same = |range: &Range<usize>, name: &str| {
-                bytes.get(range.clone()).is_some_and(|b| {
-                    b.len() == name.len() && b.iter().zip(name.bytes()).all(|(x, y)| *x == y)
-                })
-            };
-            same(p, prefix) && same(l, local)
+            // Lengths first (most names differ there), then the bytes, within what is left after
+            // a truncation.
+            p.len() == prefix.len()
+                && l.len() == local.len()
+                && self.strings.as_bytes().get(p.clone()) == Some(prefix.as_bytes())
+                && self.strings.as_bytes().get(l.clone()) == Some(local.as_bytes())
         });
         let (prefix, local) = match reused {
             Some(name) => name,

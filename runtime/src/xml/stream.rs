@@ -235,6 +235,14 @@ pub trait XmlSource {
         }
     }
 
+    /// Inside an element: its text, through its end, borrowed from the input when the source
+    /// can (one piece of text), else gathered in `scratch` (cleared first).
+    fn text_in<'s>(&'s mut self, scratch: &'s mut String) -> Result<&'s str, XmlError> {
+        scratch.clear();
+        self.text_into(scratch)?;
+        Ok(scratch)
+    }
+
     /// Inside an element: its text as a new string, through its end.
     fn text_content(&mut self) -> Result<String, XmlError> {
         let mut out = String::new();

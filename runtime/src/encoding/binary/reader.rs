@@ -283,6 +283,7 @@ impl<'a> Reader<'a> {
         Ok(XmlEvent::End)
     }
 
+    #[inline]
     fn push_element(&mut self) -> Result<(), XmlError> {
         if self.open.len() >= MAX_DEPTH {
             return Err(XmlError::TooDeep);
@@ -567,6 +568,26 @@ impl XmlSource for Reader<'_> {
 
     fn declarations(&self) -> impl Iterator<Item = (&str, &str)> {
         Reader::declarations(self).iter().copied()
+    }
+
+    /// A text record that ends its element (how WCF writes a header's text) is returned as it
+    /// is, without a copy.
+    fn text_in<'s>(&'s mut self, scratch: &'s mut String) -> Result<&'s str, XmlError> {
+        scratch.clear();
+        if self.pending_pop.is_none()
+            && !self.pending_end
+            && self.array.is_none()
+            && let Some(0x99 | 0x9B | 0x9D | 0xAB) = self.input.get(self.pos)
+        {
+            let (text, next) = read_text_record(self.input, self.pos, self.strings)?;
+            if let Text::Str(text) = text {
+                self.pos = next;
+                self.end_element()?;
+                return Ok(text);
+            }
+        }
+        self.text_into(scratch)?;
+        Ok(scratch)
     }
 
     fn attributes(&self) -> impl Iterator<Item = Result<XmlAttribute<'_>, XmlError>> {

@@ -4,7 +4,7 @@ use crate::encoding::EncodingError;
 use crate::message::{
     Body, HeaderBlock, Headers, Message, MessageId, SOAP12_NS, SharedStr, WSA10_ANONYMOUS,
 };
-use crate::xml::stream::{Event, Name, Text, XmlSource};
+use crate::xml::stream::{Event, Text, XmlSource};
 use crate::xml::{Infoset, XmlError};
 
 use super::MessageVersion;
@@ -99,24 +99,6 @@ enum AddressingHeader {
     ReplyTo,
 }
 
-impl AddressingHeader {
-    /// The addressing header `name` is in `addressing`, if it is one.
-    #[inline]
-    fn of(addressing: Addressing, name: &Name<'_>) -> Option<Self> {
-        if name.namespace != addressing.namespace {
-            return None;
-        }
-        Some(match name.local {
-            "Action" => AddressingHeader::Action,
-            "MessageID" => AddressingHeader::MessageId,
-            "RelatesTo" => AddressingHeader::RelatesTo,
-            "To" => AddressingHeader::To,
-            "ReplyTo" => AddressingHeader::ReplyTo,
-            _ => return None,
-        })
-    }
-}
-
 struct Reader<'s, R> {
     source: &'s mut R,
     version: MessageVersion,
@@ -186,11 +168,17 @@ impl<R: XmlSource> Reader<'_, R> {
     fn header(&mut self, headers: &mut Headers) -> Result<(), EncodingError> {
         let addressing = self.version.addressing();
         loop {
-            let found = match self.source.next_child()? {
-                None => return Ok(()),
-                Some(name) => {
-                    addressing.and_then(|a| AddressingHeader::of(a, &name).map(|kind| (a, kind)))
-                }
+            let found = match (self.source.next_child()?, addressing) {
+                (None, _) => return Ok(()),
+                (Some(name), Some(a)) if name.namespace == a.namespace => match name.local {
+                    "Action" => Some((a, AddressingHeader::Action)),
+                    "MessageID" => Some((a, AddressingHeader::MessageId)),
+                    "RelatesTo" => Some((a, AddressingHeader::RelatesTo)),
+                    "To" => Some((a, AddressingHeader::To)),
+                    "ReplyTo" => Some((a, AddressingHeader::ReplyTo)),
+                    _ => None,
+                },
+                (Some(_), _) => None,
             };
             let Some((wire, kind)) = found else {
                 if headers.other.len() >= MAX_HEADER_BLOCKS {
@@ -230,9 +218,7 @@ impl<R: XmlSource> Reader<'_, R> {
 
     /// An addressing header's text, through its end tag, in the model's form.
     fn text(&mut self, addressing: Addressing) -> Result<SharedStr, EncodingError> {
-        self.scratch.clear();
-        self.source.text_into(&mut self.scratch)?;
-        let value = self.scratch.as_str();
+        let value = self.source.text_in(&mut self.scratch)?;
         Ok(match addressing.to_model(value) {
             Some(model) => SharedStr::from_static(model),
             None if value == WSA10_ANONYMOUS => SharedStr::from_static(WSA10_ANONYMOUS),
