@@ -32,6 +32,7 @@ impl Name<'_> {
 
 /// Character content, in the form the source holds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Text<'e> {
     /// Text (unescaped).
     Str(&'e str),
@@ -128,6 +129,7 @@ fn parse_hex_uuid(s: &str, any_case: bool) -> Option<[u8; 16]> {
 
 /// What a source read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Event<'e> {
     /// An element starts; [`XmlSource::declarations`] and [`XmlSource::attributes`] describe
     /// it until the next event.
@@ -414,6 +416,7 @@ pub trait XmlSink {
 
 /// One event of a [`FixedEvents`] run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FixedEvent {
     /// [`XmlSink::start_element`].
     Start(&'static str, &'static str),
