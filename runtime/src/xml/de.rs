@@ -8,14 +8,14 @@
 use std::borrow::Cow;
 
 use quick_xml::events::{BytesRef, BytesStart, Event};
-use quick_xml::name::{Namespace, PrefixDeclaration, ResolveResult};
-use quick_xml::reader::NsReader;
+use quick_xml::name::PrefixDeclaration;
 use serde::de::{self, DeserializeSeed, Visitor};
 use smallvec::SmallVec;
 
 use super::XmlFragment;
 use super::infoset::{self, Infoset, InfosetEvent};
 use super::reader::reborrow;
+use super::stream::same_prefix;
 use super::{MAX_DEPTH, XSI_NS, XmlError, base64};
 
 type Result<T> = std::result::Result<T, XmlError>;
@@ -25,7 +25,7 @@ pub(crate) fn from_str_with_scope<'de, T: de::Deserialize<'de>>(
     text: &'de str,
     scope: &[(String, String)],
 ) -> Result<T> {
-    read_root(&mut Events::new(text, scope)?)
+    read_root(&mut Events::new(text, scope))
 }
 
 /// Deserializes the single root element of `ev`, with nothing but whitespace around it.
@@ -63,17 +63,16 @@ pub(crate) fn from_infoset<'i, T: de::Deserialize<'i>>(infoset: &'i Infoset) -> 
 
 /// See [`super::root_element`].
 pub(crate) fn root_element(fragment: &XmlFragment) -> Result<(String, String)> {
-    let mut ev = Events::new(&fragment.text, &fragment.scope)?;
+    let mut ev = Events::new(&fragment.text, &fragment.scope);
     loop {
         match ev.reader.read_event().map_err(|e| ev.syntax(e))? {
             Event::Start(e) | Event::Empty(e) => {
-                let (ns, local) = ev.reader.resolver().resolve_element(e.name());
-                let ns = match ns {
-                    ResolveResult::Bound(Namespace(ns)) => ns.to_owned(),
-                    ResolveResult::Unbound => String::new(),
-                    ResolveResult::Unknown(p) => return Err(XmlError::UnknownPrefix(p)),
-                };
-                return Ok((ns, local.into_inner().to_owned()));
+                ev.declare(&e)?;
+                let (prefix, local) = split_name(e.name().0);
+                let ns = ev
+                    .lookup(prefix)
+                    .ok_or_else(|| XmlError::UnknownPrefix(prefix.to_owned()))?;
+                return Ok((ns.to_owned(), local.to_owned()));
             }
             Event::Text(t) if is_ws(&t) => {}
             Event::Text(t) => return Err(XmlError::UnexpectedText(excerpt(&t))),
@@ -83,6 +82,14 @@ pub(crate) fn root_element(fragment: &XmlFragment) -> Result<(String, String)> {
                 return Err(XmlError::NoRoot);
             }
         }
+    }
+}
+
+/// `prefix:local` split at its colon (`""` for no prefix).
+fn split_name(name: &str) -> (&str, &str) {
+    match name.bytes().position(|b| b == b':') {
+        Some(colon) => (&name[..colon], &name[colon + 1..]),
+        None => ("", name),
     }
 }
 
@@ -234,43 +241,36 @@ trait Source<'i> {
     }
 }
 
-/// The event source: quick-xml's namespace-aware reader over the input string.
-struct Events<'i> {
-    reader: NsReader<&'i [u8]>,
+/// The event source: quick-xml's reader over the input string, with the namespace bindings of
+/// the open elements (and the fragment's scope) to resolve prefixes.
+struct Events<'i, 's> {
+    reader: quick_xml::Reader<&'i [u8]>,
     input: &'i str,
+    /// The bindings inherited from where the fragment was cut.
+    scope: &'s [(String, String)],
+    /// The bindings the open elements declare, innermost last.
+    bindings: SmallVec<[(&'i str, Cow<'i, str>); 4]>,
+    /// For each open element, the length of `bindings` before its declarations.
+    open: SmallVec<[usize; 16]>,
     /// An event read while coalescing text.
     peeked: Option<Ev<'i>>,
     /// The end tag of the last `<empty/>` element is still to be returned.
     empty_end: bool,
-    /// Current element nesting.
-    depth: usize,
 }
 
-impl<'i> Events<'i> {
-    fn new(input: &'i str, scope: &[(String, String)]) -> Result<Self> {
-        let mut reader = NsReader::from_str(input);
+impl<'i, 's> Events<'i, 's> {
+    fn new(input: &'i str, scope: &'s [(String, String)]) -> Self {
+        let mut reader = quick_xml::Reader::from_str(input);
         reader.config_mut().check_end_names = true;
-        for (prefix, uri) in scope {
-            let decl = if prefix.is_empty() {
-                PrefixDeclaration::Default
-            } else {
-                PrefixDeclaration::Named(prefix)
-            };
-            reader
-                .resolver_mut()
-                .add(decl, Namespace(uri))
-                .map_err(|e| XmlError::Syntax {
-                    offset: 0,
-                    source: e.into(),
-                })?;
-        }
-        Ok(Events {
+        Events {
             reader,
             input,
+            scope,
+            bindings: SmallVec::new(),
+            open: SmallVec::new(),
             peeked: None,
             empty_end: false,
-            depth: 0,
-        })
+        }
     }
 
     /// A syntax error at the reader's error position.
@@ -281,10 +281,49 @@ impl<'i> Events<'i> {
         }
     }
 
+    /// The namespace `prefix` is bound to (`""` for no default namespace), or `None`.
+    fn lookup(&self, prefix: &str) -> Option<&str> {
+        if let Some((_, uri)) = self
+            .bindings
+            .iter()
+            .rev()
+            .find(|(p, _)| same_prefix(p, prefix))
+        {
+            return Some(uri);
+        }
+        if let Some((_, uri)) = self.scope.iter().rev().find(|(p, _)| p == prefix) {
+            return Some(uri);
+        }
+        match prefix {
+            "" => Some(""),
+            "xml" => Some(super::XML_NS),
+            _ => None,
+        }
+    }
+
+    /// Pushes the bindings a start tag declares.
+    fn declare(&mut self, e: &BytesStart<'_>) -> Result<()> {
+        for attr in e.attributes() {
+            let attr = attr?;
+            let prefix = match attr.key.as_namespace_binding() {
+                Some(PrefixDeclaration::Default) => "",
+                Some(PrefixDeclaration::Named(p)) => reborrow(self.input, p).unwrap_or_default(),
+                None => continue,
+            };
+            let uri = match attr.value {
+                Cow::Borrowed(uri) => reborrow(self.input, uri)
+                    .map_or_else(|| Cow::Owned(uri.to_owned()), Cow::Borrowed),
+                Cow::Owned(uri) => Cow::Owned(uri),
+            };
+            self.bindings.push((prefix, uri));
+        }
+        Ok(())
+    }
+
     fn raw(&mut self) -> Result<Raw<'i>> {
         if self.empty_end {
             self.empty_end = false;
-            self.depth -= 1;
+            self.end();
             return Ok(Raw::Ev(Ev::End));
         }
         loop {
@@ -297,7 +336,7 @@ impl<'i> Events<'i> {
                     Raw::Ev(Ev::Start(start))
                 }
                 Event::End(_) => {
-                    self.depth = self.depth.saturating_sub(1);
+                    self.end();
                     Raw::Ev(Ev::End)
                 }
                 Event::Text(t) => Raw::Piece(t.xml10_content()),
@@ -312,26 +351,31 @@ impl<'i> Events<'i> {
         }
     }
 
+    /// Drops the bindings of the element that ends.
+    fn end(&mut self) {
+        if let Some(len) = self.open.pop() {
+            self.bindings.truncate(len);
+        }
+    }
+
     fn start(&mut self, e: &BytesStart<'_>) -> Result<Start<'i>> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
+        if self.open.len() >= MAX_DEPTH {
             return Err(XmlError::TooDeep);
         }
-        let resolver = self.reader.resolver();
-        if let ResolveResult::Unknown(prefix) = resolver.resolve_element(e.name()).0 {
-            return Err(XmlError::UnknownPrefix(prefix));
+        self.open.push(self.bindings.len());
+        self.declare(e)?;
+        let (prefix, local) = split_name(e.name().0);
+        if self.lookup(prefix).is_none() {
+            return Err(XmlError::UnknownPrefix(prefix.to_owned()));
         }
         let mut nil = false;
         for attr in e.attributes() {
             let attr = attr?;
-            let (ns, local) = resolver.resolve_attribute(attr.key);
-            if local.into_inner() == "nil"
-                && matches!(ns, ResolveResult::Bound(Namespace(ns)) if ns == XSI_NS)
-            {
+            let (prefix, local) = split_name(attr.key.0);
+            if local == "nil" && !prefix.is_empty() && self.lookup(prefix) == Some(XSI_NS) {
                 nil = matches!(trim_ws(&attr.value), "true" | "1");
             }
         }
-        let local = e.local_name().into_inner();
         let name = match reborrow(self.input, local) {
             Some(name) => Cow::Borrowed(name),
             None => Cow::Owned(local.to_owned()),
@@ -340,7 +384,7 @@ impl<'i> Events<'i> {
     }
 }
 
-impl<'i> Source<'i> for Events<'i> {
+impl<'i> Source<'i> for Events<'i, '_> {
     /// The next event, with adjacent text pieces joined.
     fn next(&mut self) -> Result<Ev<'i>> {
         if let Some(ev) = self.peeked.take() {
