@@ -6,7 +6,7 @@ use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 
 use super::SharedStr;
-use crate::xml::stream::{parse_uuid, parse_uuid_any_case, push_uuid};
+use crate::xml::lexical::{parse_uuid, parse_uuid_any_case, push_uuid};
 
 /// A message id: a GUID (written `urn:uuid:` and 36 lowercase hex digits and dashes, or as 16
 /// bytes by the binary encoding) or any other URI, kept as text.

@@ -1,6 +1,6 @@
 //! Base64 (RFC 4648, standard alphabet, padded), the lexical form of `xs:base64Binary`.
 
-use super::writer::TextOutput;
+use super::output::TextOutput;
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 

@@ -14,8 +14,8 @@ use smallvec::SmallVec;
 
 use super::XmlFragment;
 use super::infoset::{self, Infoset, InfosetEvent};
+use super::lexical::same_prefix;
 use super::reader::reborrow;
-use super::stream::same_prefix;
 use super::{MAX_DEPTH, XSI_NS, XmlError, base64};
 
 type Result<T> = std::result::Result<T, XmlError>;

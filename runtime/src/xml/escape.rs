@@ -1,7 +1,7 @@
 //! Escaping of text and attribute values, and the check of names, for every writer of XML text.
 
 use super::XmlError;
-use super::writer::TextOutput;
+use super::output::TextOutput;
 
 /// The character XML 1.0 cannot carry (even as a character reference) that starts at byte `i`
 /// of `bytes` (UTF-8): a control character other than TAB, LF and CR, or U+FFFE or U+FFFF.
@@ -42,6 +42,24 @@ const fn special_bytes(attribute: bool) -> [bool; 256] {
 
 const SPECIAL_IN_CONTENT: [bool; 256] = special_bytes(false);
 const SPECIAL_IN_ATTRIBUTE: [bool; 256] = special_bytes(true);
+
+/// Whether `text` holds only characters XML 1.0 can carry.
+pub(crate) fn check_chars(text: &str) -> Result<(), XmlError> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    // Only control characters and 0xEF can start a character XML cannot carry.
+    while let Some(found) = bytes[i..]
+        .iter()
+        .position(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r') || b == 0xef)
+    {
+        i += found;
+        if let Some(c) = invalid_char_at(bytes, i) {
+            return Err(XmlError::InvalidChar(c));
+        }
+        i += 1;
+    }
+    Ok(())
+}
 
 /// Appends `text` to `out` escaped for element content (`attribute`: for a `"`-quoted attribute
 /// value). Fails on characters XML 1.0 cannot hold, even as character references.

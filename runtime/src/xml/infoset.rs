@@ -12,7 +12,7 @@ use std::ops::Range;
 
 use smallvec::SmallVec;
 
-use super::escape::invalid_char_at;
+use super::escape::check_chars;
 use super::stream::{Attribute, Event, Name, Text, XmlSink, XmlSource};
 use super::writer::TextWriter;
 use super::{MAX_DEPTH, XmlError, XmlFragment};
@@ -108,24 +108,6 @@ pub enum InfosetEvent<'a> {
     Comment(&'a str),
     /// The innermost open element ends.
     End,
-}
-
-/// Whether `text` holds only characters XML 1.0 can carry.
-pub(crate) fn check_chars(text: &str) -> Result<(), XmlError> {
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    // Only control characters and 0xEF can start a character XML cannot carry.
-    while let Some(found) = bytes[i..]
-        .iter()
-        .position(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r') || b == 0xef)
-    {
-        i += found;
-        if let Some(c) = invalid_char_at(bytes, i) {
-            return Err(XmlError::InvalidChar(c));
-        }
-        i += 1;
-    }
-    Ok(())
 }
 
 impl Infoset {

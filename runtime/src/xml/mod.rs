@@ -24,10 +24,13 @@ pub(crate) mod escape;
 mod fragment;
 mod infoset;
 mod kind;
+pub(crate) mod lexical;
+mod output;
 mod reader;
 mod replay;
 pub mod schema;
 mod ser;
+mod sink;
 pub mod stream;
 mod writer;
 
@@ -41,12 +44,13 @@ pub const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
 
 pub use fragment::XmlFragment;
 pub use infoset::{Events as InfosetEvents, Infoset, InfosetEvent, InfosetReader};
+pub use output::TextOutput;
 pub use reader::TextSource;
-pub(crate) use replay::needs_declaring;
 pub use ser::ARRAYS_NS;
 pub(crate) use ser::write_float;
+pub(crate) use sink::needs_declaring;
 pub use stream::{XmlSink, XmlSource};
-pub use writer::{TextOutput, TextWriter};
+pub use writer::TextWriter;
 
 /// The namespace bound to the `xml` prefix.
 pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";

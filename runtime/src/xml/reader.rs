@@ -13,7 +13,8 @@ use quick_xml::events::{BytesStart, Event as XmlEvent};
 use quick_xml::name::{PrefixDeclaration, QName};
 use smallvec::SmallVec;
 
-use super::stream::{Attribute, Event, Name, Text, XmlSource, same_prefix};
+use super::lexical::{excerpt, same_prefix};
+use super::stream::{Attribute, Event, Name, Text, XmlSource};
 use super::{MAX_ATTRIBUTES, MAX_BINDINGS, MAX_DEPTH, XML_NS, XmlError, XmlFragment};
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -609,13 +610,13 @@ impl super::Infoset {
                 Event::Comment(_) => {}
                 Event::Text(t) if t.is_whitespace() => {}
                 Event::Text(Text::Str(t)) => {
-                    return Err(XmlError::UnexpectedText(super::stream::excerpt(t)));
+                    return Err(XmlError::UnexpectedText(excerpt(t)));
                 }
                 Event::Text(_) | Event::End | Event::Eof => return Err(XmlError::NoRoot),
             }
         }
         let mut out = Self::with_capacity(text.len(), 16);
-        source.capture(&mut out, |_| false)?;
+        out.capture(&mut source, |_| false)?;
         loop {
             match source.next()? {
                 Event::Eof => return Ok(out),

@@ -1,26 +1,12 @@
-//! Writing elements held in memory (an [`Infoset`], an [`XmlFragment`]) to any [`XmlSink`],
-//! declaring the bindings they inherited where the sink's enclosing elements lack them.
+//! An [`Infoset`] to and from events: written to any [`XmlSink`] (declaring the bindings it
+//! inherited where the sink's enclosing elements lack them), and filled from any [`XmlSource`].
 
-use quick_xml::XmlVersion;
-use quick_xml::events::{BytesStart, Event as XmlEvent};
-use quick_xml::name::PrefixDeclaration;
 use smallvec::SmallVec;
 
-use super::stream::{XmlSink, is_whitespace};
-use super::{Infoset, InfosetEvent, XmlError, XmlFragment};
-
-/// Whether an inherited binding must be declared on a top-level element written where
-/// `in_scope` is declared.
-pub(crate) fn needs_declaring(prefix: &str, uri: &str, in_scope: &[(&str, &str)]) -> bool {
-    if prefix == "xml" || prefix == "xmlns" || (!prefix.is_empty() && uri.is_empty()) {
-        return false;
-    }
-    match in_scope.iter().rev().find(|(p, _)| *p == prefix) {
-        Some((_, u)) => *u != uri,
-        // No default namespace is in scope: `xmlns=""` would change nothing.
-        None => !uri.is_empty(),
-    }
-}
+use super::lexical::is_whitespace;
+use super::sink::{XmlSink, needs_declaring};
+use super::stream::{Event, Name, Text, XmlSource};
+use super::{Infoset, InfosetEvent, XmlError};
 
 impl Infoset {
     /// Writes the events to `sink`, declaring on each top-level element the inherited bindings
@@ -133,141 +119,72 @@ fn declare_inherited<S: XmlSink + ?Sized>(
     Ok(())
 }
 
-/// Parses the text of `fragment` and writes it event by event (see [`XmlSink::fragment`]).
-pub(crate) fn fragment_events<S: XmlSink + ?Sized>(
-    sink: &mut S,
-    fragment: &XmlFragment,
-    in_scope: &[(&str, &str)],
-    recurring: bool,
-) -> Result<(), XmlError> {
-    let mut reader = quick_xml::Reader::from_str(&fragment.text);
-    let config = reader.config_mut();
-    config.check_end_names = true;
-    config.expand_empty_elements = false;
-    config.trim_text(false);
-    let syntax = |reader: &quick_xml::Reader<&[u8]>, source| XmlError::Syntax {
-        offset: reader.error_position(),
-        source,
-    };
-    let mut depth = 0usize;
-    let mut text = String::new();
-    loop {
-        let event = reader.read_event().map_err(|e| syntax(&reader, e))?;
-        match event {
-            XmlEvent::Start(start) => {
-                flush_text(sink, &mut text, depth)?;
-                write_start(sink, &start, depth, recurring, fragment, in_scope)?;
-                depth += 1;
-                if depth > super::MAX_DEPTH {
-                    return Err(XmlError::TooDeep);
-                }
+/// Filling an infoset from a source.
+impl Infoset {
+    /// Copies the element `source` last started, through its end, with the bindings it
+    /// inherits (as [`Infoset::inherit`]) and without the attributes `drop` picks on the
+    /// element itself. Repeated sibling names are stored once (see `start_reusing`).
+    pub fn capture<S: XmlSource + ?Sized>(
+        &mut self,
+        source: &mut S,
+        drop: impl Fn(&Name<'_>) -> bool,
+    ) -> Result<(), XmlError> {
+        for (i, (prefix, uri)) in source.inherited().enumerate() {
+            // The last binding of a prefix counts, and the element's own declarations win.
+            let shadowed = source.inherited().skip(i + 1).any(|(p, _)| p == prefix)
+                || source.declarations().any(|(p, _)| p == prefix);
+            if !shadowed {
+                self.inherit(prefix, uri);
             }
-            XmlEvent::Empty(start) => {
-                flush_text(sink, &mut text, depth)?;
-                write_start(sink, &start, depth, recurring, fragment, in_scope)?;
-                sink.end_element()?;
-            }
-            XmlEvent::End(_) => {
-                flush_text(sink, &mut text, depth)?;
-                sink.end_element()?;
-                depth = depth.saturating_sub(1);
-            }
-            XmlEvent::Text(t) => text.push_str(&t.xml10_content()),
-            XmlEvent::CData(c) => text.push_str(&c.xml10_content()),
-            XmlEvent::GeneralRef(reference) => {
-                if let Ok(Some(c)) = reference.resolve_char_ref() {
-                    text.push(c);
-                } else if let Some(s) = quick_xml::escape::resolve_predefined_entity(&reference) {
-                    text.push_str(s);
-                } else {
-                    return Err(XmlError::UnknownEntity(reference.to_string()));
-                }
-            }
-            XmlEvent::Comment(c) => {
-                flush_text(sink, &mut text, depth)?;
-                if depth > 0 {
-                    sink.comment(&c.xml10_content())?;
-                }
-            }
-            XmlEvent::DocType(_) => return Err(XmlError::Doctype),
-            XmlEvent::Decl(_) | XmlEvent::PI(_) => {}
-            XmlEvent::Eof => break,
         }
+        self.start_from(source, &drop)?;
+        let mut depth = 1usize;
+        while depth > 0 {
+            match source.next()? {
+                Event::Start(_) => {
+                    self.start_from(source, &|_: &Name<'_>| false)?;
+                    depth += 1;
+                }
+                Event::Text(Text::Bytes(bytes)) => self.bytes(bytes),
+                Event::Text(Text::Str(text)) => self.text(text)?,
+                Event::Text(text) => {
+                    let mut s = String::new();
+                    text.push_to(&mut s);
+                    self.text(&s)?;
+                }
+                Event::Comment(text) => self.comment(text)?,
+                Event::End => {
+                    self.end();
+                    depth -= 1;
+                }
+                Event::Eof => return Err(XmlError::UnexpectedEof),
+            }
+        }
+        Ok(())
     }
-    if depth != 0 {
-        return Err(XmlError::UnexpectedEof);
-    }
-    flush_text(sink, &mut text, depth)
-}
 
-/// Writes the text gathered so far; at the top level only whitespace is allowed (and dropped).
-fn flush_text<S: XmlSink + ?Sized>(
-    sink: &mut S,
-    text: &mut String,
-    depth: usize,
-) -> Result<(), XmlError> {
-    if text.is_empty() {
-        return Ok(());
-    }
-    if depth == 0 {
-        if !is_whitespace(text) {
-            return Err(XmlError::UnexpectedText(super::stream::excerpt(text)));
+    /// Adds the element `source` just started (name, declarations, attributes but those `drop`
+    /// picks).
+    fn start_from<S: XmlSource + ?Sized>(
+        &mut self,
+        source: &S,
+        drop: &dyn Fn(&Name<'_>) -> bool,
+    ) -> Result<(), XmlError> {
+        let name = source.current();
+        self.start_reusing(name.prefix, name.local);
+        for (prefix, uri) in source.declarations() {
+            self.xmlns(prefix, uri);
         }
-    } else {
-        sink.text(text)?;
-    }
-    text.clear();
-    Ok(())
-}
-
-fn split_name(name: &str) -> (&str, &str) {
-    name.split_once(':').unwrap_or(("", name))
-}
-
-fn write_start<S: XmlSink + ?Sized>(
-    sink: &mut S,
-    start: &BytesStart<'_>,
-    depth: usize,
-    recurring: bool,
-    fragment: &XmlFragment,
-    in_scope: &[(&str, &str)],
-) -> Result<(), XmlError> {
-    let (prefix, local) = split_name(start.name().0);
-    if recurring && depth > 0 {
-        sink.start_recurring_element(prefix, local)?;
-    } else {
-        sink.start_element(prefix, local)?;
-    }
-    if depth == 0 {
-        for (prefix, uri) in &fragment.scope {
-            if !needs_declaring(prefix, uri, in_scope) {
-                continue;
-            }
-            let declared_here = start.attributes().with_checks(false).flatten().any(|a| {
-                match a.key.as_namespace_binding() {
-                    Some(PrefixDeclaration::Default) => prefix.is_empty(),
-                    Some(PrefixDeclaration::Named(p)) => p == prefix,
-                    None => false,
-                }
-            });
-            if !declared_here {
-                sink.xmlns(prefix, uri)?;
+        for attribute in source.attributes() {
+            let attribute = attribute?;
+            if !drop(&attribute.name) {
+                self.attribute(
+                    attribute.name.prefix,
+                    attribute.name.local,
+                    &attribute.value,
+                )?;
             }
         }
+        Ok(())
     }
-    for attribute in start.attributes() {
-        let attribute = attribute?;
-        let value = attribute
-            .normalized_value(XmlVersion::Implicit1_0)
-            .map_err(|source| XmlError::Syntax { offset: 0, source })?;
-        match attribute.key.as_namespace_binding() {
-            Some(PrefixDeclaration::Default) => sink.xmlns("", &value)?,
-            Some(PrefixDeclaration::Named(p)) => sink.xmlns(p, &value)?,
-            None => {
-                let (prefix, local) = split_name(attribute.key.0);
-                sink.attribute(prefix, local, &value)?;
-            }
-        }
-    }
-    Ok(())
 }

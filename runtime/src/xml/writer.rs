@@ -4,84 +4,14 @@
 use std::ops::Range;
 use std::sync::OnceLock;
 
-use bytes::{BufMut, BytesMut};
 use smallvec::SmallVec;
 
 use super::escape::{check_qname, escape_into, is_ncname};
-use super::stream::{FixedCache, FixedEvent, FixedEvents, XmlSink, push_uuid};
+use super::lexical::push_uuid;
+use super::output::TextOutput;
+use super::sink::needs_declaring;
+use super::stream::{FixedCache, FixedEvent, FixedEvents, XmlSink};
 use super::{XmlError, XmlFragment, base64};
-
-/// Where XML text goes: a `String` or a `BytesMut`.
-pub trait TextOutput {
-    /// Appends `s`.
-    fn push_str(&mut self, s: &str);
-    /// Appends one ASCII character.
-    fn push_ascii(&mut self, c: u8);
-    /// Appends ASCII characters.
-    fn push_ascii_bytes(&mut self, bytes: &[u8]);
-    /// Appends a copy of what was written at `range` (which holds whole characters).
-    fn push_within(&mut self, range: Range<usize>);
-    /// How many bytes have been written.
-    fn len(&self) -> usize;
-    /// Whether nothing has been written.
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-    /// Makes room for `additional` more bytes.
-    fn reserve(&mut self, additional: usize);
-}
-
-impl TextOutput for String {
-    fn push_str(&mut self, s: &str) {
-        String::push_str(self, s);
-    }
-
-    fn push_ascii(&mut self, c: u8) {
-        self.push(char::from(c));
-    }
-
-    fn push_ascii_bytes(&mut self, bytes: &[u8]) {
-        self.extend(bytes.iter().copied().map(char::from));
-    }
-
-    fn push_within(&mut self, range: Range<usize>) {
-        self.extend_from_within(range);
-    }
-
-    fn len(&self) -> usize {
-        String::len(self)
-    }
-
-    fn reserve(&mut self, additional: usize) {
-        String::reserve(self, additional);
-    }
-}
-
-impl TextOutput for BytesMut {
-    fn push_str(&mut self, s: &str) {
-        self.extend_from_slice(s.as_bytes());
-    }
-
-    fn push_ascii(&mut self, c: u8) {
-        self.put_u8(c);
-    }
-
-    fn push_ascii_bytes(&mut self, bytes: &[u8]) {
-        self.extend_from_slice(bytes);
-    }
-
-    fn push_within(&mut self, range: Range<usize>) {
-        self.extend_from_within(range);
-    }
-
-    fn len(&self) -> usize {
-        BytesMut::len(self)
-    }
-
-    fn reserve(&mut self, additional: usize) {
-        BytesMut::reserve(self, additional);
-    }
-}
 
 /// Writes XML events as text.
 ///
@@ -243,7 +173,7 @@ impl<O: TextOutput + ?Sized> XmlSink for TextWriter<'_, O> {
         if text.contains("--") || text.ends_with('-') {
             return Err(XmlError::Unsupported("a comment XML text cannot carry"));
         }
-        super::infoset::check_chars(text)?;
+        super::escape::check_chars(text)?;
         self.close_tag();
         self.out.push_str("<!--");
         self.out.push_str(text);
@@ -284,7 +214,7 @@ impl<O: TextOutput + ?Sized> XmlSink for TextWriter<'_, O> {
             .scope
             .iter()
             .map(|(p, u)| (p.as_str(), u.as_str()))
-            .filter(|&(p, u)| super::replay::needs_declaring(p, u, in_scope))
+            .filter(|&(p, u)| needs_declaring(p, u, in_scope))
             .collect();
         let text = fragment.text.as_str();
         if needed.is_empty() {

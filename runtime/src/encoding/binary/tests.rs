@@ -523,7 +523,7 @@ fn records_as_text(document: &[u8]) -> String {
     let mut source = reader::Reader::new(document, Strings::new(None));
     assert!(matches!(source.next().unwrap(), Event::Start(_)));
     let mut infoset = Infoset::new();
-    source.capture(&mut infoset, |_| false).unwrap();
+    infoset.capture(&mut source, |_| false).unwrap();
     let mut text = String::new();
     infoset.write_text(&mut text).unwrap();
     text

@@ -1,10 +1,18 @@
-//! [MC-NBFX] text values and their XML text forms (the XSD lexical forms .NET's reader produces).
+//! [MC-NBFX] text records: reading them (`read_text_record`, with the dictionaries of
+//! `Strings`), their values, and the values' XML text forms (the XSD lexical forms .NET's
+//! reader produces).
 
 use std::fmt::Write as _;
 
-use super::reader::{Strings, read_text_record};
+use super::dictionary::static_string;
+use super::session::SessionReader;
+use crate::varint;
+
+fn malformed(message: impl Into<String>) -> XmlError {
+    XmlError::Malformed(message.into())
+}
 use crate::xml::XmlError;
-use crate::xml::stream::push_uuid;
+use crate::xml::lexical::push_uuid;
 use crate::xml::{base64, write_float};
 
 /// One text record's value, borrowed from the input where possible; [`Text::write`] renders it.
@@ -239,6 +247,270 @@ pub(crate) fn swap_guid(b: [u8; 16]) -> [u8; 16] {
         b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6], b[8], b[9], b[10], b[11], b[12], b[13],
         b[14], b[15],
     ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading text records.
+
+/// Resolves DictionaryString ids: even ids in the static dictionary, odd ids in the session's
+/// StringTable (none for the sessionless encoding).
+#[derive(Debug, Clone, Copy)]
+pub struct Strings<'a> {
+    session: Option<&'a SessionReader>,
+}
+
+impl PartialEq for Strings<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        match (self.session, other.session) {
+            (Some(a), Some(b)) => std::ptr::eq(a, b),
+            (None, None) => true,
+            _ => false,
+        }
+    }
+}
+
+impl<'a> Strings<'a> {
+    /// The static dictionary, plus `session`'s strings if given.
+    pub fn new(session: Option<&'a SessionReader>) -> Self {
+        Strings { session }
+    }
+
+    /// The string with DictionaryString id `id`.
+    pub fn get(&self, id: u32) -> Result<&'a str, XmlError> {
+        let found = if id & 1 == 0 {
+            static_string(id)
+        } else {
+            self.session.and_then(|s| s.get(id))
+        };
+        found.ok_or_else(|| {
+            if id & 1 == 0 {
+                malformed(format!("static dictionary id {id} is out of range"))
+            } else {
+                malformed(format!("session dictionary id {id} is not defined"))
+            }
+        })
+    }
+}
+
+pub(super) fn read_varint(input: &[u8], pos: usize) -> Result<(u32, usize), XmlError> {
+    match varint::decode(input.get(pos..).unwrap_or_default()) {
+        Ok(Some((value, len))) => Ok((value, pos + len)),
+        Ok(None) => Err(malformed("the document ends inside a length or id")),
+        Err(e) => Err(malformed(e.to_string())),
+    }
+}
+
+pub(super) fn read_bytes(input: &[u8], pos: usize, len: usize) -> Result<(&[u8], usize), XmlError> {
+    let end = pos
+        .checked_add(len)
+        .filter(|&end| end <= input.len())
+        .ok_or_else(|| {
+            malformed(format!(
+                "a length of {len} runs past the end of the document (at byte {pos})"
+            ))
+        })?;
+    Ok((input.get(pos..end).unwrap_or_default(), end))
+}
+
+pub(super) fn read_utf8(input: &[u8], pos: usize, len: usize) -> Result<(&str, usize), XmlError> {
+    let (bytes, end) = read_bytes(input, pos, len)?;
+    let s = std::str::from_utf8(bytes)
+        .map_err(|_| malformed(format!("a string is not valid UTF-8 (at byte {pos})")))?;
+    Ok((s, end))
+}
+
+fn read_array<const N: usize>(input: &[u8], pos: usize) -> Result<([u8; N], usize), XmlError> {
+    let (bytes, end) = read_bytes(input, pos, N)?;
+    let mut out = [0u8; N];
+    out.copy_from_slice(bytes);
+    Ok((out, end))
+}
+
+/// Reads a 4-byte .NET `ReadUInt31` length (an i32 that must not be negative).
+fn read_len32(input: &[u8], pos: usize) -> Result<(usize, usize), XmlError> {
+    let (bytes, end) = read_array::<4>(input, pos)?;
+    let len = i32::from_le_bytes(bytes);
+    let len = usize::try_from(len).map_err(|_| malformed("a negative length"))?;
+    Ok((len, end))
+}
+
+/// Reads the text record starting at `pos` (its type byte included); returns the value and the
+/// position after the record. `WithEndElement` types are read like their plain forms.
+pub(crate) fn read_text_record<'a>(
+    input: &'a [u8],
+    pos: usize,
+    strings: Strings<'a>,
+) -> Result<(Text<'a>, usize), XmlError> {
+    let record = *input
+        .get(pos)
+        .ok_or_else(|| malformed("the document ends before a text record"))?;
+    let pos = pos + 1;
+    match record & !1 {
+        0x98 | 0x9A | 0x9C | 0xB6 | 0xB8 | 0xBA | 0x9E | 0xA0 | 0xA2 => {
+            let (len, pos) = match record & !1 {
+                0x98 | 0xB6 | 0x9E => {
+                    let (b, p) = read_array::<1>(input, pos)?;
+                    (usize::from(b[0]), p)
+                }
+                0x9A | 0xB8 | 0xA0 => {
+                    let (b, p) = read_array::<2>(input, pos)?;
+                    (usize::from(u16::from_le_bytes(b)), p)
+                }
+                _ => read_len32(input, pos)?,
+            };
+            match record & !1 {
+                0x98 | 0x9A | 0x9C => {
+                    let (s, end) = read_utf8(input, pos, len)?;
+                    Ok((Text::Str(s), end))
+                }
+                0x9E | 0xA0 | 0xA2 => {
+                    let (b, end) = read_bytes(input, pos, len)?;
+                    Ok((Text::Bytes(b), end))
+                }
+                _ => {
+                    let (b, end) = read_bytes(input, pos, len)?;
+                    if len % 2 != 0 {
+                        return Err(malformed("UTF-16 text of an odd number of bytes"));
+                    }
+                    let units = b
+                        .chunks_exact(2)
+                        .map(|pair| u16::from_le_bytes([pair[0], pair[1]]));
+                    if char::decode_utf16(units).any(|c| c.is_err()) {
+                        return Err(malformed("invalid UTF-16 in a text record"));
+                    }
+                    Ok((Text::Utf16(b), end))
+                }
+            }
+        }
+        0xA4 => {
+            if record != 0xA4 {
+                return Err(malformed("invalid record type 0xA5"));
+            }
+            // The items, up to EndListText.
+            let mut p = pos;
+            loop {
+                let item = *input
+                    .get(p)
+                    .ok_or_else(|| malformed("the document ends inside a list"))?;
+                if item == 0xA6 {
+                    let records = input.get(pos..p).unwrap_or_default();
+                    return Ok((Text::List(records, strings), p + 1));
+                }
+                if !(0x80..=0xBD).contains(&item) || item & 1 == 1 || item == 0xA4 {
+                    return Err(malformed(format!("record 0x{item:02X} inside a list")));
+                }
+                let (_, next) = read_text_record(input, p, strings)?;
+                p = next;
+            }
+        }
+        0xA6 => Err(malformed("EndListText without StartListText")),
+        0xAA => {
+            let (id, end) = read_varint(input, pos)?;
+            Ok((Text::Str(strings.get(id)?), end))
+        }
+        0xBC => {
+            let (b, p) = read_array::<1>(input, pos)?;
+            if b[0] > 25 {
+                return Err(malformed("a QName prefix beyond z"));
+            }
+            let (id, end) = read_varint(input, p)?;
+            Ok((Text::QName(b[0], strings.get(id)?), end))
+        }
+        0x80..=0xBD => read_value(input, pos, record & !1),
+        _ => Err(malformed(format!("0x{record:02X} is not a text record"))),
+    }
+}
+
+/// Reads the fixed-size payload of the plain text record type `kind` at `pos`.
+pub(super) fn read_value(
+    input: &[u8],
+    pos: usize,
+    kind: u8,
+) -> Result<(Text<'static>, usize), XmlError> {
+    Ok(match kind {
+        0x80 => (Text::Str("0"), pos),
+        0x82 => (Text::Str("1"), pos),
+        0x84 => (Text::Str("false"), pos),
+        0x86 => (Text::Str("true"), pos),
+        0xA8 => (Text::Str(""), pos),
+        0x88 => {
+            let (b, end) = read_array::<1>(input, pos)?;
+            (Text::Int(i64::from(i8::from_le_bytes(b))), end)
+        }
+        0x8A => {
+            let (b, end) = read_array::<2>(input, pos)?;
+            (Text::Int(i64::from(i16::from_le_bytes(b))), end)
+        }
+        0x8C => {
+            let (b, end) = read_array::<4>(input, pos)?;
+            (Text::Int(i64::from(i32::from_le_bytes(b))), end)
+        }
+        0x8E => {
+            let (b, end) = read_array::<8>(input, pos)?;
+            (Text::Int(i64::from_le_bytes(b)), end)
+        }
+        0xB2 => {
+            let (b, end) = read_array::<8>(input, pos)?;
+            (Text::UInt(u64::from_le_bytes(b)), end)
+        }
+        0x90 => {
+            let (b, end) = read_array::<4>(input, pos)?;
+            (Text::Float(f32::from_le_bytes(b)), end)
+        }
+        0x92 => {
+            let (b, end) = read_array::<8>(input, pos)?;
+            (Text::Double(f64::from_le_bytes(b)), end)
+        }
+        0x94 => {
+            let (b, end) = read_array::<16>(input, pos)?;
+            let scale = b[2];
+            let sign = b[3];
+            if scale > 28 || !matches!(sign, 0x00 | 0x80) {
+                return Err(malformed("an invalid decimal"));
+            }
+            let hi = u32::from_le_bytes([b[4], b[5], b[6], b[7]]);
+            let mut lo = [0u8; 8];
+            lo.copy_from_slice(&b[8..16]);
+            let magnitude = u128::from(hi) << 64 | u128::from(u64::from_le_bytes(lo));
+            (
+                Text::Decimal {
+                    magnitude,
+                    scale,
+                    negative: sign == 0x80,
+                },
+                end,
+            )
+        }
+        0x96 => {
+            let (b, end) = read_array::<8>(input, pos)?;
+            let bits = u64::from_le_bytes(b);
+            if bits & 0x3FFF_FFFF_FFFF_FFFF > MAX_TICKS || bits >> 62 == 3 {
+                return Err(malformed("an invalid DateTime"));
+            }
+            (Text::DateTime(bits), end)
+        }
+        0xAE => {
+            let (b, end) = read_array::<8>(input, pos)?;
+            (Text::TimeSpan(i64::from_le_bytes(b)), end)
+        }
+        0xAC => {
+            let (b, end) = read_array::<16>(input, pos)?;
+            (Text::UniqueId(b), end)
+        }
+        0xB0 => {
+            let (b, end) = read_array::<16>(input, pos)?;
+            (Text::Uuid(b), end)
+        }
+        0xB4 => {
+            let (b, end) = read_array::<1>(input, pos)?;
+            match b[0] {
+                0 => (Text::Str("false"), end),
+                1 => (Text::Str("true"), end),
+                _ => return Err(malformed("a BoolText that is neither 0 nor 1")),
+            }
+        }
+        other => return Err(malformed(format!("0x{other:02X} is not a text record"))),
+    })
 }
 
 #[cfg(test)]

@@ -14,7 +14,8 @@ use super::text::swap_guid;
 use crate::varint;
 use crate::xml::XmlError;
 use crate::xml::XmlSink;
-use crate::xml::stream::{FixedCache, FixedEvent, FixedEvents, parse_uuid};
+use crate::xml::lexical::parse_uuid;
+use crate::xml::stream::{FixedCache, FixedEvent, FixedEvents};
 
 fn too_long() -> XmlError {
     XmlError::Malformed("a string too long for a binary XML record".into())

@@ -347,7 +347,7 @@ fn read_detail<R: XmlSource>(source: &mut R) -> Result<Option<Infoset>, Encoding
             source.skip()?;
         } else {
             let mut detail = Infoset::with_capacity(256, 16);
-            source.capture(&mut detail, |_| false)?;
+            detail.capture(source, |_| false)?;
             first = Some(detail);
         }
     }

@@ -290,7 +290,7 @@ impl<R: XmlSource> Reader<'_, R> {
             .map(|role| SharedStr::from(role.into_owned()));
         let mut element = Infoset::with_capacity(128, 8);
         // The version's SOAP attributes become fields; anything else stays in the element.
-        self.source.capture(&mut element, |name| {
+        element.capture(self.source, |name| {
             name.namespace == envelope
                 && match name.local {
                     "mustUnderstand" => true,
@@ -332,7 +332,7 @@ impl<R: XmlSource> Reader<'_, R> {
                 // small message's worth up front: a large one grows as it is read.
                 let left = self.source.remaining().unwrap_or(256).min(4096);
                 let mut infoset = Infoset::with_capacity(left + 128, left / 4 + 8);
-                self.source.capture(&mut infoset, |_| false)?;
+                infoset.capture(self.source, |_| false)?;
                 Body::Infoset(infoset)
             };
         }
