@@ -10,7 +10,7 @@ pub(crate) mod tarpc_rpc;
 use bytes::Bytes;
 
 /// Errors of a stack, boxed: the benchmark stops on the first one.
-pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
+pub(crate) use indigo_bench::BoxError;
 
 /// One RPC stack: how to serve the operations and how to connect a client.
 ///
