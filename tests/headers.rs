@@ -99,14 +99,29 @@ async fn understanding_host<B: Binding>(binding: B, address: &str, desk: &Desk) 
     .await
 }
 
-/// Headers both ways over `binding`; `addressing`: its requests carry a MessageID, which the
-/// operation sees.
-async fn headers_travel<B: Binding>(binding: B, address: &str, addressing: bool) {
+/// A desk served over `binding` (its service reads `Tenant` headers itself if `understands`),
+/// and a client connected to it.
+async fn open_desk<B: Binding>(
+    binding: B,
+    address: &str,
+    understands: bool,
+) -> (Desk, ServiceHost, TenancyClient) {
     let desk = Desk::default();
-    let host = desk_host(binding.clone(), address, &desk).await;
+    let host = if understands {
+        understanding_host(binding.clone(), address, &desk).await
+    } else {
+        desk_host(binding.clone(), address, &desk).await
+    };
     let client = TenancyClient::connect(binding, host.address())
         .await
         .unwrap();
+    (desk, host, client)
+}
+
+/// Headers both ways over `binding`; `addressing`: its requests carry a MessageID, which the
+/// operation sees.
+async fn headers_travel<B: Binding>(binding: B, address: &str, addressing: bool) {
+    let (desk, host, client) = open_desk(binding, address, false).await;
 
     let scope = CallScope::new()
         .with_header(&Tenant {
@@ -132,25 +147,33 @@ async fn headers_travel<B: Binding>(binding: B, address: &str, addressing: bool)
     host.shutdown().await;
 }
 
-#[tokio::test]
-async fn typed_headers_travel_both_ways_over_net_tcp_binary() {
-    headers_travel(NetTcpBinding::new(), "net.tcp://127.0.0.1:0/tenancy", true).await;
+/// Runs `$check(binding, address, soap12_with_addressing)` over each net.tcp encoding.
+macro_rules! over_net_tcp {
+    ($check:ident) => {
+        $check(NetTcpBinding::new(), TCP, true).await;
+        $check(NetTcpBinding::new().text_encoding(), TCP, true).await;
+    };
 }
 
+/// Runs `$check(binding, address, soap12_with_addressing)` over WSHttp and BasicHttp.
+macro_rules! over_http {
+    ($check:ident) => {
+        $check(WsHttpBinding::new(), HTTP, true).await;
+        $check(BasicHttpBinding::new(), HTTP, false).await;
+    };
+}
+
+const TCP: &str = "net.tcp://127.0.0.1:0/tenancy";
+const HTTP: &str = "http://127.0.0.1:0/tenancy";
+
 #[tokio::test]
-async fn typed_headers_travel_both_ways_over_net_tcp_text() {
-    headers_travel(
-        NetTcpBinding::new().text_encoding(),
-        "net.tcp://127.0.0.1:0/tenancy",
-        true,
-    )
-    .await;
+async fn typed_headers_travel_both_ways_over_net_tcp() {
+    over_net_tcp!(headers_travel);
 }
 
 #[tokio::test]
 async fn typed_headers_travel_both_ways_over_http() {
-    headers_travel(WsHttpBinding::new(), "http://127.0.0.1:0/tenancy", true).await;
-    headers_travel(BasicHttpBinding::new(), "http://127.0.0.1:0/tenancy", false).await;
+    over_http!(headers_travel);
 }
 
 /// A `Tenant` block marked `mustUnderstand`, for `role` (`None`: the ultimate receiver).
@@ -164,14 +187,21 @@ fn must_understand_tenant(role: Option<&'static str>) -> HeaderBlock {
     block
 }
 
+/// `whoami` with `block` runs the operation once more on `desk`.
+async fn accepted(client: &TenancyClient, desk: &Desk, block: HeaderBlock) {
+    let before = desk.calls.load(Ordering::SeqCst);
+    let (result, _) = CallScope::new()
+        .with_block(block)
+        .run(client.whoami())
+        .await;
+    assert_eq!(result.unwrap(), "eve");
+    assert_eq!(desk.calls.load(Ordering::SeqCst), before + 1);
+}
+
 /// A `mustUnderstand` header nothing understands is refused over `binding`; the operation never
 /// runs. `soap12`: the fault names the header (SOAP 1.2 `NotUnderstood`).
 async fn refused<B: Binding>(binding: B, address: &str, soap12: bool) {
-    let desk = Desk::default();
-    let host = desk_host(binding.clone(), address, &desk).await;
-    let client = TenancyClient::connect(binding, host.address())
-        .await
-        .unwrap();
+    let (desk, host, client) = open_desk(binding, address, false).await;
     let scope = CallScope::new().with_block(must_understand_tenant(None));
     let (result, _) = scope.run(client.whoami()).await;
     let error = result.expect_err("a MustUnderstand fault");
@@ -189,38 +219,29 @@ async fn refused<B: Binding>(binding: B, address: &str, soap12: bool) {
     assert_eq!(desk.calls.load(Ordering::SeqCst), 0, "the operation ran");
 
     // A header marked mustUnderstand for a role this node does not play is not its business.
-    let scope = CallScope::new().with_block(must_understand_tenant(Some(SOAP12_ROLE_NONE)));
-    let (result, _) = scope.run(client.whoami()).await;
-    assert_eq!(result.unwrap(), "eve");
-    assert_eq!(desk.calls.load(Ordering::SeqCst), 1);
+    accepted(
+        &client,
+        &desk,
+        must_understand_tenant(Some(SOAP12_ROLE_NONE)),
+    )
+    .await;
     drop(client);
     host.shutdown().await;
 }
 
 #[tokio::test]
 async fn an_unknown_must_understand_header_is_refused_over_net_tcp() {
-    refused(NetTcpBinding::new(), "net.tcp://127.0.0.1:0/tenancy", true).await;
-    refused(
-        NetTcpBinding::new().text_encoding(),
-        "net.tcp://127.0.0.1:0/tenancy",
-        true,
-    )
-    .await;
+    over_net_tcp!(refused);
 }
 
 #[tokio::test]
 async fn an_unknown_must_understand_header_is_refused_over_http() {
-    refused(WsHttpBinding::new(), "http://127.0.0.1:0/tenancy", true).await;
-    refused(BasicHttpBinding::new(), "http://127.0.0.1:0/tenancy", false).await;
+    over_http!(refused);
 }
 
 #[tokio::test]
 async fn the_soap11_next_actor_is_this_node() {
-    let desk = Desk::default();
-    let host = desk_host(BasicHttpBinding::new(), "http://127.0.0.1:0/tenancy", &desk).await;
-    let client = TenancyClient::connect(BasicHttpBinding::new(), host.address())
-        .await
-        .unwrap();
+    let (desk, host, client) = open_desk(BasicHttpBinding::new(), HTTP, false).await;
     let scope = CallScope::new().with_block(must_understand_tenant(Some(SOAP11_ACTOR_NEXT)));
     let (result, _) = scope.run(client.whoami()).await;
     let error = result.expect_err("a MustUnderstand fault");
@@ -232,45 +253,23 @@ async fn the_soap11_next_actor_is_this_node() {
     host.shutdown().await;
 }
 
-#[tokio::test]
-async fn a_service_that_reads_a_header_understands_it() {
-    for (binding, address) in [
-        (NetTcpBinding::new(), "net.tcp://127.0.0.1:0/tenancy"),
-        (
-            NetTcpBinding::new().text_encoding(),
-            "net.tcp://127.0.0.1:0/tenancy",
-        ),
-    ] {
-        let desk = Desk::default();
-        let host = understanding_host(binding.clone(), address, &desk).await;
-        let client = TenancyClient::connect(binding, host.address())
-            .await
-            .unwrap();
-        let scope = CallScope::new().with_block(must_understand_tenant(None));
-        let (result, _) = scope.run(client.whoami()).await;
-        assert_eq!(result.unwrap(), "eve");
-        assert_eq!(desk.calls.load(Ordering::SeqCst), 1);
-        client.close().await.unwrap();
-        host.shutdown().await;
-    }
-    let desk = Desk::default();
-    let host = understanding_host(WsHttpBinding::new(), "http://127.0.0.1:0/tenancy", &desk).await;
-    let client = TenancyClient::connect(WsHttpBinding::new(), host.address())
-        .await
-        .unwrap();
-    let scope = CallScope::new().with_block(must_understand_tenant(None));
-    let (result, _) = scope.run(client.whoami()).await;
-    assert_eq!(result.unwrap(), "eve");
+/// A service that declares it understands `Tenant` takes the block marked `mustUnderstand`.
+async fn understood<B: Binding>(binding: B, address: &str, _addressing: bool) {
+    let (desk, host, client) = open_desk(binding, address, true).await;
+    accepted(&client, &desk, must_understand_tenant(None)).await;
+    drop(client);
     host.shutdown().await;
 }
 
 #[tokio::test]
+async fn a_service_that_reads_a_header_understands_it() {
+    over_net_tcp!(understood);
+    over_http!(understood);
+}
+
+#[tokio::test]
 async fn concurrent_scopes_on_one_client_keep_their_headers_apart() {
-    let desk = Desk::default();
-    let host = desk_host(NetTcpBinding::new(), "net.tcp://127.0.0.1:0/tenancy", &desk).await;
-    let client = TenancyClient::connect(NetTcpBinding::new(), host.address())
-        .await
-        .unwrap();
+    let (_, host, client) = open_desk(NetTcpBinding::new(), TCP, false).await;
     let call_as = |name: &str| {
         let scope = CallScope::new()
             .with_header(&Tenant {
@@ -387,8 +386,8 @@ async fn claimed<B: Binding>(binding: B, address: &str) {
 
 #[tokio::test]
 async fn a_header_a_layer_claims_does_not_fault() {
-    claimed(NetTcpBinding::new(), "net.tcp://127.0.0.1:0/tenancy").await;
-    claimed(WsHttpBinding::new(), "http://127.0.0.1:0/tenancy").await;
+    claimed(NetTcpBinding::new(), TCP).await;
+    claimed(WsHttpBinding::new(), HTTP).await;
 }
 
 /// The service's reply header, marked `mustUnderstand`.
