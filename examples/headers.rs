@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use indigo::client::CallScope;
 use indigo::message::Header;
 use indigo::prelude::*;
-use indigo::service::headers;
+use indigo::service::OperationContext;
 use serde::{Deserialize, Serialize};
 
 /// A header the client sends: which tenant the call is for. `#[derive(Header)]` makes it the
@@ -53,17 +53,18 @@ struct Desk;
 impl Greeter for Desk {
     async fn greet(&self, name: String) -> String {
         CALLS.fetch_add(1, Ordering::SeqCst);
-        // The request's headers are there for the operation (and what it awaits) to read.
-        let tenant = headers::request_header::<Tenant>()
-            .ok()
-            .flatten()
-            .map_or_else(|| "nobody".to_owned(), |tenant| tenant.name);
-        println!("  [service] greet({name:?}) for tenant {tenant:?}");
-        // Reply headers go out with this call's reply.
-        headers::add_reply_header(&Served {
-            node: "desk-1".to_owned(),
+        // The request's headers are in the operation context, for the operation (and what it
+        // awaits) to read; reply headers added there go out with this call's reply.
+        let tenant = OperationContext::with(|cx| {
+            cx.add_reply_header(&Served {
+                node: "desk-1".to_owned(),
+            })
+            .expect("a header that can be written");
+            cx.request_header::<Tenant>().ok().flatten()
         })
-        .expect("an operation can add reply headers");
+        .expect("inside an operation")
+        .map_or_else(|| "nobody".to_owned(), |tenant| tenant.name);
+        println!("  [service] greet({name:?}) for tenant {tenant:?}");
         format!("Hello {name}, from {tenant}")
     }
 }

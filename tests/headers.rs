@@ -20,7 +20,7 @@ use indigo::message::{
     FaultKind, Header, HeaderBlock, Message, SOAP11_ACTOR_NEXT, SOAP12_ROLE_NONE,
 };
 use indigo::prelude::*;
-use indigo::service::headers;
+use indigo::service::OperationContext;
 use serde::{Deserialize, Serialize};
 
 const NS: &str = "urn:indigo:tests:tenancy";
@@ -59,22 +59,23 @@ struct Desk {
 impl Tenancy for Desk {
     async fn whoami(&self) -> String {
         let calls = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
-        if headers::request(|h| h.message_id.is_some()) == Some(true) {
-            self.with_message_id.fetch_add(1, Ordering::SeqCst);
-        }
-        let tenant = headers::request_header::<Tenant>()
-            .expect("a readable Tenant header")
-            .map_or_else(|| "nobody".to_owned(), |t| t.name);
-        // Adding reply headers while reading the request's is allowed.
-        headers::request(|_| {
-            headers::add_reply_header(&Served {
+        OperationContext::with(|cx| {
+            if cx.request_headers().message_id.is_some() {
+                self.with_message_id.fetch_add(1, Ordering::SeqCst);
+            }
+            let tenant = cx
+                .request_header::<Tenant>()
+                .expect("a readable Tenant header")
+                .map_or_else(|| "nobody".to_owned(), |t| t.name);
+            // Adding reply headers while reading the request's is allowed.
+            cx.add_reply_header(&Served {
                 node: "desk-1".to_owned(),
                 calls: u32::try_from(calls).unwrap_or(u32::MAX),
             })
+            .expect("a header that can be written");
+            tenant
         })
         .expect("inside an operation")
-        .expect("a header that can be written");
-        tenant
     }
 }
 
@@ -407,7 +408,9 @@ struct SternDesk;
 
 impl Stern for SternDesk {
     async fn ping(&self) -> u8 {
-        headers::add_reply_header(&Strict { level: 3 }).expect("inside an operation");
+        OperationContext::with(|cx| cx.add_reply_header(&Strict { level: 3 }))
+            .expect("inside an operation")
+            .expect("a header that can be written");
         3
     }
 }
@@ -440,14 +443,9 @@ async fn a_reply_header_the_client_must_understand_needs_its_consent() {
 }
 
 #[tokio::test]
-async fn header_functions_outside_an_operation() {
+async fn no_operation_context_outside_an_operation() {
     assert!(matches!(
-        headers::add_reply_header(&Served {
-            node: String::new(),
-            calls: 0
-        }),
+        OperationContext::with(|cx| cx.request_headers().other.len()),
         Err(Error::OutsideOperation)
     ));
-    assert_eq!(headers::request_header::<Tenant>().unwrap(), None);
-    assert_eq!(headers::request(|h| h.other.len()), None);
 }

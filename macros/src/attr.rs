@@ -23,6 +23,27 @@ pub enum Session {
     NotAllowed,
 }
 
+/// `release_instance = …` (WCF's `ReleaseInstanceMode`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ReleaseInstance {
+    None,
+    BeforeCall,
+    AfterCall,
+    BeforeAndAfterCall,
+}
+
+impl ReleaseInstance {
+    /// The variant's name, as `indigo::contract::ReleaseInstanceMode` spells it.
+    pub fn variant(self) -> &'static str {
+        match self {
+            ReleaseInstance::None => "None",
+            ReleaseInstance::BeforeCall => "BeforeCall",
+            ReleaseInstance::AfterCall => "AfterCall",
+            ReleaseInstance::BeforeAndAfterCall => "BeforeAndAfterCall",
+        }
+    }
+}
+
 /// The arguments of `#[service_contract(…)]`.
 #[derive(Default)]
 pub struct ContractArgs {
@@ -40,6 +61,7 @@ pub struct OperationArgs {
     pub name: Option<Spanned<String>>,
     pub action: Option<Spanned<String>>,
     pub reply_action: Option<Spanned<String>>,
+    pub release_instance: Option<Spanned<ReleaseInstance>>,
 }
 
 /// The arguments of `#[header(…)]` on a `#[derive(Header)]` type.
@@ -53,8 +75,8 @@ pub struct HeaderArgs {
 const HEADER_KEYS: &str = "`namespace`, `name` or `must_understand`";
 
 const CONTRACT_KEYS: &str = "`session`, `name` or `namespace`";
-const OPERATION_KEYS: &str =
-    "`initiating`, `terminating`, `one_way`, `name`, `action` or `reply_action`";
+const OPERATION_KEYS: &str = "`initiating`, `terminating`, `one_way`, `name`, `action`, \
+     `reply_action` or `release_instance`";
 
 /// Parses `#[service_contract(…)]` arguments; errors go to `cx`.
 pub fn contract_args(cx: &mut Ctxt, tokens: TokenStream) -> ContractArgs {
@@ -94,6 +116,10 @@ pub fn operation_args(cx: &mut Ctxt, attr: &syn::Attribute, args: &mut Operation
                 let value = parse_flag(&meta)?;
                 return set_once(slot, &meta, key, value);
             }
+        }
+        if meta.path.is_ident("release_instance") {
+            let value = parse_release_instance(&meta)?;
+            return set_once(&mut args.release_instance, &meta, "release_instance", value);
         }
         for (key, slot) in [
             ("name", &mut args.name),
@@ -201,6 +227,23 @@ fn parse_session(meta: &ParseNestedMeta) -> syn::Result<Session> {
             format!(
                 "unknown session mode `{other}`; expected `Required`, `Allowed` or `NotAllowed`"
             ),
+        )),
+    }
+}
+
+fn parse_release_instance(meta: &ParseNestedMeta) -> syn::Result<ReleaseInstance> {
+    const EXPECTED: &str = "`None`, `BeforeCall`, `AfterCall` or `BeforeAndAfterCall`";
+    let ident: Ident = meta.value()?.parse().map_err(|error| {
+        syn::Error::new(error.span(), format!("expected a release mode: {EXPECTED}"))
+    })?;
+    match ident.to_string().as_str() {
+        "None" => Ok(ReleaseInstance::None),
+        "BeforeCall" => Ok(ReleaseInstance::BeforeCall),
+        "AfterCall" => Ok(ReleaseInstance::AfterCall),
+        "BeforeAndAfterCall" => Ok(ReleaseInstance::BeforeAndAfterCall),
+        other => Err(syn::Error::new(
+            ident.span(),
+            format!("unknown release mode `{other}`; expected {EXPECTED}"),
         )),
     }
 }

@@ -9,7 +9,7 @@ use syn::{
     ReturnType, TraitItem, TraitItemFn, Type, Visibility,
 };
 
-use crate::attr::{self, ContractArgs, OperationArgs, Session, Spanned};
+use crate::attr::{self, ContractArgs, OperationArgs, ReleaseInstance, Session, Spanned};
 use crate::case;
 use crate::ctxt::Ctxt;
 
@@ -43,6 +43,8 @@ pub struct Operation {
     pub initiating: Spanned<bool>,
     pub terminating: Spanned<bool>,
     pub one_way: Spanned<bool>,
+    /// When the runtime recycles the service instance around this operation.
+    pub release_instance: ReleaseInstance,
     pub mutable: bool,
     pub params: Vec<Param>,
     pub output: Output,
@@ -192,6 +194,9 @@ fn operation(cx: &mut Ctxt, contract: &str, namespace: &str, method: TraitItemFn
             span: method_span,
         }),
         one_way,
+        release_instance: args
+            .release_instance
+            .map_or(ReleaseInstance::None, |mode| mode.value),
         mutable,
         params,
         output,

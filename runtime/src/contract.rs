@@ -34,6 +34,35 @@ pub enum Receiver {
     Exclusive,
 }
 
+/// When the runtime recycles the service instance around an operation (WCF's
+/// `ReleaseInstanceMode`): the instance context (and the session) goes on, the service object in
+/// it is released (its `on_release` hook, then `Drop`) and the next call gets a fresh one from the
+/// factory. A singleton the host was given is never recycled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ReleaseInstanceMode {
+    /// The instancing mode alone decides (WCF's default).
+    #[default]
+    None,
+    /// The instance in place is released before the call, which runs on a fresh one.
+    BeforeCall,
+    /// The instance is released once the call has completed.
+    AfterCall,
+    /// Both: the call runs on a fresh instance, released once it has completed.
+    BeforeAndAfterCall,
+}
+
+impl ReleaseInstanceMode {
+    /// Whether the instance in place is released before the call.
+    pub fn before_call(self) -> bool {
+        matches!(self, Self::BeforeCall | Self::BeforeAndAfterCall)
+    }
+
+    /// Whether the instance is released after the call.
+    pub fn after_call(self) -> bool {
+        matches!(self, Self::AfterCall | Self::BeforeAndAfterCall)
+    }
+}
+
 /// A service contract: name, namespace, session mode and operations in declaration order.
 #[derive(Debug)]
 pub struct ContractDescription {
@@ -77,6 +106,8 @@ pub struct OperationDescription {
     pub is_terminating: bool,
     /// No reply is sent (WCF's `IsOneWay`).
     pub is_one_way: bool,
+    /// When the instance is recycled around this operation (WCF's `ReleaseInstanceMode`).
+    pub release_instance: ReleaseInstanceMode,
     /// How the operation borrows the instance.
     pub receiver: Receiver,
     /// The parameters, in declaration order.

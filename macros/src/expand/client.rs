@@ -171,7 +171,7 @@ fn connect(names: &Names) -> TokenStream {
             Self::connect_with(binding, address, ::indigo::client::ClientOptions::new()).await
         }
 
-        /// [`Self::connect`] with `options` (such as a handler for messages that answer no call).
+        /// [`Self::connect`] with `options` (inspectors, a handler for messages that answer no call).
         pub async fn connect_with<B>(
             binding: B,
             address: &str,

@@ -79,6 +79,7 @@ fn operation(op: &Operation) -> TokenStream {
     let initiating = op.initiating.value;
     let terminating = op.terminating.value;
     let one_way = op.one_way.value;
+    let release = quote::format_ident!("{}", op.release_instance.variant());
     let receiver = if op.mutable {
         quote!(Exclusive)
     } else {
@@ -108,6 +109,7 @@ fn operation(op: &Operation) -> TokenStream {
             is_initiating: #initiating,
             is_terminating: #terminating,
             is_one_way: #one_way,
+            release_instance: ::indigo::contract::ReleaseInstanceMode::#release,
             receiver: ::indigo::contract::Receiver::#receiver,
             parameters: &[#(#params),*],
             reply_name: #reply_name,

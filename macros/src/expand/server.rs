@@ -28,14 +28,13 @@ pub fn generate(contract: &Contract, names: &Names) -> TokenStream {
                 #index: usize,
                 mut #instance: ::indigo::__private::Instance<__S>,
                 #body: ::indigo::message::Body,
-            ) -> ::indigo::__private::DispatchFuture {
+            ) -> ::indigo::__private::DispatchFuture<__S> {
                 let _ = &mut #instance;
                 match #index {
                     #(#arms)*
                     _ => ::std::boxed::Box::pin(async move {
-                        ::core::result::Result::Err(
-                            ::indigo::__private::unknown_operation(#description, #index),
-                        )
+                        let fault = ::indigo::__private::unknown_operation(#description, #index);
+                        (#instance, ::core::result::Result::Err(fault))
                     }),
                 }
             }
@@ -58,18 +57,25 @@ fn arm(names: &Names, description: &TokenStream, index: usize, op: &Operation) -
     let request = request_struct(index);
     let fields: Vec<_> = op.params.iter().map(|param| &param.ident).collect();
     let (instance, body, result) = (local("instance"), local("body"), local("result"));
+    let outcome = local("outcome");
     let receiver = if op.mutable {
         quote!(#instance.exclusive()?)
     } else {
-        quote!(#instance.shared())
+        quote!(#instance.shared()?)
     };
     let reply = reply(description, index, op);
+    // The call borrows the instance; the borrow is given back with the outcome, so that the
+    // runtime can release the instance after the call before any other call takes it.
     quote! {
         #index => ::std::boxed::Box::pin(async move {
-            let #request { #(#fields),* } =
-                ::indigo::__private::decode_request::<#request>(#description, #index, #body)?;
-            let #result = <__S as #service>::#method(#receiver #(, #fields)*).await;
-            #reply
+            let #outcome = async {
+                let #request { #(#fields),* } =
+                    ::indigo::__private::decode_request::<#request>(#description, #index, #body)?;
+                let #result = <__S as #service>::#method(#receiver #(, #fields)*).await;
+                #reply
+            }
+            .await;
+            (#instance, #outcome)
         }),
     }
 }

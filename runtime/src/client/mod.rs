@@ -9,6 +9,7 @@
 //! call is its own exchange, made by the calling task.
 
 mod codec;
+mod inspect;
 mod scope;
 mod state;
 
@@ -21,8 +22,11 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use codec::{decode_reply, decode_reply_or_fault, encode_request};
+pub use inspect::ClientInspector;
 pub use scope::CallScope;
 pub use state::{Active, Fresh, SessionState, Started};
+
+use inspect::{Inspected, Inspectors};
 
 use crate::address::EndpointAddress;
 use crate::binding::Binding;
@@ -46,6 +50,7 @@ pub type UnsolicitedHandler = Arc<dyn Fn(Message) + Send + Sync>;
 #[derive(Clone, Default)]
 pub struct ClientOptions {
     unsolicited: Option<UnsolicitedHandler>,
+    inspectors: Inspectors,
 }
 
 impl ClientOptions {
@@ -61,12 +66,20 @@ impl ClientOptions {
         self.unsolicited = Some(Arc::new(handler));
         self
     }
+
+    /// Adds a [`ClientInspector`], inside the ones added before: it sees every request after
+    /// them, and every reply before them.
+    pub fn inspector(mut self, inspector: impl ClientInspector) -> Self {
+        self.inspectors.push(inspector);
+        self
+    }
 }
 
 impl fmt::Debug for ClientOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientOptions")
             .field("unsolicited", &self.unsolicited.is_some())
+            .field("inspectors", &self.inspectors.len())
             .finish()
     }
 }
@@ -77,6 +90,7 @@ pub struct ClientChannel {
     settings: BindingSettings,
     to: SharedStr,
     ids: MessageIds,
+    inspectors: Inspectors,
 }
 
 impl fmt::Debug for ClientChannel {
@@ -157,6 +171,7 @@ impl ClientChannel {
             settings,
             to: SharedStr::from(address.to_owned()),
             ids,
+            inspectors: options.inspectors,
         })
     }
 
@@ -195,6 +210,7 @@ impl ClientChannel {
             message.headers.message_id = Some(MessageId::from_u128(id));
             message.headers.reply_to = Some(SharedStr::from_static(WSA10_ANONYMOUS));
         }
+        let inspected = self.inspectors.send(&mut message, op)?;
         let (output, pending) = match &self.link {
             Link::Request(channel) if op.is_one_way => {
                 // Like a one-way call on a session, it returns once the message is on its way;
@@ -214,7 +230,7 @@ impl ClientChannel {
                     .await
                     .map_err(|_| timed_out())?;
                 return match reply? {
-                    Some(reply) => take_body(reply),
+                    Some(reply) => self.take_body(reply, inspected),
                     None => Err(Error::Communication(format!(
                         "the service answered `{}` without a reply",
                         op.name
@@ -243,7 +259,19 @@ impl ClientChannel {
             .await
             .map_err(|_| timed_out())?;
         drop(waiting);
-        take_body(reply?)
+        self.take_body(reply?, inspected)
+    }
+
+    /// The body of a reply, once the inspectors have seen it and its headers are checked (and
+    /// kept in the call's scope). A fault is the answer whatever its headers.
+    fn take_body(&self, mut reply: Message, inspected: Inspected) -> Result<Body, Error> {
+        self.inspectors.receive(&mut reply, inspected)?;
+        let Message { headers, body } = reply;
+        let checked = scope::received(headers);
+        if !matches!(body, Body::Fault(_)) {
+            checked?;
+        }
+        Ok(body)
     }
 
     /// Ends the session gracefully: tells the service, and waits (up to the close timeout) for
@@ -298,17 +326,6 @@ impl Drop for ClientChannel {
             fail_all(pending, &ChannelError::Closed);
         }
     }
-}
-
-/// The body of a reply, once its headers are checked (and kept in the call's scope). A fault
-/// is the answer whatever its headers.
-fn take_body(reply: Message) -> Result<Body, Error> {
-    let Message { headers, body } = reply;
-    let checked = scope::received(headers);
-    if !matches!(body, Body::Fault(_)) {
-        checked?;
-    }
-    Ok(body)
 }
 
 fn register(pending: &Pending, id: u128, tx: oneshot::Sender<Reply>) -> Result<(), Error> {

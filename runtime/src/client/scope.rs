@@ -4,6 +4,8 @@
 use std::cell::RefCell;
 use std::future::Future;
 
+use futures_util::FutureExt;
+
 use crate::error::Error;
 use crate::message::{Header, HeaderBlock, Headers};
 use crate::xml::XmlError;
@@ -75,10 +77,11 @@ impl CallScope {
 
     /// Runs `calls` in the scope; returns their output and the headers of the last reply
     /// received in the scope (empty if none was).
-    pub async fn run<F: Future>(self, calls: F) -> (F::Output, Headers) {
-        let (output, scope) = crate::task_local::scoped(&SCOPE, RefCell::new(self), calls).await;
-        let reply = scope.map(|scope| scope.into_inner().reply);
-        (output, reply.unwrap_or_default())
+    pub fn run<F: Future>(self, calls: F) -> impl Future<Output = (F::Output, Headers)> {
+        crate::task_local::scoped(&SCOPE, RefCell::new(self), calls).map(|(output, scope)| {
+            let reply = scope.map(|scope| scope.into_inner().reply);
+            (output, reply.unwrap_or_default())
+        })
     }
 }
 

@@ -16,6 +16,8 @@ pub(crate) struct HostShared {
     pub slots: Arc<Slots>,
     /// The call throttle (WCF `MaxConcurrentCalls`).
     pub calls: Arc<Semaphore>,
+    /// The instance throttle (WCF `MaxConcurrentInstances`).
+    pub instances: Arc<Semaphore>,
     /// When to stop, when to abort, and the tasks shutdown waits for.
     pub control: HostControl,
 }

@@ -1,17 +1,23 @@
-//! One call's path through the service, whether a session holds it or not: the call throttle,
-//! the instance, the dispatcher, panics turned into faults, and the message that answers it.
+//! One call's path through the service, whether a session holds it or not: its operation, the
+//! inspectors, the `mustUnderstand` check, its instance context, the call throttle, the
+//! operation context, the dispatcher, panics turned into faults, and the message that answers
+//! it.
 
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
 
 use futures_util::FutureExt;
 use tokio::sync::OwnedSemaphorePermit;
 use tracing::Instrument;
 
-use super::dispatch::{Dispatch, DispatchFuture};
+use super::context::{self, CallInfo, OperationContext};
+use super::dispatch::Dispatch;
 use super::endpoint::Endpoint;
 use super::faults;
-use super::headers;
-use super::instance::{Concurrency, Instance, Instancing, SharedInstance};
+use super::inspect::{Inspected, Inspectors};
+use super::instance::{Borrow, Concurrency, InstanceContext, Instancing};
+use super::sharing::Attachment;
+use crate::channel::SessionId;
 use crate::contract::{OperationDescription, Receiver};
 use crate::message::{Body, Fault, HeaderBlock, Headers, Message, WSA10_FAULT_ACTION};
 
@@ -26,50 +32,253 @@ pub(crate) fn call_span(op: &'static OperationDescription) -> tracing::Span {
     )
 }
 
-/// The instance for a call that no session context holds, and whether it is released after the
-/// call: the singleton, or a new instance (per-call, or per-session without a session).
-pub(crate) fn instance_outside_session<S>(instancing: &Instancing<S>) -> (SharedInstance<S>, bool) {
-    match instancing {
-        Instancing::Single(instance) => (instance.clone(), false),
-        Instancing::PerCall(factory) | Instancing::PerSession(factory) => {
-            (new_instance(factory.as_ref()), true)
-        }
-    }
+/// A request on its way to its operation: identified and accepted by the inspectors.
+pub(crate) struct Incoming {
+    pub(crate) index: usize,
+    pub(crate) op: &'static OperationDescription,
+    pub(crate) call: CallInfo,
+    pub(crate) inspected: Inspected,
 }
 
-pub(crate) fn new_instance<S>(factory: &(dyn Fn() -> S + Send + Sync)) -> SharedInstance<S> {
-    std::sync::Arc::new(tokio::sync::RwLock::new(factory()))
+/// A request answered before its operation could run: the fault, and the inspectors that saw it.
+pub(crate) struct Refused {
+    pub(crate) op: Option<&'static OperationDescription>,
+    pub(crate) fault: Fault,
+    pub(crate) inspected: Inspected,
 }
 
-/// Runs the instance's `on_release` hook once every call has let go of it, then drops it.
-pub(crate) async fn release<C: Dispatch<S>, S>(instance: SharedInstance<S>) {
-    let mut guard = instance.write_owned().await;
-    C::release(&mut guard).await;
-}
-
-/// The message answering a call: its reply or fault, with the reply headers the operation
-/// added; `None` for a one-way operation (whose fault, if any, is logged).
-pub(crate) fn answer(
-    op: Option<&'static OperationDescription>,
-    result: Result<Body, Fault>,
-    reply_headers: Vec<HeaderBlock>,
-) -> Option<Message> {
-    if op.is_some_and(|op| op.is_one_way) {
-        if let Err(fault) = result {
-            tracing::warn!(%fault, "a fault for a one-way call, which cannot be answered");
-        }
-        return None;
-    }
-    let (action, body) = match result {
-        Ok(body) => (op.and_then(|op| op.reply_action).unwrap_or_default(), body),
-        Err(fault) => {
-            tracing::debug!(%fault, "answering with a fault");
-            (WSA10_FAULT_ACTION, Body::Fault(fault))
-        }
+/// Finds `message`'s operation, runs the inspectors on it, and checks that its headers are
+/// understood (by a layer, an inspector or the service).
+pub(crate) fn receive<C, S>(
+    endpoint: &Endpoint<C, S>,
+    message: &mut Message,
+    session: Option<&SessionId>,
+) -> Result<Incoming, Box<Refused>>
+where
+    C: Dispatch<S>,
+    S: Send + Sync + 'static,
+{
+    let Some((index, op)) = C::DESCRIPTION.operation_by_action(message.action()) else {
+        return Err(Box::new(Refused {
+            op: None,
+            fault: faults::action_not_supported(message.action()),
+            inspected: Inspected::default(),
+        }));
     };
-    let mut message = Message::new(action, body);
-    message.headers.other = reply_headers;
-    Some(message)
+    let call = CallInfo::new(session.cloned(), endpoint.address(), C::DESCRIPTION, op);
+    let mut inspected = Inspected::default();
+    let checked = endpoint
+        .service
+        .inspectors
+        .receive(message, &call, &mut inspected)
+        .and_then(|()| understood(&mut message.headers, &endpoint.service.understood));
+    match checked {
+        Ok(()) => Ok(Incoming {
+            index,
+            op,
+            call,
+            inspected,
+        }),
+        Err(fault) => Err(Box::new(Refused {
+            op: Some(op),
+            fault,
+            inspected,
+        })),
+    }
+}
+
+/// Whether a call's headers are all understood, by a layer or by the service (see
+/// [`Service::understand`](super::Service::understand)): a header it must understand that
+/// nothing understood is a `MustUnderstand` fault (checked before the session rules, so such a
+/// call changes nothing).
+fn understood(
+    headers: &mut Headers,
+    by_service: &[(&'static str, &'static str)],
+) -> Result<(), Fault> {
+    for &(namespace, name) in by_service {
+        headers.understand(namespace, name);
+    }
+    faults::not_understood(headers).map_or(Ok(()), Err)
+}
+
+/// An instance context a session (or a call without one) holds, and how its hold ends.
+pub(crate) enum Hold<S: Send + Sync + 'static> {
+    /// A context made for its holder, ended with it.
+    Own(InstanceContext<S>),
+    /// A context shared with other sessions, left when the holder ends.
+    Shared(Attachment<S>),
+    /// The host's singleton, which stays.
+    Singleton(InstanceContext<S>),
+}
+
+impl<S: Send + Sync + 'static> Hold<S> {
+    pub(crate) fn context(&self) -> &InstanceContext<S> {
+        match self {
+            Hold::Own(context) | Hold::Singleton(context) => context,
+            Hold::Shared(attachment) => attachment.context(),
+        }
+    }
+
+    /// Ends the hold: an own context's instance is released; a shared one is left (and
+    /// released if this was its last user).
+    pub(crate) async fn end<C: Dispatch<S>>(self) {
+        match self {
+            Hold::Own(context) => context.close::<C>().await,
+            Hold::Shared(attachment) => attachment.detach().await,
+            Hold::Singleton(_) => {}
+        }
+    }
+}
+
+/// The instance context for a call its session holds none for yet (or a call without a
+/// session), and whether the session keeps it for its later calls: a shared one if the service's
+/// provider keys the call, else as the instancing says. Making a context may wait for the
+/// instance throttle.
+pub(crate) async fn hold_for<C, S>(
+    endpoint: &Endpoint<C, S>,
+    request: &Message,
+    call: &CallInfo,
+) -> Result<(Hold<S>, bool), Fault>
+where
+    C: Dispatch<S>,
+    S: Send + Sync + 'static,
+{
+    let service = &endpoint.service;
+    let (factory, per_session) = match &service.instancing {
+        Instancing::Single(context) => {
+            return Ok((
+                Hold::Singleton(context.clone()),
+                call.session_id().is_some(),
+            ));
+        }
+        Instancing::PerSession(factory) => (factory, true),
+        Instancing::PerCall(factory) => (factory, false),
+    };
+    let sessionful = call.session_id().is_some();
+    if let Some(sharing) = &service.sharing
+        && let Some(key) = sharing.provider.key(request, call)
+    {
+        let attachment = sharing
+            .attach(key, service.shared_idle_timeout, || {
+                endpoint.new_context(factory)
+            })
+            .await?;
+        return Ok((Hold::Shared(attachment), sessionful));
+    }
+    let own = Hold::Own(endpoint.new_context(factory).await?);
+    Ok((own, sessionful && per_session))
+}
+
+/// A call admitted by the call throttle, holding its instance context in arrival order, ready
+/// to run.
+pub(crate) struct PreparedCall<S: Send + Sync + 'static> {
+    index: usize,
+    op: &'static OperationDescription,
+    borrow: Borrow<S>,
+    permit: OwnedSemaphorePermit,
+    /// A hold that ends with the call (per-call instancing; a call without a session).
+    own: Option<Hold<S>>,
+    body: Body,
+    /// Whether the call may run beside others of its instance (concurrency `Multiple`).
+    pub(crate) shared: bool,
+}
+
+impl<S: Send + Sync + 'static> PreparedCall<S> {
+    /// Waits for the call throttle and the instance context; `None` if the host closed the
+    /// throttle. `own` is a hold that ends with the call.
+    pub(crate) async fn prepare<C: Dispatch<S>>(
+        endpoint: &Endpoint<C, S>,
+        (index, op): (usize, &'static OperationDescription),
+        context: &InstanceContext<S>,
+        own: Option<Hold<S>>,
+        body: Body,
+    ) -> Option<Self> {
+        let shared = op.receiver == Receiver::Shared
+            && endpoint.service.concurrency == Concurrency::Multiple
+            && !op.release_instance.before_call();
+        let permit = endpoint.calls.clone().acquire_owned().await.ok()?;
+        let borrow = context.borrow(shared).await;
+        Some(PreparedCall {
+            index,
+            op,
+            borrow,
+            permit,
+            own,
+            body,
+            shared,
+        })
+    }
+
+    /// Runs the call as `call` with `request` as its headers (see [`OperationContext`]): its
+    /// instance is made ready (built, or recycled first by release mode `BeforeCall`), the
+    /// operation runs, and the instance is recycled after it if the release mode or the
+    /// operation asks. A panicking operation (or factory, or release hook) is answered with a
+    /// fault, and then its session is aborted (as WCF aborts a session channel after an
+    /// unhandled exception).
+    pub(crate) fn run<C: Dispatch<S>>(
+        self,
+        call: CallInfo,
+        request: Headers,
+    ) -> impl Future<Output = Outcome> + Send + use<C, S> {
+        let PreparedCall {
+            index,
+            op,
+            borrow,
+            permit,
+            own,
+            body,
+            shared,
+        } = self;
+        let work = async move {
+            let instance = borrow
+                .ready::<C>(op.release_instance.before_call(), shared)
+                .await;
+            let (instance, result) = C::dispatch(index, instance, body).await;
+            if op.release_instance.after_call() || OperationContext::release_requested() {
+                instance.recycle::<C>().await;
+            }
+            result
+        };
+        let scoped = context::scope(call, request, AssertUnwindSafe(work).catch_unwind());
+        scoped.then(move |(outcome, reply_headers)| async move {
+            if let Some(own) = own {
+                own.end::<C>().await;
+            }
+            drop(permit);
+            finish(op, outcome, reply_headers)
+        })
+    }
+}
+
+/// How a call ended, from its outcome: a panic becomes a fault (and ends the session).
+fn finish(
+    op: &'static OperationDescription,
+    outcome: std::thread::Result<Result<Body, Fault>>,
+    reply_headers: Vec<HeaderBlock>,
+) -> Outcome {
+    let panicked = outcome.is_err();
+    let result = outcome.unwrap_or_else(|_| {
+        tracing::error!(
+            operation = op.name,
+            "the operation panicked: aborting its session"
+        );
+        Err(faults::internal(format!(
+            "operation '{}' failed unexpectedly; the session is aborted",
+            op.name
+        )))
+    });
+    let outcome = match &result {
+        _ if panicked => "panic",
+        Err(_) => "fault",
+        Ok(_) if op.is_one_way => "one-way",
+        Ok(_) => "reply",
+    };
+    tracing::Span::current().record("outcome", outcome);
+    Outcome {
+        result,
+        reply_headers,
+        panicked,
+    }
 }
 
 /// How a call ended.
@@ -82,23 +291,40 @@ pub(crate) struct Outcome {
     pub(crate) panicked: bool,
 }
 
-/// Whether a call's headers are all understood, by a layer or by the service (see
-/// [`Service::understand`](super::Service::understand)): a header it must understand that
-/// nothing understood is a `MustUnderstand` fault (checked before the session rules, so such a
-/// call changes nothing).
-pub(crate) fn understood(
-    headers: &mut Headers,
-    by_service: &[(&'static str, &'static str)],
-) -> Result<(), Fault> {
-    for &(namespace, name) in by_service {
-        headers.understand(namespace, name);
-    }
-    faults::not_understood(headers).map_or(Ok(()), Err)
+/// The message answering a call: its reply or fault, with the reply headers the operation
+/// added, as the inspectors leave it; `None` for a one-way operation (whose fault, if any, is
+/// logged).
+pub(crate) fn answer(
+    inspectors: &Inspectors,
+    op: Option<&'static OperationDescription>,
+    result: Result<Body, Fault>,
+    reply_headers: Vec<HeaderBlock>,
+    inspected: Inspected,
+) -> Option<Message> {
+    let mut message = if op.is_some_and(|op| op.is_one_way) {
+        if let Err(fault) = result {
+            tracing::warn!(%fault, "a fault for a one-way call, which cannot be answered");
+        }
+        None
+    } else {
+        let (action, body) = match result {
+            Ok(body) => (op.and_then(|op| op.reply_action).unwrap_or_default(), body),
+            Err(fault) => {
+                tracing::debug!(%fault, "answering with a fault");
+                (WSA10_FAULT_ACTION, Body::Fault(fault))
+            }
+        };
+        let mut message = Message::new(action, body);
+        message.headers.other = reply_headers;
+        Some(message)
+    };
+    inspectors.send(message.as_mut(), inspected);
+    message
 }
 
 /// Runs one call outside any session (an HTTP request, a datagram): straight to dispatch, with
-/// a new instance unless the service is a singleton, and back with the answer (`None` for
-/// one-way).
+/// its own instance context unless the service is a singleton or shares one by key, and back
+/// with the answer (`None` for one-way).
 pub(crate) async fn call_once<C, S>(
     endpoint: &Endpoint<C, S>,
     mut message: Message,
@@ -107,115 +333,61 @@ where
     C: Dispatch<S>,
     S: Send + Sync + 'static,
 {
-    let Some((index, op)) = C::DESCRIPTION.operation_by_action(message.action()) else {
-        return answer(
-            None,
-            Err(faults::action_not_supported(message.action())),
-            Vec::new(),
-        );
+    let inspectors = &endpoint.service.inspectors;
+    let incoming = match receive(endpoint, &mut message, None) {
+        Ok(incoming) => incoming,
+        Err(refused) => {
+            return answer(
+                inspectors,
+                refused.op,
+                Err(refused.fault),
+                Vec::new(),
+                refused.inspected,
+            );
+        }
     };
-    if let Err(fault) = understood(&mut message.headers, &endpoint.service.understood) {
-        return answer(Some(op), Err(fault), Vec::new());
-    }
-    let (instance, release_after_call) = instance_outside_session(&endpoint.service.instancing);
-    let prepared = PreparedCall::prepare(
-        endpoint,
-        index,
-        op,
-        instance,
-        release_after_call,
-        message.body,
-    )
-    .await;
+    let op = incoming.op;
+    let hold = match hold_for(endpoint, &message, &incoming.call).await {
+        Ok((hold, _)) => hold,
+        Err(fault) => {
+            return answer(
+                inspectors,
+                Some(op),
+                Err(fault),
+                Vec::new(),
+                incoming.inspected,
+            );
+        }
+    };
+    let context = hold.context().clone();
+    let operation = (incoming.index, op);
+    let prepared =
+        PreparedCall::prepare(endpoint, operation, &context, Some(hold), message.body).await;
     let Some(call) = prepared else {
+        let fault =
+            faults::internal("the host stopped admitting calls; the call was not run".into());
         return answer(
+            inspectors,
             Some(op),
-            Err(faults::internal(
-                "the host stopped admitting calls; the call was not run".into(),
-            )),
+            Err(fault),
             Vec::new(),
+            incoming.inspected,
         );
     };
+    let Incoming {
+        call: info,
+        inspected,
+        ..
+    } = incoming;
     let outcome = call
-        .run::<C>(message.headers)
+        .run::<C>(info, message.headers)
         .instrument(call_span(op))
         .await;
-    answer(Some(op), outcome.result, outcome.reply_headers)
-}
-
-/// A call admitted by the call throttle, with its instance borrowed, ready to run.
-pub(crate) struct PreparedCall<S> {
-    op: &'static OperationDescription,
-    call: DispatchFuture,
-    permit: OwnedSemaphorePermit,
-    /// The instance to release after the call (per-call instancing).
-    release: Option<SharedInstance<S>>,
-    /// Whether the call may run beside others of its session (concurrency `Multiple`).
-    pub(crate) shared: bool,
-}
-
-impl<S: Send + Sync + 'static> PreparedCall<S> {
-    /// Waits for the call throttle and the instance; `None` if the host closed the throttle.
-    pub(crate) async fn prepare<C: Dispatch<S>>(
-        endpoint: &Endpoint<C, S>,
-        index: usize,
-        op: &'static OperationDescription,
-        instance: SharedInstance<S>,
-        release_after_call: bool,
-        body: Body,
-    ) -> Option<Self> {
-        let shared = op.receiver == Receiver::Shared
-            && endpoint.service.concurrency == Concurrency::Multiple;
-        let permit = endpoint.calls.clone().acquire_owned().await.ok()?;
-        let access = Instance::borrow(&instance, shared).await;
-        Some(PreparedCall {
-            op,
-            call: C::dispatch(index, access, body),
-            permit,
-            release: release_after_call.then_some(instance),
-            shared,
-        })
-    }
-
-    /// Runs the call with `request` as its call's headers (see [`headers`]). A panicking
-    /// operation is answered with a fault, and then its session is aborted (as WCF aborts a
-    /// session channel after an unhandled exception).
-    pub(crate) async fn run<C: Dispatch<S>>(self, request: Headers) -> Outcome {
-        let PreparedCall {
-            op,
-            call,
-            permit,
-            release: instance,
-            ..
-        } = self;
-        let (outcome, reply_headers) =
-            headers::scope(request, AssertUnwindSafe(call).catch_unwind()).await;
-        drop(permit);
-        let panicked = outcome.is_err();
-        let result = outcome.unwrap_or_else(|_| {
-            tracing::error!(
-                operation = op.name,
-                "the operation panicked: aborting its session"
-            );
-            Err(faults::internal(format!(
-                "operation '{}' failed unexpectedly; the session is aborted",
-                op.name
-            )))
-        });
-        if let Some(instance) = instance {
-            release::<C, S>(instance).await;
-        }
-        let outcome = match &result {
-            _ if panicked => "panic",
-            Err(_) => "fault",
-            Ok(_) if op.is_one_way => "one-way",
-            Ok(_) => "reply",
-        };
-        tracing::Span::current().record("outcome", outcome);
-        Outcome {
-            result,
-            reply_headers,
-            panicked,
-        }
-    }
+    answer(
+        inspectors,
+        Some(op),
+        outcome.result,
+        outcome.reply_headers,
+        inspected,
+    )
 }

@@ -83,3 +83,15 @@ pub fn not_understood(headers: &Headers) -> Option<Fault> {
     fault.not_understood = names;
     Some(fault)
 }
+
+/// No instance context could be made: the host's `max_concurrent_instances` live, and none
+/// ended within `waited` (or, under `Admission::Refuse`, the host does not wait).
+pub fn too_many_instances(waited: Option<std::time::Duration>) -> Fault {
+    let reason = match waited {
+        Some(waited) => format!(
+            "The service is too busy: it keeps as many service instances as it may (max_concurrent_instances), and none was released within {waited:?}; try again later."
+        ),
+        None => "The service is too busy: it keeps as many service instances as it may (max_concurrent_instances); try again later.".to_owned(),
+    };
+    Fault::new(FaultKind::Receiver, reason).with_subcode(DISPATCHER_NS, "ServerTooBusy")
+}

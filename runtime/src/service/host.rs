@@ -25,6 +25,7 @@ use crate::channel::{
 };
 use crate::contract::SessionCompatible;
 use crate::error::Error;
+use crate::message::SharedStr;
 
 /// Host-wide limits, with WCF 4's defaults (`ServiceThrottlingBehavior`).
 #[derive(Debug, Clone)]
@@ -34,6 +35,12 @@ pub struct HostSettings {
     pub max_concurrent_sessions: usize,
     /// Calls running at once (default 16 × processors); further calls wait their turn.
     pub max_concurrent_calls: usize,
+    /// Instance contexts alive at once (default `None`: sessions + calls, as WCF's
+    /// `MaxConcurrentInstances`): one per session of a per-session service, one per call of a
+    /// per-call service, one per shared key; a singleton is not counted. A call that needs one
+    /// more waits, in arrival order, for at most its binding's send timeout, then gets a
+    /// `ServerTooBusy` fault; under [`Admission::Refuse`] it gets the fault at once.
+    pub max_concurrent_instances: Option<usize>,
     /// What a channel past `max_concurrent_sessions` gets (default [`Admission::Queue`]).
     pub admission: Admission,
     /// How long [`ServiceHost::shutdown`] lets sessions finish before aborting them (default 10 s).
@@ -46,9 +53,20 @@ impl Default for HostSettings {
         HostSettings {
             max_concurrent_sessions: 100 * cores,
             max_concurrent_calls: 16 * cores,
+            max_concurrent_instances: None,
             admission: Admission::default(),
             shutdown_timeout: Duration::from_secs(10),
         }
+    }
+}
+
+impl HostSettings {
+    /// The instance contexts alive at once: as set, or sessions + calls.
+    pub(crate) fn instances(&self) -> usize {
+        self.max_concurrent_instances.unwrap_or(
+            self.max_concurrent_sessions
+                .saturating_add(self.max_concurrent_calls),
+        )
     }
 }
 
@@ -93,11 +111,13 @@ impl ServiceHostBuilder {
         let address = EndpointAddress::parse(address);
         self.endpoints.push(Box::new(move |context, host| {
             let address = address?;
-            let endpoint = Arc::new(Endpoint {
+            let endpoint = Arc::new(Endpoint::new(
                 service,
-                settings: binding.settings().clone(),
-                calls: host.calls.clone(),
-            });
+                binding.settings().clone(),
+                host.calls.clone(),
+                host.instances.clone(),
+                host.slots.policy(),
+            ));
             let metadata: Arc<dyn EndpointMetadata> = Arc::new(LazyMetadata::<C, S>::new());
             let requests = RequestEndpoint {
                 handler: Requests {
@@ -108,6 +128,9 @@ impl ServiceHostBuilder {
                 metadata: Some(metadata),
             };
             let listening = binding.listen(&address, context, requests)?;
+            let _ = endpoint
+                .address
+                .set(SharedStr::from(listening.address.clone()));
             Ok(Opened {
                 address: listening.address,
                 sessions: listening.sessions,
@@ -126,6 +149,13 @@ impl ServiceHostBuilder {
     /// Sets the most calls running at once (default 16 × processors).
     pub fn max_concurrent_calls(mut self, calls: usize) -> Self {
         self.settings.max_concurrent_calls = calls.max(1);
+        self
+    }
+
+    /// Sets the most instance contexts alive at once (default sessions + calls); see
+    /// [`HostSettings::max_concurrent_instances`].
+    pub fn max_concurrent_instances(mut self, instances: usize) -> Self {
+        self.settings.max_concurrent_instances = Some(instances.max(1));
         self
     }
 
@@ -151,6 +181,7 @@ impl ServiceHostBuilder {
                 control.stop.clone(),
             )),
             calls: Arc::new(Semaphore::new(self.settings.max_concurrent_calls)),
+            instances: Arc::new(Semaphore::new(self.settings.instances())),
             control: control.clone(),
         });
         // If opening fails half-way, dropping the context closes what was bound.

@@ -1,25 +1,31 @@
-//! Instance contexts: how service instances are made, shared, borrowed by calls and released.
+//! Instance contexts: where a service instance lives, how a call borrows it, and when it is
+//! built, recycled and released.
+//!
+//! An [`InstanceContext`] holds at most one service object. The object is built by the
+//! context's factory when a call needs it, recycled (released, then built afresh by the next
+//! call) when an operation's release mode or the operation itself asks, and released for good
+//! when the context ends: with its session, its call, its last sharing session, or the host.
+//! Calls borrow the context through one fair lock, so exclusive calls run one at a time in
+//! arrival order.
 
 use std::sync::Arc;
 
-use tokio::sync::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock};
+use tokio::sync::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard, OwnedSemaphorePermit, RwLock};
 
+use super::dispatch::Dispatch;
 use crate::message::{Fault, FaultKind};
-
-/// An instance shared between the runtime and the calls that borrow it.
-pub(crate) type SharedInstance<S> = Arc<RwLock<S>>;
 
 /// Builds instances.
 pub(crate) type Factory<S> = Arc<dyn Fn() -> S + Send + Sync>;
 
 /// How instances relate to sessions and calls (WCF's `InstanceContextMode`).
 pub(crate) enum Instancing<S> {
-    /// One instance per session, built on its first initiating call.
+    /// One instance context per session, built on its first call.
     PerSession(Factory<S>),
-    /// One instance per call.
+    /// One instance context per call.
     PerCall(Factory<S>),
-    /// One instance for the host's lifetime.
-    Single(SharedInstance<S>),
+    /// One instance context for the host's lifetime, holding the instance it was given.
+    Single(InstanceContext<S>),
 }
 
 impl<S> Clone for Instancing<S> {
@@ -27,7 +33,7 @@ impl<S> Clone for Instancing<S> {
         match self {
             Instancing::PerSession(f) => Instancing::PerSession(f.clone()),
             Instancing::PerCall(f) => Instancing::PerCall(f.clone()),
-            Instancing::Single(i) => Instancing::Single(i.clone()),
+            Instancing::Single(context) => Instancing::Single(context.clone()),
         }
     }
 }
@@ -43,43 +49,159 @@ pub enum Concurrency {
     Multiple,
 }
 
-/// A call's access to its instance: a shared or an exclusive borrow held for the call's duration.
-pub struct Instance<S> {
-    guard: Guard<S>,
+/// An instance context: at most one service object, the factory that builds it, and the
+/// context's place in the host's instance throttle (given back when the context is dropped).
+pub(crate) struct InstanceContext<S>(Arc<RwLock<Slot<S>>>);
+
+impl<S> Clone for InstanceContext<S> {
+    fn clone(&self) -> Self {
+        InstanceContext(self.0.clone())
+    }
 }
 
-enum Guard<S> {
-    Shared(OwnedRwLockReadGuard<S>),
-    Exclusive(OwnedRwLockWriteGuard<S>),
+struct Slot<S> {
+    instance: Option<S>,
+    /// `None` for a singleton the host was given: it is never recycled.
+    factory: Option<Factory<S>>,
+    /// The context's place in the instance throttle (WCF `MaxConcurrentInstances`).
+    _throttle: Option<OwnedSemaphorePermit>,
 }
 
-impl<S> Instance<S> {
-    /// Borrows `instance` for a call: exclusively, or shared when `shared` is true.
-    pub(crate) async fn borrow(instance: &SharedInstance<S>, shared: bool) -> Self {
-        let guard = if shared {
-            Guard::Shared(instance.clone().read_owned().await)
-        } else {
-            Guard::Exclusive(instance.clone().write_owned().await)
-        };
-        Instance { guard }
+impl<S: Send + Sync + 'static> InstanceContext<S> {
+    /// An empty context whose first call builds its instance with `factory`.
+    pub(crate) fn new(factory: Factory<S>, throttle: Option<OwnedSemaphorePermit>) -> Self {
+        Self::with(Slot {
+            instance: None,
+            factory: Some(factory),
+            _throttle: throttle,
+        })
     }
 
-    /// The instance, for a `&self` operation.
-    pub fn shared(&self) -> &S {
-        match &self.guard {
-            Guard::Shared(guard) => guard,
-            Guard::Exclusive(guard) => guard,
+    /// The context of a singleton the host was given.
+    pub(crate) fn singleton(instance: S) -> Self {
+        Self::with(Slot {
+            instance: Some(instance),
+            factory: None,
+            _throttle: None,
+        })
+    }
+
+    fn with(slot: Slot<S>) -> Self {
+        InstanceContext(Arc::new(RwLock::new(slot)))
+    }
+
+    /// Takes the context for a call, in arrival order: shared when `shared` (and the instance is
+    /// there to share), exclusively otherwise.
+    pub(crate) async fn borrow(&self, shared: bool) -> Borrow<S> {
+        if shared {
+            let guard = self.0.clone().read_owned().await;
+            if guard.instance.is_some() {
+                return Borrow(Guard::Shared(guard));
+            }
+            // Nothing to share yet: it is built under an exclusive borrow, then shared.
         }
+        Borrow(Guard::Exclusive(self.0.clone().write_owned().await))
+    }
+
+    /// Ends the context: releases its instance (`on_release`, then `Drop`) once every call has
+    /// let go of it.
+    pub(crate) async fn close<C: Dispatch<S>>(&self) {
+        let mut slot = self.0.clone().write_owned().await;
+        release::<C, S>(&mut slot.instance).await;
+    }
+}
+
+/// Runs `instance`'s `on_release` hook and drops it, leaving the slot empty.
+async fn release<C: Dispatch<S>, S>(instance: &mut Option<S>) {
+    if let Some(mut instance) = instance.take() {
+        C::release(&mut instance).await;
+    }
+}
+
+/// A call's hold on its instance context, taken in arrival order, before its instance is ready.
+pub(crate) struct Borrow<S>(Guard<S>);
+
+enum Guard<S> {
+    Shared(OwnedRwLockReadGuard<Slot<S>>),
+    Exclusive(OwnedRwLockWriteGuard<Slot<S>>),
+}
+
+impl<S: Send + Sync + 'static> Borrow<S> {
+    /// The instance for the call: the one in place, or a fresh one when the context has none or
+    /// `recycle_first` (release mode `BeforeCall`) releases it first. Shared again when `shared`.
+    pub(crate) async fn ready<C: Dispatch<S>>(
+        self,
+        recycle_first: bool,
+        shared: bool,
+    ) -> Instance<S> {
+        let mut slot = match self.0 {
+            Guard::Shared(slot) => return Instance(Guard::Shared(slot)),
+            Guard::Exclusive(slot) => slot,
+        };
+        if recycle_first && slot.factory.is_some() {
+            release::<C, S>(&mut slot.instance).await;
+        }
+        if slot.instance.is_none()
+            && let Some(factory) = &slot.factory
+        {
+            slot.instance = Some(factory());
+        }
+        if shared {
+            Instance(Guard::Shared(slot.downgrade()))
+        } else {
+            Instance(Guard::Exclusive(slot))
+        }
+    }
+}
+
+/// A call's access to its instance: a shared or an exclusive borrow held for the call's duration.
+pub struct Instance<S>(Guard<S>);
+
+impl<S> Instance<S> {
+    /// The instance, for a `&self` operation.
+    pub fn shared(&self) -> Result<&S, Fault> {
+        let slot = match &self.0 {
+            Guard::Shared(slot) => &**slot,
+            Guard::Exclusive(slot) => &**slot,
+        };
+        slot.instance.as_ref().ok_or_else(no_instance)
     }
 
     /// The instance, for a `&mut self` operation; a fault if the runtime lent it shared.
     pub fn exclusive(&mut self) -> Result<&mut S, Fault> {
-        match &mut self.guard {
-            Guard::Exclusive(guard) => Ok(guard),
+        match &mut self.0 {
+            Guard::Exclusive(slot) => slot.instance.as_mut().ok_or_else(no_instance),
             Guard::Shared(_) => Err(Fault::new(
                 FaultKind::Receiver,
                 "internal error: an exclusive operation was given a shared instance",
             )),
         }
     }
+}
+
+impl<S: Send + Sync + 'static> Instance<S> {
+    /// Releases the instance after its call (release mode `AfterCall`, a per-call context, or
+    /// the operation's own request); the next call of the context builds a fresh one. A
+    /// singleton the host was given stays. A shared borrow is given up first, and the release
+    /// waits for the other calls sharing the instance.
+    pub(crate) async fn recycle<C: Dispatch<S>>(self) {
+        let mut slot = match self.0 {
+            Guard::Exclusive(slot) => slot,
+            Guard::Shared(slot) => {
+                let lock = OwnedRwLockReadGuard::rwlock(&slot).clone();
+                drop(slot);
+                lock.write_owned().await
+            }
+        };
+        if slot.factory.is_some() {
+            release::<C, S>(&mut slot.instance).await;
+        }
+    }
+}
+
+fn no_instance() -> Fault {
+    Fault::new(
+        FaultKind::Receiver,
+        "internal error: the call's instance context holds no instance",
+    )
 }

@@ -8,33 +8,39 @@
 mod accept;
 mod admission;
 mod call;
+mod context;
 mod dispatch;
 mod endpoint;
 pub mod faults;
-pub mod headers;
 mod host;
+mod inspect;
 mod instance;
 mod mount;
 mod requests;
 mod runtime;
 mod session;
+mod sharing;
 mod wsdl;
 
 use std::marker::PhantomData;
 use std::sync::Arc;
-
-use tokio::sync::RwLock;
+use std::time::Duration;
 
 pub use admission::Admission;
+pub use context::{CallInfo, Identity, OperationContext};
 pub use dispatch::{
     Dispatch, DispatchFuture, ReleaseFuture, decode_request, detail_element, encode_fault,
     encode_reply, unknown_operation,
 };
 pub use host::{HostSettings, ServiceHost, ServiceHostBuilder};
+pub use inspect::DispatchInspector;
 pub use instance::{Concurrency, Instance};
 pub use mount::{http_router, http_service};
+pub use sharing::InstanceContextProvider;
 
-use instance::Instancing;
+use inspect::Inspectors;
+use instance::{InstanceContext, Instancing};
+use sharing::SharedContexts;
 
 use crate::message::Header;
 
@@ -48,6 +54,11 @@ pub struct Service<C, S> {
     /// Headers the operations read themselves: a request carrying them marked `mustUnderstand`
     /// is not refused.
     understood: Vec<(&'static str, &'static str)>,
+    /// The instance contexts shared between sessions, when a provider keys them.
+    sharing: Option<Arc<SharedContexts<S>>>,
+    /// How long a shared context no session uses stays.
+    shared_idle_timeout: Duration,
+    inspectors: Inspectors,
     contract: PhantomData<fn() -> C>,
 }
 
@@ -64,9 +75,11 @@ impl<C, S: Send + Sync + 'static> Service<C, S> {
         Self::new(Instancing::PerCall(Arc::new(factory)))
     }
 
-    /// One instance for every session and call, released when the host shuts down.
+    /// One instance for every session and call, released when the host shuts down. Release
+    /// modes and [`OperationContext::release_service_instance`] leave it in place, as WCF does
+    /// with a singleton it was given.
     pub fn single(instance: S) -> Self {
-        Self::new(Instancing::Single(Arc::new(RwLock::new(instance))))
+        Self::new(Instancing::Single(InstanceContext::singleton(instance)))
     }
 
     /// Sets the concurrency mode (default [`Concurrency::Single`]).
@@ -76,11 +89,46 @@ impl<C, S: Send + Sync + 'static> Service<C, S> {
     }
 
     /// Declares that the operations read `H` headers themselves (with
-    /// [`headers::request_header`]): a request carrying one marked `mustUnderstand` runs, where
+    /// [`OperationContext::request_header`]): a request carrying one marked `mustUnderstand` runs, where
     /// it would otherwise get a `MustUnderstand` fault. WCF's equivalent is a header of a message
     /// contract.
     pub fn understand<H: Header>(mut self) -> Self {
         self.understood.push((H::NAMESPACE, H::NAME));
+        self
+    }
+
+    /// Shares instance contexts between sessions (WCF's `IInstanceContextProvider`):
+    /// `provider` maps the first call of each session (and each call without a session) to a
+    /// key, and the sessions with equal keys use one instance, built by this service's factory
+    /// when the first of them needs it and released once, after the last of them has ended (and
+    /// the [shared idle timeout](Self::shared_idle_timeout) has passed). A session the provider
+    /// gives no key follows the service's instancing.
+    ///
+    /// The calls of all the sessions sharing an instance queue for it in arrival order, so a
+    /// busy shared instance holds up every session attached to it. A singleton service has one
+    /// instance anyway; keys share nothing more there.
+    pub fn share_instances_by(mut self, provider: impl InstanceContextProvider) -> Self
+    where
+        C: Dispatch<S>,
+    {
+        self.sharing = Some(Arc::new(SharedContexts::new(
+            Box::new(provider),
+            |context| Box::pin(async move { context.close::<C>().await }),
+        )));
+        self
+    }
+
+    /// How long a shared instance stays once no session uses it, for a session with the same
+    /// key to find it (default zero: it is released with the last session).
+    pub fn shared_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.shared_idle_timeout = timeout;
+        self
+    }
+
+    /// Adds a [`DispatchInspector`], inside the ones added before: it sees every request of this
+    /// service after them, and every reply before them.
+    pub fn inspector(mut self, inspector: impl DispatchInspector) -> Self {
+        self.inspectors.push(inspector);
         self
     }
 
@@ -89,6 +137,9 @@ impl<C, S: Send + Sync + 'static> Service<C, S> {
             instancing,
             concurrency: Concurrency::Single,
             understood: Vec::new(),
+            sharing: None,
+            shared_idle_timeout: Duration::ZERO,
+            inspectors: Inspectors::default(),
             contract: PhantomData,
         }
     }
@@ -100,6 +151,9 @@ impl<C, S> Clone for Service<C, S> {
             instancing: self.instancing.clone(),
             concurrency: self.concurrency,
             understood: self.understood.clone(),
+            sharing: self.sharing.clone(),
+            shared_idle_timeout: self.shared_idle_timeout,
+            inspectors: self.inspectors.clone(),
             contract: PhantomData,
         }
     }
@@ -117,6 +171,9 @@ impl<C, S> std::fmt::Debug for Service<C, S> {
             .field("instancing", &instancing)
             .field("concurrency", &self.concurrency)
             .field("understood", &self.understood)
+            .field("shares_instances", &self.sharing.is_some())
+            .field("shared_idle_timeout", &self.shared_idle_timeout)
+            .field("inspectors", &self.inspectors.len())
             .finish()
     }
 }

@@ -21,8 +21,8 @@ use crate::transport::http::HttpEndpoint;
 /// with `axum::Router::route_service("/calc", indigo::http::service(…))`.
 ///
 /// Requests are admitted and calls throttled with [`HostSettings`]' defaults
-/// (`max_concurrent_sessions` requests at once, queued past it; `max_concurrent_calls` calls)
-/// for this endpoint. A `GET ?wsdl` (when the binding enables metadata) describes the endpoint
+/// (`max_concurrent_sessions` requests at once, queued past it; `max_concurrent_calls` calls;
+/// `max_concurrent_instances` instances) for this endpoint. A `GET ?wsdl` (when the binding enables metadata) describes the endpoint
 /// at the URL the request was sent to. Fails to compile when the binding cannot carry the
 /// contract's session mode.
 pub fn http_service<C, S, B>(service: Service<C, S>, binding: B) -> HttpEndpoint
@@ -33,11 +33,13 @@ where
     C::Session: SessionCompatible<C, B>,
 {
     let defaults = HostSettings::default();
-    let endpoint = Arc::new(Endpoint {
+    let endpoint = Arc::new(Endpoint::new(
         service,
-        settings: binding.settings().clone(),
-        calls: Arc::new(Semaphore::new(defaults.max_concurrent_calls)),
-    });
+        binding.settings().clone(),
+        Arc::new(Semaphore::new(defaults.max_concurrent_calls)),
+        Arc::new(Semaphore::new(defaults.instances())),
+        defaults.admission,
+    ));
     let never = CancellationToken::new();
     let metadata: Arc<dyn EndpointMetadata> = Arc::new(LazyMetadata::<C, S>::new());
     binding.http_endpoint(RequestEndpoint {

@@ -1,5 +1,5 @@
 //! An endpoint as the host runs it, whatever its contract and service type: its sessions, and
-//! the release of a single instance when the host closes.
+//! the release of a singleton and of shared instances when the host closes.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
-use super::call::release;
 use super::dispatch::Dispatch;
 use super::endpoint::Endpoint;
 use super::instance::Instancing;
@@ -20,7 +19,7 @@ pub(crate) type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 pub(crate) trait EndpointRuntime: Send + Sync + 'static {
     /// Runs one session (or datagram channel) on `channel`, until it ends or `abort`.
     fn run(self: Arc<Self>, channel: DuplexChannel, abort: CancellationToken) -> BoxFuture;
-    /// Releases a single instance when the host closes.
+    /// Releases a singleton, and the shared instances left, when the host closes.
     fn close(self: Arc<Self>) -> BoxFuture;
     /// The binding's settings.
     fn settings(&self) -> &BindingSettings;
@@ -37,8 +36,11 @@ where
 
     fn close(self: Arc<Self>) -> BoxFuture {
         Box::pin(async move {
-            if let Instancing::Single(instance) = &self.service.instancing {
-                release::<C, S>(instance.clone()).await;
+            if let Instancing::Single(context) = &self.service.instancing {
+                context.close::<C>().await;
+            }
+            if let Some(sharing) = &self.service.sharing {
+                sharing.close_all().await;
             }
         })
     }

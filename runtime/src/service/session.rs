@@ -5,28 +5,31 @@
 //! it. A channel without a session (a datagram channel) is served the same way, every call
 //! standing alone.
 
+use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Poll, ready};
 use std::time::Duration;
 
+use futures_util::FutureExt;
 use tokio::task::JoinSet;
 use tokio::time::{Instant, Sleep};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use super::call::{
-    PreparedCall, answer, call_span, instance_outside_session, new_instance, release, understood,
-};
+use super::call::{self, Hold, Incoming, PreparedCall, answer, call_span};
+use super::context::CallInfo;
 use super::dispatch::Dispatch;
 use super::endpoint::Endpoint;
 use super::faults;
-use super::instance::{Instancing, SharedInstance};
+use super::inspect::{Inspected, Inspectors};
+use super::instance::InstanceContext;
 use crate::channel::{
-    ChannelError, DuplexChannel, MessageSink, MessageSource, ReceiveExt, SendExt,
+    ChannelError, DuplexChannel, MessageSink, MessageSource, ReceiveExt, SendExt, SessionId,
 };
 use crate::contract::OperationDescription;
-use crate::message::{Body, Fault, HeaderBlock, MessageId};
+use crate::message::{Body, Fault, HeaderBlock, Message, MessageId};
 
 /// How a session ended.
 #[derive(Debug)]
@@ -68,8 +71,8 @@ pub(crate) async fn run<C, S>(
         let mut session = Session::<C, S> {
             endpoint,
             output,
-            sessionful: session.is_some(),
-            instance: None,
+            session,
+            hold: None,
             started: false,
             terminated_by: None,
             inflight: JoinSet::new(),
@@ -92,13 +95,14 @@ pub(crate) async fn run<C, S>(
     .await;
 }
 
-struct Session<C, S> {
+struct Session<C, S: Send + Sync + 'static> {
     endpoint: Arc<Endpoint<C, S>>,
     output: Arc<dyn MessageSink>,
-    /// Whether the channel is a session; without one every call stands alone.
-    sessionful: bool,
-    /// The session's instance context (per-session instancing), built by the first initiating call.
-    instance: Option<SharedInstance<S>>,
+    /// The channel's session; without one every call stands alone.
+    session: Option<SessionId>,
+    /// The session's instance context (its own, a shared one, or the singleton), taken by its
+    /// first call.
+    hold: Option<Hold<S>>,
     started: bool,
     /// The terminating operation that ended the session, once called.
     terminated_by: Option<&'static str>,
@@ -164,53 +168,70 @@ where
     }
 
     /// Handles one message; returns whether its operation panicked.
-    async fn handle(&mut self, mut message: crate::message::Message) -> bool {
+    async fn handle(&mut self, mut message: Message) -> bool {
         // Kept in the request's headers too: the operation may read it.
         let request_id = message.headers.message_id.clone();
-        let Some((index, op)) = C::DESCRIPTION.operation_by_action(message.action()) else {
-            let fault = faults::action_not_supported(message.action());
-            self.refuse(None, request_id, fault).await;
-            return false;
+        let incoming = match call::receive(&self.endpoint, &mut message, self.session.as_ref()) {
+            Ok(incoming) => incoming,
+            Err(refused) => {
+                let (op, fault) = (refused.op, refused.fault);
+                self.refuse(op, request_id, fault, refused.inspected).await;
+                return false;
+            }
         };
-        let by_service = &self.endpoint.service.understood;
-        if let Err(fault) =
-            understood(&mut message.headers, by_service).and_then(|()| self.admit(op))
-        {
-            self.refuse(Some(op), request_id, fault).await;
-            return false;
-        }
-        let (instance, release_after_call) = self.instance_for_call();
-        let Some(call) = PreparedCall::prepare(
-            &self.endpoint,
-            index,
-            op,
-            instance,
-            release_after_call,
-            message.body,
-        )
-        .await
-        else {
+        let op = incoming.op;
+        let context = match self.check(op) {
+            Ok(()) => self.context_for(&message, &incoming.call).await,
+            Err(fault) => Err(fault),
+        };
+        let (context, own) = match context {
+            Ok(context) => context,
+            Err(fault) => {
+                self.refuse(Some(op), request_id, fault, incoming.inspected)
+                    .await;
+                return false;
+            }
+        };
+        self.commit(op);
+        let operation = (incoming.index, op);
+        let prepared =
+            PreparedCall::prepare(&self.endpoint, operation, &context, own, message.body).await;
+        let Some(call) = prepared else {
             let fault =
                 faults::internal("the host stopped admitting calls; the call was not run".into());
-            self.refuse(Some(op), request_id, fault).await;
+            self.refuse(Some(op), request_id, fault, incoming.inspected)
+                .await;
             return false;
         };
         let shared = call.shared;
-        let output = self.output.clone();
-        let request = message.headers;
-        let task = async move {
-            let outcome = call.run::<C>(request).await;
-            let (result, headers) = (outcome.result, outcome.reply_headers);
-            send_answer(output.as_ref(), Some(op), request_id, result, headers).await;
-            outcome.panicked
-        }
-        .instrument(call_span(op));
+        let (output, endpoint) = (self.output.clone(), self.endpoint.clone());
+        let Incoming {
+            call: info,
+            inspected,
+            ..
+        } = incoming;
+        // Combinators rather than an `async` block: each step's future is held once, not again
+        // beside the values it was made from.
+        let task = call
+            .run::<C>(info, message.headers)
+            .then(move |outcome| {
+                let inspectors = &endpoint.service.inspectors;
+                let answer = Answer {
+                    op: Some(op),
+                    request_id,
+                    result: outcome.result,
+                    reply_headers: outcome.reply_headers,
+                    inspected,
+                };
+                deliver(output, answer.message(inspectors)).map(move |()| outcome.panicked)
+            })
+            .instrument(call_span(op));
         if shared {
             self.inflight.spawn(task);
             false
         } else {
-            // Boxed: a call's future (its headers' scope, its instance's release) is larger
-            // than the rest of the session's, and would otherwise stay in every idle session.
+            // Boxed: a call's future (its context, its instance's release) is larger than the
+            // rest of the session's, and would otherwise stay in every idle session.
             Box::pin(task).await
         }
     }
@@ -221,13 +242,22 @@ where
         op: Option<&'static OperationDescription>,
         request_id: Option<MessageId>,
         fault: Fault,
+        inspected: Inspected,
     ) {
-        send_answer(self.output.as_ref(), op, request_id, Err(fault), Vec::new()).await;
+        let answer = Answer {
+            op,
+            request_id,
+            result: Err(fault),
+            reply_headers: Vec::new(),
+            inspected,
+        };
+        let message = answer.message(&self.endpoint.service.inspectors);
+        deliver(self.output.clone(), message).await;
     }
 
-    /// Applies the session rules to a call; updates the session's state when it is admitted.
-    fn admit(&mut self, op: &'static OperationDescription) -> Result<(), Fault> {
-        if !self.sessionful {
+    /// Applies the session rules to a call.
+    fn check(&self, op: &'static OperationDescription) -> Result<(), Fault> {
+        if self.session.is_none() {
             return Ok(());
         }
         if let Some(terminating) = self.terminated_by {
@@ -236,23 +266,37 @@ where
         if !self.started && !op.is_initiating {
             return Err(faults::not_initiating(op));
         }
+        Ok(())
+    }
+
+    /// Updates the session's state for a call that passed [`Session::check`] and runs.
+    fn commit(&mut self, op: &'static OperationDescription) {
+        if self.session.is_none() {
+            return;
+        }
         self.started = true;
         if op.is_terminating {
             self.terminated_by = Some(op.name);
         }
-        Ok(())
     }
 
-    /// The instance a call runs on, and whether it is released after the call.
-    fn instance_for_call(&mut self) -> (SharedInstance<S>, bool) {
-        match &self.endpoint.service.instancing {
-            Instancing::PerSession(factory) if self.sessionful => {
-                let instance = self
-                    .instance
-                    .get_or_insert_with(|| new_instance(factory.as_ref()));
-                (instance.clone(), false)
-            }
-            instancing => instance_outside_session(instancing),
+    /// The instance context a call runs in, and the hold to end after the call when the session
+    /// does not keep it.
+    async fn context_for(
+        &mut self,
+        request: &Message,
+        call: &CallInfo,
+    ) -> Result<(InstanceContext<S>, Option<Hold<S>>), Fault> {
+        if let Some(hold) = &self.hold {
+            return Ok((hold.context().clone(), None));
+        }
+        let (hold, keep) = call::hold_for(&self.endpoint, request, call).await?;
+        let context = hold.context().clone();
+        if keep {
+            self.hold = Some(hold);
+            Ok((context, None))
+        } else {
+            Ok((context, Some(hold)))
         }
     }
 
@@ -266,8 +310,8 @@ where
             self.output.abort();
         }
         while self.inflight.join_next().await.is_some() {}
-        if let Some(instance) = self.instance.take() {
-            release::<C, S>(instance).await;
+        if let Some(hold) = self.hold.take() {
+            hold.end::<C>().await;
         }
         if close {
             let timeout = self.endpoint.settings.close_timeout;
@@ -287,26 +331,48 @@ where
     }
 }
 
-/// Sends the answer of a call on a session (with the reply headers its operation added), unless
-/// the call was one-way or its request had no MessageID to relate the answer to.
-async fn send_answer(
-    output: &dyn MessageSink,
+/// The answer of a call on a session, before the inspectors have seen it.
+struct Answer {
     op: Option<&'static OperationDescription>,
     request_id: Option<MessageId>,
     result: Result<Body, Fault>,
     reply_headers: Vec<HeaderBlock>,
-) {
-    let Some(request_id) = request_id else {
-        if let Err(fault) = result {
-            tracing::warn!(%fault, "a fault for a message without a MessageID, which cannot be answered");
-        }
-        return;
-    };
-    let Some(mut message) = answer(op, result, reply_headers) else {
-        return;
-    };
-    message.headers.relates_to = Some(request_id);
-    if output.send(message).await.is_err() {
-        tracing::debug!("the reply could not be sent: the channel is closed");
+    inspected: Inspected,
+}
+
+impl Answer {
+    /// The message to send (with the reply headers the operation added, as the inspectors
+    /// leave it); `None` when the call was one-way or its request had no MessageID to relate
+    /// an answer to.
+    fn message(self, inspectors: &Inspectors) -> Option<Message> {
+        let mut message = answer(
+            inspectors,
+            self.op,
+            self.result,
+            self.reply_headers,
+            self.inspected,
+        )?;
+        let Some(request_id) = self.request_id else {
+            if let Body::Fault(fault) = &message.body {
+                tracing::warn!(%fault, "a fault for a message without a MessageID, which cannot be answered");
+            }
+            return None;
+        };
+        message.headers.relates_to = Some(request_id);
+        Some(message)
     }
+}
+
+/// Sends `message`, if any, on `output`.
+fn deliver(output: Arc<dyn MessageSink>, message: Option<Message>) -> impl Future<Output = ()> {
+    let mut slot = message;
+    poll_fn(move |cx| {
+        if slot.is_none() {
+            return Poll::Ready(());
+        }
+        if ready!(output.poll_send(cx, &mut slot)).is_err() {
+            tracing::debug!("the reply could not be sent: the channel is closed");
+        }
+        Poll::Ready(())
+    })
 }
