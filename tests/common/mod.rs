@@ -69,6 +69,11 @@ impl Probe {
             .expect("probe closed");
     }
 
+    /// Counts an `on_release` hook that ran.
+    pub fn note_released(&self) {
+        self.released.fetch_add(1, Ordering::SeqCst);
+    }
+
     /// The (built, released, dropped) counts.
     pub fn counts(&self) -> (usize, usize, usize) {
         (self.built(), self.released(), self.dropped())
