@@ -6,12 +6,15 @@
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::Stdio;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use common::*;
 use indigo::prelude::*;
+use indigo::service::OperationContext;
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
@@ -60,6 +63,104 @@ impl DataTypes for Types {
             });
         }
         Ok(a / b)
+    }
+}
+
+/// The C# peer's `IRecycler`: every operation answers "<instance number>:<calls on that
+/// instance>", each with its own release mode (WCF's `ReleaseInstanceMode`); `release` asks for
+/// the instance to be released after it (WCF's `InstanceContext.ReleaseServiceInstance`).
+#[service_contract(name = "IRecycler", namespace = "http://peers.test/calc", session = Required)]
+trait Recycler {
+    async fn next(&mut self) -> String;
+    #[operation(release_instance = AfterCall)]
+    async fn next_after(&mut self) -> String;
+    #[operation(release_instance = BeforeCall)]
+    async fn next_before(&mut self) -> String;
+    #[operation(release_instance = BeforeAndAfterCall)]
+    async fn next_both(&mut self) -> String;
+    async fn release(&mut self) -> String;
+}
+
+/// What happened to the recycled instances, in order, and the sessions their calls came in.
+#[derive(Clone, Default)]
+struct Timeline {
+    numbers: Arc<AtomicUsize>,
+    events: Arc<Mutex<Vec<String>>>,
+    sessions: Arc<Mutex<BTreeSet<String>>>,
+}
+
+impl Timeline {
+    fn note(&self, event: String) {
+        self.events.lock().unwrap().push(event);
+    }
+
+    fn events(&self) -> Vec<String> {
+        self.events.lock().unwrap().clone()
+    }
+
+    fn sessions(&self) -> BTreeSet<String> {
+        self.sessions.lock().unwrap().clone()
+    }
+}
+
+/// A numbered instance: counted by the probe (built, dropped), its life noted on the timeline.
+struct Recycled {
+    number: usize,
+    calls: usize,
+    timeline: Timeline,
+    _tracked: Tracked,
+}
+
+impl Recycled {
+    fn new(timeline: &Timeline, probe: &Probe) -> Self {
+        let number = timeline.numbers.fetch_add(1, Ordering::SeqCst) + 1;
+        timeline.note(format!("build {number}"));
+        Recycled {
+            number,
+            calls: 0,
+            timeline: timeline.clone(),
+            _tracked: Tracked::new(probe),
+        }
+    }
+
+    /// Counts a call of `operation` and answers "<instance number>:<calls on this instance>".
+    fn count(&mut self, operation: &str) -> String {
+        self.calls += 1;
+        let answer = format!("{}:{}", self.number, self.calls);
+        self.timeline.note(format!("{operation} {answer}"));
+        let session = OperationContext::with(|cx| cx.call().session_id().map(ToString::to_string))
+            .expect("inside an operation")
+            .expect("a net.tcp session");
+        self.timeline.sessions.lock().unwrap().insert(session);
+        answer
+    }
+}
+
+impl Drop for Recycled {
+    fn drop(&mut self) {
+        self.timeline.note(format!("drop {}", self.number));
+    }
+}
+
+impl Recycler for Recycled {
+    async fn next(&mut self) -> String {
+        self.count("next")
+    }
+    async fn next_after(&mut self) -> String {
+        self.count("next_after")
+    }
+    async fn next_before(&mut self) -> String {
+        self.count("next_before")
+    }
+    async fn next_both(&mut self) -> String {
+        self.count("next_both")
+    }
+    async fn release(&mut self) -> String {
+        OperationContext::with(|cx| cx.release_service_instance()).expect("inside an operation");
+        self.count("release")
+    }
+    async fn on_release(&mut self) {
+        self.timeline.note(format!("on_release {}", self.number));
     }
 }
 
@@ -172,6 +273,94 @@ async fn a_wcf_text_client_calls_an_indigo_host() {
 #[tokio::test]
 async fn a_wcf_net_tcp_binding_client_calls_an_indigo_host() {
     wcf_client_against_indigo("binary", NetTcpBinding::new()).await;
+}
+
+/// What the Mono client's `recycle` sequence prints, as WCF defines it (one session throughout;
+/// instances are built lazily, at the first call that needs one):
+const RECYCLED: [&str; 11] = [
+    // The session's first call builds instance 1; calls without a release mode keep it.
+    "next 1:1",
+    "next 1:2",
+    // AfterCall: runs on instance 1, which is released once the call has completed.
+    "next_after 1:3",
+    // BeforeCall with no instance in place: nothing to release; the call builds instance 2.
+    "next_before 2:1",
+    "next 2:2",
+    // BeforeCall: instance 2 is released before the call, which runs on a fresh instance 3.
+    "next_before 3:1",
+    // BeforeAndAfterCall: 3 released before, the call runs on a fresh 4, released after it.
+    "next_both 4:1",
+    // Again, with nothing in place: a fresh 5, released after the call.
+    "next_both 5:1",
+    "next 6:1",
+    // ReleaseServiceInstance: the call completes on instance 6, which is then released.
+    "release 6:2",
+    "next 7:1",
+];
+
+async fn wcf_client_recycles_indigo_instances(encoding: &str, binding: NetTcpBinding) {
+    let Some(peer) = peer() else { return };
+    let probe = Probe::default();
+    let timeline = Timeline::default();
+    let factory = (timeline.clone(), probe.clone());
+    let host = ServiceHost::builder()
+        .endpoint(
+            RecyclerContract::per_session(move || Recycled::new(&factory.0, &factory.1)),
+            binding,
+            "net.tcp://127.0.0.1:0/recycler",
+        )
+        .open()
+        .await
+        .expect("host opens");
+    let output = Command::new("mono")
+        .arg(peer)
+        .args(["recycle", host.address(), encoding])
+        .output()
+        .await
+        .expect("mono runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "the WCF client failed:\n{stdout}\n{stderr}"
+    );
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        RECYCLED,
+        "the WCF client saw another sequence:\n{stderr}"
+    );
+    // The client's Close ends the session, which releases the last instance (7).
+    probe.wait_dropped(7).await;
+    assert_eq!((probe.built(), probe.dropped()), (7, 7));
+    // Where each instance was built and released (`on_release`, then Drop), between the calls.
+    #[rustfmt::skip]
+    let expected = [
+        "build 1", "next 1:1",
+        "next 1:2",
+        "next_after 1:3", "on_release 1", "drop 1",
+        "build 2", "next_before 2:1",
+        "next 2:2",
+        "on_release 2", "drop 2", "build 3", "next_before 3:1",
+        "on_release 3", "drop 3", "build 4", "next_both 4:1", "on_release 4", "drop 4",
+        "build 5", "next_both 5:1", "on_release 5", "drop 5",
+        "build 6", "next 6:1",
+        "release 6:2", "on_release 6", "drop 6",
+        "build 7", "next 7:1",
+        "on_release 7", "drop 7",
+    ];
+    assert_eq!(timeline.events(), expected);
+    // The session went on throughout: every call came in on the same one.
+    assert_eq!(timeline.sessions().len(), 1, "{:?}", timeline.sessions());
+}
+
+#[tokio::test]
+async fn a_wcf_text_client_sees_indigo_recycle_instances_by_release_mode() {
+    wcf_client_recycles_indigo_instances("text", NetTcpBinding::new().text_encoding()).await;
+}
+
+#[tokio::test]
+async fn a_wcf_net_tcp_binding_client_sees_indigo_recycle_instances_by_release_mode() {
+    wcf_client_recycles_indigo_instances("binary", NetTcpBinding::new()).await;
 }
 
 /// Mono ServiceHosts on free loopback ports, serving until dropped.

@@ -2,6 +2,9 @@
 //
 //   mono Interop.exe client <net.tcp address of ICalculatorSession> <address of IDataTypes> <text|binary>
 //       calls an indigo host and prints one line per result;
+//   mono Interop.exe recycle <net.tcp address of IRecycler> <text|binary>
+//       calls an indigo host's IRecycler (release modes) in a fixed order on one session and
+//       prints one line per result: "<operation> <instance number>:<calls on that instance>";
 //   mono Interop.exe service <calc port> <types port> <text|binary>
 //       hosts the same contracts at net.tcp://127.0.0.1:<calc port>/calc and
 //       net.tcp://127.0.0.1:<types port>/types (Mono cannot share a port between two hosts),
@@ -55,6 +58,20 @@ namespace Peers
         [OperationContract] Point Mirror(Point point);
         [OperationContract] int Sum(int[] values);
         [OperationContract] [FaultContract(typeof(MathFault))] double Divide(double a, double b);
+    }
+
+    // Instance recycling on the service (WCF's ReleaseInstanceMode per operation, and
+    // InstanceContext.ReleaseServiceInstance from inside Release); each operation answers
+    // "<instance number>:<calls on that instance>". The release modes are service-side
+    // behaviour, invisible in the contract, so the client's contract has none.
+    [ServiceContract(Namespace = "http://peers.test/calc", SessionMode = SessionMode.Required)]
+    public interface IRecycler
+    {
+        [OperationContract] string Next();
+        [OperationContract] string NextAfter();
+        [OperationContract] string NextBefore();
+        [OperationContract] string NextBoth();
+        [OperationContract] string Release();
     }
 
     public class Calculator : ICalculatorSession
@@ -154,6 +171,25 @@ namespace Peers
             return 0;
         }
 
+        static int Recycle(string address, string encoding)
+        {
+            // One session throughout: the release modes recycle the instance, never the session.
+            var r = Open<IRecycler>(encoding, address);
+            Console.WriteLine("next " + r.Next());
+            Console.WriteLine("next " + r.Next());
+            Console.WriteLine("next_after " + r.NextAfter());
+            Console.WriteLine("next_before " + r.NextBefore());
+            Console.WriteLine("next " + r.Next());
+            Console.WriteLine("next_before " + r.NextBefore());
+            Console.WriteLine("next_both " + r.NextBoth());
+            Console.WriteLine("next_both " + r.NextBoth());
+            Console.WriteLine("next " + r.Next());
+            Console.WriteLine("release " + r.Release());
+            Console.WriteLine("next " + r.Next());
+            Close(r);
+            return 0;
+        }
+
         static int Service(int calcPort, int typesPort, string encoding)
         {
             var calc = new ServiceHost(typeof(Calculator));
@@ -173,8 +209,9 @@ namespace Peers
             try
             {
                 if (args.Length == 4 && args[0] == "client") return Client(args[1], args[2], args[3]);
+                if (args.Length == 3 && args[0] == "recycle") return Recycle(args[1], args[2]);
                 if (args.Length == 4 && args[0] == "service") return Service(int.Parse(args[1]), int.Parse(args[2]), args[3]);
-                Console.Error.WriteLine("usage: Interop.exe client <calc> <types> <text|binary> | service <calc port> <types port> <text|binary>");
+                Console.Error.WriteLine("usage: Interop.exe client <calc> <types> <text|binary> | recycle <recycler> <text|binary> | service <calc port> <types port> <text|binary>");
                 return 2;
             }
             catch (Exception e)

@@ -18,8 +18,10 @@ pub fn generate(contract: &Contract) -> TokenStream {
             #(#methods)*
 
             /// Runs once, just before the runtime drops this instance: when its session ends
-            /// (per-session instancing), after its call (per-call) or when the host shuts down
-            /// (single). The asynchronous half of a destructor; `Drop` still runs after it.
+            /// (per-session instancing), after its call (per-call), after the last session
+            /// sharing it (shared by key), when a release mode or the operation context
+            /// recycles it, or when the host shuts down (single). The asynchronous half of a
+            /// destructor; `Drop` still runs after it.
             fn on_release(&mut self) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
                 async {}
             }

@@ -105,8 +105,9 @@ fn understood(
 pub(crate) enum Hold<S: Send + Sync + 'static> {
     /// A context made for its holder, ended with it.
     Own(InstanceContext<S>),
-    /// A context shared with other sessions, left when the holder ends.
-    Shared(Attachment<S>),
+    /// A context shared with other sessions, left when the holder ends (boxed: a session holds
+    /// its hold while idle).
+    Shared(Box<Attachment<S>>),
     /// The host's singleton, which stays.
     Singleton(InstanceContext<S>),
 }
@@ -163,7 +164,7 @@ where
                 endpoint.new_context(factory)
             })
             .await?;
-        return Ok((Hold::Shared(attachment), sessionful));
+        return Ok((Hold::Shared(Box::new(attachment)), sessionful));
     }
     let own = Hold::Own(endpoint.new_context(factory).await?);
     Ok((own, sessionful && per_session))
@@ -230,12 +231,14 @@ impl<S: Send + Sync + 'static> PreparedCall<S> {
             shared,
         } = self;
         let work = async move {
-            let instance = borrow
-                .ready::<C>(op.release_instance.before_call(), shared)
-                .await;
+            let instance = if op.release_instance.before_call() {
+                Box::pin(borrow.recycled::<C>()).await
+            } else {
+                borrow.ready(shared)
+            };
             let (instance, result) = C::dispatch(index, instance, body).await;
             if op.release_instance.after_call() || OperationContext::release_requested() {
-                instance.recycle::<C>().await;
+                Box::pin(instance.recycle::<C>()).await;
             }
             result
         };

@@ -127,20 +127,13 @@ enum Guard<S> {
 }
 
 impl<S: Send + Sync + 'static> Borrow<S> {
-    /// The instance for the call: the one in place, or a fresh one when the context has none or
-    /// `recycle_first` (release mode `BeforeCall`) releases it first. Shared again when `shared`.
-    pub(crate) async fn ready<C: Dispatch<S>>(
-        self,
-        recycle_first: bool,
-        shared: bool,
-    ) -> Instance<S> {
+    /// The instance for the call: the one in place, or a fresh one when the context has none.
+    /// Shared again when `shared`.
+    pub(crate) fn ready(self, shared: bool) -> Instance<S> {
         let mut slot = match self.0 {
             Guard::Shared(slot) => return Instance(Guard::Shared(slot)),
             Guard::Exclusive(slot) => slot,
         };
-        if recycle_first && slot.factory.is_some() {
-            release::<C, S>(&mut slot.instance).await;
-        }
         if slot.instance.is_none()
             && let Some(factory) = &slot.factory
         {
@@ -151,6 +144,17 @@ impl<S: Send + Sync + 'static> Borrow<S> {
         } else {
             Instance(Guard::Exclusive(slot))
         }
+    }
+
+    /// [`Borrow::ready`] after releasing the instance in place (release mode `BeforeCall`),
+    /// unless it is a singleton the host was given. Taken exclusively.
+    pub(crate) async fn recycled<C: Dispatch<S>>(mut self) -> Instance<S> {
+        if let Guard::Exclusive(slot) = &mut self.0
+            && slot.factory.is_some()
+        {
+            release::<C, S>(&mut slot.instance).await;
+        }
+        self.ready(false)
     }
 }
 

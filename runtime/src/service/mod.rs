@@ -1,9 +1,11 @@
 //! The service side: a [`ServiceHost`] listens on endpoints (contract + binding + address), keeps
-//! one instance context per session, and dispatches each request to the service instance.
+//! instance contexts (one per session, per call, per shared key, or one for all), and dispatches
+//! each request to the service instance.
 //!
 //! The host asks each binding to listen, admits channels through one accept loop (or, for
 //! request-reply transports, in the request handler it gives them), runs each session's loop,
-//! and sends every call down one path: throttle, instance, dispatcher, answer.
+//! and sends every call down one path: inspectors, `mustUnderstand`, session rules, instance
+//! context, call throttle, operation context, dispatcher, inspectors, answer.
 
 mod accept;
 mod admission;
