@@ -1,44 +1,7 @@
 //! The operation context: what an operation can know of the call it is running, beyond its
 //! arguments (WCF's `OperationContext.Current`), and what it can ask of the runtime.
 //!
-//! The runtime sets it around each operation it runs, as a tokio task-local, so the operation
-//! and everything it awaits in its own task read it with [`OperationContext::with`], however
-//! deep the call chain; a task the operation spawns does not see it (copy out what it needs).
-//! A task-local rather than a parameter, because the contract trait is the wire contract, shared
-//! by the client proxy and the service: a context parameter would have to be hidden from one of
-//! them.
-//!
-//! ```
-//! # use indigo_runtime::message::{Header, data_contract};
-//! # use indigo_runtime::xml::{Infoset, XmlError, XmlSink};
-//! use indigo_runtime::service::OperationContext;
-//!
-//! # #[derive(serde::Serialize, serde::Deserialize)]
-//! # struct Tenant {
-//! #     #[serde(rename = "Id")]
-//! #     id: u32,
-//! # }
-//! # impl Header for Tenant {
-//! #     const NAMESPACE: &'static str = "urn:example:tenancy";
-//! #     const NAME: &'static str = "Tenant";
-//! #     fn write(&self, out: &mut dyn XmlSink) -> Result<(), XmlError> {
-//! #         data_contract::write(self, Self::NAME, Self::NAMESPACE, out)
-//! #     }
-//! #     fn read(element: &Infoset) -> Result<Self, XmlError> {
-//! #         data_contract::read(element)
-//! #     }
-//! # }
-//! // `Tenant` derives `Header` (`#[header(namespace = "urn:example:tenancy")]`).
-//! // Inside an operation:
-//! async fn whoami() -> Result<String, indigo_runtime::Error> {
-//!     OperationContext::with(|cx| {
-//!         let tenant = cx.request_header::<Tenant>()?.map_or(0, |t| t.id);
-//!         cx.add_reply_header(&Tenant { id: tenant })?;
-//!         let session = cx.call().session_id().map(ToString::to_string);
-//!         Ok(format!("tenant {tenant} in session {session:?}"))
-//!     })?
-//! }
-//! ```
+//! The runtime sets it around each operation it runs, as a tokio task-local.
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -68,8 +31,46 @@ pub struct Identity {
 }
 
 /// The call an operation is running: its session, endpoint, contract, operation and headers,
-/// the reply headers it adds, and its requests to the runtime (see the [module
-/// docs](self)).
+/// the reply headers it adds, and its requests to the runtime (WCF's `OperationContext`).
+///
+/// The runtime sets it around each operation it runs, as a tokio task-local, so the operation
+/// and everything it awaits in its own task read it with [`OperationContext::with`], however
+/// deep the call chain; a task the operation spawns does not see it (copy out what it needs).
+/// A task-local rather than a parameter, because the contract trait is the wire contract, shared
+/// by the client proxy and the service: a context parameter would have to be hidden from one of
+/// them.
+///
+/// ```
+/// # use indigo_runtime::message::{Header, data_contract};
+/// # use indigo_runtime::xml::{Infoset, XmlError, XmlSink};
+/// use indigo_runtime::service::OperationContext;
+///
+/// # #[derive(serde::Serialize, serde::Deserialize)]
+/// # struct Tenant {
+/// #     #[serde(rename = "Id")]
+/// #     id: u32,
+/// # }
+/// # impl Header for Tenant {
+/// #     const NAMESPACE: &'static str = "urn:example:tenancy";
+/// #     const NAME: &'static str = "Tenant";
+/// #     fn write(&self, out: &mut dyn XmlSink) -> Result<(), XmlError> {
+/// #         data_contract::write(self, Self::NAME, Self::NAMESPACE, out)
+/// #     }
+/// #     fn read(element: &Infoset) -> Result<Self, XmlError> {
+/// #         data_contract::read(element)
+/// #     }
+/// # }
+/// // `Tenant` derives `Header` (`#[header(namespace = "urn:example:tenancy")]`).
+/// // Inside an operation:
+/// async fn whoami() -> Result<String, indigo_runtime::Error> {
+///     OperationContext::with(|cx| {
+///         let tenant = cx.request_header::<Tenant>()?.map_or(0, |t| t.id);
+///         cx.add_reply_header(&Tenant { id: tenant })?;
+///         let session = cx.call().session_id().map(ToString::to_string);
+///         Ok(format!("tenant {tenant} in session {session:?}"))
+///     })?
+/// }
+/// ```
 #[derive(Debug)]
 pub struct OperationContext {
     call: CallInfo,
@@ -111,7 +112,9 @@ impl CallInfo {
         self.session.as_ref()
     }
 
-    /// The address of the endpoint the call came in on, with the port actually bound.
+    /// The address of the endpoint the call came in on, with the port actually bound; empty
+    /// for an endpoint mounted in a router of the application's ([`http_service`](super::http_service)),
+    /// which does not know where it is mounted.
     pub fn endpoint_address(&self) -> &str {
         &self.endpoint
     }
