@@ -77,6 +77,13 @@ impl Recycler for Recycled {
     }
 }
 
+/// Waits until `counts.2` instances are dropped, then checks the (built, released, dropped)
+/// counts: an instance is released after its call's reply, as in WCF.
+async fn settled(probe: &Probe, counts: (usize, usize, usize), why: &str) {
+    probe.wait_dropped(counts.2).await;
+    assert_eq!(probe.counts(), counts, "{why}");
+}
+
 /// One session's calls and, after each, the instance it ran on and the (built, released,
 /// dropped) counts, as WCF's `ReleaseInstanceMode` and `ReleaseServiceInstance` make them.
 async fn release_modes_over<B: Binding>(binding: B, address: &str) {
@@ -93,29 +100,28 @@ async fn release_modes_over<B: Binding>(binding: B, address: &str) {
         .unwrap();
     assert_eq!(client.plain().await.unwrap(), 1);
     assert_eq!(client.plain().await.unwrap(), 1);
-    assert_eq!(probe.counts(), (1, 0, 0));
+    settled(&probe, (1, 0, 0), "").await;
     // AfterCall: the call runs on the instance in place, which is released before the reply.
     assert_eq!(client.after().await.unwrap(), 1);
-    assert_eq!(probe.counts(), (1, 1, 1));
+    settled(&probe, (1, 1, 1), "").await;
     // The session goes on, on a fresh instance.
     assert_eq!(client.plain().await.unwrap(), 2);
-    assert_eq!(probe.counts(), (2, 1, 1));
+    settled(&probe, (2, 1, 1), "").await;
     // BeforeCall: the instance in place is released, the call runs on a fresh one.
     assert_eq!(client.before().await.unwrap(), 3);
-    assert_eq!(probe.counts(), (3, 2, 2));
+    settled(&probe, (3, 2, 2), "").await;
     // Both: released before (3) and after (4).
     assert_eq!(client.both().await.unwrap(), 4);
-    assert_eq!(probe.counts(), (4, 4, 4));
+    settled(&probe, (4, 4, 4), "").await;
     // BeforeCall on a context without an instance releases nothing first.
     assert_eq!(client.before().await.unwrap(), 5);
-    assert_eq!(probe.counts(), (5, 4, 4));
+    settled(&probe, (5, 4, 4), "").await;
     // ReleaseServiceInstance: released once the call completes.
     assert_eq!(client.release().await.unwrap(), 5);
-    assert_eq!(probe.counts(), (5, 5, 5));
+    settled(&probe, (5, 5, 5), "").await;
     assert_eq!(client.plain().await.unwrap(), 6);
     client.close().await.unwrap();
-    probe.wait_dropped(6).await;
-    assert_eq!(probe.counts(), (6, 6, 6));
+    settled(&probe, (6, 6, 6), "").await;
     host.shutdown().await;
 }
 
@@ -152,10 +158,10 @@ async fn a_singleton_is_never_recycled() {
         assert_eq!(client.both().await.unwrap(), 1);
         assert_eq!(client.release().await.unwrap(), 1);
     }
-    assert_eq!(probe.counts(), (1, 0, 0));
+    settled(&probe, (1, 0, 0), "").await;
     client.close().await.unwrap();
     host.shutdown().await;
-    assert_eq!(probe.counts(), (1, 1, 1), "released once, with the host");
+    settled(&probe, (1, 1, 1), "released once, with the host").await;
 }
 
 #[tokio::test]
@@ -177,7 +183,7 @@ async fn per_call_instances_are_built_and_released_once_per_call_whatever_the_mo
     assert_eq!(client.after().await.unwrap(), 3);
     assert_eq!(client.both().await.unwrap(), 4);
     assert_eq!(client.release().await.unwrap(), 5);
-    assert_eq!(probe.counts(), (5, 5, 5));
+    settled(&probe, (5, 5, 5), "").await;
     client.close().await.unwrap();
     host.shutdown().await;
 }
@@ -199,7 +205,7 @@ async fn without_a_session_release_modes_change_nothing() {
     assert_eq!(client.plain().await.unwrap(), 1);
     assert_eq!(client.both().await.unwrap(), 2);
     assert_eq!(client.release().await.unwrap(), 3);
-    assert_eq!(probe.counts(), (3, 3, 3));
+    settled(&probe, (3, 3, 3), "").await;
     host.shutdown().await;
 }
 
@@ -331,18 +337,16 @@ async fn carts_shared_over<B: Binding>(binding: B, address: &str) {
     // Another key, and no key at all, have instances of their own.
     assert_eq!(in_cart("c2", cyd.add("kiwi".into())).await, ["kiwi"]);
     assert_eq!(dan.add("lime".into()).await.unwrap(), ["lime"]);
-    assert_eq!(probe.counts(), (3, 0, 0));
+    settled(&probe, (3, 0, 0), "").await;
 
     ann.close().await.unwrap();
-    assert_eq!(probe.counts(), (3, 0, 0), "bob still uses cart c1");
+    settled(&probe, (3, 0, 0), "bob still uses cart c1").await;
     assert_eq!(bob.items().await.unwrap(), ["apple", "pear", "fig"]);
     bob.close().await.unwrap();
-    probe.wait_dropped(1).await;
-    assert_eq!(probe.counts(), (3, 1, 1), "c1 released once, after both");
+    settled(&probe, (3, 1, 1), "c1 released once, after both").await;
     cyd.close().await.unwrap();
     dan.close().await.unwrap();
-    probe.wait_dropped(3).await;
-    assert_eq!(probe.counts(), (3, 3, 3));
+    settled(&probe, (3, 3, 3), "").await;
     host.shutdown().await;
 }
 
@@ -407,8 +411,7 @@ async fn calls_queue_at_a_shared_instance_in_arrival_order_across_sessions() {
         "one call at a time, in arrival order"
     );
     drop(clients);
-    probe.wait_dropped(1).await;
-    assert_eq!(probe.counts(), (1, 1, 1));
+    settled(&probe, (1, 1, 1), "").await;
     host.shutdown().await;
 }
 
@@ -424,7 +427,7 @@ async fn a_shared_instance_waits_its_idle_timeout_for_a_new_session() {
     assert_eq!(in_cart("c1", ann.add("apple".into())).await, ["apple"]);
     ann.close().await.unwrap();
     tokio::time::sleep(Duration::from_secs(20)).await;
-    assert_eq!(probe.counts(), (1, 0, 0), "kept for its idle timeout");
+    settled(&probe, (1, 0, 0), "kept for its idle timeout").await;
 
     // A session arriving in time finds it; its end starts the idle time again.
     let bob = connect().await.unwrap();
@@ -434,10 +437,9 @@ async fn a_shared_instance_waits_its_idle_timeout_for_a_new_session() {
     );
     bob.close().await.unwrap();
     tokio::time::sleep(Duration::from_secs(29)).await;
-    assert_eq!(probe.counts(), (1, 0, 0));
+    settled(&probe, (1, 0, 0), "").await;
     tokio::time::sleep(Duration::from_secs(2)).await;
-    probe.wait_dropped(1).await;
-    assert_eq!(probe.counts(), (1, 1, 1), "released once, idle");
+    settled(&probe, (1, 1, 1), "released once, idle").await;
 
     let cyd = connect().await.unwrap();
     assert_eq!(
@@ -447,7 +449,7 @@ async fn a_shared_instance_waits_its_idle_timeout_for_a_new_session() {
     );
     cyd.close().await.unwrap();
     host.shutdown().await;
-    assert_eq!(probe.counts(), (2, 2, 2), "the host releases what is left");
+    settled(&probe, (2, 2, 2), "the host releases what is left").await;
 }
 
 #[tokio::test]
@@ -467,9 +469,9 @@ async fn calls_without_a_session_share_an_instance_by_key() {
     assert_eq!(in_cart("c2", client.add("kiwi".into())).await, ["kiwi"]);
     // Without a key: per call.
     assert_eq!(client.add("lime".into()).await.unwrap(), ["lime"]);
-    assert_eq!(probe.counts(), (3, 1, 1));
+    settled(&probe, (3, 1, 1), "").await;
     host.shutdown().await;
-    assert_eq!(probe.counts(), (3, 3, 3));
+    settled(&probe, (3, 3, 3), "").await;
 }
 
 /// A per-session calculator service on `address`, at most `instances` instance contexts alive.
@@ -558,4 +560,44 @@ fn assert_server_too_busy(error: &Error) {
         fault.reason().contains("max_concurrent_instances"),
         "{fault}"
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn sessions_waiting_for_one_shared_instance_take_one_place_in_the_throttle() {
+    let (probe, counter) = (Probe::default(), Counter::default());
+    let address = unique("cart-throttled");
+    let host = ServiceHost::builder()
+        .endpoint(
+            cart_service(&probe, &counter),
+            MemoryBinding::new().send_timeout(Duration::from_secs(10)),
+            &address,
+        )
+        .max_concurrent_instances(1)
+        .open()
+        .await
+        .unwrap();
+    let connect = || CartClient::connect(MemoryBinding::new(), &address);
+    // A session of its own takes the only place.
+    let own = connect().await.unwrap();
+    assert_eq!(own.add("lime".into()).await.unwrap(), ["lime"]);
+    // Two sessions of one cart wait for it: the first to get it makes the cart, which the
+    // second joins without a place of its own.
+    let (ann, bob) = (
+        Arc::new(connect().await.unwrap()),
+        Arc::new(connect().await.unwrap()),
+    );
+    let add = |client: &Arc<CartClient>, item: &'static str| {
+        let client = client.clone();
+        tokio::spawn(async move { in_cart("c1", client.add(item.into())).await.len() })
+    };
+    let (first, second) = (add(&ann, "apple"), add(&bob, "pear"));
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert!(!first.is_finished() && !second.is_finished());
+    own.close().await.unwrap();
+    let mut lengths = [first.await.unwrap(), second.await.unwrap()];
+    lengths.sort_unstable();
+    assert_eq!(lengths, [1, 2], "one cart for both");
+    settled(&probe, (2, 1, 1), "").await;
+    drop((ann, bob));
+    host.shutdown().await;
 }

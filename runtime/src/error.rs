@@ -59,6 +59,10 @@ pub enum Error {
     /// Something only an operation can do (add a reply header, …) was asked outside one.
     #[error("not inside a service operation")]
     OutsideOperation,
+    /// A client inspector refused a request (nothing was sent) or its reply; the text is the
+    /// inspector's.
+    #[error("refused by a client inspector: {0}")]
+    Rejected(String),
 }
 
 impl Error {

@@ -47,8 +47,8 @@ pub trait ClientInspector: Send + Sync + 'static {
     type State: Send + 'static;
 
     /// Sees, and may change, a request before it is sent (its addressing headers are set, and
-    /// the headers of the caller's [`CallScope`](super::CallScope) added). An error stops the
-    /// call: nothing is sent, and the caller gets the error.
+    /// the headers of the caller's [`CallScope`](super::CallScope) added). An error (such as
+    /// [`Error::Rejected`]) stops the call: nothing is sent, and the caller gets the error.
     fn before_send_request(
         &self,
         request: &mut Message,
@@ -56,7 +56,8 @@ pub trait ClientInspector: Send + Sync + 'static {
     ) -> Result<Self::State, Error>;
 
     /// Sees, and may change, the reply (or fault) of a request-reply call before the proxy
-    /// reads it; a one-way call has none. An error becomes the call's.
+    /// reads it; a one-way call has none. An error (such as [`Error::Rejected`]) becomes the
+    /// call's.
     fn after_receive_reply(&self, reply: &mut Message, state: Self::State) -> Result<(), Error>;
 }
 

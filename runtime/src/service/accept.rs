@@ -69,7 +69,8 @@ pub(crate) async fn accept_loop(
                 }
                 None => {
                     tracing::debug!("at the session limit: a channel waits for a slot");
-                    tokio::spawn(queue(incoming, runtime.clone(), host.clone()));
+                    let queued = queue(incoming, runtime.clone(), host.clone());
+                    host.control.tracker.spawn(queued);
                 }
             }
         }

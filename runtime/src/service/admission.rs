@@ -16,11 +16,14 @@ use crate::channel::Refusal;
 pub enum Admission {
     /// The channel waits, unanswered, until a slot frees (as WCF queues it), bounded by the
     /// binding's open timeout on the service and by the client's own; then it is refused.
-    /// Waiting connections count against the transport's pending-connection limit.
+    /// Waiting connections count against the transport's pending-connection limit. A call that
+    /// needs an instance context past `max_concurrent_instances` waits likewise, bounded by the
+    /// binding's send timeout.
     #[default]
     Queue,
     /// The channel is refused at once in the transport's words: a `ServerTooBusy` framing
-    /// fault on net.tcp, `503 Service Unavailable` over HTTP.
+    /// fault on net.tcp, `503 Service Unavailable` over HTTP. Likewise a call that needs an
+    /// instance context past `max_concurrent_instances` gets a `ServerTooBusy` fault at once.
     Refuse,
 }
 

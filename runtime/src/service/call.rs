@@ -8,6 +8,7 @@ use std::panic::AssertUnwindSafe;
 
 use futures_util::FutureExt;
 use tokio::sync::OwnedSemaphorePermit;
+use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 use super::context::{self, CallInfo, OperationContext};
@@ -15,11 +16,11 @@ use super::dispatch::Dispatch;
 use super::endpoint::Endpoint;
 use super::faults;
 use super::inspect::{Inspected, Inspectors};
-use super::instance::{Borrow, Concurrency, InstanceContext, Instancing};
+use super::instance::{Borrow, Concurrency, Instance, InstanceContext, Instancing};
 use super::sharing::Attachment;
 use crate::channel::SessionId;
-use crate::contract::{OperationDescription, Receiver};
-use crate::message::{Body, Fault, HeaderBlock, Headers, Message, WSA10_FAULT_ACTION};
+use crate::contract::{OperationDescription, Receiver, ReleaseInstanceMode};
+use crate::message::{Body, Fault, HeaderBlock, Headers, Message, MessageId, WSA10_FAULT_ACTION};
 
 /// The span of one call: its operation and action, and, once it has run, its outcome
 /// (`reply`, `fault`, `one-way` or `panic`).
@@ -194,9 +195,11 @@ impl<S: Send + Sync + 'static> PreparedCall<S> {
         own: Option<Hold<S>>,
         body: Body,
     ) -> Option<Self> {
+        // A call whose release mode recycles its instance holds it exclusively, so that no call
+        // runs on an instance on its way out.
         let shared = op.receiver == Receiver::Shared
             && endpoint.service.concurrency == Concurrency::Multiple
-            && !op.release_instance.before_call();
+            && op.release_instance == ReleaseInstanceMode::None;
         let permit = endpoint.calls.clone().acquire_owned().await.ok()?;
         let borrow = context.borrow(shared).await;
         Some(PreparedCall {
@@ -211,16 +214,15 @@ impl<S: Send + Sync + 'static> PreparedCall<S> {
     }
 
     /// Runs the call as `call` with `request` as its headers (see [`OperationContext`]): its
-    /// instance is made ready (built, or recycled first by release mode `BeforeCall`), the
-    /// operation runs, and the instance is recycled after it if the release mode or the
-    /// operation asks. A panicking operation (or factory, or release hook) is answered with a
+    /// instance is made ready (built, or recycled first by release mode `BeforeCall`) and the
+    /// operation runs. A panicking operation (or factory, or release hook) is answered with a
     /// fault, and then its session is aborted (as WCF aborts a session channel after an
-    /// unhandled exception).
+    /// unhandled exception). What follows the answer is the outcome's [`Cleanup`].
     pub(crate) fn run<C: Dispatch<S>>(
         self,
         call: CallInfo,
         request: Headers,
-    ) -> impl Future<Output = Outcome> + Send + use<C, S> {
+    ) -> impl Future<Output = Outcome<S>> + Send + use<C, S> {
         let PreparedCall {
             index,
             op,
@@ -237,28 +239,33 @@ impl<S: Send + Sync + 'static> PreparedCall<S> {
                 borrow.ready(shared)
             };
             let (instance, result) = C::dispatch(index, instance, body).await;
-            if op.release_instance.after_call() || OperationContext::release_requested() {
-                Box::pin(instance.recycle::<C>()).await;
-            }
-            result
+            let recycle = op.release_instance.after_call() || OperationContext::release_requested();
+            (result, instance, recycle)
         };
         let scoped = context::scope(call, request, AssertUnwindSafe(work).catch_unwind());
-        scoped.then(move |(outcome, reply_headers)| async move {
-            if let Some(own) = own {
-                own.end::<C>().await;
-            }
-            drop(permit);
-            finish(op, outcome, reply_headers)
+        scoped.map(move |(outcome, reply_headers)| {
+            let (outcome, instance, recycle) = match outcome {
+                Ok((result, instance, recycle)) => (Ok(result), Some(instance), recycle),
+                Err(panic) => (Err(panic), None, false),
+            };
+            let cleanup = Cleanup {
+                instance,
+                recycle,
+                own,
+                permit,
+            };
+            finish(op, outcome, reply_headers, cleanup)
         })
     }
 }
 
 /// How a call ended, from its outcome: a panic becomes a fault (and ends the session).
-fn finish(
+fn finish<S: Send + Sync + 'static>(
     op: &'static OperationDescription,
     outcome: std::thread::Result<Result<Body, Fault>>,
     reply_headers: Vec<HeaderBlock>,
-) -> Outcome {
+    cleanup: Cleanup<S>,
+) -> Outcome<S> {
     let panicked = outcome.is_err();
     let result = outcome.unwrap_or_else(|_| {
         tracing::error!(
@@ -281,25 +288,69 @@ fn finish(
         result,
         reply_headers,
         panicked,
+        cleanup,
     }
 }
 
 /// How a call ended.
-pub(crate) struct Outcome {
+pub(crate) struct Outcome<S: Send + Sync + 'static> {
     /// The reply body or the fault.
     pub(crate) result: Result<Body, Fault>,
     /// The headers the operation added to its reply.
     pub(crate) reply_headers: Vec<HeaderBlock>,
     /// Whether the operation panicked.
     pub(crate) panicked: bool,
+    /// What remains to do once the answer is on its way.
+    pub(crate) cleanup: Cleanup<S>,
 }
 
-/// The message answering a call: its reply or fault, with the reply headers the operation
-/// added, as the inspectors leave it; `None` for a one-way operation (whose fault, if any, is
-/// logged).
+/// What follows a call's answer, as WCF's cleanup follows its reply: the instance is released
+/// if the release mode or the operation asked (its borrow held until then, so no other call
+/// takes an instance that is on its way out), a hold that ends with the call ends, and the call
+/// throttle lets the next call in.
+pub(crate) struct Cleanup<S: Send + Sync + 'static> {
+    /// The call's borrow of its instance; `None` after a panic.
+    instance: Option<Instance<S>>,
+    recycle: bool,
+    own: Option<Hold<S>>,
+    permit: OwnedSemaphorePermit,
+}
+
+impl<S: Send + Sync + 'static> Cleanup<S> {
+    /// Runs it; returns whether a release hook panicked (which ends the session, as a
+    /// panicking operation does).
+    pub(crate) async fn run<C: Dispatch<S>>(self) -> bool {
+        let Cleanup {
+            instance,
+            recycle,
+            own,
+            permit,
+        } = self;
+        let release = async move {
+            match instance {
+                Some(instance) if recycle => instance.recycle::<C>().await,
+                instance => drop(instance),
+            }
+            if let Some(own) = own {
+                own.end::<C>().await;
+            }
+        };
+        let panicked = AssertUnwindSafe(release).catch_unwind().await.is_err();
+        if panicked {
+            tracing::error!("a service instance's on_release hook panicked");
+        }
+        drop(permit);
+        panicked
+    }
+}
+
+/// The message answering a call: its reply or fault, related to `request_id`, with the reply
+/// headers the operation added, as the inspectors leave it; `None` for a one-way operation
+/// (whose fault, if any, is logged).
 pub(crate) fn answer(
     inspectors: &Inspectors,
     op: Option<&'static OperationDescription>,
+    request_id: Option<&MessageId>,
     result: Result<Body, Fault>,
     reply_headers: Vec<HeaderBlock>,
     inspected: Inspected,
@@ -318,6 +369,7 @@ pub(crate) fn answer(
             }
         };
         let mut message = Message::new(action, body);
+        message.headers.relates_to = request_id.cloned();
         message.headers.other = reply_headers;
         Some(message)
     };
@@ -331,36 +383,32 @@ pub(crate) fn answer(
 pub(crate) async fn call_once<C, S>(
     endpoint: &Endpoint<C, S>,
     mut message: Message,
+    cleanups: &TaskTracker,
 ) -> Option<Message>
 where
     C: Dispatch<S>,
     S: Send + Sync + 'static,
 {
     let inspectors = &endpoint.service.inspectors;
+    let request_id = message.headers.message_id.clone();
+    let refuse = |op, fault, inspected| {
+        answer(
+            inspectors,
+            op,
+            request_id.as_ref(),
+            Err(fault),
+            Vec::new(),
+            inspected,
+        )
+    };
     let incoming = match receive(endpoint, &mut message, None) {
         Ok(incoming) => incoming,
-        Err(refused) => {
-            return answer(
-                inspectors,
-                refused.op,
-                Err(refused.fault),
-                Vec::new(),
-                refused.inspected,
-            );
-        }
+        Err(refused) => return refuse(refused.op, refused.fault, refused.inspected),
     };
     let op = incoming.op;
     let hold = match hold_for(endpoint, &message, &incoming.call).await {
         Ok((hold, _)) => hold,
-        Err(fault) => {
-            return answer(
-                inspectors,
-                Some(op),
-                Err(fault),
-                Vec::new(),
-                incoming.inspected,
-            );
-        }
+        Err(fault) => return refuse(Some(op), fault, incoming.inspected),
     };
     let context = hold.context().clone();
     let operation = (incoming.index, op);
@@ -369,13 +417,7 @@ where
     let Some(call) = prepared else {
         let fault =
             faults::internal("the host stopped admitting calls; the call was not run".into());
-        return answer(
-            inspectors,
-            Some(op),
-            Err(fault),
-            Vec::new(),
-            incoming.inspected,
-        );
+        return refuse(Some(op), fault, incoming.inspected);
     };
     let Incoming {
         call: info,
@@ -386,11 +428,15 @@ where
         .run::<C>(info, message.headers)
         .instrument(call_span(op))
         .await;
-    answer(
+    let reply = answer(
         inspectors,
         Some(op),
+        request_id.as_ref(),
         outcome.result,
         outcome.reply_headers,
         inspected,
-    )
+    );
+    // The transport sends the reply once this returns; the instance's release follows it.
+    cleanups.spawn(outcome.cleanup.run::<C>());
+    reply
 }

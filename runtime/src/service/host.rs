@@ -124,6 +124,7 @@ impl ServiceHostBuilder {
                     endpoint: endpoint.clone(),
                     slots: host.slots.clone(),
                     abort: host.control.abort.clone(),
+                    cleanups: host.control.tracker.clone(),
                 },
                 metadata: Some(metadata),
             };
@@ -195,7 +196,8 @@ impl ServiceHostBuilder {
         let mut runtimes = Vec::with_capacity(opened.len());
         for endpoint in opened {
             if let Some(listener) = endpoint.sessions {
-                tokio::spawn(accept_loop(
+                // Tracked: shutdown returns once every listener is closed.
+                control.tracker.spawn(accept_loop(
                     listener,
                     endpoint.runtime.clone(),
                     shared.clone(),

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use super::admission::Slots;
 use super::dispatch::Dispatch;
@@ -51,6 +52,7 @@ where
                 never.clone(),
             )),
             abort: never,
+            cleanups: TaskTracker::new(),
         },
         metadata: Some(metadata),
     })

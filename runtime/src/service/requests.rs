@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use super::admission::Slots;
 use super::call::call_once;
@@ -19,6 +20,9 @@ pub(crate) struct Requests<C, S> {
     pub slots: Arc<Slots>,
     /// Cancelled when the host drops what is in progress.
     pub abort: CancellationToken,
+    /// Where the calls' instance releases run, after their replies (the host waits for them
+    /// when it shuts down).
+    pub cleanups: TaskTracker,
 }
 
 impl<C, S> RequestHandler for Requests<C, S>
@@ -35,7 +39,7 @@ where
         // On abort the call is dropped where it stands, and a per-call instance with it, without
         // its `on_release` hook (which would have to wait for the call to let go of it).
         tokio::select! {
-            answer = call_once(&self.endpoint, request) => Ok(answer),
+            answer = call_once(&self.endpoint, request, &self.cleanups) => Ok(answer),
             () = self.abort.cancelled() => Err(ChannelError::Refused(Refusal::ShuttingDown)),
         }
     }

@@ -211,7 +211,8 @@ where
             ..
         } = incoming;
         // Combinators rather than an `async` block: each step's future is held once, not again
-        // beside the values it was made from.
+        // beside the values it was made from. The instance is released after the answer is on
+        // its way, as WCF's cleanup follows its reply.
         let task = call
             .run::<C>(info, message.headers)
             .then(move |outcome| {
@@ -223,7 +224,10 @@ where
                     reply_headers: outcome.reply_headers,
                     inspected,
                 };
-                deliver(output, answer.message(inspectors)).map(move |()| outcome.panicked)
+                let (panicked, cleanup) = (outcome.panicked, outcome.cleanup);
+                deliver(output, answer.message(inspectors))
+                    .then(move |()| cleanup.run::<C>())
+                    .map(move |release_panicked| panicked || release_panicked)
             })
             .instrument(call_span(op));
         if shared {
@@ -345,20 +349,20 @@ impl Answer {
     /// leave it); `None` when the call was one-way or its request had no MessageID to relate
     /// an answer to.
     fn message(self, inspectors: &Inspectors) -> Option<Message> {
-        let mut message = answer(
+        let message = answer(
             inspectors,
             self.op,
+            self.request_id.as_ref(),
             self.result,
             self.reply_headers,
             self.inspected,
         )?;
-        let Some(request_id) = self.request_id else {
+        if self.request_id.is_none() {
             if let Body::Fault(fault) = &message.body {
                 tracing::warn!(%fault, "a fault for a message without a MessageID, which cannot be answered");
             }
             return None;
-        };
-        message.headers.relates_to = Some(request_id);
+        }
         Some(message)
     }
 }

@@ -14,6 +14,8 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use tokio::sync::Notify;
+
 use super::context::CallInfo;
 use super::instance::InstanceContext;
 use crate::message::{Fault, Message};
@@ -47,6 +49,8 @@ pub(crate) struct SharedContexts<S> {
     pub(crate) provider: Box<dyn InstanceContextProvider>,
     close: Close<S>,
     entries: Mutex<HashMap<String, Shared<S>>>,
+    /// Woken when a context is added, for the sessions waiting to make one.
+    added: Notify,
 }
 
 struct Shared<S> {
@@ -63,6 +67,7 @@ impl<S: Send + Sync + 'static> SharedContexts<S> {
             provider,
             close,
             entries: Mutex::new(HashMap::new()),
+            added: Notify::new(),
         }
     }
 
@@ -73,7 +78,8 @@ impl<S: Send + Sync + 'static> SharedContexts<S> {
     }
 
     /// Attaches to the context of `key`, made with `make` (which may wait for the instance
-    /// throttle) if there is none. Once its last user detaches, the context stays for
+    /// throttle) if there is none; a session that waits to make one attaches to the one another
+    /// session made meanwhile. Once its last user detaches, the context stays for
     /// `idle_timeout`.
     pub(crate) async fn attach<F>(
         self: &Arc<Self>,
@@ -84,10 +90,28 @@ impl<S: Send + Sync + 'static> SharedContexts<S> {
     where
         F: Future<Output = Result<InstanceContext<S>, Fault>>,
     {
+        let added = self.added.notified();
+        let mut added = std::pin::pin!(added);
+        // Registered before the look, so that a context added after it wakes this session.
+        added.as_mut().enable();
         if let Some(context) = self.attach_existing(&key) {
             return Ok(self.attachment(key, idle_timeout, context));
         }
-        let made = make().await?;
+        let making = make();
+        let mut making = std::pin::pin!(making);
+        let made = loop {
+            tokio::select! {
+                made = making.as_mut() => break made?,
+                () = added.as_mut() => {
+                    // Some context was added: look again, registered for the next first.
+                    added.set(self.added.notified());
+                    added.as_mut().enable();
+                    if let Some(context) = self.attach_existing(&key) {
+                        return Ok(self.attachment(key, idle_timeout, context));
+                    }
+                }
+            }
+        };
         let context = match self.entries().entry(key.clone()) {
             // Another session made it while this one waited: `made` is dropped unused.
             Entry::Occupied(mut shared) => {
@@ -102,6 +126,7 @@ impl<S: Send + Sync + 'static> SharedContexts<S> {
                     users: 1,
                     generation: 0,
                 });
+                self.added.notify_waiters();
                 made
             }
         };
