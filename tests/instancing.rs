@@ -601,3 +601,65 @@ async fn sessions_waiting_for_one_shared_instance_take_one_place_in_the_throttle
     drop((ann, bob));
     host.shutdown().await;
 }
+
+/// An instance whose release waits for the test's signal.
+#[service_contract(namespace = "urn:indigo:tests:recycle")]
+trait Lingering {
+    async fn ping(&self) -> u32;
+}
+
+struct Lingerer {
+    gate: Arc<Notify>,
+    probe: Probe,
+    _tracked: Tracked,
+}
+
+impl Lingering for Lingerer {
+    async fn ping(&self) -> u32 {
+        7
+    }
+    async fn on_release(&mut self) {
+        self.gate.notified().await;
+        self.probe.note_released();
+    }
+}
+
+/// A per-call instance is released after its call's reply, as WCF releases it: the reply does
+/// not wait for a slow `on_release`.
+async fn released_after_the_reply_over<B: Binding>(binding: B, address: &str) {
+    let (probe, gate) = (Probe::default(), Arc::new(Notify::new()));
+    let (factory, opened) = (probe.clone(), gate.clone());
+    let host = host(
+        LingeringContract::per_call(move || Lingerer {
+            gate: opened.clone(),
+            probe: factory.clone(),
+            _tracked: Tracked::new(&factory),
+        }),
+        binding.clone(),
+        address,
+    )
+    .await;
+    let client = LingeringClient::connect(binding, host.address())
+        .await
+        .unwrap();
+    assert_eq!(client.ping().await.unwrap(), 7);
+    assert_eq!(
+        probe.counts(),
+        (1, 0, 0),
+        "answered while its release waits"
+    );
+    gate.notify_one();
+    settled(&probe, (1, 1, 1), "released once let go").await;
+    drop(client);
+    host.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_per_call_instance_is_released_after_the_reply_over_memory() {
+    released_after_the_reply_over(MemoryBinding::new(), &unique("linger")).await;
+}
+
+#[tokio::test]
+async fn a_per_call_instance_is_released_after_the_reply_over_http() {
+    released_after_the_reply_over(BasicHttpBinding::new(), "http://127.0.0.1:0/linger").await;
+}

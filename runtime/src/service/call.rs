@@ -436,7 +436,11 @@ where
         outcome.reply_headers,
         inspected,
     );
-    // The transport sends the reply once this returns; the instance's release follows it.
-    cleanups.spawn(outcome.cleanup.run::<C>());
+    // The transport sends the reply once this returns. A release that completes at once (no
+    // `on_release` that waits) costs the reply nothing; one that waits goes on in a task.
+    let mut cleanup = Box::pin(outcome.cleanup.run::<C>());
+    if cleanup.as_mut().now_or_never().is_none() {
+        cleanups.spawn(cleanup);
+    }
     reply
 }
