@@ -98,28 +98,35 @@ async fn release_modes_over<B: Binding>(binding: B, address: &str) {
     let client = RecyclerClient::connect(binding, host.address())
         .await
         .unwrap();
-    assert_eq!(client.plain().await.unwrap(), 1);
-    assert_eq!(client.plain().await.unwrap(), 1);
-    settled(&probe, (1, 0, 0), "").await;
-    // AfterCall: the call runs on the instance in place, which is released before the reply.
-    assert_eq!(client.after().await.unwrap(), 1);
-    settled(&probe, (1, 1, 1), "").await;
-    // The session goes on, on a fresh instance.
-    assert_eq!(client.plain().await.unwrap(), 2);
-    settled(&probe, (2, 1, 1), "").await;
-    // BeforeCall: the instance in place is released, the call runs on a fresh one.
-    assert_eq!(client.before().await.unwrap(), 3);
-    settled(&probe, (3, 2, 2), "").await;
-    // Both: released before (3) and after (4).
-    assert_eq!(client.both().await.unwrap(), 4);
-    settled(&probe, (4, 4, 4), "").await;
-    // BeforeCall on a context without an instance releases nothing first.
-    assert_eq!(client.before().await.unwrap(), 5);
-    settled(&probe, (5, 4, 4), "").await;
-    // ReleaseServiceInstance: released once the call completes.
-    assert_eq!(client.release().await.unwrap(), 5);
-    settled(&probe, (5, 5, 5), "").await;
-    assert_eq!(client.plain().await.unwrap(), 6);
+    // (operation, the instance it runs on, (built, released, dropped) after it).
+    let steps = [
+        ("plain", 1, (1, 0, 0)),
+        ("plain", 1, (1, 0, 0)),
+        // AfterCall: the call runs on the instance in place, released after it.
+        ("after", 1, (1, 1, 1)),
+        // The session goes on, on a fresh instance.
+        ("plain", 2, (2, 1, 1)),
+        // BeforeCall: the instance in place is released, the call runs on a fresh one.
+        ("before", 3, (3, 2, 2)),
+        // Both: released before (3) and after (4).
+        ("both", 4, (4, 4, 4)),
+        // BeforeCall on a context without an instance releases nothing first.
+        ("before", 5, (5, 4, 4)),
+        // ReleaseServiceInstance: released once the call completes.
+        ("release", 5, (5, 5, 5)),
+        ("plain", 6, (6, 5, 5)),
+    ];
+    for (operation, instance, counts) in steps {
+        let ran_on = match operation {
+            "plain" => client.plain().await,
+            "before" => client.before().await,
+            "after" => client.after().await,
+            "both" => client.both().await,
+            _ => client.release().await,
+        };
+        assert_eq!(ran_on.unwrap(), instance, "{operation}");
+        settled(&probe, counts, operation).await;
+    }
     client.close().await.unwrap();
     settled(&probe, (6, 6, 6), "").await;
     host.shutdown().await;
