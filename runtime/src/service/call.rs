@@ -125,7 +125,7 @@ impl<S: Send + Sync + 'static> Hold<S> {
     /// released if this was its last user).
     pub(crate) async fn end<C: Dispatch<S>>(self) {
         match self {
-            Hold::Own(context) => context.close::<C>().await,
+            Hold::Own(context) => context.close(C::release).await,
             Hold::Shared(attachment) => attachment.detach().await,
             Hold::Singleton(_) => {}
         }
@@ -234,7 +234,7 @@ impl<S: Send + Sync + 'static> PreparedCall<S> {
         } = self;
         let work = async move {
             let instance = if op.release_instance.before_call() {
-                Box::pin(borrow.recycled::<C>()).await
+                Box::pin(borrow.recycled(C::release)).await
             } else {
                 borrow.ready(shared)
             };
@@ -328,7 +328,7 @@ impl<S: Send + Sync + 'static> Cleanup<S> {
         } = self;
         let release = async move {
             match instance {
-                Some(instance) if recycle => instance.recycle::<C>().await,
+                Some(instance) if recycle => instance.recycle(C::release).await,
                 instance => drop(instance),
             }
             if let Some(own) = own {

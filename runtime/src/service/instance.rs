@@ -8,12 +8,19 @@
 //! Calls borrow the context through one fair lock, so exclusive calls run one at a time in
 //! arrival order.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use tokio::sync::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard, OwnedSemaphorePermit, RwLock};
 
-use super::dispatch::Dispatch;
 use crate::message::{Fault, FaultKind};
+
+/// The future of an instance's `on_release` hook.
+pub type ReleaseFuture<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
+/// Runs an instance's `on_release` hook: the dispatcher's `Dispatch::release`.
+pub(crate) type ReleaseHook<S> = for<'a> fn(&'a mut S) -> ReleaseFuture<'a>;
 
 /// Builds instances.
 pub(crate) type Factory<S> = Arc<dyn Fn() -> S + Send + Sync>;
@@ -105,16 +112,16 @@ impl<S: Send + Sync + 'static> InstanceContext<S> {
 
     /// Ends the context: releases its instance (`on_release`, then `Drop`) once every call has
     /// let go of it.
-    pub(crate) async fn close<C: Dispatch<S>>(&self) {
+    pub(crate) async fn close(&self, hook: ReleaseHook<S>) {
         let mut slot = self.0.clone().write_owned().await;
-        release::<C, S>(&mut slot.instance).await;
+        release(&mut slot.instance, hook).await;
     }
 }
 
 /// Runs `instance`'s `on_release` hook and drops it, leaving the slot empty.
-async fn release<C: Dispatch<S>, S>(instance: &mut Option<S>) {
+async fn release<S>(instance: &mut Option<S>, hook: ReleaseHook<S>) {
     if let Some(mut instance) = instance.take() {
-        C::release(&mut instance).await;
+        hook(&mut instance).await;
     }
 }
 
@@ -148,11 +155,11 @@ impl<S: Send + Sync + 'static> Borrow<S> {
 
     /// [`Borrow::ready`] after releasing the instance in place (release mode `BeforeCall`),
     /// unless it is a singleton the host was given. Taken exclusively.
-    pub(crate) async fn recycled<C: Dispatch<S>>(mut self) -> Instance<S> {
+    pub(crate) async fn recycled(mut self, hook: ReleaseHook<S>) -> Instance<S> {
         if let Guard::Exclusive(slot) = &mut self.0
             && slot.factory.is_some()
         {
-            release::<C, S>(&mut slot.instance).await;
+            release(&mut slot.instance, hook).await;
         }
         self.ready(false)
     }
@@ -188,7 +195,7 @@ impl<S: Send + Sync + 'static> Instance<S> {
     /// the operation's own request); the next call of the context builds a fresh one. A
     /// singleton the host was given stays. A shared borrow is given up first, and the release
     /// waits for the other calls sharing the instance.
-    pub(crate) async fn recycle<C: Dispatch<S>>(self) {
+    pub(crate) async fn recycle(self, hook: ReleaseHook<S>) {
         let mut slot = match self.0 {
             Guard::Exclusive(slot) => slot,
             Guard::Shared(slot) => {
@@ -198,7 +205,7 @@ impl<S: Send + Sync + 'static> Instance<S> {
             }
         };
         if slot.factory.is_some() {
-            release::<C, S>(&mut slot.instance).await;
+            release(&mut slot.instance, hook).await;
         }
     }
 }

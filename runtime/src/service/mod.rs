@@ -31,12 +31,12 @@ use std::time::Duration;
 pub use admission::Admission;
 pub use context::{CallInfo, Identity, OperationContext};
 pub use dispatch::{
-    Dispatch, DispatchFuture, ReleaseFuture, decode_request, detail_element, encode_fault,
-    encode_reply, unknown_operation,
+    Dispatch, DispatchFuture, decode_request, detail_element, encode_fault, encode_reply,
+    unknown_operation,
 };
 pub use host::{HostSettings, ServiceHost, ServiceHostBuilder};
 pub use inspect::DispatchInspector;
-pub use instance::{Concurrency, Instance};
+pub use instance::{Concurrency, Instance, ReleaseFuture};
 pub use mount::{http_router, http_service};
 pub use sharing::InstanceContextProvider;
 
@@ -115,7 +115,7 @@ impl<C, S: Send + Sync + 'static> Service<C, S> {
     {
         self.sharing = Some(Arc::new(SharedContexts::new(
             Box::new(provider),
-            |context| Box::pin(async move { context.close::<C>().await }),
+            |context| Box::pin(async move { context.close(C::release).await }),
         )));
         self
     }

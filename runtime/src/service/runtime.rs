@@ -37,7 +37,7 @@ where
     fn close(self: Arc<Self>) -> BoxFuture {
         Box::pin(async move {
             if let Instancing::Single(context) = &self.service.instancing {
-                context.close::<C>().await;
+                context.close(C::release).await;
             }
             if let Some(sharing) = &self.service.sharing {
                 sharing.close_all().await;
