@@ -160,11 +160,11 @@ where
     if let Some(sharing) = &service.sharing
         && let Some(key) = sharing.provider.key(request, call)
     {
-        let attachment = sharing
-            .attach(key, service.shared_idle_timeout, || {
-                endpoint.new_context(factory)
-            })
-            .await?;
+        // Boxed, as its waits would otherwise be part of every session's state.
+        let attach = sharing.attach(key, service.shared_idle_timeout, || {
+            endpoint.new_context(factory)
+        });
+        let attachment = Box::pin(attach).await?;
         return Ok((Hold::Shared(Box::new(attachment)), sessionful));
     }
     let own = Hold::Own(endpoint.new_context(factory).await?);

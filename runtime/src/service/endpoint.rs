@@ -67,6 +67,12 @@ impl<C, S: Send + Sync + 'static> Endpoint<C, S> {
         if let Ok(permit) = self.instances.clone().try_acquire_owned() {
             return Ok(permit);
         }
+        // Boxed: the wait (a timer and a place in the queue) would otherwise be part of every
+        // session's state, idle or not.
+        Box::pin(self.wait_for_permit()).await
+    }
+
+    async fn wait_for_permit(&self) -> Result<OwnedSemaphorePermit, Fault> {
         let wait = self.settings.send_timeout;
         if self.admission == Admission::Refuse {
             return Err(faults::too_many_instances(None));
