@@ -583,7 +583,7 @@ impl ClientInspector for ClientTracer {
     }
 }
 
-async fn client_inspectors_nest<B: Binding>(binding: B, address: &str, _carries: Carries) {
+async fn client_inspectors_in_order<B: Binding>(binding: B, address: &str, _carries: Carries) {
     let fixture = Fixture::open(binding, address, |s| s).await;
     let log = Log::default();
     let tracer = |name| ClientTracer {
@@ -595,18 +595,18 @@ async fn client_inspectors_nest<B: Binding>(binding: B, address: &str, _carries:
         replies: Log::default(),
     };
     let options = ClientOptions::new()
-        .inspector(tracer("outer"))
+        .inspector(tracer("first"))
         .inspector(issuer)
-        .inspector(tracer("inner"));
+        .inspector(tracer("second"));
     let client = fixture.client_with(options).await;
     assert_eq!(client.holder().await.unwrap(), "nested", "{address}");
     assert_eq!(
         take(&log),
         [
-            "outer sends Holder (ticket: false)",
-            "inner sends Holder (ticket: true)",
-            "inner receives Holder",
-            "outer receives Holder",
+            "first sends Holder (ticket: false)",
+            "second sends Holder (ticket: true)",
+            "first receives Holder",
+            "second receives Holder",
         ],
         "{address}"
     );
@@ -619,12 +619,12 @@ async fn client_inspectors_nest<B: Binding>(binding: B, address: &str, _carries:
     assert_eq!(
         take(&log),
         [
-            "outer sends Fire (ticket: false)",
-            "inner sends Fire (ticket: true)",
-            "outer sends Whereabouts (ticket: false)",
-            "inner sends Whereabouts (ticket: true)",
-            "inner receives Whereabouts",
-            "outer receives Whereabouts",
+            "first sends Fire (ticket: false)",
+            "second sends Fire (ticket: true)",
+            "first sends Whereabouts (ticket: false)",
+            "second sends Whereabouts (ticket: true)",
+            "first receives Whereabouts",
+            "second receives Whereabouts",
         ],
         "{address}"
     );
@@ -632,8 +632,8 @@ async fn client_inspectors_nest<B: Binding>(binding: B, address: &str, _carries:
 }
 
 #[tokio::test]
-async fn client_inspectors_run_in_order_out_and_in_reverse_back() {
-    over_every_binding!(client_inspectors_nest);
+async fn client_inspectors_run_in_the_order_added_both_ways() {
+    over_every_binding!(client_inspectors_in_order);
 }
 
 // 4. Dispatch inspectors.
@@ -676,13 +676,13 @@ fn ticket(holder: &str) -> CallScope {
 
 async fn dispatch_inspector_rejects<B: Binding>(binding: B, address: &str, carries: Carries) {
     let log = Log::default();
-    let outer = Tracer {
-        name: "outer",
+    let first = Tracer {
+        name: "first",
         refuses: false,
         log: log.clone(),
     };
     let gate = Gate { log: log.clone() };
-    let fixture = Fixture::open(binding, address, |s| s.inspector(outer).inspector(gate)).await;
+    let fixture = Fixture::open(binding, address, |s| s.inspector(first).inspector(gate)).await;
     let client = fixture.client().await;
 
     let fault = fault_of(client.holder().await);
@@ -702,8 +702,8 @@ async fn dispatch_inspector_rejects<B: Binding>(binding: B, address: &str, carri
     assert_eq!(
         take(&log),
         [
-            "outer receives Holder",
-            "outer sends Holder: fault a ticket is required"
+            "first receives Holder",
+            "first sends Holder: fault a ticket is required"
         ],
         "{address}"
     );
@@ -717,9 +717,9 @@ async fn dispatch_inspector_rejects<B: Binding>(binding: B, address: &str, carri
     assert_eq!(
         take(&log),
         [
-            "outer receives Holder".to_owned(),
+            "first receives Holder".to_owned(),
+            format!("first sends Holder: {reply}"),
             format!("gate sends {reply}"),
-            format!("outer sends Holder: {reply}"),
         ],
         "{address}"
     );
@@ -770,16 +770,16 @@ impl DispatchInspector for Tracer {
     }
 }
 
-async fn dispatch_inspectors_nest<B: Binding>(binding: B, address: &str, _carries: Carries) {
+async fn dispatch_inspectors_in_order<B: Binding>(binding: B, address: &str, _carries: Carries) {
     let log = Log::default();
     let tracer = |name, refuses| Tracer {
         name,
         refuses,
         log: log.clone(),
     };
-    let (outer, inner) = (tracer("outer", false), tracer("inner", false));
+    let (first, second) = (tracer("first", false), tracer("second", false));
     let fixture = Fixture::open(binding.clone(), address, |s| {
-        s.inspector(outer).inspector(inner)
+        s.inspector(first).inspector(second)
     })
     .await;
     let client = fixture.client().await;
@@ -788,30 +788,30 @@ async fn dispatch_inspectors_nest<B: Binding>(binding: B, address: &str, _carrie
     assert_eq!(
         take(&log),
         [
-            "outer receives Whereabouts".to_owned(),
-            "inner receives Whereabouts".to_owned(),
-            format!("inner sends Whereabouts: {reply}"),
-            format!("outer sends Whereabouts: {reply}"),
+            "first receives Whereabouts".to_owned(),
+            "second receives Whereabouts".to_owned(),
+            format!("first sends Whereabouts: {reply}"),
+            format!("second sends Whereabouts: {reply}"),
         ],
         "{address}"
     );
     fixture.finish([client]).await;
 
-    // An inner refusal: the outer inspector sees its fault, the inner one sees nothing more.
-    let (outer, inner) = (tracer("outer", false), tracer("inner", true));
+    // A refusal by the second: the first sees its fault, the second sees nothing more.
+    let (first, second) = (tracer("first", false), tracer("second", true));
     let fixture = Fixture::open(binding, &again(address), |s| {
-        s.inspector(outer).inspector(inner)
+        s.inspector(first).inspector(second)
     })
     .await;
     let client = fixture.client().await;
     let fault = fault_of(client.whereabouts().await);
-    assert_eq!(fault.reason(), "inner refuses", "{address}");
+    assert_eq!(fault.reason(), "second refuses", "{address}");
     assert_eq!(
         take(&log),
         [
-            "outer receives Whereabouts",
-            "inner receives Whereabouts",
-            "outer sends Whereabouts: fault inner refuses",
+            "first receives Whereabouts",
+            "second receives Whereabouts",
+            "first sends Whereabouts: fault second refuses",
         ],
         "{address}"
     );
@@ -820,8 +820,8 @@ async fn dispatch_inspectors_nest<B: Binding>(binding: B, address: &str, _carrie
 }
 
 #[tokio::test]
-async fn dispatch_inspectors_wrap_the_operation_like_an_onion() {
-    over_every_binding!(dispatch_inspectors_nest);
+async fn dispatch_inspectors_run_in_the_order_added_both_ways() {
+    over_every_binding!(dispatch_inspectors_in_order);
 }
 
 /// Sends each answer it sees, with the operation's name, down a channel.

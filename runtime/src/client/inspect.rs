@@ -1,8 +1,8 @@
 //! Client inspectors (WCF's `IClientMessageInspector`, tonic's interceptors): code that sees
 //! every request a client sends and every reply it receives.
 //!
-//! Inspectors run in the order they were added on the way out and in the reverse order on the
-//! way back, each wrapping the ones added after it. A request inspector that fails stops the
+//! Inspectors run in the order they were added, on the way out and on the way back, as WCF runs
+//! its client message inspectors. A request inspector that fails stops the
 //! call before anything is sent; a reply inspector that fails turns the reply into that error.
 
 use std::any::Any;
@@ -97,7 +97,7 @@ pub(crate) struct Inspectors(Vec<Arc<dyn Erased>>);
 pub(crate) struct Inspected(Vec<Box<dyn Any + Send>>);
 
 impl Inspectors {
-    /// Adds `inspector` inside the ones added before.
+    /// Adds `inspector` after the ones added before.
     pub(crate) fn push(&mut self, inspector: impl ClientInspector) {
         self.0.push(Arc::new(inspector));
     }
@@ -120,9 +120,9 @@ impl Inspectors {
         Ok(Inspected(states))
     }
 
-    /// Runs the inspectors on `reply`, the last first; the first error is the call's.
+    /// Runs the inspectors on `reply`, in order; the first error is the call's.
     pub(crate) fn receive(&self, reply: &mut Message, inspected: Inspected) -> Result<(), Error> {
-        for (inspector, state) in self.0.iter().zip(inspected.0).rev() {
+        for (inspector, state) in self.0.iter().zip(inspected.0) {
             inspector.receive(reply, state)?;
         }
         Ok(())

@@ -67,8 +67,8 @@ impl ClientOptions {
         self
     }
 
-    /// Adds a [`ClientInspector`], inside the ones added before: it sees every request after
-    /// them, and every reply before them.
+    /// Adds a [`ClientInspector`] after the ones added before: it sees every request, and every
+    /// reply, after them (WCF's order).
     pub fn inspector(mut self, inspector: impl ClientInspector) -> Self {
         self.inspectors.push(inspector);
         self

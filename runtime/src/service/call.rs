@@ -20,7 +20,9 @@ use super::instance::{Borrow, Concurrency, Instance, InstanceContext, Instancing
 use super::sharing::Attachment;
 use crate::channel::SessionId;
 use crate::contract::{OperationDescription, Receiver, ReleaseInstanceMode};
-use crate::message::{Body, Fault, HeaderBlock, Headers, Message, MessageId, WSA10_FAULT_ACTION};
+use crate::message::{
+    Body, Fault, HeaderBlock, Headers, Message, MessageId, SharedStr, WSA10_FAULT_ACTION,
+};
 
 /// The span of one call: its operation and action, and, once it has run, its outcome
 /// (`reply`, `fault`, `one-way` or `panic`).
@@ -44,8 +46,40 @@ pub(crate) struct Incoming {
 /// A request answered before its operation could run: the fault, and the inspectors that saw it.
 pub(crate) struct Refused {
     pub(crate) op: Option<&'static OperationDescription>,
-    pub(crate) fault: Fault,
+    pub(crate) refusal: Refusal,
     pub(crate) inspected: Inspected,
+}
+
+/// Why a call is answered without running: the fault, and whether code of the service's that
+/// the runtime called for it (an inspector, an instance context provider) panicked, which ends
+/// the session as an operation's panic does.
+pub(crate) struct Refusal {
+    /// Boxed: refusals are rare, and results carrying one stay small.
+    pub(crate) fault: Box<Fault>,
+    pub(crate) panicked: bool,
+}
+
+impl From<Fault> for Refusal {
+    fn from(fault: Fault) -> Self {
+        Refusal {
+            fault: Box::new(fault),
+            panicked: false,
+        }
+    }
+}
+
+/// Runs `code`, the service's own (`what`: an inspector, a provider), outside an operation: a
+/// panic becomes an internal fault (and ends the session), as an operation's does.
+pub(crate) fn contained<R>(what: &str, code: impl FnOnce() -> R) -> Result<R, Refusal> {
+    std::panic::catch_unwind(AssertUnwindSafe(code)).map_err(|_| {
+        tracing::error!("{what} panicked: aborting its session");
+        Refusal {
+            fault: Box::new(faults::internal(format!(
+                "the service failed unexpectedly ({what}); the session is aborted"
+            ))),
+            panicked: true,
+        }
+    })
 }
 
 /// Finds `message`'s operation, runs the inspectors on it, and checks that its headers are
@@ -62,17 +96,23 @@ where
     let Some((index, op)) = C::DESCRIPTION.operation_by_action(message.action()) else {
         return Err(Box::new(Refused {
             op: None,
-            fault: faults::action_not_supported(message.action()),
+            refusal: faults::action_not_supported(message.action()).into(),
             inspected: Inspected::default(),
         }));
     };
     let call = CallInfo::new(session.cloned(), endpoint.address(), C::DESCRIPTION, op);
     let mut inspected = Inspected::default();
-    let checked = endpoint
-        .service
-        .inspectors
-        .receive(message, &call, &mut inspected)
-        .and_then(|()| understood(&mut message.headers, &endpoint.service.understood));
+    let inspectors = &endpoint.service.inspectors;
+    let checked = contained("a dispatch inspector", || {
+        inspectors.receive(message, &call, &mut inspected)
+    })
+    .and_then(|inspection| Ok(inspection?))
+    .and_then(|()| {
+        Ok(understood(
+            &mut message.headers,
+            &endpoint.service.understood,
+        )?)
+    });
     match checked {
         Ok(()) => Ok(Incoming {
             index,
@@ -80,9 +120,9 @@ where
             call,
             inspected,
         }),
-        Err(fault) => Err(Box::new(Refused {
+        Err(refusal) => Err(Box::new(Refused {
             op: Some(op),
-            fault,
+            refusal,
             inspected,
         })),
     }
@@ -140,7 +180,7 @@ pub(crate) async fn hold_for<C, S>(
     endpoint: &Endpoint<C, S>,
     request: &Message,
     call: &CallInfo,
-) -> Result<(Hold<S>, bool), Fault>
+) -> Result<(Hold<S>, bool), Refusal>
 where
     C: Dispatch<S>,
     S: Send + Sync + 'static,
@@ -157,8 +197,14 @@ where
         Instancing::PerCall(factory) => (factory, false),
     };
     let sessionful = call.session_id().is_some();
+    let key = match &service.sharing {
+        Some(sharing) => contained("an instance context provider", || {
+            sharing.provider.key(request, call)
+        })?,
+        None => None,
+    };
     if let Some(sharing) = &service.sharing
-        && let Some(key) = sharing.provider.key(request, call)
+        && let Some(key) = key
     {
         // Boxed, as its waits would otherwise be part of every session's state.
         let attach = sharing.attach(key, service.shared_idle_timeout, || {
@@ -234,27 +280,28 @@ impl<S: Send + Sync + 'static> PreparedCall<S> {
         } = self;
         let work = async move {
             let instance = if op.release_instance.before_call() {
-                Box::pin(borrow.recycled(C::release)).await
+                let instance = Box::pin(borrow.recycled(C::release)).await;
+                // An `on_release` that asked for a release spoke for the instance it ended.
+                OperationContext::forget_release_request();
+                instance
             } else {
                 borrow.ready(shared)
             };
             let (instance, result) = C::dispatch(index, instance, body).await;
             let recycle = op.release_instance.after_call() || OperationContext::release_requested();
-            (result, instance, recycle)
+            // Only a call whose instance is on its way out keeps it past its answer.
+            (result, recycle.then_some(instance))
         };
         let scoped = context::scope(call, request, AssertUnwindSafe(work).catch_unwind());
         scoped.map(move |(outcome, reply_headers)| {
-            let (outcome, instance, recycle) = match outcome {
-                Ok((result, instance, recycle)) => (Ok(result), Some(instance), recycle),
-                Err(panic) => (Err(panic), None, false),
+            // The call throttle lets the next call in now: a reply that takes long to go out
+            // (a client that does not read) holds no place.
+            drop(permit);
+            let (outcome, recycling) = match outcome {
+                Ok((result, recycling)) => (Ok(result), recycling),
+                Err(panic) => (Err(panic), None),
             };
-            let cleanup = Cleanup {
-                instance,
-                recycle,
-                own,
-                permit,
-            };
-            finish(op, outcome, reply_headers, cleanup)
+            finish(op, outcome, reply_headers, Cleanup { recycling, own })
         })
     }
 }
@@ -304,32 +351,27 @@ pub(crate) struct Outcome<S: Send + Sync + 'static> {
     pub(crate) cleanup: Cleanup<S>,
 }
 
-/// What follows a call's answer, as WCF's cleanup follows its reply: the instance is released
-/// if the release mode or the operation asked (its borrow held until then, so no other call
-/// takes an instance that is on its way out), a hold that ends with the call ends, and the call
-/// throttle lets the next call in.
+/// What follows a call's answer, as WCF's cleanup follows its reply: an instance that the
+/// release mode or the operation asked to release is released (the call's borrow held until
+/// then, so no other call takes an instance on its way out), and a hold that ends with the call
+/// (per-call instancing) ends.
 pub(crate) struct Cleanup<S: Send + Sync + 'static> {
-    /// The call's borrow of its instance; `None` after a panic.
-    instance: Option<Instance<S>>,
-    recycle: bool,
+    /// The call's borrow of an instance to release after it.
+    recycling: Option<Instance<S>>,
     own: Option<Hold<S>>,
-    permit: OwnedSemaphorePermit,
 }
 
 impl<S: Send + Sync + 'static> Cleanup<S> {
     /// Runs it; returns whether a release hook panicked (which ends the session, as a
     /// panicking operation does).
     pub(crate) async fn run<C: Dispatch<S>>(self) -> bool {
-        let Cleanup {
-            instance,
-            recycle,
-            own,
-            permit,
-        } = self;
+        let Cleanup { recycling, own } = self;
+        if recycling.is_none() && own.is_none() {
+            return false;
+        }
         let release = async move {
-            match instance {
-                Some(instance) if recycle => instance.recycle(C::release).await,
-                instance => drop(instance),
+            if let Some(instance) = recycling {
+                instance.recycle(C::release).await;
             }
             if let Some(own) = own {
                 own.end::<C>().await;
@@ -339,14 +381,14 @@ impl<S: Send + Sync + 'static> Cleanup<S> {
         if panicked {
             tracing::error!("a service instance's on_release hook panicked");
         }
-        drop(permit);
         panicked
     }
 }
 
 /// The message answering a call: its reply or fault, related to `request_id`, with the reply
 /// headers the operation added, as the inspectors leave it; `None` for a one-way operation
-/// (whose fault, if any, is logged).
+/// (whose fault, if any, is logged). If an inspector panics, the answer is an internal fault,
+/// and the session is to end (`true`).
 pub(crate) fn answer(
     inspectors: &Inspectors,
     op: Option<&'static OperationDescription>,
@@ -354,7 +396,7 @@ pub(crate) fn answer(
     result: Result<Body, Fault>,
     reply_headers: Vec<HeaderBlock>,
     inspected: Inspected,
-) -> Option<Message> {
+) -> (Option<Message>, bool) {
     let mut message = if op.is_some_and(|op| op.is_one_way) {
         if let Err(fault) = result {
             tracing::warn!(%fault, "a fault for a one-way call, which cannot be answered");
@@ -373,8 +415,19 @@ pub(crate) fn answer(
         message.headers.other = reply_headers;
         Some(message)
     };
-    inspectors.send(message.as_mut(), inspected);
-    message
+    match contained("a dispatch inspector", || {
+        inspectors.send(message.as_mut(), inspected);
+    }) {
+        Ok(()) => (message, false),
+        Err(refusal) => {
+            let failed = message.map(|mut message| {
+                message.headers.action = Some(SharedStr::from_static(WSA10_FAULT_ACTION));
+                message.body = Body::Fault(*refusal.fault);
+                message
+            });
+            (failed, true)
+        }
+    }
 }
 
 /// Runs one call outside any session (an HTTP request, a datagram): straight to dispatch, with
@@ -392,23 +445,24 @@ where
     let inspectors = &endpoint.service.inspectors;
     let request_id = message.headers.message_id.clone();
     let refuse = |op, fault, inspected| {
-        answer(
+        let answer = answer(
             inspectors,
             op,
             request_id.as_ref(),
             Err(fault),
             Vec::new(),
             inspected,
-        )
+        );
+        answer.0
     };
     let incoming = match receive(endpoint, &mut message, None) {
         Ok(incoming) => incoming,
-        Err(refused) => return refuse(refused.op, refused.fault, refused.inspected),
+        Err(refused) => return refuse(refused.op, *refused.refusal.fault, refused.inspected),
     };
     let op = incoming.op;
     let hold = match hold_for(endpoint, &message, &incoming.call).await {
         Ok((hold, _)) => hold,
-        Err(fault) => return refuse(Some(op), fault, incoming.inspected),
+        Err(refusal) => return refuse(Some(op), *refusal.fault, incoming.inspected),
     };
     let context = hold.context().clone();
     let operation = (incoming.index, op);
@@ -428,7 +482,7 @@ where
         .run::<C>(info, message.headers)
         .instrument(call_span(op))
         .await;
-    let reply = answer(
+    let (reply, _) = answer(
         inspectors,
         Some(op),
         request_id.as_ref(),

@@ -187,6 +187,12 @@ impl OperationContext {
         self.release_instance.set(true);
     }
 
+    /// Withdraws a request to release the instance (one made by the release hook of the
+    /// instance a `BeforeCall` call replaced).
+    pub(crate) fn forget_release_request() {
+        let _ = CURRENT.try_with(|cx| cx.release_instance.set(false));
+    }
+
     /// Whether the operation asked for its instance to be released.
     pub(crate) fn release_requested() -> bool {
         CURRENT

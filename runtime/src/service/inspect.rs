@@ -2,8 +2,9 @@
 //! every request of a service before its operation runs, and every reply or fault before it
 //! goes out.
 //!
-//! Inspectors run in the order they were added on the way in and in the reverse order on the
-//! way out, each wrapping the ones added after it. They run after the request's action is found
+//! Inspectors run in the order they were added, on the way in and on the way out, as WCF runs
+//! its message inspectors (so that one added after another also sees the other's changes to a
+//! reply: a signer after a header writer). They run after the request's action is found
 //! (a request for no operation of the contract is answered before them, as WCF's contract filter
 //! does) and before everything else: the `mustUnderstand` check (so an inspector can claim the
 //! headers it handles), the session rules, the instance. An inspector that rejects a request
@@ -97,7 +98,7 @@ pub(crate) struct Inspectors(Vec<Arc<dyn Erased>>);
 pub(crate) struct Inspected(Vec<Box<dyn Any + Send>>);
 
 impl Inspectors {
-    /// Adds `inspector` inside the ones added before.
+    /// Adds `inspector` after the ones added before.
     pub(crate) fn push(&mut self, inspector: impl DispatchInspector) {
         self.0.push(Arc::new(inspector));
     }
@@ -122,9 +123,9 @@ impl Inspectors {
         Ok(())
     }
 
-    /// Runs the inspectors that accepted the request on its reply, the last first.
+    /// Runs the inspectors that accepted the request on its reply, in order.
     pub(crate) fn send(&self, mut reply: Option<&mut Message>, inspected: Inspected) {
-        let accepted = self.0.iter().zip(inspected.0).rev();
+        let accepted = self.0.iter().zip(inspected.0);
         for (inspector, state) in accepted {
             inspector.send(reply.as_deref_mut(), state);
         }

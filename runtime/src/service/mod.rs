@@ -127,8 +127,8 @@ impl<C, S: Send + Sync + 'static> Service<C, S> {
         self
     }
 
-    /// Adds a [`DispatchInspector`], inside the ones added before: it sees every request of this
-    /// service after them, and every reply before them.
+    /// Adds a [`DispatchInspector`] after the ones added before: it sees every request of this
+    /// service, and every reply, after them (WCF's order).
     pub fn inspector(mut self, inspector: impl DispatchInspector) -> Self {
         self.inspectors.push(inspector);
         self

@@ -9,16 +9,16 @@ use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::{Poll, ready};
+use std::task::Poll;
 use std::time::Duration;
 
 use futures_util::FutureExt;
 use tokio::task::JoinSet;
 use tokio::time::{Instant, Sleep};
-use tokio_util::sync::CancellationToken;
+use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 use tracing::Instrument;
 
-use super::call::{self, Hold, Incoming, PreparedCall, answer, call_span};
+use super::call::{self, Hold, Incoming, PreparedCall, Refusal, Refused, answer, call_span};
 use super::context::CallInfo;
 use super::dispatch::Dispatch;
 use super::endpoint::Endpoint;
@@ -71,6 +71,7 @@ pub(crate) async fn run<C, S>(
         let mut session = Session::<C, S> {
             endpoint,
             output,
+            abort: abort.clone(),
             session,
             hold: None,
             started: false,
@@ -98,6 +99,8 @@ pub(crate) async fn run<C, S>(
 struct Session<C, S: Send + Sync + 'static> {
     endpoint: Arc<Endpoint<C, S>>,
     output: Arc<dyn MessageSink>,
+    /// Cancelled when the host aborts its sessions.
+    abort: CancellationToken,
     /// The channel's session; without one every call stands alone.
     session: Option<SessionId>,
     /// The session's instance context (its own, a shared one, or the singleton), taken by its
@@ -107,7 +110,7 @@ struct Session<C, S: Send + Sync + 'static> {
     /// The terminating operation that ended the session, once called.
     terminated_by: Option<&'static str>,
     /// Shared calls running alongside the pump (concurrency `Multiple`).
-    inflight: JoinSet<bool>,
+    inflight: JoinSet<Option<Ending>>,
 }
 
 impl<C, S> Session<C, S>
@@ -148,8 +151,12 @@ where
             };
             match received {
                 Ok(Some(message)) => {
-                    if self.handle(message).await || self.shared_call_panicked() {
-                        return Ending::Panicked;
+                    if let Some(ending) = self
+                        .handle(message)
+                        .await
+                        .or_else(|| self.shared_call_ended())
+                    {
+                        return ending;
                     }
                 }
                 Ok(None) => return Ending::Graceful,
@@ -158,38 +165,43 @@ where
         }
     }
 
-    /// Whether a finished shared call (concurrency `Multiple`) panicked.
-    fn shared_call_panicked(&mut self) -> bool {
-        let mut panicked = false;
+    /// How the session ends, if a finished shared call (concurrency `Multiple`) ended it.
+    fn shared_call_ended(&mut self) -> Option<Ending> {
+        let mut ending = None;
         while let Some(finished) = self.inflight.try_join_next() {
-            panicked |= finished.unwrap_or(true);
+            ending = ending.or(finished.unwrap_or(Some(Ending::Panicked)));
         }
-        panicked
+        ending
     }
 
-    /// Handles one message; returns whether its operation panicked.
-    async fn handle(&mut self, mut message: Message) -> bool {
+    /// Handles one message; returns how the session ends, if this call ends it: code of the
+    /// service's panicked (its operation, an inspector, a provider, a release hook), or its
+    /// answer could not be sent.
+    async fn handle(&mut self, mut message: Message) -> Option<Ending> {
         // Kept in the request's headers too: the operation may read it.
         let request_id = message.headers.message_id.clone();
         let incoming = match call::receive(&self.endpoint, &mut message, self.session.as_ref()) {
             Ok(incoming) => incoming,
             Err(refused) => {
-                let (op, fault) = (refused.op, refused.fault);
-                self.refuse(op, request_id, fault, refused.inspected).await;
-                return false;
+                let Refused {
+                    op,
+                    refusal,
+                    inspected,
+                } = *refused;
+                return self.refuse(op, request_id, refusal, inspected).await;
             }
         };
         let op = incoming.op;
         let context = match self.check(op) {
             Ok(()) => self.context_for(&message, &incoming.call).await,
-            Err(fault) => Err(fault),
+            Err(fault) => Err(fault.into()),
         };
         let (context, own) = match context {
             Ok(context) => context,
-            Err(fault) => {
-                self.refuse(Some(op), request_id, fault, incoming.inspected)
+            Err(refusal) => {
+                return self
+                    .refuse(Some(op), request_id, refusal, incoming.inspected)
                     .await;
-                return false;
             }
         };
         self.commit(op);
@@ -199,12 +211,12 @@ where
         let Some(call) = prepared else {
             let fault =
                 faults::internal("the host stopped admitting calls; the call was not run".into());
-            self.refuse(Some(op), request_id, fault, incoming.inspected)
+            return self
+                .refuse(Some(op), request_id, fault.into(), incoming.inspected)
                 .await;
-            return false;
         };
         let shared = call.shared;
-        let (output, endpoint) = (self.output.clone(), self.endpoint.clone());
+        let (outbox, endpoint) = (self.outbox(), self.endpoint.clone());
         let Incoming {
             call: info,
             inspected,
@@ -224,15 +236,20 @@ where
                     reply_headers: outcome.reply_headers,
                     inspected,
                 };
-                let (panicked, cleanup) = (outcome.panicked, outcome.cleanup);
-                deliver(output, answer.message(inspectors))
-                    .then(move |()| cleanup.run::<C>())
-                    .map(move |release_panicked| panicked || release_panicked)
+                let (message, inspector_panicked) = answer.message(inspectors);
+                let panicked = outcome.panicked || inspector_panicked;
+                let cleanup = outcome.cleanup;
+                outbox.deliver(message).then(move |undelivered| {
+                    cleanup.run::<C>().map(move |release_panicked| {
+                        let panicked = panicked || release_panicked;
+                        panicked.then_some(Ending::Panicked).or(undelivered)
+                    })
+                })
             })
             .instrument(call_span(op));
         if shared {
             self.inflight.spawn(task);
-            false
+            None
         } else {
             // Boxed: a call's future (its context, its instance's release) is larger than the
             // rest of the session's, and would otherwise stay in every idle session.
@@ -240,23 +257,35 @@ where
         }
     }
 
-    /// Answers a call that does not run with `fault`.
+    /// Where the session's answers go.
+    fn outbox(&self) -> Outbox {
+        Outbox {
+            output: self.output.clone(),
+            timeout: self.endpoint.settings.send_timeout,
+            abort: self.abort.clone(),
+        }
+    }
+
+    /// Answers a call that does not run with its refusal's fault; returns how the session ends,
+    /// if this ends it (code of the service's panicked, or the answer could not be sent).
     async fn refuse(
         &self,
         op: Option<&'static OperationDescription>,
         request_id: Option<MessageId>,
-        fault: Fault,
+        refusal: Refusal,
         inspected: Inspected,
-    ) {
+    ) -> Option<Ending> {
         let answer = Answer {
             op,
             request_id,
-            result: Err(fault),
+            result: Err(*refusal.fault),
             reply_headers: Vec::new(),
             inspected,
         };
-        let message = answer.message(&self.endpoint.service.inspectors);
-        deliver(self.output.clone(), message).await;
+        let (message, panicked) = answer.message(&self.endpoint.service.inspectors);
+        let undelivered = self.outbox().deliver(message).await;
+        let panicked = refusal.panicked || panicked;
+        panicked.then_some(Ending::Panicked).or(undelivered)
     }
 
     /// Applies the session rules to a call.
@@ -290,7 +319,7 @@ where
         &mut self,
         request: &Message,
         call: &CallInfo,
-    ) -> Result<(InstanceContext<S>, Option<Hold<S>>), Fault> {
+    ) -> Result<(InstanceContext<S>, Option<Hold<S>>), Refusal> {
         if let Some(hold) = &self.hold {
             return Ok((hold.context().clone(), None));
         }
@@ -347,36 +376,77 @@ struct Answer {
 impl Answer {
     /// The message to send (with the reply headers the operation added, as the inspectors
     /// leave it); `None` when the call was one-way or its request had no MessageID to relate
-    /// an answer to.
-    fn message(self, inspectors: &Inspectors) -> Option<Message> {
-        let message = answer(
+    /// an answer to. `true` if an inspector panicked.
+    fn message(self, inspectors: &Inspectors) -> (Option<Message>, bool) {
+        let (message, panicked) = answer(
             inspectors,
             self.op,
             self.request_id.as_ref(),
             self.result,
             self.reply_headers,
             self.inspected,
-        )?;
-        if self.request_id.is_none() {
-            if let Body::Fault(fault) = &message.body {
-                tracing::warn!(%fault, "a fault for a message without a MessageID, which cannot be answered");
+        );
+        match message {
+            Some(message) if self.request_id.is_none() => {
+                if let Body::Fault(fault) = &message.body {
+                    tracing::warn!(%fault, "a fault for a message without a MessageID, which cannot be answered");
+                }
+                (None, panicked)
             }
-            return None;
+            message => (message, panicked),
         }
-        Some(message)
     }
 }
 
-/// Sends `message`, if any, on `output`.
-fn deliver(output: Arc<dyn MessageSink>, message: Option<Message>) -> impl Future<Output = ()> {
-    let mut slot = message;
-    poll_fn(move |cx| {
-        if slot.is_none() {
-            return Poll::Ready(());
-        }
-        if ready!(output.poll_send(cx, &mut slot)).is_err() {
-            tracing::debug!("the reply could not be sent: the channel is closed");
-        }
-        Poll::Ready(())
-    })
+/// What an answer that finds the channel's queue full waits for: the send timeout, and the
+/// host's abort.
+type Waits = (Pin<Box<Sleep>>, Pin<Box<WaitForCancellationFutureOwned>>);
+
+/// How a session's answers go out.
+#[derive(Clone)]
+struct Outbox {
+    output: Arc<dyn MessageSink>,
+    /// How long an answer may wait for room in the channel (the binding's send timeout).
+    timeout: Duration,
+    /// Cancelled when the host aborts its sessions.
+    abort: CancellationToken,
+}
+
+impl Outbox {
+    /// Sends `message`, if any. It waits while the channel's queue is full (a client that does
+    /// not read its replies) for at most the send timeout, or until the host aborts; then the
+    /// channel is aborted. Returns how the session ends when it must: the channel failed, the
+    /// wait timed out, the host aborted. The waits are made only when the queue is full.
+    fn deliver(self, message: Option<Message>) -> impl Future<Output = Option<Ending>> {
+        let mut slot = message;
+        let mut waits: Option<Waits> = None;
+        poll_fn(move |cx| {
+            if slot.is_none() {
+                return Poll::Ready(None);
+            }
+            if let Poll::Ready(sent) = self.output.poll_send(cx, &mut slot) {
+                // A channel that takes no answers ends the session.
+                return Poll::Ready(sent.err().map(|error| {
+                    tracing::debug!(%error, "a reply could not be sent");
+                    Ending::Failed(error)
+                }));
+            }
+            let (timer, aborted) = waits.get_or_insert_with(|| {
+                let timer = Box::pin(tokio::time::sleep(self.timeout));
+                (timer, Box::pin(self.abort.clone().cancelled_owned()))
+            });
+            if aborted.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Some(Ending::Aborted));
+            }
+            if timer.as_mut().poll(cx).is_ready() {
+                tracing::debug!(timeout = ?self.timeout, "a reply could not be sent in time");
+                self.output.abort();
+                return Poll::Ready(Some(Ending::Failed(ChannelError::Timeout {
+                    operation: "sending a reply",
+                    timeout: self.timeout,
+                })));
+            }
+            Poll::Pending
+        })
+    }
 }
