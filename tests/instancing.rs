@@ -670,3 +670,32 @@ async fn a_per_call_instance_is_released_after_the_reply_over_memory() {
 async fn a_per_call_instance_is_released_after_the_reply_over_http() {
     released_after_the_reply_over(BasicHttpBinding::new(), "http://127.0.0.1:0/linger").await;
 }
+
+#[tokio::test]
+async fn a_service_served_by_two_hosts_shares_across_them_and_each_host_ends_only_its_part() {
+    let (probe, counter) = (Probe::default(), Counter::default());
+    let service = cart_service(&probe, &counter);
+    let (first_address, second_address) = (unique("cart-first"), unique("cart-second"));
+    let first = host(service.clone(), MemoryBinding::new(), &first_address).await;
+    let second = host(service, MemoryBinding::new(), &second_address).await;
+    let ann = CartClient::connect(MemoryBinding::new(), &first_address)
+        .await
+        .unwrap();
+    let bob = CartClient::connect(MemoryBinding::new(), &second_address)
+        .await
+        .unwrap();
+    assert_eq!(in_cart("c1", ann.add("apple".into())).await, ["apple"]);
+    assert_eq!(
+        in_cart("c1", bob.add("pear".into())).await,
+        ["apple", "pear"]
+    );
+    ann.close().await.unwrap();
+    first.shutdown().await;
+    // The first host's end does not end the cart the second host's session uses.
+    assert_eq!(bob.items().await.unwrap(), ["apple", "pear"]);
+    settled(&probe, (1, 0, 0), "still in use").await;
+    bob.close().await.unwrap();
+    settled(&probe, (1, 1, 1), "released once, with its last session").await;
+    second.shutdown().await;
+    settled(&probe, (1, 1, 1), "").await;
+}

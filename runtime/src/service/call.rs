@@ -242,10 +242,12 @@ impl<S: Send + Sync + 'static> PreparedCall<S> {
         body: Body,
     ) -> Option<Self> {
         // A call whose release mode recycles its instance holds it exclusively, so that no call
-        // runs on an instance on its way out.
+        // runs on an instance on its way out (a singleton is never recycled).
+        let recycles = op.release_instance != ReleaseInstanceMode::None
+            && !matches!(endpoint.service.instancing, Instancing::Single(_));
         let shared = op.receiver == Receiver::Shared
             && endpoint.service.concurrency == Concurrency::Multiple
-            && op.release_instance == ReleaseInstanceMode::None;
+            && !recycles;
         let permit = endpoint.calls.clone().acquire_owned().await.ok()?;
         let borrow = context.borrow(shared).await;
         Some(PreparedCall {

@@ -29,6 +29,7 @@ use crate::message::SharedStr;
 
 /// Host-wide limits, with WCF 4's defaults (`ServiceThrottlingBehavior`).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct HostSettings {
     /// Channels open at once (default 100 × processors): sessions, and requests of bindings
     /// without sessions. What happens past it is the [`Admission`] policy.
@@ -63,10 +64,12 @@ impl Default for HostSettings {
 impl HostSettings {
     /// The instance contexts alive at once: as set, or sessions + calls.
     pub(crate) fn instances(&self) -> usize {
-        self.max_concurrent_instances.unwrap_or(
-            self.max_concurrent_sessions
-                .saturating_add(self.max_concurrent_calls),
-        )
+        self.max_concurrent_instances
+            .unwrap_or(
+                self.max_concurrent_sessions
+                    .saturating_add(self.max_concurrent_calls),
+            )
+            .max(1)
     }
 }
 

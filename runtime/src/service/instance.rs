@@ -68,6 +68,8 @@ impl<S> Clone for InstanceContext<S> {
 
 struct Slot<S> {
     instance: Option<S>,
+    /// Counts the instances built, so that a release asked for one does not end its successor.
+    generation: u64,
     /// `None` for a singleton the host was given: it is never recycled.
     factory: Option<Factory<S>>,
     /// The context's place in the instance throttle (WCF `MaxConcurrentInstances`).
@@ -79,6 +81,7 @@ impl<S: Send + Sync + 'static> InstanceContext<S> {
     pub(crate) fn new(factory: Factory<S>, throttle: Option<OwnedSemaphorePermit>) -> Self {
         Self::with(Slot {
             instance: None,
+            generation: 0,
             factory: Some(factory),
             _throttle: throttle,
         })
@@ -88,6 +91,7 @@ impl<S: Send + Sync + 'static> InstanceContext<S> {
     pub(crate) fn singleton(instance: S) -> Self {
         Self::with(Slot {
             instance: Some(instance),
+            generation: 0,
             factory: None,
             _throttle: None,
         })
@@ -95,6 +99,11 @@ impl<S: Send + Sync + 'static> InstanceContext<S> {
 
     fn with(slot: Slot<S>) -> Self {
         InstanceContext(Arc::new(RwLock::new(slot)))
+    }
+
+    /// Whether `self` and `other` are one context.
+    pub(crate) fn is(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
     }
 
     /// Takes the context for a call, in arrival order: shared when `shared` (and the instance is
@@ -138,18 +147,23 @@ impl<S: Send + Sync + 'static> Borrow<S> {
     /// Shared again when `shared`.
     pub(crate) fn ready(self, shared: bool) -> Instance<S> {
         let mut slot = match self.0 {
-            Guard::Shared(slot) => return Instance(Guard::Shared(slot)),
+            Guard::Shared(slot) => {
+                let generation = slot.generation;
+                return Instance(Guard::Shared(slot), generation);
+            }
             Guard::Exclusive(slot) => slot,
         };
         if slot.instance.is_none()
             && let Some(factory) = &slot.factory
         {
             slot.instance = Some(factory());
+            slot.generation += 1;
         }
+        let generation = slot.generation;
         if shared {
-            Instance(Guard::Shared(slot.downgrade()))
+            Instance(Guard::Shared(slot.downgrade()), generation)
         } else {
-            Instance(Guard::Exclusive(slot))
+            Instance(Guard::Exclusive(slot), generation)
         }
     }
 
@@ -165,8 +179,21 @@ impl<S: Send + Sync + 'static> Borrow<S> {
     }
 }
 
-/// A call's access to its instance: a shared or an exclusive borrow held for the call's duration.
-pub struct Instance<S>(Guard<S>);
+/// A call's access to its instance: a shared or an exclusive borrow held for the call's duration
+/// (and the generation of the instance it lent).
+pub struct Instance<S>(Guard<S>, u64);
+
+impl<S> std::fmt::Debug for Instance<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let access = match self.0 {
+            Guard::Shared(_) => "shared",
+            Guard::Exclusive(_) => "exclusive",
+        };
+        f.debug_struct("Instance")
+            .field("access", &access)
+            .finish_non_exhaustive()
+    }
+}
 
 impl<S> Instance<S> {
     /// The instance, for a `&self` operation.
@@ -191,12 +218,13 @@ impl<S> Instance<S> {
 }
 
 impl<S: Send + Sync + 'static> Instance<S> {
-    /// Releases the instance after its call (release mode `AfterCall`, a per-call context, or
-    /// the operation's own request); the next call of the context builds a fresh one. A
-    /// singleton the host was given stays. A shared borrow is given up first, and the release
-    /// waits for the other calls sharing the instance.
+    /// Releases the instance after its call (release mode `AfterCall`, or the operation's own
+    /// request); the next call of the context builds a fresh one. A singleton the host was
+    /// given stays. A shared borrow is given up first, and the release waits for the other
+    /// calls sharing the instance; if one of them replaced it meanwhile, its successor stays.
     pub(crate) async fn recycle(self, hook: ReleaseHook<S>) {
-        let mut slot = match self.0 {
+        let Instance(guard, generation) = self;
+        let mut slot = match guard {
             Guard::Exclusive(slot) => slot,
             Guard::Shared(slot) => {
                 let lock = OwnedRwLockReadGuard::rwlock(&slot).clone();
@@ -204,7 +232,7 @@ impl<S: Send + Sync + 'static> Instance<S> {
                 lock.write_owned().await
             }
         };
-        if slot.factory.is_some() {
+        if slot.factory.is_some() && slot.generation == generation {
             release(&mut slot.instance, hook).await;
         }
     }

@@ -121,7 +121,9 @@ impl<C, S: Send + Sync + 'static> Service<C, S> {
     }
 
     /// How long a shared instance stays once no session uses it, for a session with the same
-    /// key to find it (default zero: it is released with the last session).
+    /// key to find it (default zero: it is released with the last session). Without
+    /// [`share_instances_by`](Self::share_instances_by) nothing is shared, and this changes
+    /// nothing.
     pub fn shared_idle_timeout(mut self, timeout: Duration) -> Self {
         self.shared_idle_timeout = timeout;
         self

@@ -40,7 +40,7 @@ where
                 context.close(C::release).await;
             }
             if let Some(sharing) = &self.service.sharing {
-                sharing.close_all().await;
+                sharing.close_idle().await;
             }
         })
     }

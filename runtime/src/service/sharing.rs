@@ -156,12 +156,20 @@ impl<S: Send + Sync + 'static> SharedContexts<S> {
         }
     }
 
-    /// Detaches one user of `key`: the context ends if it was the last and no idle time is
-    /// allowed (returned, to be closed), or an idle timer starts.
-    fn detach(self: &Arc<Self>, key: &str, idle_timeout: Duration) -> Option<InstanceContext<S>> {
+    /// Detaches one user of `context` under `key`: the context ends if it was the last and no
+    /// idle time is allowed (returned, to be closed), or an idle timer starts. A context no
+    /// longer under its key (ended by a host's close) is left alone.
+    fn detach(
+        self: &Arc<Self>,
+        key: &str,
+        context: &InstanceContext<S>,
+        idle_timeout: Duration,
+    ) -> Option<InstanceContext<S>> {
         let mut entries = self.entries();
-        let shared = entries.get_mut(key)?;
-        shared.users -= 1;
+        let shared = entries
+            .get_mut(key)
+            .filter(|shared| shared.context.is(context))?;
+        shared.users = shared.users.saturating_sub(1);
         if shared.users > 0 {
             return None;
         }
@@ -188,10 +196,16 @@ impl<S: Send + Sync + 'static> SharedContexts<S> {
         None
     }
 
-    /// Ends every shared context (the host is closing).
-    pub(crate) async fn close_all(&self) {
-        let contexts: Vec<_> = self.entries().drain().map(|(_, s)| s.context).collect();
-        for context in contexts {
+    /// Ends the shared contexts no session uses (kept for their idle time) when a host
+    /// closes. The ones in use stay: the sessions using them (of another host serving the same
+    /// service) end them when they end.
+    pub(crate) async fn close_idle(&self) {
+        let idle: Vec<_> = self
+            .entries()
+            .extract_if(|_, shared| shared.users == 0)
+            .map(|(_, shared)| shared.context)
+            .collect();
+        for context in idle {
             (self.close)(context).await;
         }
     }
@@ -218,7 +232,10 @@ impl<S: Send + Sync + 'static> Attachment<S> {
     /// is allowed.
     pub(crate) async fn detach(mut self) {
         self.detached = true;
-        if let Some(context) = self.contexts.detach(&self.key, self.idle_timeout) {
+        let ended = self
+            .contexts
+            .detach(&self.key, &self.context, self.idle_timeout);
+        if let Some(context) = ended {
             (self.contexts.close)(context).await;
         }
     }
@@ -229,7 +246,10 @@ impl<S: Send + Sync + 'static> Drop for Attachment<S> {
         if self.detached {
             return;
         }
-        if let Some(context) = self.contexts.detach(&self.key, self.idle_timeout) {
+        let ended = self
+            .contexts
+            .detach(&self.key, &self.context, self.idle_timeout);
+        if let Some(context) = ended {
             spawn((self.contexts.close)(context));
         }
     }
