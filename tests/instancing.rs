@@ -16,12 +16,6 @@ use indigo::{Error, client::CallScope};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, watch};
 
-fn unique(name: &str) -> String {
-    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    format!("memory://{name}-{n}")
-}
-
 /// Every operation answers with the number of the instance it ran on.
 #[service_contract(namespace = "urn:indigo:tests:recycle")]
 trait Recycler {

@@ -10,12 +10,6 @@ use indigo::Error;
 use indigo::prelude::*;
 use tokio::sync::Barrier;
 
-fn unique(name: &str) -> String {
-    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    format!("memory://{name}-{n}")
-}
-
 #[tokio::test(start_paused = true)]
 async fn an_idle_session_times_out_after_the_receive_timeout() {
     let probe = Probe::default();

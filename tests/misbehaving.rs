@@ -15,12 +15,6 @@ use indigo::message::{Body, Fault, Message, WSA10_ANONYMOUS, XmlFragment};
 use indigo::prelude::*;
 use indigo::service::{CallInfo, DispatchInspector};
 
-fn unique(name: &str) -> String {
-    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    format!("memory://{name}-{n}")
-}
-
 /// Operation `index` of the calculator contract as a raw request numbered `id`.
 fn request(index: usize, inner: &str, id: usize) -> Message {
     let contract = CalculatorSessionContract::DESCRIPTION;

@@ -220,20 +220,6 @@ const BASIC_HTTP: Carries = Carries {
     soap12: false,
 };
 
-/// A memory address no other test uses.
-fn memory_address() -> String {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    format!("memory://operation-context-{n}")
-}
-
-/// A second address beside `address`, for a check's second host. (Not `address` itself: a host's
-/// memory address is not free again as soon as its `shutdown` returns; see
-/// `a_memory_address_is_free_again_once_its_host_has_shut_down`.)
-fn again(address: &str) -> String {
-    format!("{address}-again")
-}
-
 /// Runs `$check(binding, address, carries)` over net.tcp (binary and text) and memory.
 macro_rules! over_sessions {
     ($check:ident) => {
@@ -249,7 +235,12 @@ macro_rules! over_sessions {
             SESSIONS,
         )
         .await;
-        $check(MemoryBinding::new(), &memory_address(), SESSIONS).await;
+        $check(
+            MemoryBinding::new(),
+            &common::unique("operation-context"),
+            SESSIONS,
+        )
+        .await;
     };
 }
 
@@ -799,10 +790,7 @@ async fn dispatch_inspectors_in_order<B: Binding>(binding: B, address: &str, _ca
 
     // A refusal by the second: the first sees its fault, the second sees nothing more.
     let (first, second) = (tracer("first", false), tracer("second", true));
-    let fixture = Fixture::open(binding, &again(address), |s| {
-        s.inspector(first).inspector(second)
-    })
-    .await;
+    let fixture = Fixture::open(binding, address, |s| s.inspector(first).inspector(second)).await;
     let client = fixture.client().await;
     let fault = fault_of(client.whereabouts().await);
     assert_eq!(fault.reason(), "second refuses", "{address}");
@@ -899,7 +887,7 @@ async fn inspector_understands<B: Binding>(binding: B, address: &str, _carries: 
     fixture.finish([client]).await;
 
     // The gate marks it understood.
-    let fixture = Fixture::open(binding, &again(address), |s| s.inspector(Gate::default())).await;
+    let fixture = Fixture::open(binding, address, |s| s.inspector(Gate::default())).await;
     let client = fixture.client().await;
     let (result, _) = must_understand_ticket().run(client.holder()).await;
     assert_eq!(result.unwrap(), "eve", "{address}");
@@ -1011,7 +999,7 @@ async fn correlation_round_trip<B: Binding>(binding: B, address: &str, _carries:
 
     // Without the dispatch inspector the id does not come back, and the client inspector's error
     // is the call's, though the operation ran.
-    let fixture = Fixture::open(binding, &again(address), |s| s).await;
+    let fixture = Fixture::open(binding, address, |s| s).await;
     let correlator = Correlator::default();
     let client = fixture
         .client_with(ClientOptions::new().inspector(correlator.clone()))
@@ -1061,7 +1049,7 @@ impl Ping for Pong {
 /// at once (as a WCF `ServiceHost.Close` frees its listen URI).
 #[tokio::test]
 async fn a_memory_address_is_free_again_once_its_host_has_shut_down() {
-    let address = memory_address();
+    let address = common::unique("operation-context");
     let first = common::host(PingContract::single(Pong), MemoryBinding::new(), &address).await;
     first.shutdown().await;
     let host = ServiceHost::builder()

@@ -227,6 +227,13 @@ impl Echo for Echoer {
     }
 }
 
+/// A `memory://` address no other test of this process uses.
+pub fn unique(name: &str) -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    format!("memory://{name}-{n}")
+}
+
 /// Opens a host with one endpoint.
 pub async fn host<C, S, B>(service: Service<C, S>, binding: B, address: &str) -> ServiceHost
 where
