@@ -58,6 +58,7 @@ pub struct OperationArgs {
     pub initiating: Option<Spanned<bool>>,
     pub terminating: Option<Spanned<bool>>,
     pub one_way: Option<Spanned<bool>>,
+    pub cancel_safe: Option<Spanned<bool>>,
     pub name: Option<Spanned<String>>,
     pub action: Option<Spanned<String>>,
     pub reply_action: Option<Spanned<String>>,
@@ -75,8 +76,8 @@ pub struct HeaderArgs {
 const HEADER_KEYS: &str = "`namespace`, `name` or `must_understand`";
 
 const CONTRACT_KEYS: &str = "`session`, `name` or `namespace`";
-const OPERATION_KEYS: &str = "`initiating`, `terminating`, `one_way`, `name`, `action`, \
-     `reply_action` or `release_instance`";
+const OPERATION_KEYS: &str = "`initiating`, `terminating`, `one_way`, `cancel_safe`, `name`, \
+     `action`, `reply_action` or `release_instance`";
 
 /// Parses `#[service_contract(…)]` arguments; errors go to `cx`.
 pub fn contract_args(cx: &mut Ctxt, tokens: TokenStream) -> ContractArgs {
@@ -111,6 +112,7 @@ pub fn operation_args(cx: &mut Ctxt, attr: &syn::Attribute, args: &mut Operation
             ("initiating", &mut args.initiating),
             ("terminating", &mut args.terminating),
             ("one_way", &mut args.one_way),
+            ("cancel_safe", &mut args.cancel_safe),
         ] {
             if meta.path.is_ident(key) {
                 let value = parse_flag(&meta)?;

@@ -45,6 +45,8 @@ pub struct Operation {
     pub one_way: Spanned<bool>,
     /// When the runtime recycles the service instance around this operation.
     pub release_instance: ReleaseInstance,
+    /// May be dropped mid-way on a singleton or shared instance when its session ends.
+    pub cancel_safe: bool,
     pub mutable: bool,
     pub params: Vec<Param>,
     pub output: Output,
@@ -197,6 +199,7 @@ fn operation(cx: &mut Ctxt, contract: &str, namespace: &str, method: TraitItemFn
         release_instance: args
             .release_instance
             .map_or(ReleaseInstance::None, |mode| mode.value),
+        cancel_safe: args.cancel_safe.is_some_and(|flag| flag.value),
         mutable,
         params,
         output,

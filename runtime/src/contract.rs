@@ -108,6 +108,11 @@ pub struct OperationDescription {
     pub is_one_way: bool,
     /// When the instance is recycled around this operation (WCF's `ReleaseInstanceMode`).
     pub release_instance: ReleaseInstanceMode,
+    /// The operation may be dropped mid-way (at an `await`) when its session ends, even on a
+    /// singleton or shared instance (`#[operation(cancel_safe)]`); otherwise such a call is
+    /// left to finish, its reply discarded, so that the instance other sessions use is not
+    /// left half-changed. Calls on an instance of their own are always dropped.
+    pub is_cancel_safe: bool,
     /// How the operation borrows the instance.
     pub receiver: Receiver,
     /// The parameters, in declaration order.

@@ -80,6 +80,7 @@ fn operation(op: &Operation) -> TokenStream {
     let terminating = op.terminating.value;
     let one_way = op.one_way.value;
     let release = quote::format_ident!("{}", op.release_instance.variant());
+    let cancel_safe = op.cancel_safe;
     let receiver = if op.mutable {
         quote!(Exclusive)
     } else {
@@ -110,6 +111,7 @@ fn operation(op: &Operation) -> TokenStream {
             is_terminating: #terminating,
             is_one_way: #one_way,
             release_instance: ::indigo::contract::ReleaseInstanceMode::#release,
+            is_cancel_safe: #cancel_safe,
             receiver: ::indigo::contract::Receiver::#receiver,
             parameters: &[#(#params),*],
             reply_name: #reply_name,

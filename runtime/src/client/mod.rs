@@ -15,7 +15,7 @@ mod state;
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::oneshot;
@@ -91,6 +91,9 @@ pub struct ClientChannel {
     to: SharedStr,
     ids: MessageIds,
     inspectors: Inspectors,
+    /// A call on the session timed out: the session is faulted, as WCF faults a session
+    /// channel after a timeout, and later calls fail at once.
+    faulted: AtomicBool,
 }
 
 impl fmt::Debug for ClientChannel {
@@ -172,6 +175,7 @@ impl ClientChannel {
             to: SharedStr::from(address.to_owned()),
             ids,
             inspectors: options.inspectors,
+            faulted: AtomicBool::new(false),
         })
     }
 
@@ -185,12 +189,23 @@ impl ClientChannel {
 
     /// Sends operation `index`'s request and waits for its reply body (at once for one-way
     /// operations). A fault comes back as `Body::Fault` for the generated code to type.
+    ///
+    /// A call that times out on a session faults the session (as in WCF): the channel is
+    /// aborted, and this and every later call fail at once with [`Error::SessionClosed`]. A
+    /// caller that drops the call's future stops waiting: if the request has gone out, the
+    /// service still runs it, and its reply, answering no call, goes to
+    /// [`ClientOptions::on_unsolicited`] (or is logged and dropped).
     pub async fn call(
         &self,
         contract: &'static ContractDescription,
         index: usize,
         body: Body,
     ) -> Result<Body, Error> {
+        if self.faulted.load(Ordering::Acquire) {
+            return Err(Error::SessionClosed(
+                "the session faulted: an earlier call timed out; open a new client",
+            ));
+        }
         let op = contract.operations.get(index).ok_or_else(|| {
             Error::Encoding(format!(
                 "contract `{}` has no operation number {index}",
@@ -242,11 +257,13 @@ impl ClientChannel {
             } => (output, pending),
         };
         let Some(id) = id else {
-            return tokio::time::timeout(timeout, output.send(message))
-                .await
-                .map_err(|_| timed_out())?
-                .map(|()| Body::Empty)
-                .map_err(Error::from);
+            return match tokio::time::timeout(timeout, output.send(message)).await {
+                Ok(sent) => sent.map(|()| Body::Empty).map_err(Error::from),
+                Err(_) => {
+                    self.fault_session();
+                    Err(timed_out())
+                }
+            };
         };
         let (tx, rx) = oneshot::channel();
         register(pending, id, tx)?;
@@ -255,9 +272,11 @@ impl ClientChannel {
             output.send(message).await?;
             rx.await.map_err(|_| ChannelError::Closed)?
         };
-        let reply = tokio::time::timeout(timeout, exchange)
-            .await
-            .map_err(|_| timed_out())?;
+        let Ok(reply) = tokio::time::timeout(timeout, exchange).await else {
+            drop(waiting);
+            self.fault_session();
+            return Err(timed_out());
+        };
         drop(waiting);
         self.take_body(reply?, inspected)
     }
@@ -272,6 +291,23 @@ impl ClientChannel {
             checked?;
         }
         Ok(body)
+    }
+
+    /// Faults a session after a call timed out: aborts it, and fails the calls still waiting
+    /// (a datagram channel has no session to fault).
+    fn fault_session(&self) {
+        if let Link::Duplex {
+            output,
+            pending,
+            session: Some(_),
+            ..
+        } = &self.link
+        {
+            tracing::debug!("a call timed out: faulting the session");
+            self.faulted.store(true, Ordering::Release);
+            output.abort();
+            fail_all(pending, &ChannelError::Closed);
+        }
     }
 
     /// Ends the session gracefully: tells the service, and waits (up to the close timeout) for

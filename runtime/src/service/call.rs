@@ -5,6 +5,7 @@
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::time::Duration;
 
 use futures_util::FutureExt;
 use tokio::sync::OwnedSemaphorePermit;
@@ -12,7 +13,7 @@ use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 use super::context::{self, CallInfo, OperationContext};
-use super::dispatch::Dispatch;
+use super::dispatch::{Dispatch, DispatchFuture};
 use super::endpoint::Endpoint;
 use super::faults;
 use super::inspect::{Inspected, Inspectors};
@@ -153,7 +154,28 @@ pub(crate) enum Hold<S: Send + Sync + 'static> {
     Singleton(InstanceContext<S>),
 }
 
+/// What becomes of a running call when its session ends, or when it runs past the operation
+/// timeout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OnCancel {
+    /// Dropped at its next `await`: its instance is its own (per session or per call), or the
+    /// operation is marked `cancel_safe`.
+    Drop,
+    /// Left to finish, its reply discarded: a singleton or shared instance other sessions use
+    /// must not be left half-changed.
+    Finish,
+}
+
 impl<S: Send + Sync + 'static> Hold<S> {
+    /// What becomes of `op` running in this hold's instance when it is cancelled.
+    pub(crate) fn on_cancel(&self, op: &OperationDescription) -> OnCancel {
+        match self {
+            Hold::Own(_) => OnCancel::Drop,
+            _ if op.is_cancel_safe => OnCancel::Drop,
+            Hold::Shared(_) | Hold::Singleton(_) => OnCancel::Finish,
+        }
+    }
+
     pub(crate) fn context(&self) -> &InstanceContext<S> {
         match self {
             Hold::Own(context) | Hold::Singleton(context) => context,
@@ -168,6 +190,15 @@ impl<S: Send + Sync + 'static> Hold<S> {
             Hold::Own(context) => context.close(C::release).await,
             Hold::Shared(attachment) => attachment.detach().await,
             Hold::Singleton(_) => {}
+        }
+    }
+
+    /// [`Hold::end`] for a session that was cancelled: a release that must wait (for a call
+    /// left to finish, or an `on_release` that waits) goes on in the background.
+    pub(crate) fn end_now<C: Dispatch<S>>(self) {
+        let mut end = Box::pin(self.end::<C>());
+        if end.as_mut().now_or_never().is_none() {
+            tokio::spawn(end);
         }
     }
 }
@@ -222,6 +253,9 @@ where
 pub(crate) struct PreparedCall<S: Send + Sync + 'static> {
     index: usize,
     op: &'static OperationDescription,
+    /// How long the operation may run (the service's operation timeout), and what becomes of
+    /// it past that.
+    limit: Option<(Duration, OnCancel)>,
     borrow: Borrow<S>,
     permit: OwnedSemaphorePermit,
     /// A hold that ends with the call (per-call instancing; a call without a session).
@@ -237,7 +271,7 @@ impl<S: Send + Sync + 'static> PreparedCall<S> {
     pub(crate) async fn prepare<C: Dispatch<S>>(
         endpoint: &Endpoint<C, S>,
         (index, op): (usize, &'static OperationDescription),
-        context: &InstanceContext<S>,
+        (context, on_cancel): (&InstanceContext<S>, OnCancel),
         own: Option<Hold<S>>,
         body: Body,
     ) -> Option<Self> {
@@ -250,9 +284,14 @@ impl<S: Send + Sync + 'static> PreparedCall<S> {
             && !recycles;
         let permit = endpoint.calls.clone().acquire_owned().await.ok()?;
         let borrow = context.borrow(shared).await;
+        let limit = endpoint
+            .service
+            .operation_timeout
+            .map(|limit| (limit, on_cancel));
         Some(PreparedCall {
             index,
             op,
+            limit,
             borrow,
             permit,
             own,
@@ -274,6 +313,7 @@ impl<S: Send + Sync + 'static> PreparedCall<S> {
         let PreparedCall {
             index,
             op,
+            limit,
             borrow,
             permit,
             own,
@@ -289,22 +329,50 @@ impl<S: Send + Sync + 'static> PreparedCall<S> {
             } else {
                 borrow.ready(shared)
             };
-            let (instance, result) = C::dispatch(index, instance, body).await;
+            let dispatch = C::dispatch(index, instance, body);
+            let (instance, result) = match limit {
+                None => dispatch.await,
+                Some((limit, on_cancel)) => match within(limit, on_cancel, dispatch).await {
+                    Some(done) => done,
+                    None => return (Err(faults::operation_timed_out(op, limit)), None, true),
+                },
+            };
             let recycle = op.release_instance.after_call() || OperationContext::release_requested();
             // Only a call whose instance is on its way out keeps it past its answer.
-            (result, recycle.then_some(instance))
+            (result, recycle.then_some(instance), false)
         };
         let scoped = context::scope(call, request, AssertUnwindSafe(work).catch_unwind());
         scoped.map(move |(outcome, reply_headers)| {
             // The call throttle lets the next call in now: a reply that takes long to go out
             // (a client that does not read) holds no place.
             drop(permit);
-            let (outcome, recycling) = match outcome {
-                Ok((result, recycling)) => (Ok(result), recycling),
-                Err(panic) => (Err(panic), None),
+            let (outcome, recycling, timed_out) = match outcome {
+                Ok((result, recycling, timed_out)) => (Ok(result), recycling, timed_out),
+                Err(panic) => (Err(panic), None, false),
             };
-            finish(op, outcome, reply_headers, Cleanup { recycling, own })
+            let mut outcome = finish(op, outcome, reply_headers, Cleanup { recycling, own });
+            outcome.timed_out = timed_out.then_some(limit.map(|(limit, _)| limit)).flatten();
+            outcome
         })
+    }
+}
+
+/// `dispatch` if it completes within `limit`; past it `None`, and the operation is dropped or
+/// left to finish (its reply discarded) as `on_cancel` says.
+async fn within<S: Send + Sync + 'static>(
+    limit: Duration,
+    on_cancel: OnCancel,
+    mut dispatch: DispatchFuture<S>,
+) -> Option<(Instance<S>, Result<Body, Fault>)> {
+    match tokio::time::timeout(limit, &mut dispatch).await {
+        Ok(done) => Some(done),
+        Err(_) => {
+            tracing::warn!(?limit, "an operation ran past its timeout");
+            if on_cancel == OnCancel::Finish {
+                tokio::spawn(dispatch.map(drop));
+            }
+            None
+        }
     }
 }
 
@@ -337,6 +405,7 @@ fn finish<S: Send + Sync + 'static>(
         result,
         reply_headers,
         panicked,
+        timed_out: None,
         cleanup,
     }
 }
@@ -349,6 +418,8 @@ pub(crate) struct Outcome<S: Send + Sync + 'static> {
     pub(crate) reply_headers: Vec<HeaderBlock>,
     /// Whether the operation panicked.
     pub(crate) panicked: bool,
+    /// The operation timeout it ran past, if it did (which faults its session).
+    pub(crate) timed_out: Option<Duration>,
     /// What remains to do once the answer is on its way.
     pub(crate) cleanup: Cleanup<S>,
 }
@@ -466,10 +537,16 @@ where
         Ok((hold, _)) => hold,
         Err(refusal) => return refuse(Some(op), *refusal.fault, incoming.inspected),
     };
-    let context = hold.context().clone();
+    let (context, on_cancel) = (hold.context().clone(), hold.on_cancel(op));
     let operation = (incoming.index, op);
-    let prepared =
-        PreparedCall::prepare(endpoint, operation, &context, Some(hold), message.body).await;
+    let prepared = PreparedCall::prepare(
+        endpoint,
+        operation,
+        (&context, on_cancel),
+        Some(hold),
+        message.body,
+    )
+    .await;
     let Some(call) = prepared else {
         let fault =
             faults::internal("the host stopped admitting calls; the call was not run".into());

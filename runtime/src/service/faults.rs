@@ -84,6 +84,18 @@ pub fn not_understood(headers: &Headers) -> Option<Fault> {
     Some(fault)
 }
 
+/// An operation ran past the service's operation timeout; its session is faulted.
+pub fn operation_timed_out(op: &OperationDescription, limit: std::time::Duration) -> Fault {
+    Fault::new(
+        FaultKind::Receiver,
+        format!(
+            "Operation '{}' did not complete within the service's operation timeout ({limit:?}); the session is aborted.",
+            op.name
+        ),
+    )
+    .with_subcode(DISPATCHER_NS, "OperationTimedOut")
+}
+
 /// No instance context could be made: the host's `max_concurrent_instances` live, and none
 /// ended within `waited` (or, under `Admission::Refuse`, the host does not wait).
 pub fn too_many_instances(waited: Option<std::time::Duration>) -> Fault {

@@ -8,6 +8,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::FutureExt;
 use tokio::sync::Semaphore;
 
 use super::Service;
@@ -276,7 +277,9 @@ impl ServiceHost {
     }
 
     /// Stops accepting, lets open sessions finish until the shutdown timeout, then aborts the
-    /// rest and releases every instance.
+    /// rest and releases every instance. Aborted sessions cancel their calls in flight (dropped
+    /// where their instance is their own or they are `cancel_safe`, left to finish with their
+    /// replies discarded on a singleton or shared instance), so it returns at the deadline.
     pub async fn shutdown(self) {
         let timeout = self.settings.shutdown_timeout;
         self.shutdown_within(timeout).await;
@@ -287,10 +290,8 @@ impl ServiceHost {
         let control = &self.shared.control;
         control.stop.cancel();
         control.tracker.close();
-        if tokio::time::timeout(timeout, control.tracker.wait())
-            .await
-            .is_err()
-        {
+        let finished = tokio::time::timeout(timeout, control.tracker.wait()).await;
+        if finished.is_err() {
             tracing::info!(
                 ?timeout,
                 "sessions still open at the shutdown deadline: aborting them"
@@ -299,7 +300,14 @@ impl ServiceHost {
             control.tracker.wait().await;
         }
         for runtime in &self.runtimes {
-            runtime.clone().close().await;
+            let mut close = runtime.clone().close();
+            if finished.is_ok() {
+                close.await;
+            } else if close.as_mut().now_or_never().is_none() {
+                // Past the deadline: a singleton a call left to finish still holds is released
+                // once that call lets go of it.
+                tokio::spawn(close);
+            }
         }
     }
 }

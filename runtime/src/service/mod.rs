@@ -61,6 +61,8 @@ pub struct Service<C, S> {
     /// How long a shared context no session uses stays.
     shared_idle_timeout: Duration,
     inspectors: Inspectors,
+    /// How long an operation may run before its call is answered with a fault.
+    operation_timeout: Option<Duration>,
     contract: PhantomData<fn() -> C>,
 }
 
@@ -129,6 +131,16 @@ impl<C, S: Send + Sync + 'static> Service<C, S> {
         self
     }
 
+    /// Bounds how long an operation may run (default: no bound, as WCF has none on the
+    /// service). Past it the call is answered with an `OperationTimedOut` fault and its session
+    /// is aborted; the operation is dropped at its next `await`, or, on a singleton or shared
+    /// instance (unless the operation is `cancel_safe`), left to finish with its reply
+    /// discarded.
+    pub fn operation_timeout(mut self, limit: Duration) -> Self {
+        self.operation_timeout = Some(limit);
+        self
+    }
+
     /// Adds a [`DispatchInspector`] after the ones added before: it sees every request of this
     /// service, and every reply, after them (WCF's order).
     pub fn inspector(mut self, inspector: impl DispatchInspector) -> Self {
@@ -144,6 +156,7 @@ impl<C, S: Send + Sync + 'static> Service<C, S> {
             sharing: None,
             shared_idle_timeout: Duration::ZERO,
             inspectors: Inspectors::default(),
+            operation_timeout: None,
             contract: PhantomData,
         }
     }
@@ -158,6 +171,7 @@ impl<C, S> Clone for Service<C, S> {
             sharing: self.sharing.clone(),
             shared_idle_timeout: self.shared_idle_timeout,
             inspectors: self.inspectors.clone(),
+            operation_timeout: self.operation_timeout,
             contract: PhantomData,
         }
     }
@@ -178,6 +192,7 @@ impl<C, S> std::fmt::Debug for Service<C, S> {
             .field("shares_instances", &self.sharing.is_some())
             .field("shared_idle_timeout", &self.shared_idle_timeout)
             .field("inspectors", &self.inspectors.len())
+            .field("operation_timeout", &self.operation_timeout)
             .finish()
     }
 }

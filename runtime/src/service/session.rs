@@ -18,7 +18,9 @@ use tokio::time::{Instant, Sleep};
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 use tracing::Instrument;
 
-use super::call::{self, Hold, Incoming, PreparedCall, Refusal, Refused, answer, call_span};
+use super::call::{
+    self, Hold, Incoming, OnCancel, PreparedCall, Refusal, Refused, answer, call_span,
+};
 use super::context::CallInfo;
 use super::dispatch::Dispatch;
 use super::endpoint::Endpoint;
@@ -40,6 +42,9 @@ enum Ending {
     Failed(ChannelError),
     /// An operation panicked: its fault has been sent, and the session ends after it.
     Panicked,
+    /// An operation ran past the service's operation timeout: its fault has been sent, and the
+    /// session ends after it, its other calls cancelled.
+    Overran(Duration),
     /// No message arrived within the receive timeout (or the close timeout after a terminating
     /// operation).
     Idle(Duration),
@@ -77,6 +82,9 @@ pub(crate) async fn run<C, S>(
             started: false,
             terminated_by: None,
             inflight: JoinSet::new(),
+            cancel: CancellationToken::new(),
+            lookahead: None,
+            peer_ended: false,
         };
         // One timer for the session's idle limit and, at its end, its close limit: registering
         // a new timer for every message would cost a trip through the timer wheel per message.
@@ -87,6 +95,12 @@ pub(crate) async fn run<C, S>(
             Ending::Graceful => tracing::debug!("the client ended the session"),
             Ending::Failed(error) => tracing::debug!(%error, "the session failed"),
             Ending::Panicked => tracing::debug!("an operation panicked: ending the session"),
+            Ending::Overran(limit) => {
+                tracing::debug!(
+                    ?limit,
+                    "an operation overran its timeout: ending the session"
+                );
+            }
             Ending::Idle(timeout) => tracing::debug!(?timeout, "the session timed out idle"),
             Ending::Aborted => tracing::debug!("the host aborted the session"),
         }
@@ -111,6 +125,13 @@ struct Session<C, S: Send + Sync + 'static> {
     terminated_by: Option<&'static str>,
     /// Shared calls running alongside the pump (concurrency `Multiple`).
     inflight: JoinSet<Option<Ending>>,
+    /// Cancelled when the session ends before its shared calls have: the ones that may be
+    /// dropped are.
+    cancel: CancellationToken,
+    /// A message that arrived while a call ran, handled next.
+    lookahead: Option<Message>,
+    /// The client ended its side while a call ran: the session ends after it.
+    peer_ended: bool,
 }
 
 impl<C, S> Session<C, S>
@@ -127,6 +148,15 @@ where
         mut idle_timer: Pin<&mut Sleep>,
     ) -> Ending {
         loop {
+            if let Some(message) = self.lookahead.take() {
+                if let Some(ending) = self.handle(input, &abort, message).await {
+                    return ending;
+                }
+                continue;
+            }
+            if self.peer_ended {
+                return Ending::Graceful;
+            }
             let idle = if self.terminated_by.is_some() {
                 self.endpoint.settings.close_timeout
             } else {
@@ -151,11 +181,7 @@ where
             };
             match received {
                 Ok(Some(message)) => {
-                    if let Some(ending) = self
-                        .handle(message)
-                        .await
-                        .or_else(|| self.shared_call_ended())
-                    {
+                    if let Some(ending) = self.handle(input, &abort, message).await {
                         return ending;
                     }
                 }
@@ -177,7 +203,26 @@ where
     /// Handles one message; returns how the session ends, if this call ends it: code of the
     /// service's panicked (its operation, an inspector, a provider, a release hook), or its
     /// answer could not be sent.
-    async fn handle(&mut self, mut message: Message) -> Option<Ending> {
+    async fn handle(
+        &mut self,
+        input: &mut dyn MessageSource,
+        abort: &CancellationToken,
+        message: Message,
+    ) -> Option<Ending> {
+        self.call(input, abort, message)
+            .await
+            .or_else(|| self.shared_call_ended())
+    }
+
+    /// Runs one message's call, watching for the session's end meanwhile (see
+    /// [`Session::watch`]); a call cancelled that way is dropped or left to finish as its
+    /// instance says ([`OnCancel`]).
+    async fn call(
+        &mut self,
+        input: &mut dyn MessageSource,
+        abort: &CancellationToken,
+        mut message: Message,
+    ) -> Option<Ending> {
         // Kept in the request's headers too: the operation may read it.
         let request_id = message.headers.message_id.clone();
         let incoming = match call::receive(&self.endpoint, &mut message, self.session.as_ref()) {
@@ -196,7 +241,7 @@ where
             Ok(()) => self.context_for(&message, &incoming.call).await,
             Err(fault) => Err(fault.into()),
         };
-        let (context, own) = match context {
+        let (context, own, on_cancel) = match context {
             Ok(context) => context,
             Err(refusal) => {
                 return self
@@ -206,8 +251,18 @@ where
         };
         self.commit(op);
         let operation = (incoming.index, op);
-        let prepared =
-            PreparedCall::prepare(&self.endpoint, operation, &context, own, message.body).await;
+        let endpoint = self.endpoint.clone();
+        let prepare = PreparedCall::prepare(
+            &endpoint,
+            operation,
+            (&context, on_cancel),
+            own,
+            message.body,
+        );
+        let prepared = match self.watch(input, abort, std::pin::pin!(prepare)).await {
+            Ok(prepared) => prepared,
+            Err(ending) => return Some(ending),
+        };
         let Some(call) = prepared else {
             let fault =
                 faults::internal("the host stopped admitting calls; the call was not run".into());
@@ -238,22 +293,66 @@ where
                 };
                 let (message, inspector_panicked) = answer.message(inspectors);
                 let panicked = outcome.panicked || inspector_panicked;
-                let cleanup = outcome.cleanup;
+                let (cleanup, timed_out) = (outcome.cleanup, outcome.timed_out);
                 outbox.deliver(message).then(move |undelivered| {
                     cleanup.run::<C>().map(move |release_panicked| {
                         let panicked = panicked || release_panicked;
-                        panicked.then_some(Ending::Panicked).or(undelivered)
+                        let overran = timed_out.map(Ending::Overran);
+                        panicked
+                            .then_some(Ending::Panicked)
+                            .or(undelivered)
+                            .or(overran)
                     })
                 })
             })
             .instrument(call_span(op));
         if shared {
-            self.inflight.spawn(task);
-            None
-        } else {
-            // Boxed: a call's future (its context, its instance's release) is larger than the
-            // rest of the session's, and would otherwise stay in every idle session.
-            Box::pin(task).await
+            let cancel = self.cancel.clone();
+            let droppable = on_cancel == OnCancel::Drop;
+            self.inflight.spawn(async move {
+                tokio::select! {
+                    ending = task => ending,
+                    () = cancel.cancelled(), if droppable => None,
+                }
+            });
+            return None;
+        }
+        // Boxed: a call's future (its context, its instance's release) is larger than the rest
+        // of the session's, and would otherwise stay in every idle session.
+        let mut task = Box::pin(task);
+        match self.watch(input, abort, task.as_mut()).await {
+            Ok(ending) => ending,
+            Err(ending) => {
+                if on_cancel == OnCancel::Finish {
+                    // Its reply will find the channel gone.
+                    tokio::spawn(task);
+                }
+                Some(ending)
+            }
+        }
+    }
+
+    /// Awaits `work` while watching for the session's end: the host's abort, or the client's
+    /// channel failing (a client gone). A message that arrives meanwhile is kept for after it;
+    /// the client's graceful end ends the session after it.
+    async fn watch<F: Future + ?Sized>(
+        &mut self,
+        input: &mut dyn MessageSource,
+        abort: &CancellationToken,
+        mut work: Pin<&mut F>,
+    ) -> Result<F::Output, Ending> {
+        loop {
+            let listening = self.lookahead.is_none() && !self.peer_ended;
+            tokio::select! {
+                biased;
+                () = abort.cancelled() => return Err(Ending::Aborted),
+                output = work.as_mut() => return Ok(output),
+                received = input.receive(), if listening => match received {
+                    Ok(Some(message)) => self.lookahead = Some(message),
+                    Ok(None) => self.peer_ended = true,
+                    Err(error) => return Err(Ending::Failed(error)),
+                },
+            }
         }
     }
 
@@ -319,47 +418,77 @@ where
         &mut self,
         request: &Message,
         call: &CallInfo,
-    ) -> Result<(InstanceContext<S>, Option<Hold<S>>), Refusal> {
+    ) -> Result<(InstanceContext<S>, Option<Hold<S>>, OnCancel), Refusal> {
+        let op = call.operation();
         if let Some(hold) = &self.hold {
-            return Ok((hold.context().clone(), None));
+            return Ok((hold.context().clone(), None, hold.on_cancel(op)));
         }
         let (hold, keep) = call::hold_for(&self.endpoint, request, call).await?;
-        let context = hold.context().clone();
+        let (context, on_cancel) = (hold.context().clone(), hold.on_cancel(op));
         if keep {
             self.hold = Some(hold);
-            Ok((context, None))
+            Ok((context, None, on_cancel))
         } else {
-            Ok((context, Some(hold)))
+            Ok((context, Some(hold), on_cancel))
+        }
+    }
+
+    /// Waits for the calls in flight to finish; `false` if the host aborts first.
+    async fn calls_finish(&mut self) -> bool {
+        loop {
+            tokio::select! {
+                biased;
+                () = self.abort.cancelled() => return false,
+                next = self.inflight.join_next() => if next.is_none() { return true },
+            }
         }
     }
 
     /// Ends the session: after the client's end (or a panic, whose fault must reach the client)
     /// the calls in flight finish, the instance is released, and this side's end goes out after
-    /// every answer (bounded by the close timeout); after any other ending the channel is
-    /// aborted at once.
+    /// every answer (bounded by the close timeout). After an operation overran its timeout, the
+    /// same, but the calls in flight are cancelled. After any other ending (or the host's abort
+    /// while calls finish) the channel is aborted at once, and the calls in flight are
+    /// cancelled: dropped where their instance is their own or they are `cancel_safe`, left to
+    /// finish, their replies discarded, on a singleton or shared instance.
     async fn finish(mut self, ending: Ending, mut timer: Pin<&mut Sleep>) {
-        let close = matches!(ending, Ending::Graceful | Ending::Panicked);
-        if !close {
+        let aborted = match ending {
+            Ending::Graceful | Ending::Panicked => !self.calls_finish().await,
+            Ending::Overran(_) => false,
+            Ending::Failed(_) | Ending::Idle(_) | Ending::Aborted => true,
+        };
+        let cancelled = aborted || matches!(ending, Ending::Overran(_));
+        if cancelled {
+            // The calls in flight are dropped or left to finish as their instances say, and the
+            // instance is released as soon as no call holds it.
+            self.cancel.cancel();
+            self.inflight.detach_all();
+        }
+        if aborted {
             self.output.abort();
         }
-        while self.inflight.join_next().await.is_some() {}
         if let Some(hold) = self.hold.take() {
-            hold.end::<C>().await;
-        }
-        if close {
-            let timeout = self.endpoint.settings.close_timeout;
-            timer.as_mut().reset(Instant::now() + timeout);
-            let closed = tokio::select! {
-                closed = self.output.close() => closed,
-                () = timer => Err(ChannelError::Timeout {
-                    operation: "closing the session",
-                    timeout,
-                }),
-            };
-            if let Err(error) = closed {
-                tracing::debug!(%error, "the session's close failed: aborting it");
-                self.output.abort();
+            if cancelled {
+                hold.end_now::<C>();
+            } else {
+                hold.end::<C>().await;
             }
+        }
+        if aborted {
+            return;
+        }
+        let timeout = self.endpoint.settings.close_timeout;
+        timer.as_mut().reset(Instant::now() + timeout);
+        let closed = tokio::select! {
+            closed = self.output.close() => closed,
+            () = timer => Err(ChannelError::Timeout {
+                operation: "closing the session",
+                timeout,
+            }),
+        };
+        if let Err(error) = closed {
+            tracing::debug!(%error, "the session's close failed: aborting it");
+            self.output.abort();
         }
     }
 }

@@ -1,0 +1,391 @@
+//! Calls that outlive their welcome: clients that disconnect while their calls run, a host
+//! that shuts down past its deadline, operations that run past the service's operation timeout,
+//! calls that time out on the client, and a panicking instance factory.
+//!
+//! The rule: a call whose session ends is dropped at its next `await` when its instance is its
+//! own (per session, per call) or the operation is `cancel_safe`; on a singleton or shared
+//! instance it is left to finish, its reply discarded.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use common::*;
+use indigo::Error;
+use indigo::client::ClientOptions;
+use indigo::message::FaultKind;
+use indigo::prelude::*;
+use tokio::sync::{Notify, watch};
+
+#[service_contract(namespace = "urn:indigo:tests:cancel")]
+trait Stall {
+    /// Waits for the test's gate, then counts itself completed.
+    async fn hang(&mut self) -> usize;
+    /// The same, but it may be dropped mid-way even on a shared instance.
+    #[operation(cancel_safe)]
+    async fn hang_safely(&mut self) -> usize;
+    async fn ping(&self) -> usize;
+}
+
+/// What the stalling services share with the test.
+#[derive(Clone, Default)]
+struct Stage {
+    /// Opened by the test (never, for calls that never return).
+    gate: Arc<Notify>,
+    /// Operations waiting at the gate now.
+    running: Arc<watch::Sender<usize>>,
+    /// Operations that got through the gate.
+    completed: Arc<AtomicUsize>,
+}
+
+impl Stage {
+    async fn wait_running(&self, n: usize) {
+        let mut running = self.running.subscribe();
+        tokio::time::timeout(Duration::from_secs(10), running.wait_for(|r| *r >= n))
+            .await
+            .expect("the calls started in time")
+            .expect("the stage is alive");
+    }
+
+    fn completed(&self) -> usize {
+        self.completed.load(Ordering::SeqCst)
+    }
+}
+
+struct Staller {
+    stage: Stage,
+    probe: Probe,
+    _tracked: Tracked,
+}
+
+impl Staller {
+    fn new(stage: &Stage, probe: &Probe) -> Self {
+        Staller {
+            stage: stage.clone(),
+            probe: probe.clone(),
+            _tracked: Tracked::new(probe),
+        }
+    }
+
+    async fn stall(&self) -> usize {
+        /// Counts the operation as running while it waits, even when it is dropped there.
+        struct Running<'a>(&'a watch::Sender<usize>);
+        impl Drop for Running<'_> {
+            fn drop(&mut self) {
+                self.0.send_modify(|r| *r -= 1);
+            }
+        }
+        self.stage.running.send_modify(|r| *r += 1);
+        let running = Running(&self.stage.running);
+        self.stage.gate.notified().await;
+        drop(running);
+        self.stage.completed.fetch_add(1, Ordering::SeqCst) + 1
+    }
+}
+
+impl Stall for Staller {
+    async fn hang(&mut self) -> usize {
+        self.stall().await
+    }
+    async fn hang_safely(&mut self) -> usize {
+        self.stall().await
+    }
+    async fn ping(&self) -> usize {
+        7
+    }
+    async fn on_release(&mut self) {
+        self.probe.note_released();
+    }
+}
+
+fn per_session(stage: &Stage, probe: &Probe) -> Service<StallContract, Staller> {
+    let (stage, probe) = (stage.clone(), probe.clone());
+    StallContract::per_session(move || Staller::new(&stage, &probe))
+}
+
+#[tokio::test]
+async fn never_returning_calls_of_clients_gone_release_their_instances_and_permits() {
+    // 32 calls: the default call throttle on 2 cores, set here whatever the machine.
+    const CALLS: usize = 32;
+    let (stage, probe, spare) = (Stage::default(), Probe::default(), Probe::default());
+    let host = ServiceHost::builder()
+        .max_concurrent_calls(CALLS)
+        .endpoint(
+            per_session(&stage, &probe),
+            NetTcpBinding::new(),
+            "net.tcp://127.0.0.1:0/stall",
+        )
+        .endpoint(
+            per_session(&Stage::default(), &spare),
+            NetTcpBinding::new(),
+            "net.tcp://127.0.0.1:0/spare",
+        )
+        .open()
+        .await
+        .unwrap();
+    let (stall, spare_address) = (host.addresses()[0].clone(), host.addresses()[1].clone());
+    let mut calls = Vec::new();
+    for _ in 0..CALLS {
+        let client = StallClient::connect(NetTcpBinding::new(), &stall)
+            .await
+            .unwrap();
+        calls.push(tokio::spawn(async move { client.hang().await }));
+    }
+    stage.wait_running(CALLS).await;
+    // Every call permit is taken: the clients go away.
+    for call in &calls {
+        call.abort();
+    }
+    probe.wait_dropped(CALLS).await;
+    assert_eq!(
+        probe.counts(),
+        (CALLS, CALLS, CALLS),
+        "released, on_release and Drop"
+    );
+    assert_eq!(stage.completed(), 0, "dropped where they waited");
+    let good = StallClient::connect(NetTcpBinding::new(), &spare_address)
+        .await
+        .unwrap();
+    let answered = tokio::time::timeout(Duration::from_secs(5), good.ping()).await;
+    assert_eq!(answered.expect("answered at once").unwrap(), 7);
+    good.close().await.unwrap();
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn shutdown_returns_at_its_deadline_with_never_returning_calls() {
+    let (stage, probe) = (Stage::default(), Probe::default());
+    let address = unique("stall-shutdown");
+    let host = host(per_session(&stage, &probe), MemoryBinding::new(), &address).await;
+    let mut clients = Vec::new();
+    for _ in 0..3 {
+        let client = Arc::new(
+            StallClient::connect(MemoryBinding::new(), &address)
+                .await
+                .unwrap(),
+        );
+        let calling = client.clone();
+        tokio::spawn(async move { calling.hang().await });
+        clients.push(client);
+    }
+    stage.wait_running(3).await;
+    let started = tokio::time::Instant::now();
+    host.shutdown_within(Duration::from_secs(1)).await;
+    assert_eq!(
+        started.elapsed(),
+        Duration::from_secs(1),
+        "exactly the deadline"
+    );
+    probe.wait_dropped(3).await;
+    assert_eq!(probe.counts(), (3, 3, 3));
+}
+
+#[tokio::test]
+async fn shutdown_returns_at_its_deadline_over_real_sockets() {
+    let (stage, probe) = (Stage::default(), Probe::default());
+    let host = host(
+        per_session(&stage, &probe),
+        NetTcpBinding::new(),
+        "net.tcp://127.0.0.1:0/stall",
+    )
+    .await;
+    let client = Arc::new(
+        StallClient::connect(NetTcpBinding::new(), host.address())
+            .await
+            .unwrap(),
+    );
+    let calling = client.clone();
+    tokio::spawn(async move { calling.hang().await });
+    stage.wait_running(1).await;
+    let started = std::time::Instant::now();
+    host.shutdown_within(Duration::from_secs(1)).await;
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(2), "shutdown took {took:?}");
+    probe.wait_dropped(1).await;
+    assert_eq!(probe.counts(), (1, 1, 1));
+}
+
+/// A singleton's call is not dropped mid-way when its client goes (other sessions use the
+/// instance): it finishes once let through, its reply discarded. A `cancel_safe` one is dropped.
+#[tokio::test(start_paused = true)]
+async fn a_call_on_a_singleton_finishes_when_its_client_goes_unless_cancel_safe() {
+    let (stage, probe) = (Stage::default(), Probe::default());
+    let address = unique("stall-single");
+    let _host = host(
+        StallContract::single(Staller::new(&stage, &probe)),
+        MemoryBinding::new(),
+        &address,
+    )
+    .await;
+    for (safe, completes) in [(false, 1), (true, 0)] {
+        let before = stage.completed();
+        let client = StallClient::connect(MemoryBinding::new(), &address)
+            .await
+            .unwrap();
+        let call = tokio::spawn(async move {
+            if safe {
+                client.hang_safely().await
+            } else {
+                client.hang().await
+            }
+        });
+        stage.wait_running(1).await;
+        call.abort();
+        // Once the session has ended (every task waits: the clock is paused), the gate opens.
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        stage.gate.notify_waiters();
+        let mut running = stage.running.subscribe();
+        tokio::time::timeout(Duration::from_secs(10), running.wait_for(|r| *r == 0))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stage.completed() - before, completes, "cancel_safe: {safe}");
+    }
+    assert_eq!(probe.counts(), (1, 0, 0), "the singleton stays");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_operation_past_the_timeout_is_a_fault_and_faults_its_session() {
+    let (stage, probe) = (Stage::default(), Probe::default());
+    let address = unique("stall-timeout");
+    let service = per_session(&stage, &probe).operation_timeout(Duration::from_secs(3));
+    let _host = host(service, MemoryBinding::new(), &address).await;
+    let client = StallClient::connect(MemoryBinding::new(), &address)
+        .await
+        .unwrap();
+    let started = tokio::time::Instant::now();
+    let error = client.hang().await.unwrap_err();
+    assert_eq!(started.elapsed(), Duration::from_secs(3));
+    let fault = error
+        .fault()
+        .unwrap_or_else(|| panic!("not a fault: {error}"));
+    assert_eq!(fault.code.kind, FaultKind::Receiver, "{fault}");
+    assert_eq!(
+        fault.code.subcodes.first().map(|(_, name)| name.as_str()),
+        Some("OperationTimedOut")
+    );
+    // The session is faulted: its instance is released, and the next call fails.
+    probe.wait_dropped(1).await;
+    assert_eq!(probe.counts(), (1, 1, 1));
+    assert!(client.ping().await.is_err(), "the session is over");
+    assert_eq!(stage.completed(), 0, "dropped where it waited");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_call_that_times_out_faults_the_client_session() {
+    let (stage, probe) = (Stage::default(), Probe::default());
+    let address = unique("stall-client-timeout");
+    let _host = host(per_session(&stage, &probe), MemoryBinding::new(), &address).await;
+    let binding = MemoryBinding::new().send_timeout(Duration::from_secs(2));
+    let client = StallClient::connect(binding, &address).await.unwrap();
+    let started = tokio::time::Instant::now();
+    let error = client.hang().await.unwrap_err();
+    assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
+    assert_eq!(started.elapsed(), Duration::from_secs(2));
+    // The next call does not queue behind the hung one: it fails at once.
+    let error = client.ping().await.unwrap_err();
+    assert!(matches!(error, Error::SessionClosed(_)), "{error:?}");
+    assert_eq!(started.elapsed(), Duration::from_secs(2));
+    // The service's side of the session ends with it, and releases its instance.
+    probe.wait_dropped(1).await;
+    assert_eq!(probe.counts(), (1, 1, 1));
+}
+
+#[tokio::test]
+async fn a_dropped_call_future_leaves_its_reply_to_the_unsolicited_handler() {
+    let (stage, probe) = (Stage::default(), Probe::default());
+    let address = unique("stall-dropped");
+    let _host = host(per_session(&stage, &probe), MemoryBinding::new(), &address).await;
+    let (replies, mut replied) = tokio::sync::mpsc::unbounded_channel();
+    let options = ClientOptions::new().on_unsolicited(move |message| {
+        let _ = replies.send(message.action().to_owned());
+    });
+    let client = Arc::new(
+        StallClient::connect_with(MemoryBinding::new(), &address, options)
+            .await
+            .unwrap(),
+    );
+    let calling = client.clone();
+    let call = tokio::spawn(async move { calling.hang().await });
+    stage.wait_running(1).await;
+    // The caller stops waiting; the service goes on and answers.
+    call.abort();
+    assert!(call.await.unwrap_err().is_cancelled());
+    stage.gate.notify_one();
+    let action = tokio::time::timeout(Duration::from_secs(10), replied.recv())
+        .await
+        .expect("the reply came")
+        .expect("the handler is alive");
+    assert!(action.ends_with("HangResponse"), "{action}");
+    // The session goes on.
+    assert_eq!(client.ping().await.unwrap(), 7);
+}
+
+#[service_contract(namespace = "urn:indigo:tests:cancel")]
+trait Fragile {
+    async fn touch(&self) -> u8;
+}
+
+struct Unbuildable;
+
+impl Fragile for Unbuildable {
+    async fn touch(&self) -> u8 {
+        1
+    }
+}
+
+fn unbuildable() -> Unbuildable {
+    panic!("the factory's bug")
+}
+
+/// A panicking factory is an `InternalServiceFault`, as a panicking operation is.
+async fn a_panicking_factory_is_a_fault_over<B: indigo::binding::Binding>(
+    binding: B,
+    address: &str,
+) {
+    let host = host(
+        FragileContract::per_call(unbuildable),
+        binding.clone(),
+        address,
+    )
+    .await;
+    let client = FragileClient::connect(binding, host.address())
+        .await
+        .unwrap();
+    let error = client.touch().await.unwrap_err();
+    let fault = error
+        .fault()
+        .unwrap_or_else(|| panic!("not a fault: {error}"));
+    assert!(
+        fault.subcodes_contain("InternalServiceFault"),
+        "{fault}: {:?}",
+        fault.code
+    );
+    drop(client);
+    host.shutdown().await;
+}
+
+trait Subcodes {
+    fn subcodes_contain(&self, name: &str) -> bool;
+}
+
+impl Subcodes for indigo::message::Fault {
+    fn subcodes_contain(&self, name: &str) -> bool {
+        self.code.subcodes.iter().any(|(_, n)| n == name)
+            || self.reason().contains("failed unexpectedly")
+    }
+}
+
+#[tokio::test]
+async fn a_panicking_factory_is_a_fault_over_net_tcp() {
+    a_panicking_factory_is_a_fault_over(NetTcpBinding::new(), "net.tcp://127.0.0.1:0/fragile")
+        .await;
+}
+
+#[tokio::test]
+async fn a_panicking_factory_is_a_fault_over_http() {
+    a_panicking_factory_is_a_fault_over(BasicHttpBinding::new(), "http://127.0.0.1:0/fragile")
+        .await;
+}
