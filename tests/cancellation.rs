@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use common::*;
 use indigo::Error;
-use indigo::client::ClientOptions;
-use indigo::message::FaultKind;
+use indigo::client::{CallScope, ClientOptions};
+use indigo::message::{FaultKind, HeaderBlock};
 use indigo::prelude::*;
 use tokio::sync::{Notify, watch};
 
@@ -388,4 +388,58 @@ async fn a_panicking_factory_is_a_fault_over_net_tcp() {
 async fn a_panicking_factory_is_a_fault_over_http() {
     a_panicking_factory_is_a_fault_over(BasicHttpBinding::new(), "http://127.0.0.1:0/fragile")
         .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_host_counts_sessions_calls_instances_faults_refusals_and_waits() {
+    let (stage, probe) = (Stage::default(), Probe::default());
+    let address = unique("stall-stats");
+    let host = ServiceHost::builder()
+        .endpoint(per_session(&stage, &probe), MemoryBinding::new(), &address)
+        .max_concurrent_sessions(2)
+        .max_concurrent_calls(1)
+        .admission(indigo::service::Admission::Refuse)
+        .open()
+        .await
+        .unwrap();
+    let connect = || StallClient::connect(MemoryBinding::new(), &address);
+    let first = Arc::new(connect().await.unwrap());
+    let second = Arc::new(connect().await.unwrap());
+    let refused = connect().await;
+    assert!(refused.is_err(), "a third session is past the limit");
+    let hanging = first.clone();
+    let hung = tokio::spawn(async move { hanging.hang().await });
+    stage.wait_running(1).await;
+    // The second session's call waits for the only call place.
+    let waiting = second.clone();
+    let waited = tokio::spawn(async move { waiting.ping().await });
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    let stats = host.stats();
+    assert_eq!(
+        (stats.open_sessions, stats.calls_in_flight, stats.instances),
+        (2, 1, 2)
+    );
+    assert_eq!(
+        (stats.refused, stats.throttle_waits, stats.faults),
+        (1, 1, 0)
+    );
+    stage.gate.notify_one();
+    assert_eq!(hung.await.unwrap().unwrap(), 1);
+    assert_eq!(waited.await.unwrap().unwrap(), 7);
+    // A header nothing understands is answered with a fault.
+    let mut block = HeaderBlock::from_header(&Unknown { level: 1 }).unwrap();
+    block.must_understand = true;
+    let (refused, _) = CallScope::new().with_block(block).run(first.ping()).await;
+    assert!(refused.unwrap_err().fault().is_some());
+    let stats = host.stats();
+    assert_eq!((stats.calls_in_flight, stats.faults), (0, 1));
+    drop((first, second));
+    host.shutdown().await;
+}
+
+/// A header no service here understands.
+#[derive(Debug, serde::Serialize, serde::Deserialize, indigo::message::Header)]
+#[header(namespace = "urn:indigo:tests:cancel")]
+struct Unknown {
+    level: u32,
 }

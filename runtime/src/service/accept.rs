@@ -8,6 +8,7 @@ use tracing::Instrument;
 
 use super::admission::{Admission, Slots};
 use super::runtime::EndpointRuntime;
+use super::stats::Counters;
 use crate::channel::{AcceptExt, HostControl, Incoming, Refusal, SessionListener};
 
 /// What every accept loop and session shares with its host.
@@ -18,6 +19,8 @@ pub(crate) struct HostShared {
     pub calls: Arc<Semaphore>,
     /// The instance throttle (WCF `MaxConcurrentInstances`).
     pub instances: Arc<Semaphore>,
+    /// The host's event counters.
+    pub counters: Arc<Counters>,
     /// When to stop, when to abort, and the tasks shutdown waits for.
     pub control: HostControl,
 }
@@ -65,6 +68,7 @@ pub(crate) async fn accept_loop(
                 Some(slot) => host.start(&runtime, incoming, slot),
                 None if host.slots.policy() == Admission::Refuse => {
                     tracing::debug!("at the session limit: refusing a channel");
+                    host.slots.note_refused();
                     incoming.refuse(Refusal::TooBusy);
                 }
                 None => {

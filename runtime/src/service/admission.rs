@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
+use super::stats::Counters;
 use crate::channel::Refusal;
 
 /// What the host does with a channel that arrives when `max_concurrent_sessions` are open.
@@ -36,6 +37,8 @@ pub(crate) struct Slots {
     stop: CancellationToken,
     /// Channels waiting for a slot now.
     waiting: AtomicUsize,
+    /// The host's event counters.
+    counters: Arc<Counters>,
 }
 
 /// Counts a channel as waiting while it lives.
@@ -48,13 +51,24 @@ impl Drop for Waiting<'_> {
 }
 
 impl Slots {
-    pub(crate) fn new(sessions: usize, policy: Admission, stop: CancellationToken) -> Self {
+    pub(crate) fn new(
+        sessions: usize,
+        policy: Admission,
+        stop: CancellationToken,
+        counters: Arc<Counters>,
+    ) -> Self {
         Slots {
             sessions: Arc::new(Semaphore::new(sessions)),
             policy,
             stop,
             waiting: AtomicUsize::new(0),
+            counters,
         }
+    }
+
+    /// Counts a channel refused by its caller (the accept loop's `Refuse` policy).
+    pub(crate) fn note_refused(&self) {
+        self.counters.refused("session");
     }
 
     /// How many channels wait for a slot now.
@@ -78,12 +92,21 @@ impl Slots {
         if let Some(slot) = self.try_admit() {
             return Ok(slot);
         }
+        let admitted = self.wait_for_slot(wait).await;
+        if admitted.is_err() {
+            self.counters.refused("session");
+        }
+        admitted
+    }
+
+    async fn wait_for_slot(&self, wait: Duration) -> Result<OwnedSemaphorePermit, Refusal> {
         if self.stop.is_cancelled() {
             return Err(Refusal::ShuttingDown);
         }
         if self.policy == Admission::Refuse {
             return Err(Refusal::TooBusy);
         }
+        self.counters.throttled("sessions");
         self.waiting.fetch_add(1, Ordering::Relaxed);
         let _waiting = Waiting(&self.waiting);
         tokio::select! {
@@ -108,7 +131,14 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_queued_channel_gets_the_next_free_slot_or_is_refused_after_its_wait() {
-        let slots = Arc::new(Slots::new(1, Admission::Queue, CancellationToken::new()));
+        let counters = Arc::new(Counters::default());
+        let slots = Slots::new(
+            1,
+            Admission::Queue,
+            CancellationToken::new(),
+            counters.clone(),
+        );
+        let slots = Arc::new(slots);
         let first = slots.admit(Duration::from_secs(1)).await.unwrap();
         let waiting = tokio::spawn({
             let slots = slots.clone();
@@ -125,12 +155,15 @@ mod tests {
             Err(Refusal::TooBusy)
         );
         assert_eq!(start.elapsed(), Duration::from_secs(3));
+        let stats = counters.snapshot();
+        assert_eq!((stats.throttle_waits, stats.refused), (2, 1));
     }
 
     #[tokio::test]
     async fn the_refuse_policy_refuses_at_once_and_a_stopped_host_refuses_as_shutting_down() {
         let stop = CancellationToken::new();
-        let slots = Slots::new(1, Admission::Refuse, stop.clone());
+        let counters = Arc::new(Counters::default());
+        let slots = Slots::new(1, Admission::Refuse, stop.clone(), counters.clone());
         let _held = slots.try_admit().unwrap();
         assert_eq!(
             slots.admit(Duration::from_secs(3600)).await.map(drop),
@@ -141,5 +174,7 @@ mod tests {
             slots.admit(Duration::from_secs(3600)).await.map(drop),
             Err(Refusal::ShuttingDown)
         );
+        let stats = counters.snapshot();
+        assert_eq!((stats.throttle_waits, stats.refused), (0, 2));
     }
 }

@@ -282,7 +282,13 @@ impl<S: Send + Sync + 'static> PreparedCall<S> {
         let shared = op.receiver == Receiver::Shared
             && endpoint.service.concurrency == Concurrency::Multiple
             && !recycles;
-        let permit = endpoint.calls.clone().acquire_owned().await.ok()?;
+        let permit = match endpoint.calls.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => {
+                endpoint.counters.throttled("calls");
+                endpoint.calls.clone().acquire_owned().await.ok()?
+            }
+        };
         let borrow = context.borrow(shared).await;
         let limit = endpoint
             .service
@@ -526,7 +532,11 @@ where
             Vec::new(),
             inspected,
         );
-        answer.0
+        answer.0.inspect(|reply| {
+            if reply.is_fault() {
+                endpoint.counters.fault();
+            }
+        })
     };
     let incoming = match receive(endpoint, &mut message, None) {
         Ok(incoming) => incoming,
@@ -569,6 +579,9 @@ where
         outcome.reply_headers,
         inspected,
     );
+    if reply.as_ref().is_some_and(Message::is_fault) {
+        endpoint.counters.fault();
+    }
     // The transport sends the reply once this returns. A release that completes at once (no
     // `on_release` that waits) costs the reply nothing; one that waits goes on in a task.
     let mut cleanup = Box::pin(outcome.cleanup.run::<C>());

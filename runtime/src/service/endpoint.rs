@@ -9,6 +9,7 @@ use super::Service;
 use super::admission::Admission;
 use super::faults;
 use super::instance::{Factory, InstanceContext};
+use super::stats::Counters;
 use crate::channel::BindingSettings;
 use crate::message::{Fault, SharedStr};
 
@@ -24,6 +25,8 @@ pub(crate) struct Endpoint<C, S> {
     pub instances: Arc<Semaphore>,
     /// What a new instance context gets when the instance throttle is full.
     pub admission: Admission,
+    /// The host's event counters.
+    pub counters: Arc<Counters>,
 }
 
 impl<C, S: Send + Sync + 'static> Endpoint<C, S> {
@@ -34,6 +37,7 @@ impl<C, S: Send + Sync + 'static> Endpoint<C, S> {
         calls: Arc<Semaphore>,
         instances: Arc<Semaphore>,
         admission: Admission,
+        counters: Arc<Counters>,
     ) -> Self {
         Endpoint {
             service,
@@ -42,6 +46,7 @@ impl<C, S: Send + Sync + 'static> Endpoint<C, S> {
             calls,
             instances,
             admission,
+            counters,
         }
     }
 
@@ -69,7 +74,11 @@ impl<C, S: Send + Sync + 'static> Endpoint<C, S> {
         }
         // Boxed: the wait (a timer and a place in the queue) would otherwise be part of every
         // session's state, idle or not.
-        Box::pin(self.wait_for_permit()).await
+        let permit = Box::pin(self.wait_for_permit()).await;
+        if permit.is_err() {
+            self.counters.refused("instance");
+        }
+        permit
     }
 
     async fn wait_for_permit(&self) -> Result<OwnedSemaphorePermit, Fault> {
@@ -77,6 +86,7 @@ impl<C, S: Send + Sync + 'static> Endpoint<C, S> {
         if self.admission == Admission::Refuse {
             return Err(faults::too_many_instances(None));
         }
+        self.counters.throttled("instances");
         match tokio::time::timeout(wait, self.instances.clone().acquire_owned()).await {
             Ok(Ok(permit)) => Ok(permit),
             Ok(Err(_)) => Err(faults::internal(

@@ -18,6 +18,7 @@ use super::dispatch::Dispatch;
 use super::endpoint::Endpoint;
 use super::requests::Requests;
 use super::runtime::EndpointRuntime;
+use super::stats::{Counters, HostStats};
 use super::wsdl::LazyMetadata;
 use crate::address::EndpointAddress;
 use crate::binding::Binding;
@@ -121,6 +122,7 @@ impl ServiceHostBuilder {
                 host.calls.clone(),
                 host.instances.clone(),
                 host.slots.policy(),
+                host.counters.clone(),
             ));
             let metadata: Arc<dyn EndpointMetadata> = Arc::new(LazyMetadata::<C, S>::new());
             let requests = RequestEndpoint {
@@ -179,14 +181,17 @@ impl ServiceHostBuilder {
     /// Binds every endpoint's listener and starts accepting.
     pub async fn open(self) -> Result<ServiceHost, Error> {
         let control = HostControl::default();
+        let counters = Arc::new(Counters::default());
         let shared = Arc::new(HostShared {
             slots: Arc::new(Slots::new(
                 self.settings.max_concurrent_sessions,
                 self.settings.admission,
                 control.stop.clone(),
+                counters.clone(),
             )),
             calls: Arc::new(Semaphore::new(self.settings.max_concurrent_calls)),
             instances: Arc::new(Semaphore::new(self.settings.instances())),
+            counters,
             control: control.clone(),
         });
         // If opening fails half-way, dropping the context closes what was bound.
@@ -268,6 +273,20 @@ impl ServiceHost {
     /// How many channels wait for a free slot now (under [`Admission::Queue`]).
     pub fn waiting_sessions(&self) -> usize {
         self.shared.slots.waiting()
+    }
+
+    /// A snapshot of the host's counters, for an operator's metrics: sessions, calls and
+    /// instances now, faults, refusals and throttle waits so far (see [`HostStats`]).
+    pub fn stats(&self) -> HostStats {
+        let settings = &self.settings;
+        let in_use = |max: usize, semaphore: &Semaphore| max - semaphore.available_permits();
+        HostStats {
+            open_sessions: self.open_sessions(),
+            waiting_sessions: self.waiting_sessions(),
+            calls_in_flight: in_use(settings.max_concurrent_calls, &self.shared.calls),
+            instances: in_use(settings.instances(), &self.shared.instances),
+            ..self.shared.counters.snapshot()
+        }
     }
 
     /// Serves until `signal` completes, then shuts down gracefully.

@@ -22,6 +22,7 @@ mod requests;
 mod runtime;
 mod session;
 mod sharing;
+mod stats;
 mod wsdl;
 
 use std::marker::PhantomData;
@@ -39,6 +40,7 @@ pub use inspect::DispatchInspector;
 pub use instance::{Concurrency, Instance, ReleaseFuture};
 pub use mount::{http_router, http_service};
 pub use sharing::InstanceContextProvider;
+pub use stats::HostStats;
 
 use inspect::Inspectors;
 use instance::{InstanceContext, Instancing};

@@ -11,6 +11,7 @@ use super::admission::Slots;
 use super::dispatch::Dispatch;
 use super::endpoint::Endpoint;
 use super::requests::Requests;
+use super::stats::Counters;
 use super::wsdl::LazyMetadata;
 use super::{HostSettings, Service};
 use crate::binding::HttpBinding;
@@ -34,12 +35,14 @@ where
     C::Session: SessionCompatible<C, B>,
 {
     let defaults = HostSettings::default();
+    let counters = Arc::new(Counters::default());
     let endpoint = Arc::new(Endpoint::new(
         service,
         binding.settings().clone(),
         Arc::new(Semaphore::new(defaults.max_concurrent_calls)),
         Arc::new(Semaphore::new(defaults.instances())),
         defaults.admission,
+        counters.clone(),
     ));
     let never = CancellationToken::new();
     let metadata: Arc<dyn EndpointMetadata> = Arc::new(LazyMetadata::<C, S>::new());
@@ -50,6 +53,7 @@ where
                 defaults.max_concurrent_sessions,
                 defaults.admission,
                 never.clone(),
+                counters,
             )),
             abort: never,
             cleanups: TaskTracker::new(),

@@ -27,6 +27,7 @@ use super::endpoint::Endpoint;
 use super::faults;
 use super::inspect::{Inspected, Inspectors};
 use super::instance::InstanceContext;
+use super::stats::Counters;
 use crate::channel::{
     ChannelError, DuplexChannel, MessageSink, MessageSource, ReceiveExt, SendExt, SessionId,
 };
@@ -283,7 +284,7 @@ where
         let task = call
             .run::<C>(info, message.headers)
             .then(move |outcome| {
-                let inspectors = &endpoint.service.inspectors;
+                let (inspectors, counters) = (&endpoint.service.inspectors, &endpoint.counters);
                 let answer = Answer {
                     op: Some(op),
                     request_id,
@@ -291,7 +292,7 @@ where
                     reply_headers: outcome.reply_headers,
                     inspected,
                 };
-                let (message, inspector_panicked) = answer.message(inspectors);
+                let (message, inspector_panicked) = answer.message(inspectors, counters);
                 let panicked = outcome.panicked || inspector_panicked;
                 let (cleanup, timed_out) = (outcome.cleanup, outcome.timed_out);
                 outbox.deliver(message).then(move |undelivered| {
@@ -381,7 +382,8 @@ where
             reply_headers: Vec::new(),
             inspected,
         };
-        let (message, panicked) = answer.message(&self.endpoint.service.inspectors);
+        let endpoint = &self.endpoint;
+        let (message, panicked) = answer.message(&endpoint.service.inspectors, &endpoint.counters);
         let undelivered = self.outbox().deliver(message).await;
         let panicked = refusal.panicked || panicked;
         panicked.then_some(Ending::Panicked).or(undelivered)
@@ -506,7 +508,7 @@ impl Answer {
     /// The message to send (with the reply headers the operation added, as the inspectors
     /// leave it); `None` when the call was one-way or its request had no MessageID to relate
     /// an answer to. `true` if an inspector panicked.
-    fn message(self, inspectors: &Inspectors) -> (Option<Message>, bool) {
+    fn message(self, inspectors: &Inspectors, counters: &Counters) -> (Option<Message>, bool) {
         let (message, panicked) = answer(
             inspectors,
             self.op,
@@ -522,7 +524,12 @@ impl Answer {
                 }
                 (None, panicked)
             }
-            message => (message, panicked),
+            message => {
+                if message.as_ref().is_some_and(Message::is_fault) {
+                    counters.fault();
+                }
+                (message, panicked)
+            }
         }
     }
 }
