@@ -83,7 +83,7 @@ pub(crate) async fn run<C, S>(
             started: false,
             terminated_by: None,
             inflight: JoinSet::new(),
-            cancel: CancellationToken::new(),
+            cancel: None,
             lookahead: None,
             peer_ended: false,
         };
@@ -127,10 +127,10 @@ struct Session<C, S: Send + Sync + 'static> {
     /// Shared calls running alongside the pump (concurrency `Multiple`).
     inflight: JoinSet<Option<Ending>>,
     /// Cancelled when the session ends before its shared calls have: the ones that may be
-    /// dropped are.
-    cancel: CancellationToken,
+    /// dropped are. Made with the first shared call.
+    cancel: Option<CancellationToken>,
     /// A message that arrived while a call ran, handled next.
-    lookahead: Option<Message>,
+    lookahead: Option<Box<Message>>,
     /// The client ended its side while a call ran: the session ends after it.
     peer_ended: bool,
 }
@@ -149,46 +149,56 @@ where
         mut idle_timer: Pin<&mut Sleep>,
     ) -> Ending {
         loop {
-            if let Some(message) = self.lookahead.take() {
-                if let Some(ending) = self.handle(input, &abort, message).await {
-                    return ending;
-                }
-                continue;
-            }
-            if self.peer_ended {
-                return Ending::Graceful;
-            }
-            let idle = if self.terminated_by.is_some() {
-                self.endpoint.settings.close_timeout
-            } else {
-                self.endpoint.settings.receive_timeout
+            let message = match self.next(input, &abort, idle_timer.as_mut()).await {
+                Ok(message) => message,
+                Err(ending) => return ending,
             };
-            let deadline = Instant::now() + idle;
-            if idle_timer.deadline() > deadline {
-                idle_timer.as_mut().reset(deadline);
+            if let Some(ending) = self.handle(input, &abort, message).await {
+                return ending;
             }
-            let received = loop {
-                tokio::select! {
-                    biased;
-                    () = abort.cancelled() => return Ending::Aborted,
-                    received = input.receive() => break received,
-                    () = &mut idle_timer => {
-                        if Instant::now() >= deadline {
-                            return Ending::Idle(idle);
-                        }
-                        idle_timer.as_mut().reset(deadline);
+        }
+    }
+
+    /// The next message: the one kept while a call ran, or the next to arrive within the idle
+    /// limit; `Err` with how the session ends when none will.
+    async fn next(
+        &mut self,
+        input: &mut dyn MessageSource,
+        abort: &CancellationToken,
+        mut idle_timer: Pin<&mut Sleep>,
+    ) -> Result<Message, Ending> {
+        if let Some(message) = self.lookahead.take() {
+            return Ok(*message);
+        }
+        if self.peer_ended {
+            return Err(Ending::Graceful);
+        }
+        let idle = if self.terminated_by.is_some() {
+            self.endpoint.settings.close_timeout
+        } else {
+            self.endpoint.settings.receive_timeout
+        };
+        let deadline = Instant::now() + idle;
+        if idle_timer.deadline() > deadline {
+            idle_timer.as_mut().reset(deadline);
+        }
+        let received = loop {
+            tokio::select! {
+                biased;
+                () = abort.cancelled() => return Err(Ending::Aborted),
+                received = input.receive() => break received,
+                () = &mut idle_timer => {
+                    if Instant::now() >= deadline {
+                        return Err(Ending::Idle(idle));
                     }
+                    idle_timer.as_mut().reset(deadline);
                 }
-            };
-            match received {
-                Ok(Some(message)) => {
-                    if let Some(ending) = self.handle(input, &abort, message).await {
-                        return ending;
-                    }
-                }
-                Ok(None) => return Ending::Graceful,
-                Err(error) => return Ending::Failed(error),
             }
+        };
+        match received {
+            Ok(Some(message)) => Ok(message),
+            Ok(None) => Err(Ending::Graceful),
+            Err(error) => Err(Ending::Failed(error)),
         }
     }
 
@@ -308,7 +318,10 @@ where
             })
             .instrument(call_span(op));
         if shared {
-            let cancel = self.cancel.clone();
+            let cancel = self
+                .cancel
+                .get_or_insert_with(CancellationToken::new)
+                .clone();
             let droppable = on_cancel == OnCancel::Drop;
             self.inflight.spawn(async move {
                 tokio::select! {
@@ -349,7 +362,7 @@ where
                 () = abort.cancelled() => return Err(Ending::Aborted),
                 output = work.as_mut() => return Ok(output),
                 received = input.receive(), if listening => match received {
-                    Ok(Some(message)) => self.lookahead = Some(message),
+                    Ok(Some(message)) => self.lookahead = Some(Box::new(message)),
                     Ok(None) => self.peer_ended = true,
                     Err(error) => return Err(Ending::Failed(error)),
                 },
@@ -463,7 +476,9 @@ where
         if cancelled {
             // The calls in flight are dropped or left to finish as their instances say, and the
             // instance is released as soon as no call holds it.
-            self.cancel.cancel();
+            if let Some(cancel) = &self.cancel {
+                cancel.cancel();
+            }
             self.inflight.detach_all();
         }
         if aborted {
