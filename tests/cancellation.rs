@@ -151,7 +151,10 @@ async fn never_returning_calls_of_clients_gone_release_their_instances_and_permi
     let started = std::time::Instant::now();
     let answered = tokio::time::timeout(Duration::from_secs(5), good.ping()).await;
     assert_eq!(answered.expect("answered at once").unwrap(), 7);
-    eprintln!("a good call beside 32 cancelled ones: {:?}", started.elapsed());
+    eprintln!(
+        "a good call beside 32 cancelled ones: {:?}",
+        started.elapsed()
+    );
     good.close().await.unwrap();
     host.shutdown().await;
 }
@@ -445,4 +448,117 @@ async fn the_host_counts_sessions_calls_instances_faults_refusals_and_waits() {
 #[header(namespace = "urn:indigo:tests:cancel")]
 struct Unknown {
     level: u32,
+}
+
+/// A request the session read ahead while a call runs does not hide the client's end: the
+/// session still sees its client go, and the call is dropped.
+#[tokio::test(start_paused = true)]
+async fn a_client_gone_behind_a_request_read_ahead_is_noticed() {
+    let (stage, probe) = (Stage::default(), Probe::default());
+    let address = unique("stall-read-ahead");
+    let host = host(per_session(&stage, &probe), MemoryBinding::new(), &address).await;
+    let client = Arc::new(
+        StallClient::connect(MemoryBinding::new(), &address)
+            .await
+            .unwrap(),
+    );
+    let calling = client.clone();
+    let hang = tokio::spawn(async move { calling.hang().await });
+    stage.wait_running(1).await;
+    let pinging = client.clone();
+    let ping = tokio::spawn(async move { pinging.ping().await });
+    // The paused clock moves on once every task waits: the ping has reached the session.
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    hang.abort();
+    ping.abort();
+    drop(client);
+    probe.wait_dropped(1).await;
+    assert_eq!(probe.counts(), (1, 1, 1));
+    assert_eq!(stage.completed(), 0);
+    host.shutdown().await;
+}
+
+/// A singleton's call past the operation timeout is left to finish: it keeps its call place
+/// while it runs on, and does not hold up the host's shutdown past its deadline.
+#[tokio::test(start_paused = true)]
+async fn a_runaway_singleton_call_keeps_its_place_and_does_not_hold_up_shutdown() {
+    let (stage, probe) = (Stage::default(), Probe::default());
+    let address = unique("stall-single-runaway");
+    let service = StallContract::single(Staller::new(&stage, &probe))
+        .operation_timeout(Duration::from_secs(1));
+    let host = host(service, MemoryBinding::new(), &address).await;
+    let client = StallClient::connect(MemoryBinding::new(), &address)
+        .await
+        .unwrap();
+    let error = client.hang().await.unwrap_err();
+    assert!(error.fault().is_some(), "{error}");
+    assert_eq!(*stage.running.borrow(), 1, "left to finish");
+    assert_eq!(host.stats().calls_in_flight, 1, "its place is still taken");
+    drop(client);
+    let started = tokio::time::Instant::now();
+    host.shutdown_within(Duration::from_secs(1)).await;
+    assert_eq!(started.elapsed(), Duration::from_secs(1));
+}
+
+#[service_contract(namespace = "urn:indigo:tests:cancel:multiple")]
+trait Overlap {
+    /// Waits for the test's gate.
+    async fn slow(&self) -> usize;
+}
+
+struct Overlapper(Stage);
+
+impl Overlap for Overlapper {
+    async fn slow(&self) -> usize {
+        self.0.running.send_modify(|r| *r += 1);
+        self.0.gate.notified().await;
+        self.0.completed.fetch_add(1, Ordering::SeqCst) + 1
+    }
+}
+
+fn overlapping(stage: &Stage) -> Service<OverlapContract, Overlapper> {
+    let stage = stage.clone();
+    OverlapContract::per_session(move || Overlapper(stage.clone()))
+        .concurrency(indigo::service::Concurrency::Multiple)
+}
+
+/// Under concurrency `Multiple`, a shared call past the operation timeout ends its session at
+/// once, not at the session's next message.
+#[tokio::test(start_paused = true)]
+async fn a_shared_call_past_the_operation_timeout_ends_its_session_at_once() {
+    let stage = Stage::default();
+    let address = unique("overlap-timeout");
+    let service = overlapping(&stage).operation_timeout(Duration::from_secs(1));
+    let host = host(service, MemoryBinding::new(), &address).await;
+    let client = OverlapClient::connect(MemoryBinding::new(), &address)
+        .await
+        .unwrap();
+    let error = client.slow().await.unwrap_err();
+    assert!(error.fault().is_some(), "{error}");
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    let stats = host.stats();
+    assert_eq!((stats.open_sessions, stats.instances), (0, 0), "{stats:?}");
+    assert!(client.slow().await.is_err(), "the session is over");
+}
+
+/// Under concurrency `Multiple`, a session is not idle while a shared call runs: the receive
+/// timeout does not cut it off.
+#[tokio::test(start_paused = true)]
+async fn a_running_shared_call_is_not_cut_by_the_receive_timeout() {
+    let stage = Stage::default();
+    let address = unique("overlap-idle");
+    let binding = MemoryBinding::new().receive_timeout(Duration::from_secs(2));
+    let host = host(overlapping(&stage), binding.clone(), &address).await;
+    let client = OverlapClient::connect(binding, &address).await.unwrap();
+    let gate = stage.clone();
+    tokio::spawn(async move {
+        gate.wait_running(1).await;
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        gate.gate.notify_waiters();
+    });
+    assert_eq!(client.slow().await.unwrap(), 1);
+    // Idle again from the call's end: the receive timeout ends the session after 2 s more.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(host.stats().open_sessions, 0);
+    host.shutdown().await;
 }

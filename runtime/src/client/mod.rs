@@ -191,7 +191,8 @@ impl ClientChannel {
     /// operations). A fault comes back as `Body::Fault` for the generated code to type.
     ///
     /// A call that times out on a session faults the session (as in WCF): the channel is
-    /// aborted, and this and every later call fail at once with [`Error::SessionClosed`]. A
+    /// aborted, this call fails with [`Error::Timeout`], and the calls still waiting and every
+    /// later call fail at once with [`Error::SessionClosed`]. A
     /// caller that drops the call's future stops waiting: if the request has gone out, the
     /// service still runs it, and its reply, answering no call, goes to
     /// [`ClientOptions::on_unsolicited`] (or is logged and dropped).
@@ -273,8 +274,9 @@ impl ClientChannel {
             rx.await.map_err(|_| ChannelError::Closed)?
         };
         let Ok(reply) = tokio::time::timeout(timeout, exchange).await else {
-            drop(waiting);
+            // Faulted first, so that a late answer cannot reach another call meanwhile.
             self.fault_session();
+            drop(waiting);
             return Err(timed_out());
         };
         drop(waiting);

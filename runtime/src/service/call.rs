@@ -8,12 +8,13 @@ use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
 use futures_util::FutureExt;
+use futures_util::future::Either;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 use super::context::{self, CallInfo, OperationContext};
-use super::dispatch::{Dispatch, DispatchFuture};
+use super::dispatch::Dispatch;
 use super::endpoint::Endpoint;
 use super::faults;
 use super::inspect::{Inspected, Inspectors};
@@ -335,49 +336,59 @@ impl<S: Send + Sync + 'static> PreparedCall<S> {
             } else {
                 borrow.ready(shared)
             };
-            let dispatch = C::dispatch(index, instance, body);
-            let (instance, result) = match limit {
-                None => dispatch.await,
-                Some((limit, on_cancel)) => match within(limit, on_cancel, dispatch).await {
-                    Some(done) => done,
-                    None => return (Err(faults::operation_timed_out(op, limit)), None, true),
-                },
-            };
+            let (instance, result) = C::dispatch(index, instance, body).await;
             let recycle = op.release_instance.after_call() || OperationContext::release_requested();
             // Only a call whose instance is on its way out keeps it past its answer.
-            (result, recycle.then_some(instance), false)
+            (result, recycle.then_some(instance))
         };
         let scoped = context::scope(call, request, AssertUnwindSafe(work).catch_unwind());
-        scoped.map(move |(outcome, reply_headers)| {
-            // The call throttle lets the next call in now: a reply that takes long to go out
-            // (a client that does not read) holds no place.
-            drop(permit);
-            let (outcome, recycling, timed_out) = match outcome {
-                Ok((result, recycling, timed_out)) => (Ok(result), recycling, timed_out),
-                Err(panic) => (Err(panic), None, false),
+        // The call throttle lets the next call in once the operation is done: a reply that
+        // takes long to go out (a client that does not read) holds no place.
+        let limited = match limit {
+            None => Either::Left(scoped.map(move |done| {
+                drop(permit);
+                Ok(done)
+            })),
+            Some((limit, on_cancel)) => Either::Right(
+                within(limit, on_cancel, scoped, permit).map(move |done| done.map_err(|()| limit)),
+            ),
+        };
+        limited.map(move |done| {
+            let (outcome, recycling, reply_headers, timed_out) = match done {
+                Ok((Ok((result, recycling)), reply_headers)) => {
+                    (Ok(result), recycling, reply_headers, None)
+                }
+                Ok((Err(panic), reply_headers)) => (Err(panic), None, reply_headers, None),
+                Err(limit) => {
+                    let fault = faults::operation_timed_out(op, limit);
+                    (Ok(Err(fault)), None, Vec::new(), Some(limit))
+                }
             };
             let mut outcome = finish(op, outcome, reply_headers, Cleanup { recycling, own });
-            outcome.timed_out = timed_out.then_some(limit.map(|(limit, _)| limit)).flatten();
+            outcome.timed_out = timed_out;
             outcome
         })
     }
 }
 
-/// `dispatch` if it completes within `limit`; past it `None`, and the operation is dropped or
-/// left to finish (its reply discarded) as `on_cancel` says.
-async fn within<S: Send + Sync + 'static>(
+/// `call`'s output if it completes within `limit`; past it `Err`, and the call (its operation
+/// context and panic guard with it) is dropped or left to finish, its output discarded, as
+/// `on_cancel` says. The call's throttle place returns when it is over either way.
+async fn within<F: Future + Send + 'static>(
     limit: Duration,
     on_cancel: OnCancel,
-    mut dispatch: DispatchFuture<S>,
-) -> Option<(Instance<S>, Result<Body, Fault>)> {
-    match tokio::time::timeout(limit, &mut dispatch).await {
-        Ok(done) => Some(done),
+    call: F,
+    permit: OwnedSemaphorePermit,
+) -> Result<F::Output, ()> {
+    let mut call = Box::pin(call);
+    match tokio::time::timeout(limit, &mut call).await {
+        Ok(done) => Ok(done),
         Err(_) => {
             tracing::warn!(?limit, "an operation ran past its timeout");
             if on_cancel == OnCancel::Finish {
-                tokio::spawn(dispatch.map(drop));
+                tokio::spawn(call.map(move |_| drop(permit)));
             }
-            None
+            Err(())
         }
     }
 }

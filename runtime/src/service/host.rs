@@ -8,7 +8,6 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::FutureExt;
 use tokio::sync::Semaphore;
 
 use super::Service;
@@ -28,6 +27,9 @@ use crate::channel::{
 use crate::contract::SessionCompatible;
 use crate::error::Error;
 use crate::message::SharedStr;
+
+/// How long a shutdown past its deadline waits for aborted work to end before it returns.
+const ABORT_GRACE: Duration = Duration::from_millis(100);
 
 /// Host-wide limits, with WCF 4's defaults (`ServiceThrottlingBehavior`).
 #[derive(Debug, Clone)]
@@ -307,24 +309,25 @@ impl ServiceHost {
     /// [`ServiceHost::shutdown`] with an explicit deadline.
     pub async fn shutdown_within(self, timeout: Duration) {
         let control = &self.shared.control;
+        let deadline = tokio::time::Instant::now() + timeout;
         control.stop.cancel();
         control.tracker.close();
-        let finished = tokio::time::timeout(timeout, control.tracker.wait()).await;
+        let finished = tokio::time::timeout_at(deadline, control.tracker.wait()).await;
         if finished.is_err() {
             tracing::info!(
                 ?timeout,
                 "sessions still open at the shutdown deadline: aborting them"
             );
             control.abort.cancel();
-            control.tracker.wait().await;
+            // Aborted work ends at its next await; what does not (a release waiting for a call
+            // left to finish) goes on in the background.
+            let _ = tokio::time::timeout(ABORT_GRACE, control.tracker.wait()).await;
         }
         for runtime in &self.runtimes {
             let mut close = runtime.clone().close();
-            if finished.is_ok() {
-                close.await;
-            } else if close.as_mut().now_or_never().is_none() {
-                // Past the deadline: a singleton a call left to finish still holds is released
-                // once that call lets go of it.
+            // A singleton a call left to finish still holds is released once that call lets
+            // go of it, in the background past the deadline.
+            if tokio::time::timeout_at(deadline, &mut close).await.is_err() {
                 tokio::spawn(close);
             }
         }

@@ -5,6 +5,7 @@
 //! it. A channel without a session (a datagram channel) is served the same way, every call
 //! standing alone.
 
+use std::collections::VecDeque;
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -33,6 +34,11 @@ use crate::channel::{
 };
 use crate::contract::OperationDescription;
 use crate::message::{Body, Fault, HeaderBlock, Message, MessageId};
+
+/// How many messages a session reads ahead while a call runs, so that it sees its client go
+/// (the end of the input comes after them); past it the transport's own buffers hold the rest
+/// (back-pressure), and a client gone behind them is seen when the call ends.
+const MAX_READ_AHEAD: usize = 8;
 
 /// How a session ended.
 #[derive(Debug)]
@@ -84,7 +90,7 @@ pub(crate) async fn run<C, S>(
             terminated_by: None,
             inflight: JoinSet::new(),
             cancel: None,
-            lookahead: None,
+            lookahead: VecDeque::new(),
             peer_ended: false,
         };
         // One timer for the session's idle limit and, at its end, its close limit: registering
@@ -129,8 +135,8 @@ struct Session<C, S: Send + Sync + 'static> {
     /// Cancelled when the session ends before its shared calls have: the ones that may be
     /// dropped are. Made with the first shared call.
     cancel: Option<CancellationToken>,
-    /// A message that arrived while a call ran, handled next.
-    lookahead: Option<Box<Message>>,
+    /// Messages that arrived while a call ran (at most [`MAX_READ_AHEAD`]), handled next.
+    lookahead: VecDeque<Message>,
     /// The client ended its side while a call ran: the session ends after it.
     peer_ended: bool,
 }
@@ -167,8 +173,8 @@ where
         abort: &CancellationToken,
         mut idle_timer: Pin<&mut Sleep>,
     ) -> Result<Message, Ending> {
-        if let Some(message) = self.lookahead.take() {
-            return Ok(*message);
+        if let Some(message) = self.lookahead.pop_front() {
+            return Ok(message);
         }
         if self.peer_ended {
             return Err(Ending::Graceful);
@@ -178,16 +184,27 @@ where
         } else {
             self.endpoint.settings.receive_timeout
         };
-        let deadline = Instant::now() + idle;
+        let mut deadline = Instant::now() + idle;
         if idle_timer.deadline() > deadline {
             idle_timer.as_mut().reset(deadline);
         }
+        // The session is idle only while no shared call runs; one that ends it (a panic, an
+        // overrun, an answer that cannot go out) ends it now, not at the next message.
         let received = loop {
             tokio::select! {
                 biased;
                 () = abort.cancelled() => return Err(Ending::Aborted),
                 received = input.receive() => break received,
-                () = &mut idle_timer => {
+                Some(finished) = self.inflight.join_next(), if !self.inflight.is_empty() => {
+                    if let Some(ending) = finished.unwrap_or(Some(Ending::Panicked)) {
+                        return Err(ending);
+                    }
+                    if self.inflight.is_empty() {
+                        deadline = Instant::now() + idle;
+                        idle_timer.as_mut().reset(deadline);
+                    }
+                }
+                () = &mut idle_timer, if self.inflight.is_empty() => {
                     if Instant::now() >= deadline {
                         return Err(Ending::Idle(idle));
                     }
@@ -294,7 +311,7 @@ where
         let task = call
             .run::<C>(info, message.headers)
             .then(move |outcome| {
-                let (inspectors, counters) = (&endpoint.service.inspectors, &endpoint.counters);
+                let inspectors = &endpoint.service.inspectors;
                 let answer = Answer {
                     op: Some(op),
                     request_id,
@@ -302,7 +319,7 @@ where
                     reply_headers: outcome.reply_headers,
                     inspected,
                 };
-                let (message, inspector_panicked) = answer.message(inspectors, counters);
+                let (message, inspector_panicked) = answer.message(inspectors);
                 let panicked = outcome.panicked || inspector_panicked;
                 let (cleanup, timed_out) = (outcome.cleanup, outcome.timed_out);
                 outbox.deliver(message).then(move |undelivered| {
@@ -356,13 +373,13 @@ where
         mut work: Pin<&mut F>,
     ) -> Result<F::Output, Ending> {
         loop {
-            let listening = self.lookahead.is_none() && !self.peer_ended;
+            let listening = self.lookahead.len() < MAX_READ_AHEAD && !self.peer_ended;
             tokio::select! {
                 biased;
                 () = abort.cancelled() => return Err(Ending::Aborted),
                 output = work.as_mut() => return Ok(output),
                 received = input.receive(), if listening => match received {
-                    Ok(Some(message)) => self.lookahead = Some(Box::new(message)),
+                    Ok(Some(message)) => self.lookahead.push_back(message),
                     Ok(None) => self.peer_ended = true,
                     Err(error) => return Err(Ending::Failed(error)),
                 },
@@ -376,6 +393,7 @@ where
             output: self.output.clone(),
             timeout: self.endpoint.settings.send_timeout,
             abort: self.abort.clone(),
+            counters: self.endpoint.counters.clone(),
         }
     }
 
@@ -395,8 +413,7 @@ where
             reply_headers: Vec::new(),
             inspected,
         };
-        let endpoint = &self.endpoint;
-        let (message, panicked) = answer.message(&endpoint.service.inspectors, &endpoint.counters);
+        let (message, panicked) = answer.message(&self.endpoint.service.inspectors);
         let undelivered = self.outbox().deliver(message).await;
         let panicked = refusal.panicked || panicked;
         panicked.then_some(Ending::Panicked).or(undelivered)
@@ -488,7 +505,15 @@ where
             if cancelled {
                 hold.end_now::<C>();
             } else {
-                hold.end::<C>().await;
+                // The host's abort cuts a release that waits (an `on_release` that waits, a
+                // shared context's last call left to finish): it goes on in the background.
+                let mut end = Box::pin(hold.end::<C>());
+                tokio::select! {
+                    () = end.as_mut() => {}
+                    () = self.abort.cancelled() => {
+                        tokio::spawn(end);
+                    }
+                }
             }
         }
         if aborted {
@@ -502,6 +527,7 @@ where
                 operation: "closing the session",
                 timeout,
             }),
+            () = self.abort.cancelled() => Err(ChannelError::Refused(crate::channel::Refusal::ShuttingDown)),
         };
         if let Err(error) = closed {
             tracing::debug!(%error, "the session's close failed: aborting it");
@@ -523,7 +549,7 @@ impl Answer {
     /// The message to send (with the reply headers the operation added, as the inspectors
     /// leave it); `None` when the call was one-way or its request had no MessageID to relate
     /// an answer to. `true` if an inspector panicked.
-    fn message(self, inspectors: &Inspectors, counters: &Counters) -> (Option<Message>, bool) {
+    fn message(self, inspectors: &Inspectors) -> (Option<Message>, bool) {
         let (message, panicked) = answer(
             inspectors,
             self.op,
@@ -539,12 +565,7 @@ impl Answer {
                 }
                 (None, panicked)
             }
-            message => {
-                if message.as_ref().is_some_and(Message::is_fault) {
-                    counters.fault();
-                }
-                (message, panicked)
-            }
+            message => (message, panicked),
         }
     }
 }
@@ -561,6 +582,8 @@ struct Outbox {
     timeout: Duration,
     /// Cancelled when the host aborts its sessions.
     abort: CancellationToken,
+    /// Where the faults that go out are counted.
+    counters: Arc<Counters>,
 }
 
 impl Outbox {
@@ -569,6 +592,7 @@ impl Outbox {
     /// channel is aborted. Returns how the session ends when it must: the channel failed, the
     /// wait timed out, the host aborted. The waits are made only when the queue is full.
     fn deliver(self, message: Option<Message>) -> impl Future<Output = Option<Ending>> {
+        let fault = message.as_ref().is_some_and(Message::is_fault);
         let mut slot = message;
         let mut waits: Option<Waits> = None;
         poll_fn(move |cx| {
@@ -576,6 +600,9 @@ impl Outbox {
                 return Poll::Ready(None);
             }
             if let Poll::Ready(sent) = self.output.poll_send(cx, &mut slot) {
+                if fault && sent.is_ok() {
+                    self.counters.fault();
+                }
                 // A channel that takes no answers ends the session.
                 return Poll::Ready(sent.err().map(|error| {
                     tracing::debug!(%error, "a reply could not be sent");
