@@ -29,9 +29,12 @@ pub struct BindingSettings {
     /// `ChannelInitializationTimeout`): 30 seconds.
     pub channel_initialization_timeout: Duration,
     /// How many connections a listener holds that have not been admitted yet (their preamble
-    /// running, or queued for a session slot); past it the listener stops accepting until one
-    /// is admitted, refused or gone (WCF `MaxPendingConnections`, whose default is 12 ×
-    /// processors; indigo's is max(12 × processors, 256)).
+    /// running, or queued for a session slot): WCF `MaxPendingConnections`, whose default is 12
+    /// × processors; indigo's is max(12 × processors, 256). Unlike WCF, a full listener does not
+    /// lock new clients out: a new connection evicts (closes) the oldest pending one that has not
+    /// yet sent its whole preamble. Only when every pending connection has sent its preamble
+    /// does the listener stop accepting until one is admitted, refused or gone. A session slot
+    /// (`max_concurrent_sessions`) is taken only after the preamble.
     pub max_pending_connections: usize,
     /// How messages are encoded on a `net.tcp` connection the client opens (services accept
     /// every encoding they know): [`MessageEncoding::Binary`], as WCF's NetTcpBinding.

@@ -2,9 +2,10 @@
 //! accepts connections, runs each preamble, routes it by its Via to the endpoint's listener and
 //! leaves the answer (PreambleAck or a refusal) to the host's admission.
 //!
-//! A connection is pending from its accept until the host admits or refuses it; at
-//! `max_pending_connections` the acceptor stops accepting (the kernel's backlog holds the rest),
-//! as WCF does.
+//! A connection is pending from its accept until the host admits or refuses it. At
+//! `max_pending_connections` a new connection evicts the oldest one still in its preamble (see
+//! [`PendingSet`]); only when every pending connection has completed its preamble does the
+//! acceptor stop accepting (the kernel's backlog holds the rest), as WCF does.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,13 +14,14 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::sync::mpsc;
 use tokio_util::codec::Framed;
 use tracing::Instrument;
 
 use super::DEFAULT_PORT;
 use super::connection::{encoder_for, limits, start};
 use super::framing::{Encoding, FramingCodec, Record, fault};
+use super::pending::{Pending, PendingSet};
 use super::preamble::{PreamblePolicy, receive_preamble};
 use crate::address::{EndpointAddress, via_path};
 use crate::channel::{
@@ -126,14 +128,13 @@ async fn accept_loop(port: TcpPort, control: HostControl) {
     else {
         return;
     };
-    let pending = Arc::new(Semaphore::new(
+    let pending = PendingSet::new(
         routes
             .values()
             .map(|r| r.settings.max_pending_connections)
             .max()
-            .unwrap_or(1)
-            .max(1),
-    ));
+            .unwrap_or(1),
+    );
     let shared = Arc::new(Shared { routes, first });
     loop {
         let accepted = tokio::select! {
@@ -141,8 +142,8 @@ async fn accept_loop(port: TcpPort, control: HostControl) {
             accepted = accept(&listener, &pending) => accepted,
         };
         match accepted {
-            Ok((stream, permit)) => {
-                tokio::spawn(preamble(stream, shared.clone(), permit));
+            Ok((stream, place)) => {
+                tokio::spawn(preamble(stream, shared.clone(), place));
             }
             Err(error) => {
                 // Out of file descriptors and the like: back off instead of spinning.
@@ -153,18 +154,14 @@ async fn accept_loop(port: TcpPort, control: HostControl) {
     }
 }
 
-/// The next connection, once a pending slot is free.
+/// The next connection and its place among the pending ones, accepted once it can have one.
 async fn accept(
     listener: &TcpListener,
-    pending: &Arc<Semaphore>,
-) -> std::io::Result<(TcpStream, OwnedSemaphorePermit)> {
-    let permit = pending
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(|_| std::io::Error::other("the pending-connection limit was closed"))?;
+    pending: &Arc<PendingSet>,
+) -> std::io::Result<(TcpStream, Pending)> {
+    pending.room().await;
     let (stream, _peer) = listener.accept().await?;
-    Ok((stream, permit))
+    Ok((stream, pending.insert().await))
 }
 
 struct Policy<'a> {
@@ -188,16 +185,26 @@ impl PreamblePolicy for Policy<'_> {
 }
 
 /// Runs a connection's preamble and hands it to its endpoint's listener.
-async fn preamble(stream: TcpStream, shared: Arc<Shared>, permit: OwnedSemaphorePermit) {
+async fn preamble(stream: TcpStream, shared: Arc<Shared>, place: Pending) {
     let _ = stream.set_nodelay(true);
     let timeout = shared.first.channel_initialization_timeout;
     let mut framed = Framed::new(stream, FramingCodec::with_limits(limits(&shared.first)));
     let policy = Policy {
         routes: &shared.routes,
     };
-    let preamble = match tokio::time::timeout(timeout, receive_preamble(&mut framed, &policy)).await
-    {
-        Ok(Ok(preamble)) => preamble,
+    let received = tokio::select! {
+        () = place.evicted() => {
+            tracing::debug!("a connection still in its preamble was evicted for a newer one");
+            return;
+        }
+        received = tokio::time::timeout(timeout, receive_preamble(&mut framed, &policy)) => received,
+    };
+    let preamble = match received {
+        Ok(Ok(preamble)) if place.preamble_done() => preamble,
+        Ok(Ok(_)) => {
+            tracing::debug!("a connection was evicted as its preamble completed");
+            return;
+        }
         Ok(Err(error)) => {
             tracing::debug!(%error, "preamble refused");
             return;
@@ -215,7 +222,7 @@ async fn preamble(stream: TcpStream, shared: Arc<Shared>, permit: OwnedSemaphore
     let incoming: Box<dyn Incoming> = Box::new(TcpIncoming {
         framed,
         encoding,
-        _pending: permit,
+        _pending: place,
     });
     if let Err(mpsc::error::SendError(incoming)) = route.incoming.send(incoming) {
         incoming.refuse(Refusal::ShuttingDown);
@@ -226,8 +233,8 @@ async fn preamble(stream: TcpStream, shared: Arc<Shared>, permit: OwnedSemaphore
 struct TcpIncoming {
     framed: Framed<TcpStream, FramingCodec>,
     encoding: u8,
-    /// Holds the connection's pending slot until it is admitted or refused.
-    _pending: OwnedSemaphorePermit,
+    /// Holds the connection's pending place until it is admitted or refused.
+    _pending: Pending,
 }
 
 impl Incoming for TcpIncoming {

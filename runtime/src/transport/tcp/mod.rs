@@ -9,6 +9,7 @@ mod connect;
 mod connection;
 pub mod framing;
 mod listener;
+mod pending;
 pub mod preamble;
 mod stream;
 
