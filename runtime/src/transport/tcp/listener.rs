@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio_util::codec::Framed;
@@ -20,6 +20,7 @@ use tracing::Instrument;
 
 use super::DEFAULT_PORT;
 use super::connection::{encoder_for, limits, start};
+use super::drain::drain;
 use super::framing::{Encoding, FramingCodec, Record, fault};
 use super::pending::{Pending, PendingSet};
 use super::preamble::{PreamblePolicy, receive_preamble};
@@ -30,9 +31,6 @@ use crate::channel::{
 };
 use crate::error::Error;
 use crate::transport::{bind_listener, shared_port};
-
-/// How long a refused connection is drained before it is closed, so the peer reads the fault.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Listens at `address` (`net.tcp://host:port/path`): registers the path with the port's
 /// acceptor (binding the port if no endpoint has yet; port 0 always binds a fresh one).
@@ -207,6 +205,10 @@ async fn preamble(stream: TcpStream, shared: Arc<Shared>, place: Pending) {
         }
         Ok(Err(error)) => {
             tracing::debug!(%error, "preamble refused");
+            if error.fault_uri().is_some() {
+                // receive_preamble has sent the fault.
+                close_after_fault(framed.into_inner()).await;
+            }
             return;
         }
         Err(_) => {
@@ -261,16 +263,12 @@ async fn refuse(mut stream: TcpStream, uri: &'static str) {
     if stream.write_all(&fault).await.is_err() {
         return;
     }
+    close_after_fault(stream).await;
+}
+
+/// Closes a connection whose last bytes (a framing fault) are written: shuts its sending side
+/// down, then drains its input before the socket is closed.
+async fn close_after_fault(mut stream: TcpStream) {
     let _ = stream.shutdown().await;
-    let mut sink = [0u8; 1024];
-    let drain = async {
-        let mut drained = 0;
-        while drained < 64 * 1024 {
-            match stream.read(&mut sink).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => drained += n,
-            }
-        }
-    };
-    let _ = tokio::time::timeout(DRAIN_TIMEOUT, drain).await;
+    drain(&mut stream).await;
 }

@@ -7,6 +7,7 @@
 
 mod connect;
 mod connection;
+mod drain;
 pub mod framing;
 mod listener;
 mod pending;
