@@ -1,5 +1,7 @@
 //! net.tcp under hostile or unlucky peers, over real sockets: silent sockets cannot lock a port
-//! out (a full pending set evicts the oldest connection still in its preamble).
+//! out (a full pending set evicts the oldest connection still in its preamble); malformed sizes
+//! get their framing fault, and a faulted connection is closed normally (drained, not reset) so
+//! the peer reads the whole fault.
 
 mod common;
 
@@ -7,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use indigo::prelude::*;
-use tokio::io::AsyncReadExt;
+use indigo::transport::tcp::framing::fault;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// Every test here is over within this.
@@ -35,12 +38,17 @@ async fn ping_host(binding: NetTcpBinding) -> ServiceHost {
     .await
 }
 
-/// Opens `count` connections to `host` that never send a byte.
-async fn silent_sockets(host: &ServiceHost, count: usize) -> Vec<TcpStream> {
-    let port = indigo::address::EndpointAddress::parse(host.address())
+/// The port `host` listens on.
+fn port(host: &ServiceHost) -> u16 {
+    indigo::address::EndpointAddress::parse(host.address())
         .unwrap()
         .port()
-        .unwrap();
+        .unwrap()
+}
+
+/// Opens `count` connections to `host` that never send a byte.
+async fn silent_sockets(host: &ServiceHost, count: usize) -> Vec<TcpStream> {
+    let port = port(host);
     let mut sockets = Vec::with_capacity(count);
     for _ in 0..count {
         sockets.push(TcpStream::connect(("127.0.0.1", port)).await.unwrap());
@@ -103,6 +111,88 @@ async fn a_real_client_is_answered_at_once_with_250_silent_sockets_on_a_default_
         let _more = silent_sockets(&host, 300).await;
         let latency = one_call(&host).await;
         eprintln!("one call with 550 silent sockets open: {latency:?}");
+        host.shutdown().await;
+    })
+    .await
+    .expect("the test finished in time");
+}
+
+/// Version 1.0, duplex mode, then a Via record whose size field is `via_size`.
+fn preamble_start(via_size: &[u8]) -> Vec<u8> {
+    let mut bytes = vec![0x00, 0x01, 0x00, 0x01, 0x02, 0x02];
+    bytes.extend_from_slice(via_size);
+    bytes
+}
+
+/// A complete duplex preamble to `host`'s endpoint (binary session encoding).
+fn preamble(host: &ServiceHost) -> Vec<u8> {
+    let via = host.address().as_bytes();
+    let mut bytes = preamble_start(&[u8::try_from(via.len()).unwrap()]);
+    bytes.extend_from_slice(via);
+    bytes.extend_from_slice(&[0x03, 0x08, 0x0C]);
+    bytes
+}
+
+/// A Fault record carrying `uri`.
+fn fault_record(uri: &str) -> Vec<u8> {
+    let mut bytes = vec![0x08, u8::try_from(uri.len()).unwrap()];
+    bytes.extend_from_slice(uri.as_bytes());
+    bytes
+}
+
+/// Sends `bytes` and 16 KiB of junk after them in one go, then closes the sending side;
+/// returns everything the service sent until its normal close. A reset fails the test.
+async fn answer_to(host: &ServiceHost, bytes: &[u8]) -> Vec<u8> {
+    let mut socket = TcpStream::connect(("127.0.0.1", port(host))).await.unwrap();
+    let mut sent = bytes.to_vec();
+    sent.extend(std::iter::repeat_n(0xAB, 16 * 1024));
+    socket.write_all(&sent).await.unwrap();
+    socket.shutdown().await.unwrap();
+    let mut answer = Vec::new();
+    socket
+        .read_to_end(&mut answer)
+        .await
+        .expect("the service closes normally, without a reset");
+    answer
+}
+
+#[tokio::test]
+async fn a_malformed_envelope_size_is_answered_with_its_fault_and_a_normal_close() {
+    tokio::time::timeout(TEST_LIMIT, async {
+        let host = ping_host(NetTcpBinding::new()).await;
+        let cases: [(&[u8], &str); 3] = [
+            // 2^31: beyond any MultiByteInt31.
+            (&[0x06, 0x80, 0x80, 0x80, 0x80, 0x08], fault::MAX_MESSAGE_SIZE_EXCEEDED),
+            // 65,537: one byte over the default buffer limit.
+            (&[0x06, 0x81, 0x80, 0x04], fault::MAX_MESSAGE_SIZE_EXCEEDED),
+            // Six bytes: not a MultiByteInt31.
+            (&[0x06, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01], fault::INVALID_RECORD_SEQUENCE),
+        ];
+        for (envelope, uri) in cases {
+            let mut sent = preamble(&host);
+            sent.extend_from_slice(envelope);
+            let mut expected = vec![0x0B]; // PreambleAck
+            expected.extend(fault_record(uri));
+            assert_eq!(answer_to(&host, &sent).await, expected, "for {envelope:02X?}");
+        }
+        host.shutdown().await;
+    })
+    .await
+    .expect("the test finished in time");
+}
+
+#[tokio::test]
+async fn a_malformed_via_size_is_answered_with_its_fault_and_a_normal_close() {
+    tokio::time::timeout(TEST_LIMIT, async {
+        let host = ping_host(NetTcpBinding::new()).await;
+        let cases: [(&[u8], &str); 2] = [
+            (&[0xFF, 0xFF, 0xFF, 0xFF, 0x0F], fault::VIA_TOO_LONG),
+            (&[0x80, 0x80, 0x80, 0x80, 0x80, 0x01], fault::INVALID_RECORD_SEQUENCE),
+        ];
+        for (size, uri) in cases {
+            let answer = answer_to(&host, &preamble_start(size)).await;
+            assert_eq!(answer, fault_record(uri), "for {size:02X?}");
+        }
         host.shutdown().await;
     })
     .await
