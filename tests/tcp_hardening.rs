@@ -140,19 +140,25 @@ fn fault_record(uri: &str) -> Vec<u8> {
     bytes
 }
 
-/// Sends `bytes` and 16 KiB of junk after them in one go, then closes the sending side;
-/// returns everything the service sent until its normal close. A reset fails the test.
+/// Sends `bytes` and 16 KiB of junk after them in one go; returns everything the service sent
+/// until it closed its side. The service must still be draining then (the connection is not
+/// reset: more junk can be sent), and close normally once this side closes too.
 async fn answer_to(host: &ServiceHost, bytes: &[u8]) -> Vec<u8> {
     let mut socket = TcpStream::connect(("127.0.0.1", port(host))).await.unwrap();
     let mut sent = bytes.to_vec();
     sent.extend(std::iter::repeat_n(0xAB, 16 * 1024));
     socket.write_all(&sent).await.unwrap();
-    socket.shutdown().await.unwrap();
     let mut answer = Vec::new();
     socket
         .read_to_end(&mut answer)
         .await
-        .expect("the service closes normally, without a reset");
+        .expect("the service closes its side normally");
+    let more = socket.write_all(&[0xAB; 1024]).await;
+    assert!(
+        more.is_ok() && socket.take_error().unwrap().is_none(),
+        "the service reset the connection: {more:?}"
+    );
+    socket.shutdown().await.unwrap();
     answer
 }
 
@@ -162,18 +168,28 @@ async fn a_malformed_envelope_size_is_answered_with_its_fault_and_a_normal_close
         let host = ping_host(NetTcpBinding::new()).await;
         let cases: [(&[u8], &str); 3] = [
             // 2^31: beyond any MultiByteInt31.
-            (&[0x06, 0x80, 0x80, 0x80, 0x80, 0x08], fault::MAX_MESSAGE_SIZE_EXCEEDED),
+            (
+                &[0x06, 0x80, 0x80, 0x80, 0x80, 0x08],
+                fault::MAX_MESSAGE_SIZE_EXCEEDED,
+            ),
             // 65,537: one byte over the default buffer limit.
             (&[0x06, 0x81, 0x80, 0x04], fault::MAX_MESSAGE_SIZE_EXCEEDED),
             // Six bytes: not a MultiByteInt31.
-            (&[0x06, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01], fault::INVALID_RECORD_SEQUENCE),
+            (
+                &[0x06, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01],
+                fault::INVALID_RECORD_SEQUENCE,
+            ),
         ];
         for (envelope, uri) in cases {
             let mut sent = preamble(&host);
             sent.extend_from_slice(envelope);
             let mut expected = vec![0x0B]; // PreambleAck
             expected.extend(fault_record(uri));
-            assert_eq!(answer_to(&host, &sent).await, expected, "for {envelope:02X?}");
+            assert_eq!(
+                answer_to(&host, &sent).await,
+                expected,
+                "for {envelope:02X?}"
+            );
         }
         host.shutdown().await;
     })
@@ -187,7 +203,10 @@ async fn a_malformed_via_size_is_answered_with_its_fault_and_a_normal_close() {
         let host = ping_host(NetTcpBinding::new()).await;
         let cases: [(&[u8], &str); 2] = [
             (&[0xFF, 0xFF, 0xFF, 0xFF, 0x0F], fault::VIA_TOO_LONG),
-            (&[0x80, 0x80, 0x80, 0x80, 0x80, 0x01], fault::INVALID_RECORD_SEQUENCE),
+            (
+                &[0x80, 0x80, 0x80, 0x80, 0x80, 0x01],
+                fault::INVALID_RECORD_SEQUENCE,
+            ),
         ];
         for (size, uri) in cases {
             let answer = answer_to(&host, &preamble_start(size)).await;
