@@ -217,3 +217,31 @@ async fn a_malformed_via_size_is_answered_with_its_fault_and_a_normal_close() {
     .await
     .expect("the test finished in time");
 }
+
+#[tokio::test]
+async fn ports_with_a_listen_backlog_of_one_still_serve() {
+    tokio::time::timeout(TEST_LIMIT, async {
+        let host = ServiceHost::builder()
+            .endpoint(
+                PingContract::per_session(|| Pinger),
+                NetTcpBinding::new().listen_backlog(1),
+                "net.tcp://127.0.0.1:0/ping",
+            )
+            .endpoint(
+                PingContract::per_call(|| Pinger),
+                BasicHttpBinding::new().listen_backlog(1),
+                "http://127.0.0.1:0/ping",
+            )
+            .open()
+            .await
+            .expect("the host opens");
+        one_call(&host).await;
+        let client = PingClient::connect(BasicHttpBinding::new(), &host.addresses()[1])
+            .await
+            .unwrap();
+        assert_eq!(client.ping(1).await.unwrap(), 2);
+        host.shutdown().await;
+    })
+    .await
+    .expect("the test finished in time");
+}

@@ -30,7 +30,7 @@ use crate::channel::{
     Refusal, SessionListener, SharedAcceptor,
 };
 use crate::error::Error;
-use crate::transport::{bind_listener, shared_port};
+use crate::transport::{PortListener, shared_port};
 
 /// Listens at `address` (`net.tcp://host:port/path`): registers the path with the port's
 /// acceptor (binding the port if no endpoint has yet; port 0 always binds a fresh one).
@@ -40,7 +40,10 @@ pub fn listen(
     context: &mut ListenContext,
 ) -> Result<Listening, Error> {
     address.expect_scheme("net.tcp", "net.tcp://host:port/path")?;
-    let acceptor = shared_port(context, address, DEFAULT_PORT, TcpPort::bind)?;
+    let acceptor = shared_port(context, address, DEFAULT_PORT, |host, port| {
+        TcpPort::bind(host, port, settings.listen_backlog)
+    })?;
+    acceptor.listener.widen_backlog(settings.listen_backlog)?;
     let (tx, incoming) = mpsc::unbounded_channel();
     let path = address.path().to_owned();
     if acceptor.routes.contains_key(&path) {
@@ -78,15 +81,15 @@ struct Route {
 
 /// One TCP port and the endpoints on it.
 struct TcpPort {
-    listener: TcpListener,
+    listener: PortListener,
     port: u16,
     routes: HashMap<String, Route>,
 }
 
 impl TcpPort {
-    fn bind(host: &str, port: u16) -> Result<Self, Error> {
-        let listener = bind_listener(host, port)?;
-        let port = listener.local_addr()?.port();
+    fn bind(host: &str, port: u16, backlog: u32) -> Result<Self, Error> {
+        let listener = PortListener::bind(host, port, backlog)?;
+        let port = listener.port()?;
         Ok(TcpPort {
             listener,
             port,
@@ -118,6 +121,7 @@ async fn accept_loop(port: TcpPort, control: HostControl) {
     let TcpPort {
         listener, routes, ..
     } = port;
+    let listener = listener.into_inner();
     let Some(first) = routes
         .values()
         .map(|route| &route.settings)
