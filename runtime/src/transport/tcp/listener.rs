@@ -210,7 +210,8 @@ async fn preamble(stream: TcpStream, shared: Arc<Shared>, place: Pending) {
         Ok(Err(error)) => {
             tracing::debug!(%error, "preamble refused");
             if error.fault_uri().is_some() {
-                // receive_preamble has sent the fault.
+                // receive_preamble has sent the fault. The connection is no longer pending.
+                drop(place);
                 close_after_fault(framed.into_inner()).await;
             }
             return;
