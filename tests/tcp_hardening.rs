@@ -245,3 +245,28 @@ async fn ports_with_a_listen_backlog_of_one_still_serve() {
     .await
     .expect("the test finished in time");
 }
+
+#[tokio::test]
+async fn a_connection_takes_no_session_slot_before_its_preamble() {
+    tokio::time::timeout(TEST_LIMIT, async {
+        // One session slot, refused at once when taken: a silent socket holding it would make
+        // the real client fail with ServerTooBusy.
+        let host = ServiceHost::builder()
+            .endpoint(
+                PingContract::per_session(|| Pinger),
+                NetTcpBinding::new(),
+                "net.tcp://127.0.0.1:0/ping",
+            )
+            .max_concurrent_sessions(1)
+            .admission(Admission::Refuse)
+            .open()
+            .await
+            .expect("the host opens");
+        let _silent = silent_sockets(&host, 10).await;
+        one_call(&host).await;
+        assert_eq!(host.stats().refused, 0);
+        host.shutdown().await;
+    })
+    .await
+    .expect("the test finished in time");
+}
