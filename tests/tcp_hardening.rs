@@ -89,6 +89,11 @@ async fn silent_sockets_past_the_pending_limit_evict_the_oldest_and_a_real_clien
         for socket in &mut silent[..17] {
             closed_by_service(socket).await;
         }
+        let stats = host.stats();
+        assert_eq!(
+            (stats.pending_connections, stats.evicted_connections),
+            (7, 17)
+        );
         host.shutdown().await;
     })
     .await

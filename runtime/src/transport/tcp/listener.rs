@@ -136,6 +136,7 @@ async fn accept_loop(port: TcpPort, control: HostControl) {
             .map(|r| r.settings.max_pending_connections)
             .max()
             .unwrap_or(1),
+        control.connections.clone(),
     );
     let shared = Arc::new(Shared { routes, first });
     loop {

@@ -12,11 +12,15 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+use crate::channel::ConnectionCounters;
+
 /// The pending connections of one port, oldest first.
 #[derive(Debug)]
 pub(super) struct PendingSet {
     capacity: usize,
     state: Mutex<State>,
+    /// The host's counts of pending and evicted connections.
+    counters: ConnectionCounters,
     /// Signalled when a connection leaves the set.
     freed: Notify,
 }
@@ -48,11 +52,12 @@ impl State {
 }
 
 impl PendingSet {
-    /// A set holding at most `capacity` connections (at least one).
-    pub(super) fn new(capacity: usize) -> Arc<Self> {
+    /// A set holding at most `capacity` connections (at least one), counted in `counters`.
+    pub(super) fn new(capacity: usize, counters: ConnectionCounters) -> Arc<Self> {
         Arc::new(PendingSet {
             capacity: capacity.max(1),
             state: Mutex::new(State::default()),
+            counters,
             freed: Notify::new(),
         })
     }
@@ -93,8 +98,11 @@ impl PendingSet {
                     "the pending connections are full: evicting the oldest one still in its preamble"
                 );
                 evicted.evict.cancel();
+                self.counters.pending_removed();
+                self.counters.evicted_one();
             }
         }
+        self.counters.pending_added();
         let id = state.next_id;
         state.next_id += 1;
         let evict = CancellationToken::new();
@@ -149,6 +157,7 @@ impl Pending {
 impl Drop for Pending {
     fn drop(&mut self) {
         if self.set.state().entries.remove(&self.id).is_some() {
+            self.set.counters.pending_removed();
             self.set.freed.notify_one();
         }
     }
@@ -166,7 +175,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_full_set_evicts_its_oldest_connection_still_in_its_preamble() {
-        let set = PendingSet::new(3);
+        let counters = ConnectionCounters::default();
+        let set = PendingSet::new(3, counters.clone());
         let first = set.insert().await;
         let second = set.insert().await;
         let third = set.insert().await;
@@ -183,6 +193,7 @@ mod tests {
         let fifth = set.insert().await;
         assert!(is_evicted(&third));
         assert!(!is_evicted(&fourth) && !is_evicted(&fifth));
+        assert_eq!((counters.pending(), counters.evicted()), (3, 2));
         tokio::time::timeout(Duration::from_secs(1), second.evicted())
             .await
             .expect("eviction is signalled");
@@ -190,7 +201,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_set_full_of_connections_past_their_preamble_has_no_room_until_one_leaves() {
-        let set = PendingSet::new(2);
+        let set = PendingSet::new(2, ConnectionCounters::default());
         let first = set.insert().await;
         let second = set.insert().await;
         assert!(first.preamble_done() && second.preamble_done());
@@ -216,10 +227,12 @@ mod tests {
 
     #[tokio::test]
     async fn dropping_a_pending_connection_frees_its_place() {
-        let set = PendingSet::new(1);
+        let counters = ConnectionCounters::default();
+        let set = PendingSet::new(1, counters.clone());
         let first = set.insert().await;
+        assert_eq!(counters.pending(), 1);
         drop(first);
-        assert_eq!(set.len(), 0);
+        assert_eq!((set.len(), counters.pending()), (0, 0));
         let second = set.insert().await;
         assert!(!is_evicted(&second));
         assert!(second.preamble_done());
