@@ -93,6 +93,15 @@ macro_rules! settings_setters {
             self.settings.close_timeout = timeout;
             self
         }
+
+        /// Sets the listen backlog of the endpoint's port (default 1,024, capped by the
+        /// system's `somaxconn`; see
+        /// [`BindingSettings::listen_backlog`](crate::binding::BindingSettings::listen_backlog)).
+        /// At least 1.
+        pub fn listen_backlog(mut self, connections: u32) -> Self {
+            self.settings.listen_backlog = connections.max(1);
+            self
+        }
     };
 }
 pub(crate) use settings_setters;

@@ -11,6 +11,8 @@ use std::any::Any;
 use std::collections::HashMap;
 use std::fmt;
 use std::future::{Future, poll_fn};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 
 use tokio_util::sync::CancellationToken;
@@ -95,6 +97,48 @@ pub struct HostControl {
     pub abort: CancellationToken,
     /// Tasks that shutdown waits for (requests being answered).
     pub tracker: TaskTracker,
+    /// What the listeners count about the connections they hold, for the host's stats.
+    pub connections: ConnectionCounters,
+}
+
+/// What a host's listeners count about their connections: how many are pending now (accepted,
+/// not yet admitted or refused) and how many were evicted to make room for newer ones. Clones
+/// share the counts.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectionCounters(Arc<ConnectionCounts>);
+
+#[derive(Debug, Default)]
+struct ConnectionCounts {
+    pending: AtomicUsize,
+    evicted: AtomicU64,
+}
+
+impl ConnectionCounters {
+    /// Connections pending now.
+    pub fn pending(&self) -> usize {
+        self.0.pending.load(Ordering::Relaxed)
+    }
+
+    /// Pending connections evicted since the host opened.
+    pub fn evicted(&self) -> u64 {
+        self.0.evicted.load(Ordering::Relaxed)
+    }
+
+    /// A connection became pending.
+    pub(crate) fn pending_added(&self) {
+        self.0.pending.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A connection is no longer pending (admitted, refused, gone or evicted).
+    pub(crate) fn pending_removed(&self) {
+        self.0.pending.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// A pending connection was evicted for a newer one.
+    pub(crate) fn evicted_one(&self) {
+        self.0.evicted.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!(target: "indigo::stats", "pending connection evicted");
+    }
 }
 
 /// Where the endpoints of one host register the acceptors they share while the host opens.

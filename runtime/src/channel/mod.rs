@@ -27,8 +27,8 @@ pub use duplex::{DuplexChannel, MessageSink, MessageSource, ReceiveExt, SendExt,
 pub use error::{ChannelError, Refusal};
 pub use layer::{Layer, Side};
 pub use listener::{
-    AcceptExt, Connection, HostControl, Incoming, ListenContext, Listening, SessionListener,
-    SharedAcceptor, SharedError,
+    AcceptExt, Connection, ConnectionCounters, HostControl, Incoming, ListenContext, Listening,
+    SessionListener, SharedAcceptor, SharedError,
 };
 pub use pipe::{PIPE_CAPACITY, PipeSink, PipeSource, pipe};
 pub use queue::QueueSink;

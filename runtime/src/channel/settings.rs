@@ -10,6 +10,28 @@ pub(crate) fn processors() -> usize {
     *PROCESSORS.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
 }
 
+/// The listen backlog a binding has unless set: 1,024, or the system's `somaxconn` when it is
+/// smaller (the kernel would cap it there anyway). Read once.
+pub(crate) fn default_listen_backlog() -> u32 {
+    static BACKLOG: OnceLock<u32> = OnceLock::new();
+    *BACKLOG.get_or_init(|| {
+        let somaxconn = std::fs::read_to_string("/proc/sys/net/core/somaxconn").ok();
+        capped_backlog(DEFAULT_LISTEN_BACKLOG, somaxconn.as_deref())
+    })
+}
+
+/// indigo's listen backlog before the system's cap.
+const DEFAULT_LISTEN_BACKLOG: u32 = 1024;
+
+/// `wanted`, capped by `somaxconn` (the text of `/proc/sys/net/core/somaxconn`) when it is a
+/// positive number.
+fn capped_backlog(wanted: u32, somaxconn: Option<&str>) -> u32 {
+    somaxconn
+        .and_then(|text| text.trim().parse::<u32>().ok())
+        .filter(|cap| *cap > 0)
+        .map_or(wanted, |cap| wanted.min(cap))
+}
+
 /// Settings every binding has, with WCF's defaults.
 #[derive(Debug, Clone)]
 pub struct BindingSettings {
@@ -29,10 +51,21 @@ pub struct BindingSettings {
     /// `ChannelInitializationTimeout`): 30 seconds.
     pub channel_initialization_timeout: Duration,
     /// How many connections a listener holds that have not been admitted yet (their preamble
-    /// running, or queued for a session slot); past it the listener stops accepting until one
-    /// is admitted, refused or gone (WCF `MaxPendingConnections`, whose default is 12 ×
-    /// processors; indigo's is max(12 × processors, 256)).
+    /// running, or queued for a session slot): WCF `MaxPendingConnections`, whose default is 12
+    /// × processors; indigo's is max(12 × processors, 256). Unlike WCF, a full listener does not
+    /// lock new clients out: a new connection evicts (closes) the oldest pending one that has not
+    /// yet sent its whole preamble. Only when every pending connection has sent its preamble
+    /// does the listener stop accepting until one is admitted, refused or gone. A session slot
+    /// (`max_concurrent_sessions`) is taken only after the preamble.
     pub max_pending_connections: usize,
+    /// How many connections the kernel completes on a listening port before the service accepts
+    /// them (WCF `ListenBacklog`), for net.tcp and HTTP ports alike; endpoints that share a port
+    /// get the largest of theirs. Default: 1,024, capped by the system's
+    /// `/proc/sys/net/core/somaxconn` where it is smaller. This deviates from WCF, whose default
+    /// is 10 (12 × processors in later versions): with a small backlog a burst of connects
+    /// overflows it and the overflowing clients wait for their SYN to be retried (a second or
+    /// more each).
+    pub listen_backlog: u32,
     /// How messages are encoded on a `net.tcp` connection the client opens (services accept
     /// every encoding they know): [`MessageEncoding::Binary`], as WCF's NetTcpBinding.
     pub message_encoding: MessageEncoding,
@@ -61,7 +94,25 @@ impl Default for BindingSettings {
             close_timeout: Duration::from_secs(60),
             channel_initialization_timeout: Duration::from_secs(30),
             max_pending_connections: (12 * cores).max(256),
+            listen_backlog: default_listen_backlog(),
             message_encoding: MessageEncoding::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_listen_backlog_is_capped_by_somaxconn_when_it_is_readable() {
+        assert_eq!(capped_backlog(1024, Some("4096\n")), 1024);
+        assert_eq!(capped_backlog(1024, Some("128\n")), 128);
+        assert_eq!(capped_backlog(1024, None), 1024);
+        assert_eq!(capped_backlog(1024, Some("garbage")), 1024);
+        assert_eq!(capped_backlog(1024, Some("0")), 1024);
+        let backlog = default_listen_backlog();
+        assert!((1..=1024).contains(&backlog));
+        assert_eq!(BindingSettings::default().listen_backlog, backlog);
     }
 }

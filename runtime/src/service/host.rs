@@ -287,6 +287,8 @@ impl ServiceHost {
             waiting_sessions: self.waiting_sessions(),
             calls_in_flight: in_use(settings.max_concurrent_calls, &self.shared.calls),
             instances: in_use(settings.instances(), &self.shared.instances),
+            pending_connections: self.shared.control.connections.pending(),
+            evicted_connections: self.shared.control.connections.evicted(),
             ..self.shared.counters.snapshot()
         }
     }

@@ -17,6 +17,12 @@ pub struct HostStats {
     pub calls_in_flight: usize,
     /// Instance contexts alive now (counted by `max_concurrent_instances`).
     pub instances: usize,
+    /// Connections accepted and not yet admitted or refused now (net.tcp: their preamble
+    /// running, or waiting for a session slot), counted by `max_pending_connections`.
+    pub pending_connections: usize,
+    /// Pending connections evicted since the host opened: at `max_pending_connections`, a new
+    /// connection closes the oldest one that has not yet sent its whole preamble.
+    pub evicted_connections: u64,
     /// Faults sent since the host opened (an operation's typed fault, a refused call, …).
     pub faults: u64,
     /// Channels and calls refused since the host opened: past a limit (`ServerTooBusy`, HTTP

@@ -18,7 +18,6 @@ use bytes::{Bytes, BytesMut};
 use http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HOST, RETRY_AFTER};
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use tokio::net::TcpListener;
 use tracing::Instrument;
 
 use super::{DEFAULT_PORT, HttpSettings, action_param, media_type};
@@ -31,13 +30,15 @@ use crate::encoding::text::{MessageVersion, TextEncoder};
 use crate::encoding::{EncodingError, MessageEncoder};
 use crate::error::Error;
 use crate::message::{Body, Fault, FaultKind, Message, SharedStr, WSA10_FAULT_ACTION};
-use crate::transport::{bind_listener, shared_port};
+use crate::transport::{PortListener, shared_port};
 
 /// What one HTTP endpoint needs to answer requests.
 struct Route {
     handler: BoxRequestHandler,
     version: MessageVersion,
     max_received_message_size: usize,
+    /// The listen backlog the endpoint asks of its port.
+    listen_backlog: u32,
     /// The WSDL source, when metadata is enabled.
     metadata: Option<Arc<dyn EndpointMetadata>>,
 }
@@ -321,6 +322,7 @@ impl HttpEndpoint {
                 handler: Arc::new(endpoint.handler),
                 version: http.version,
                 max_received_message_size: settings.max_received_message_size,
+                listen_backlog: settings.listen_backlog,
                 metadata: endpoint.metadata.filter(|_| http.metadata),
             }),
         }
@@ -367,7 +369,11 @@ pub fn listen(
     if address.path().contains(['?', '#']) {
         return Err(address.invalid("the address must not have a query or a fragment"));
     }
-    let server = shared_port(context, address, DEFAULT_PORT, HttpPort::bind)?;
+    let backlog = endpoint.route.listen_backlog;
+    let server = shared_port(context, address, DEFAULT_PORT, |host, port| {
+        HttpPort::bind(host, port, backlog)
+    })?;
+    server.listener.widen_backlog(backlog)?;
     if server
         .routes
         .insert(address.path().to_owned(), endpoint)
@@ -383,15 +389,15 @@ pub fn listen(
 
 /// One port's HTTP server and the endpoints on it, by path.
 struct HttpPort {
-    listener: TcpListener,
+    listener: PortListener,
     port: u16,
     routes: HashMap<String, HttpEndpoint>,
 }
 
 impl HttpPort {
-    fn bind(host: &str, port: u16) -> Result<Self, Error> {
-        let listener = bind_listener(host, port)?;
-        let port = listener.local_addr()?.port();
+    fn bind(host: &str, port: u16, backlog: u32) -> Result<Self, Error> {
+        let listener = PortListener::bind(host, port, backlog)?;
+        let port = listener.port()?;
         Ok(HttpPort {
             listener,
             port,
@@ -429,7 +435,7 @@ async fn serve(port: HttpPort, control: HostControl) {
         }
     });
     let stop = control.stop.clone();
-    let server = axum::serve(port.listener, app)
+    let server = axum::serve(port.listener.into_inner(), app)
         .with_graceful_shutdown(async move { stop.cancelled().await });
     tokio::select! {
         result = server => {

@@ -3,8 +3,9 @@
 //! writes as possible.
 //!
 //! The transport answers its own protocol: a record out of place or an oversized envelope is
-//! answered with its framing fault before the source reports the error, and closing the sink
-//! writes the End record.
+//! answered with its framing fault before the source reports the error (and the peer's input is
+//! drained, so the close that follows is not a reset), and closing the sink writes the End
+//! record.
 
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
@@ -15,6 +16,7 @@ use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio_util::codec::{Framed, FramedRead};
 
 use super::ByteStream;
+use super::drain::drain;
 use super::framing::{
     FramingCodec, FramingError, FramingLimits, Record, fault, known_encoding, record_type,
 };
@@ -95,7 +97,7 @@ pub(crate) fn start<S: ByteStream>(
     }
     tokio::spawn(write_loop(write, queue.clone(), make(), first));
     let input = TcpInput {
-        frames,
+        frames: Some(frames),
         decoder: make(),
         queue: queue.clone(),
     };
@@ -108,17 +110,23 @@ pub(crate) fn start<S: ByteStream>(
 
 /// The receiving half of a framing session.
 struct TcpInput<R> {
-    frames: FramedRead<R, FramingCodec>,
+    /// The connection's input; gone (being drained) once a framing fault was answered.
+    frames: Option<FramedRead<R, FramingCodec>>,
     decoder: Box<dyn MessageEncoder>,
     /// The writer's queue, for the faults this side answers with.
     queue: Arc<Queue<Outgoing>>,
 }
 
-impl<R> TcpInput<R> {
-    /// Answers a protocol violation with its framing fault, then reports it.
-    fn violation(&self, reason: String, uri: Option<&'static str>) -> ChannelError {
+impl<R: tokio::io::AsyncRead + Send + Unpin + 'static> TcpInput<R> {
+    /// Answers a protocol violation with its framing fault, then reports it. The writer sends
+    /// the fault and shuts the connection's sending side down while the input is drained, so the
+    /// peer reads the fault and a normal close.
+    fn violation(&mut self, reason: String, uri: Option<&'static str>) -> ChannelError {
         if let Some(uri) = uri {
             self.queue.push_urgent(Outgoing::Fault(uri));
+            if let Some(frames) = self.frames.take() {
+                tokio::spawn(async move { drain(&mut frames.into_inner()).await });
+            }
         }
         ChannelError::protocol(reason)
     }
@@ -129,8 +137,11 @@ impl<R: tokio::io::AsyncRead + Send + Unpin + 'static> MessageSource for TcpInpu
         &mut self,
         cx: &mut Context<'_>,
     ) -> Poll<Result<Option<Message>, ChannelError>> {
-        let record = ready!(std::pin::Pin::new(&mut self.frames).poll_next(cx));
-        let buffer = self.frames.read_buffer_mut();
+        let Some(frames) = self.frames.as_mut() else {
+            return Poll::Ready(Err(ChannelError::protocol("the connection was faulted")));
+        };
+        let record = ready!(std::pin::Pin::new(&mut *frames).poll_next(cx));
+        let buffer = frames.read_buffer_mut();
         if buffer.is_empty() {
             shrink_if_idle(buffer, READ_BUFFER);
         } else if buffer.capacity() < KEEP_WHEN_IDLE {

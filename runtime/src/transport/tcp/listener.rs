@@ -2,24 +2,27 @@
 //! accepts connections, runs each preamble, routes it by its Via to the endpoint's listener and
 //! leaves the answer (PreambleAck or a refusal) to the host's admission.
 //!
-//! A connection is pending from its accept until the host admits or refuses it; at
-//! `max_pending_connections` the acceptor stops accepting (the kernel's backlog holds the rest),
-//! as WCF does.
+//! A connection is pending from its accept until the host admits or refuses it. At
+//! `max_pending_connections` a new connection evicts the oldest one still in its preamble (see
+//! [`PendingSet`]); only when every pending connection has completed its preamble does the
+//! acceptor stop accepting (the kernel's backlog holds the rest), as WCF does.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::sync::mpsc;
 use tokio_util::codec::Framed;
 use tracing::Instrument;
 
 use super::DEFAULT_PORT;
 use super::connection::{encoder_for, limits, start};
+use super::drain::drain;
 use super::framing::{Encoding, FramingCodec, Record, fault};
+use super::pending::{Pending, PendingSet};
 use super::preamble::{PreamblePolicy, receive_preamble};
 use crate::address::{EndpointAddress, via_path};
 use crate::channel::{
@@ -27,10 +30,7 @@ use crate::channel::{
     Refusal, SessionListener, SharedAcceptor,
 };
 use crate::error::Error;
-use crate::transport::{bind_listener, shared_port};
-
-/// How long a refused connection is drained before it is closed, so the peer reads the fault.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(2);
+use crate::transport::{PortListener, shared_port};
 
 /// Listens at `address` (`net.tcp://host:port/path`): registers the path with the port's
 /// acceptor (binding the port if no endpoint has yet; port 0 always binds a fresh one).
@@ -40,7 +40,10 @@ pub fn listen(
     context: &mut ListenContext,
 ) -> Result<Listening, Error> {
     address.expect_scheme("net.tcp", "net.tcp://host:port/path")?;
-    let acceptor = shared_port(context, address, DEFAULT_PORT, TcpPort::bind)?;
+    let acceptor = shared_port(context, address, DEFAULT_PORT, |host, port| {
+        TcpPort::bind(host, port, settings.listen_backlog)
+    })?;
+    acceptor.listener.widen_backlog(settings.listen_backlog)?;
     let (tx, incoming) = mpsc::unbounded_channel();
     let path = address.path().to_owned();
     if acceptor.routes.contains_key(&path) {
@@ -78,15 +81,15 @@ struct Route {
 
 /// One TCP port and the endpoints on it.
 struct TcpPort {
-    listener: TcpListener,
+    listener: PortListener,
     port: u16,
     routes: HashMap<String, Route>,
 }
 
 impl TcpPort {
-    fn bind(host: &str, port: u16) -> Result<Self, Error> {
-        let listener = bind_listener(host, port)?;
-        let port = listener.local_addr()?.port();
+    fn bind(host: &str, port: u16, backlog: u32) -> Result<Self, Error> {
+        let listener = PortListener::bind(host, port, backlog)?;
+        let port = listener.port()?;
         Ok(TcpPort {
             listener,
             port,
@@ -118,6 +121,7 @@ async fn accept_loop(port: TcpPort, control: HostControl) {
     let TcpPort {
         listener, routes, ..
     } = port;
+    let listener = listener.into_inner();
     let Some(first) = routes
         .values()
         .map(|route| &route.settings)
@@ -126,14 +130,14 @@ async fn accept_loop(port: TcpPort, control: HostControl) {
     else {
         return;
     };
-    let pending = Arc::new(Semaphore::new(
+    let pending = PendingSet::new(
         routes
             .values()
             .map(|r| r.settings.max_pending_connections)
             .max()
-            .unwrap_or(1)
-            .max(1),
-    ));
+            .unwrap_or(1),
+        control.connections.clone(),
+    );
     let shared = Arc::new(Shared { routes, first });
     loop {
         let accepted = tokio::select! {
@@ -141,8 +145,8 @@ async fn accept_loop(port: TcpPort, control: HostControl) {
             accepted = accept(&listener, &pending) => accepted,
         };
         match accepted {
-            Ok((stream, permit)) => {
-                tokio::spawn(preamble(stream, shared.clone(), permit));
+            Ok((stream, place)) => {
+                tokio::spawn(preamble(stream, shared.clone(), place));
             }
             Err(error) => {
                 // Out of file descriptors and the like: back off instead of spinning.
@@ -153,18 +157,14 @@ async fn accept_loop(port: TcpPort, control: HostControl) {
     }
 }
 
-/// The next connection, once a pending slot is free.
+/// The next connection and its place among the pending ones, accepted once it can have one.
 async fn accept(
     listener: &TcpListener,
-    pending: &Arc<Semaphore>,
-) -> std::io::Result<(TcpStream, OwnedSemaphorePermit)> {
-    let permit = pending
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(|_| std::io::Error::other("the pending-connection limit was closed"))?;
+    pending: &Arc<PendingSet>,
+) -> std::io::Result<(TcpStream, Pending)> {
+    pending.room().await;
     let (stream, _peer) = listener.accept().await?;
-    Ok((stream, permit))
+    Ok((stream, pending.insert().await))
 }
 
 struct Policy<'a> {
@@ -188,18 +188,33 @@ impl PreamblePolicy for Policy<'_> {
 }
 
 /// Runs a connection's preamble and hands it to its endpoint's listener.
-async fn preamble(stream: TcpStream, shared: Arc<Shared>, permit: OwnedSemaphorePermit) {
+async fn preamble(stream: TcpStream, shared: Arc<Shared>, place: Pending) {
     let _ = stream.set_nodelay(true);
     let timeout = shared.first.channel_initialization_timeout;
     let mut framed = Framed::new(stream, FramingCodec::with_limits(limits(&shared.first)));
     let policy = Policy {
         routes: &shared.routes,
     };
-    let preamble = match tokio::time::timeout(timeout, receive_preamble(&mut framed, &policy)).await
-    {
-        Ok(Ok(preamble)) => preamble,
+    let received = tokio::select! {
+        () = place.evicted() => {
+            tracing::debug!("a connection still in its preamble was evicted for a newer one");
+            return;
+        }
+        received = tokio::time::timeout(timeout, receive_preamble(&mut framed, &policy)) => received,
+    };
+    let preamble = match received {
+        Ok(Ok(preamble)) if place.preamble_done() => preamble,
+        Ok(Ok(_)) => {
+            tracing::debug!("a connection was evicted as its preamble completed");
+            return;
+        }
         Ok(Err(error)) => {
             tracing::debug!(%error, "preamble refused");
+            if error.fault_uri().is_some() {
+                // receive_preamble has sent the fault. The connection is no longer pending.
+                drop(place);
+                close_after_fault(framed.into_inner()).await;
+            }
             return;
         }
         Err(_) => {
@@ -215,7 +230,7 @@ async fn preamble(stream: TcpStream, shared: Arc<Shared>, permit: OwnedSemaphore
     let incoming: Box<dyn Incoming> = Box::new(TcpIncoming {
         framed,
         encoding,
-        _pending: permit,
+        _pending: place,
     });
     if let Err(mpsc::error::SendError(incoming)) = route.incoming.send(incoming) {
         incoming.refuse(Refusal::ShuttingDown);
@@ -226,8 +241,8 @@ async fn preamble(stream: TcpStream, shared: Arc<Shared>, permit: OwnedSemaphore
 struct TcpIncoming {
     framed: Framed<TcpStream, FramingCodec>,
     encoding: u8,
-    /// Holds the connection's pending slot until it is admitted or refused.
-    _pending: OwnedSemaphorePermit,
+    /// Holds the connection's pending place until it is admitted or refused.
+    _pending: Pending,
 }
 
 impl Incoming for TcpIncoming {
@@ -254,16 +269,12 @@ async fn refuse(mut stream: TcpStream, uri: &'static str) {
     if stream.write_all(&fault).await.is_err() {
         return;
     }
+    close_after_fault(stream).await;
+}
+
+/// Closes a connection whose last bytes (a framing fault) are written: shuts its sending side
+/// down, then drains its input before the socket is closed.
+async fn close_after_fault(mut stream: TcpStream) {
     let _ = stream.shutdown().await;
-    let mut sink = [0u8; 1024];
-    let drain = async {
-        let mut drained = 0;
-        while drained < 64 * 1024 {
-            match stream.read(&mut sink).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => drained += n,
-            }
-        }
-    };
-    let _ = tokio::time::timeout(DRAIN_TIMEOUT, drain).await;
+    drain(&mut stream).await;
 }

@@ -7,8 +7,10 @@
 
 mod connect;
 mod connection;
+mod drain;
 pub mod framing;
 mod listener;
+mod pending;
 pub mod preamble;
 mod stream;
 

@@ -200,24 +200,23 @@ impl FramingCodec {
         ty: u8,
         limit: usize,
     ) -> Result<Option<String>, FramingError> {
-        let Some((size, header)) = sized_header(src, 1)? else {
+        let too_long = |size| match ty {
+            record_type::VIA => FramingError::ViaTooLong { size, limit },
+            record_type::EXTENSIBLE_ENCODING => FramingError::ContentTypeTooLong { size, limit },
+            _ => FramingError::StringTooLong {
+                record: ty,
+                size,
+                limit,
+            },
+        };
+        let Some((size, header)) = sized_header(src, 1, too_long)? else {
             return Ok(None);
         };
         if size == 0 {
             return Err(FramingError::ZeroSize(ty));
         }
         if size > limit {
-            return Err(match ty {
-                record_type::VIA => FramingError::ViaTooLong { size, limit },
-                record_type::EXTENSIBLE_ENCODING => {
-                    FramingError::ContentTypeTooLong { size, limit }
-                }
-                _ => FramingError::StringTooLong {
-                    record: ty,
-                    size,
-                    limit,
-                },
-            });
+            return Err(too_long(size));
         }
         let Some(body) = take_body(src, header, size) else {
             return Ok(None);
@@ -237,7 +236,11 @@ impl FramingCodec {
             let Some(state) = self.unsized_envelope.as_mut() else {
                 return Ok(None);
             };
-            let Some((size, header)) = sized_header(src, 0)? else {
+            let too_large = |size: usize| FramingError::MessageTooLarge {
+                size: state.total.saturating_add(size),
+                limit,
+            };
+            let Some((size, header)) = sized_header(src, 0, too_large)? else {
                 return Ok(None);
             };
             if size == 0 {
@@ -275,15 +278,25 @@ impl FramingCodec {
 }
 
 /// Decodes the MultiByteInt31 size at `src[offset..]`: `Ok(None)` while incomplete, else the size
-/// and the length of the header up to and including it.
-fn sized_header(src: &[u8], offset: usize) -> Result<Option<(usize, usize)>, FramingError> {
+/// and the length of the header up to and including it. A size of 2^31 or more exceeds every
+/// limit: it is reported as `too_large(2^31)`, the record's own over-limit error; a size field
+/// longer than five bytes is [`FramingError::InvalidSize`].
+fn sized_header(
+    src: &[u8],
+    offset: usize,
+    too_large: impl FnOnce(usize) -> FramingError,
+) -> Result<Option<(usize, usize)>, FramingError> {
     let rest = src.get(offset..).unwrap_or_default();
-    Ok(varint::decode(rest)?.map(|(size, len)| (size as usize, offset + len)))
+    match varint::decode(rest) {
+        Ok(size) => Ok(size.map(|(size, len)| (size as usize, offset + len))),
+        Err(varint::VarintError::Overflow) => Err(too_large(varint::MAX_VALUE as usize + 1)),
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// Lower bound of missing bytes for a size-prefixed record whose size field starts at `offset`.
 fn sized_missing(src: &[u8], offset: usize) -> usize {
-    match sized_header(src, offset) {
+    match sized_header(src, offset, |_| FramingError::Truncated(0)) {
         Ok(Some((size, header))) => header.saturating_add(size).saturating_sub(src.len()).max(1),
         _ => 1,
     }
@@ -375,13 +388,14 @@ impl Decoder for FramingCodec {
                 }
             }
             record_type::SIZED_ENVELOPE => {
-                let Some((size, header)) = sized_header(src, 1)? else {
+                let limit = self.limits.max_message_size;
+                let too_large = |size| FramingError::MessageTooLarge { size, limit };
+                let Some((size, header)) = sized_header(src, 1, too_large)? else {
                     return Ok(None);
                 };
                 if size == 0 {
                     return Err(FramingError::ZeroSize(ty));
                 }
-                let limit = self.limits.max_message_size;
                 if size > limit {
                     return Err(FramingError::MessageTooLarge { size, limit });
                 }

@@ -14,7 +14,8 @@ pub enum FramingError {
     /// The record type byte is not one [MC-NMF] defines.
     #[error("unknown framing record type 0x{0:02X}")]
     UnknownRecord(u8),
-    /// A size or length field is not a valid MultiByteInt31.
+    /// A size or length field is not a valid MultiByteInt31 (longer than five bytes; a size of
+    /// 2^31 or more is reported as the record's over-limit error instead).
     #[error("invalid record size: {0}")]
     InvalidSize(#[from] VarintError),
     /// A record whose size must not be zero declared size zero (or an unsized envelope had no
@@ -100,14 +101,13 @@ impl FramingError {
     pub fn fault_uri(&self) -> Option<&'static str> {
         match self {
             FramingError::Io(_)
-            | FramingError::InvalidSize(_)
             | FramingError::ZeroSize(_)
             | FramingError::InvalidUtf8(_)
             | FramingError::StringTooLong { .. }
             | FramingError::Truncated(_) => None,
-            FramingError::UnknownRecord(_) | FramingError::UnexpectedRecord { .. } => {
-                Some(fault::INVALID_RECORD_SEQUENCE)
-            }
+            FramingError::UnknownRecord(_)
+            | FramingError::UnexpectedRecord { .. }
+            | FramingError::InvalidSize(_) => Some(fault::INVALID_RECORD_SEQUENCE),
             FramingError::MessageTooLarge { .. } => Some(fault::MAX_MESSAGE_SIZE_EXCEEDED),
             FramingError::ViaTooLong { .. } => Some(fault::VIA_TOO_LONG),
             FramingError::ContentTypeTooLong { .. } => Some(fault::CONTENT_TYPE_TOO_LONG),

@@ -309,16 +309,43 @@ fn hostile_varints() {
         decode_err(&mut codec, &[0x06, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]),
         FramingError::InvalidSize(VarintError::TooLong)
     ));
+    // A size of 2^31 or more is over every limit: the record's own over-limit error (and fault).
+    let mut codec = FramingCodec::new();
+    let error = decode_err(&mut codec, &[0x02, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F]);
+    assert!(matches!(
+        error,
+        FramingError::ViaTooLong {
+            size: 0x8000_0000,
+            limit: 2048
+        }
+    ));
+    assert_eq!(error.fault_uri(), Some(fault::VIA_TOO_LONG));
+    let mut codec = FramingCodec::new();
+    let error = decode_err(&mut codec, &[0x06, 0x80, 0x80, 0x80, 0x80, 0x08]);
+    assert!(matches!(
+        error,
+        FramingError::MessageTooLarge {
+            size: 0x8000_0000,
+            limit: 65_536
+        }
+    ));
+    assert_eq!(error.fault_uri(), Some(fault::MAX_MESSAGE_SIZE_EXCEEDED));
     let mut codec = FramingCodec::new();
     assert!(matches!(
-        decode_err(&mut codec, &[0x02, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F]),
-        FramingError::InvalidSize(VarintError::Overflow)
+        decode_err(
+            &mut codec,
+            &[0x05, 0x01, b'x', 0x80, 0x80, 0x80, 0x80, 0x7F]
+        ),
+        FramingError::MessageTooLarge {
+            size: 0x8000_0001,
+            ..
+        }
     ));
-    let mut codec = FramingCodec::new();
-    assert!(matches!(
-        decode_err(&mut codec, &[0x06, 0x80, 0x80, 0x80, 0x80, 0x08]),
-        FramingError::InvalidSize(VarintError::Overflow)
-    ));
+    // Six bytes: not a MultiByteInt31 at all.
+    assert_eq!(
+        FramingError::InvalidSize(VarintError::TooLong).fault_uri(),
+        Some(fault::INVALID_RECORD_SEQUENCE)
+    );
     // Also inside an unsized envelope.
     let mut codec = FramingCodec::new();
     assert!(matches!(
