@@ -58,7 +58,7 @@ const MAX_INPUT_TIME: Duration = Duration::from_secs(2);
 /// `20 KiB + 8 × length`; the bound leaves room for that to grow without hiding a decoder that
 /// allocates from a size field rather than from the bytes it has.
 fn allocation_bound(input_len: usize) -> usize {
-    128 * 1024 + 32 * input_len
+    std::env::var("BF").map_or(128 * 1024, |v| v.parse().unwrap()) + 32 * input_len
 }
 
 /// A decoder under test: runs one input, returning whether it was accepted (an accepted input
@@ -644,6 +644,7 @@ struct Tally {
     accepted: u64,
     /// The largest peak heap use of one input, and that input's length.
     peak: (usize, usize),
+    buckets: [usize; 20],
     failures: Vec<String>,
 }
 
@@ -661,6 +662,8 @@ fn fuzz(target: &Target, seed: u64, budget: Duration) -> Tally {
         tally.inputs += 1;
         match check(target.run, &input) {
             Ok(outcome) => {
+                let b = (usize::BITS - input.len().leading_zeros()) as usize;
+                tally.buckets[b] = tally.buckets[b].max(outcome.peak);
                 if outcome.peak > tally.peak.0 {
                     tally.peak = (outcome.peak, input.len());
                 }
@@ -766,6 +769,15 @@ fn decoders_survive_mutated_input() {
             target.seeds.len(),
             tally.peak.0,
             tally.peak.1,
+        );
+        eprintln!(
+            "BUCKETS {:?}",
+            tally
+                .buckets
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (if i == 0 { 0 } else { 1usize << (i - 1) }, *p))
+                .collect::<Vec<_>>()
         );
         assert!(tally.inputs > 0, "{}: no input ran", target.name);
         failures.extend(tally.failures);
