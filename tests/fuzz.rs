@@ -45,8 +45,8 @@ const DEFAULT_SECONDS: f64 = 3.0;
 /// (64 KiB by default) more bytes only exercise its size checks.
 const MAX_INPUT: usize = 96 * 1024;
 
-/// An input slower than this is reported as a hang (debug builds included: the slowest inputs
-/// take a few milliseconds there).
+/// An input slower than this is reported as a hang (the slowest inputs take tens of
+/// milliseconds in a debug build).
 const MAX_INPUT_TIME: Duration = Duration::from_secs(2);
 
 /// Heap bytes any input may use regardless of its length: the framing codec reserves a record's
@@ -653,6 +653,7 @@ impl std::fmt::Display for Failure {
 struct Outcome {
     accepted: bool,
     peak: usize,
+    elapsed: Duration,
 }
 
 /// Runs `input` through `target`, measuring its heap use.
@@ -677,7 +678,11 @@ fn check(target: &Target, input: &[u8]) -> Result<Outcome, Failure> {
     if elapsed > MAX_INPUT_TIME {
         return Err(Failure::TooSlow(elapsed));
     }
-    Ok(Outcome { accepted, peak })
+    Ok(Outcome {
+        accepted,
+        peak,
+        elapsed,
+    })
 }
 
 /// Whether running `input` again still leaves heap bytes allocated: the first run of a code path
@@ -695,6 +700,8 @@ struct Tally {
     accepted: u64,
     /// The largest peak heap use of one input, and that input's length.
     peak: (usize, usize),
+    /// The longest one input took.
+    slowest: Duration,
     failures: Vec<String>,
 }
 
@@ -712,6 +719,7 @@ fn fuzz(target: &Target, seed: u64, budget: Duration) -> Tally {
         tally.inputs += 1;
         match check(target, &input) {
             Ok(outcome) => {
+                tally.slowest = tally.slowest.max(outcome.elapsed);
                 if outcome.peak > tally.peak.0 {
                     tally.peak = (outcome.peak, input.len());
                 }
@@ -817,7 +825,8 @@ fn decoders_survive_mutated_input() {
     for target in &targets {
         let tally = fuzz(target, seed, budget);
         eprintln!(
-            "{:>8}: {} inputs ({:.0}/s), {} accepted, {} seeds; largest peak {} bytes for {} input bytes",
+            "{:>8}: {} inputs ({:.0}/s), {} accepted, {} seeds; largest peak {} bytes for {} \
+             input bytes; slowest input {:?}",
             target.name,
             tally.inputs,
             tally.inputs as f64 / budget.as_secs_f64(),
@@ -825,6 +834,7 @@ fn decoders_survive_mutated_input() {
             target.seeds.len(),
             tally.peak.0,
             tally.peak.1,
+            tally.slowest,
         );
         assert!(tally.inputs > 0, "{}: no input ran", target.name);
         failures.extend(tally.failures);
