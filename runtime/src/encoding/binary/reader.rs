@@ -395,6 +395,17 @@ impl<'a> Reader<'a> {
         if name.local.is_empty() || name.prefix == "xmlns" {
             return Err(malformed("an invalid attribute name"));
         }
+        // An unprefixed attribute is in no namespace whatever the element declares: a second
+        // one of the same name is refused at once, as the text reader does, rather than after
+        // up to MAX_ATTRIBUTES more (prefixed ones are checked once the start tag is read).
+        if name.prefix.is_empty()
+            && self
+                .attributes
+                .iter()
+                .any(|a| a.name.prefix.is_empty() && a.name.local == name.local)
+        {
+            return Err(XmlError::DuplicateAttribute(format!("{{}}{}", name.local)));
+        }
         let record = *self
             .input
             .get(self.pos)

@@ -1150,6 +1150,34 @@ fn duplicate_attributes_are_an_error() {
 }
 
 #[test]
+fn many_duplicate_attributes_are_refused_by_both_encodings() {
+    // 20,000 copies of `k="0"` on one body element: refused at the second, by the binary and
+    // the text decoder alike, with the same error.
+    const COPIES: usize = 20_000;
+    let mut body = b"\x40\x01x".to_vec();
+    for _ in 0..COPIES {
+        body.extend_from_slice(b"\x04\x01k\x80"); // k="0" (ZeroText)
+    }
+    body.push(0x01);
+    let binary = BinaryEncoder::plain()
+        .decode(&document(b"", &body))
+        .unwrap_err();
+
+    let text = format!(
+        r#"<s:Envelope xmlns:s="{SOAP12_NS}" xmlns:a="{WSA10_NS}"><s:Header><a:Action>act</a:Action></s:Header><s:Body><x{}/></s:Body></s:Envelope>"#,
+        r#" k="0""#.repeat(COPIES)
+    );
+    let text = TextEncoder::soap12().decode(text.as_bytes()).unwrap_err();
+
+    for error in [&binary, &text] {
+        assert!(
+            matches!(error, EncodingError::Malformed(m) if m.ends_with("k appears twice on one element")),
+            "{error:?}"
+        );
+    }
+}
+
+#[test]
 fn duplicate_prefix_declarations_are_an_error() {
     use crate::xml::XmlError;
     let declared_twice = |prefix: &str| {
