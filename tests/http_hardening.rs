@@ -1,0 +1,297 @@
+//! A host's HTTP server against slow and greedy clients, over real sockets with small limits: a
+//! head that does not arrive in time is cut, a body below the minimum rate or past the receive
+//! timeout gets `408`, a full port evicts the connection that has waited longest for a head,
+//! and an oversized body is read before its `413` SOAP fault — while good clients are served.
+
+mod common;
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use common::*;
+use indigo::http::MinDataRate;
+use indigo::prelude::*;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// Every test's time box.
+const TIME_BOX: Duration = Duration::from_secs(10);
+
+async fn time_boxed<F: Future>(test: F) -> F::Output {
+    tokio::time::timeout(TIME_BOX, test)
+        .await
+        .expect("the test ran past its time box")
+}
+
+/// A host serving the echo contract on `binding` at a fresh port.
+async fn echo_host<B: indigo::binding::Binding>(binding: B) -> ServiceHost {
+    host(
+        EchoContract::per_call(|| Echoer::new(&Probe::default())),
+        binding,
+        "http://127.0.0.1:0/echo",
+    )
+    .await
+}
+
+/// `host:port` and path of an `http://` address.
+fn split(address: &str) -> (String, String) {
+    let rest = address.strip_prefix("http://").expect("http address");
+    let slash = rest.find('/').unwrap_or(rest.len());
+    (rest[..slash].to_owned(), rest[slash..].to_owned())
+}
+
+/// A good client's call succeeds.
+async fn good_call<B: indigo::binding::Binding>(binding: B, address: &str) {
+    let client = EchoClient::connect(binding, address)
+        .await
+        .expect("connect");
+    assert_eq!(client.echo("hi".into()).await.expect("echo"), "hi");
+}
+
+/// Reads until the server closes the connection; returns what it sent.
+async fn read_to_close(stream: &mut TcpStream) -> Vec<u8> {
+    let mut received = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => return received,
+            Ok(n) => received.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
+
+/// The head of a SOAP 1.1 POST to `address` with `length` bytes of body.
+fn post_head(address: &str, length: usize) -> String {
+    let (authority, path) = split(address);
+    format!(
+        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: text/xml; charset=utf-8\r\nSOAPAction: \"urn:indigo:tests/Echo/Echo\"\r\nContent-Length: {length}\r\n\r\n"
+    )
+}
+
+#[tokio::test]
+async fn half_a_head_is_cut_after_the_header_read_timeout() {
+    time_boxed(async {
+        let timeout = Duration::from_millis(400);
+        let binding = BasicHttpBinding::new().header_read_timeout(timeout);
+        let host = echo_host(binding.clone()).await;
+        let (authority, path) = split(host.address());
+
+        let mut slow = TcpStream::connect(&authority).await.expect("connect");
+        let started = Instant::now();
+        slow.write_all(format!("POST {path} HTTP/1.1\r\nHost: ").as_bytes())
+            .await
+            .expect("write");
+        // A good client is served meanwhile.
+        good_call(binding.clone(), host.address()).await;
+        let answer = read_to_close(&mut slow).await;
+        let elapsed = started.elapsed();
+        assert!(
+            elapsed >= timeout - Duration::from_millis(50) && elapsed < timeout * 5,
+            "cut after {elapsed:?}"
+        );
+        // hyper answers nothing, or a 408, to a head that timed out.
+        assert!(
+            answer.is_empty() || answer.starts_with(b"HTTP/1.1 408"),
+            "{}",
+            String::from_utf8_lossy(&answer)
+        );
+
+        // The timeout applies to every head: an idle keep-alive connection is closed too.
+        let mut idle = TcpStream::connect(&authority).await.expect("connect");
+        let body = r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><Echo xmlns="urn:indigo:tests"><text>x</text></Echo></s:Body></s:Envelope>"#;
+        idle.write_all(post_head(host.address(), body.len()).as_bytes())
+            .await
+            .expect("write");
+        idle.write_all(body.as_bytes()).await.expect("write");
+        let answered = Instant::now();
+        let answer = read_to_close(&mut idle).await;
+        assert!(answer.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&answer));
+        assert!(answered.elapsed() >= timeout - Duration::from_millis(50));
+        good_call(binding, host.address()).await;
+    })
+    .await;
+}
+
+/// Writes `head`, then the body `step` bytes every `every` until the server stops reading;
+/// returns the answer.
+async fn trickle(address: &str, length: usize, step: usize, every: Duration) -> (Duration, String) {
+    let (authority, _) = split(address);
+    let stream = TcpStream::connect(&authority).await.expect("connect");
+    let (mut reader, mut writer) = stream.into_split();
+    let started = Instant::now();
+    writer
+        .write_all(post_head(address, length).as_bytes())
+        .await
+        .expect("write");
+    let feeder = tokio::spawn(async move {
+        let mut sent = 0;
+        while sent + step < length {
+            if writer.write_all(&vec![b' '; step]).await.is_err() {
+                break;
+            }
+            sent += step;
+            tokio::time::sleep(every).await;
+        }
+    });
+    let mut answer = Vec::new();
+    let _ = reader.read_to_end(&mut answer).await;
+    let elapsed = started.elapsed();
+    feeder.abort();
+    (elapsed, String::from_utf8_lossy(&answer).into_owned())
+}
+
+#[tokio::test]
+async fn a_body_below_the_minimum_rate_or_past_the_receive_timeout_gets_408() {
+    time_boxed(async {
+        // 1,000 bytes/s after 300 ms; the body comes at about 200 bytes/s.
+        let grace = Duration::from_millis(300);
+        let binding =
+            BasicHttpBinding::new().min_request_body_rate(Some(MinDataRate::new(1000, grace)));
+        let host = echo_host(binding.clone()).await;
+        let (elapsed, answer) =
+            trickle(host.address(), 10_000, 10, Duration::from_millis(50)).await;
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        assert!(answer.contains("MinRequestBodyDataRate"), "{answer}");
+        assert!(answer.contains("text/xml"), "{answer}");
+        assert!(
+            elapsed >= grace && elapsed < Duration::from_secs(3),
+            "{elapsed:?}"
+        );
+        good_call(binding, host.address()).await;
+
+        // Fast enough, but never done: cut at the receive timeout.
+        let timeout = Duration::from_millis(500);
+        let binding = BasicHttpBinding::new()
+            .receive_timeout(timeout)
+            .min_request_body_rate(None);
+        let host = echo_host(binding.clone()).await;
+        let (elapsed, answer) =
+            trickle(host.address(), 60_000, 1000, Duration::from_millis(20)).await;
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        assert!(answer.contains("ReceiveTimeout"), "{answer}");
+        assert!(
+            elapsed >= timeout && elapsed < Duration::from_secs(3),
+            "{elapsed:?}"
+        );
+        good_call(binding, host.address()).await;
+    })
+    .await;
+}
+
+/// Whether the server has closed `stream` (read gives end of stream or an error) — without
+/// waiting: an open, silent connection is not ready to read.
+fn closed_now(stream: &TcpStream) -> bool {
+    let mut byte = [0u8; 1];
+    !matches!(stream.try_read(&mut byte), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
+}
+
+#[tokio::test]
+async fn a_full_port_evicts_the_connection_waiting_longest_for_a_head() {
+    time_boxed(async {
+        let binding = BasicHttpBinding::new().max_connections(4);
+        let host = echo_host(binding.clone()).await;
+        let (authority, _) = split(host.address());
+        let mut silent = Vec::new();
+        for _ in 0..4 {
+            let mut stream = TcpStream::connect(&authority).await.expect("connect");
+            // Half a head: accepted, but no request yet.
+            stream.write_all(b"PO").await.expect("write");
+            silent.push(stream);
+        }
+        // A fifth connection (the good client's) evicts the oldest silent one.
+        good_call(binding.clone(), host.address()).await;
+        assert!(read_to_close(&mut silent[0]).await.is_empty());
+        for stream in &silent[1..] {
+            assert!(!closed_now(stream), "a newer connection was evicted");
+        }
+        // And again: the next oldest goes.
+        good_call(binding, host.address()).await;
+        read_to_close(&mut silent[1]).await;
+        assert!(!closed_now(&silent[3]));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_full_port_of_requests_in_progress_waits_for_one_to_end() {
+    time_boxed(async {
+        let binding = BasicHttpBinding::new().max_connections(1);
+        let host = echo_host(binding.clone()).await;
+        let (authority, _) = split(host.address());
+        // The only connection is in a request: its body has not all come.
+        let mut busy = TcpStream::connect(&authority).await.expect("connect");
+        let body = r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><Echo xmlns="urn:indigo:tests"><text>x</text></Echo></s:Body></s:Envelope>"#;
+        busy.write_all(post_head(host.address(), body.len()).as_bytes())
+            .await
+            .expect("write");
+        busy.write_all(&body.as_bytes()[..10]).await.expect("write");
+        let address = host.address().to_owned();
+        let waiting = tokio::spawn(async move { good_call(binding, &address).await });
+        // The good client waits (a connection in a request is not evicted) until the request
+        // ends: it is answered, then its idle connection makes room.
+        busy.write_all(&body.as_bytes()[10..]).await.expect("write");
+        waiting.await.expect("the good call");
+        let answer = read_to_close(&mut busy).await;
+        assert!(answer.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&answer));
+    })
+    .await;
+}
+
+/// Writes a whole oversized body before reading, as Python's `http.client` does.
+async fn write_then_read(address: &str, content_type: &str, body: &[u8]) -> String {
+    let (authority, path) = split(address);
+    let mut stream = TcpStream::connect(&authority).await.expect("connect");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream
+        .write_all(head.as_bytes())
+        .await
+        .expect("write the head");
+    stream.write_all(body).await.expect("write the whole body");
+    String::from_utf8_lossy(&read_to_close(&mut stream).await).into_owned()
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_read_then_answered_413_with_a_soap_fault() {
+    time_boxed(async {
+        let basic = BasicHttpBinding::new().max_received_message_size(1024);
+        let host = echo_host(basic.clone()).await;
+        let answer = write_then_read(host.address(), "text/xml; charset=utf-8", &[b'x'; 3000]).await;
+        assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+        assert!(answer.to_ascii_lowercase().contains("content-type: text/xml"), "{answer}");
+        assert!(answer.contains("<faultcode>s:Client</faultcode>"), "{answer}");
+        assert!(answer.contains("MaxReceivedMessageSize"), "{answer}");
+        good_call(basic, host.address()).await;
+
+        let ws = WsHttpBinding::new().max_received_message_size(1024);
+        let host = echo_host(ws.clone()).await;
+        let answer = write_then_read(
+            host.address(),
+            "application/soap+xml; charset=utf-8",
+            &[b'x'; 3000],
+        )
+        .await;
+        assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+        assert!(
+            answer.to_ascii_lowercase().contains("content-type: application/soap+xml"),
+            "{answer}"
+        );
+        assert!(answer.contains("<s:Value>s:Sender</s:Value>"), "{answer}");
+        assert!(answer.contains("MaxReceivedMessageSize"), "{answer}");
+
+        // Too long to drain (over 4 × the limit): answered at once, and the connection closes.
+        let (authority, path) = split(host.address());
+        let mut stream = TcpStream::connect(&authority).await.expect("connect");
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/soap+xml; charset=utf-8\r\nContent-Length: 1000000\r\n\r\n"
+        );
+        stream.write_all(head.as_bytes()).await.expect("write");
+        let answer = String::from_utf8_lossy(&read_to_close(&mut stream).await).into_owned();
+        assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+        assert!(answer.to_ascii_lowercase().contains("connection: close"), "{answer}");
+        good_call(ws, host.address()).await;
+    })
+    .await;
+}
