@@ -42,10 +42,19 @@ fn split(address: &str) -> (String, String) {
 
 /// A good client's call succeeds.
 async fn good_call<B: indigo::binding::Binding>(binding: B, address: &str) {
-    let client = EchoClient::connect(binding, address)
+    good_call_result(binding, address)
         .await
-        .expect("connect");
-    assert_eq!(client.echo("hi".into()).await.expect("echo"), "hi");
+        .expect("a good call");
+}
+
+/// A good client's call, on a fresh connection.
+async fn good_call_result<B: indigo::binding::Binding>(
+    binding: B,
+    address: &str,
+) -> Result<(), indigo::Error> {
+    let client = EchoClient::connect(binding, address).await?;
+    assert_eq!(client.echo("hi".into()).await?, "hi");
+    Ok(())
 }
 
 /// Reads until the server closes the connection; returns what it sent.
@@ -358,4 +367,103 @@ async fn pythons_http_client_reads_the_413_fault() {
         assert!(stdout.contains("MaxReceivedMessageSize"), "{stdout}");
     })
     .await;
+}
+
+/// Latencies in ms: (p50, p99, max).
+fn percentiles(mut samples: Vec<f64>) -> (f64, f64, f64) {
+    samples.sort_by(f64::total_cmp);
+    let at = |p: f64| samples[((samples.len() - 1) as f64 * p) as usize];
+    (at(0.5), at(0.99), at(1.0))
+}
+
+/// The issue's figure, by hand: `tests/slowloris/slowloris.py` (another process) keeps 2,000
+/// slow connections on the host's HTTP port while good HTTP and net.tcp clients call, each on
+/// a fresh connection. Run it under a 1,024-descriptor limit:
+///
+/// ```text
+/// cargo test -p indigo --test http_hardening --no-run
+/// prlimit --nofile=1024:65536 cargo test -p indigo --test http_hardening -- --ignored --nocapture slowloris
+/// ```
+///
+/// `SLOWLORIS_MODE=body` trickles bodies instead of heads; `SLOWLORIS_SECONDS` (default 40),
+/// `SLOWLORIS_CONNECTIONS` (2,000) and `SLOWLORIS_MAX_CONNECTIONS` (the port's cap, default
+/// the binding's) change the run. Prints the attacker's summary and the good calls' latencies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a manual measurement of a minute: run it under prlimit (see its doc)"]
+async fn slowloris_against_a_host_with_good_clients() {
+    let python = python().expect("python3");
+    let seconds: f64 = std::env::var("SLOWLORIS_SECONDS").map_or(40.0, |s| s.parse().unwrap());
+    let mut http = BasicHttpBinding::new();
+    if let Ok(max) = std::env::var("SLOWLORIS_MAX_CONNECTIONS") {
+        http = http.max_connections(max.parse().unwrap());
+    }
+    let host = ServiceHost::builder()
+        .endpoint(
+            EchoContract::per_call(|| Echoer::new(&Probe::default())),
+            http.clone(),
+            "http://127.0.0.1:0/echo",
+        )
+        .endpoint(
+            EchoContract::per_call(|| Echoer::new(&Probe::default())),
+            NetTcpBinding::new(),
+            "net.tcp://127.0.0.1:0/echo",
+        )
+        .open()
+        .await
+        .expect("the host opens");
+    let (http_address, tcp_address) = (host.addresses()[0].clone(), host.addresses()[1].clone());
+    let (authority, path) = split(&http_address);
+    let port = authority.rsplit_once(':').expect("a port").1.to_owned();
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/slowloris/slowloris.py");
+    let attacker = tokio::process::Command::new(python)
+        .arg(script)
+        .args([&port, &path])
+        .kill_on_drop(true)
+        .output();
+    let attacker = tokio::spawn(attacker);
+    // Let the attack build up before measuring.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let (mut over_http, mut over_tcp, mut failures) = (Vec::new(), Vec::new(), Vec::new());
+    let until = Instant::now() + Duration::from_secs_f64(seconds - 5.0);
+    while Instant::now() < until {
+        let started = Instant::now();
+        let call = tokio::time::timeout(
+            Duration::from_secs(10),
+            good_call_result(http.clone(), &http_address),
+        )
+        .await;
+        match call {
+            Ok(Ok(())) => over_http.push(started.elapsed().as_secs_f64() * 1000.0),
+            other => failures.push(format!("http: {other:?}")),
+        }
+        let started = Instant::now();
+        let call = tokio::time::timeout(
+            Duration::from_secs(10),
+            good_call_result(NetTcpBinding::new(), &tcp_address),
+        )
+        .await;
+        match call {
+            Ok(Ok(())) => over_tcp.push(started.elapsed().as_secs_f64() * 1000.0),
+            other => failures.push(format!("net.tcp: {other:?}")),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let output = attacker.await.expect("joined").expect("the attacker ran");
+    println!(
+        "attacker: {}",
+        String::from_utf8_lossy(&output.stdout).trim()
+    );
+    eprintln!("{}", String::from_utf8_lossy(&output.stderr).trim());
+    for (name, samples) in [("http", over_http), ("net.tcp", over_tcp)] {
+        let count = samples.len();
+        let (p50, p99, max) = percentiles(samples);
+        println!("good {name} calls: {count}, p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.1} ms");
+    }
+    println!(
+        "failed good calls: {} {:?}",
+        failures.len(),
+        failures.iter().take(5).collect::<Vec<_>>()
+    );
+    assert!(failures.is_empty());
 }
