@@ -41,6 +41,8 @@ struct HeadWait {
     /// The tick at which the connection started waiting, [`IN_REQUEST`] or [`EVICTED`].
     since: AtomicU64,
     cut: CancellationToken,
+    /// The connection's place on the port, until it closes or an eviction hands it on.
+    place: Mutex<Option<OwnedSemaphorePermit>>,
 }
 
 impl Connections {
@@ -80,22 +82,21 @@ impl Connections {
     /// the port is full (and waiting for a place if none is waiting). The connection counts as
     /// waiting for its first head from now; `parent` cancelled cuts it too.
     pub(super) async fn admit(self: &Arc<Self>, parent: &CancellationToken) -> Admitted {
-        let permit = loop {
-            if let Ok(permit) = self.places.clone().try_acquire_owned() {
-                break permit;
+        let place = loop {
+            if let Ok(place) = self.places.clone().try_acquire_owned() {
+                break place;
             }
-            if self.evict_oldest_waiting() {
-                // Its task drops its place as soon as it sees the eviction.
-                match self.places.clone().acquire_owned().await {
-                    Ok(permit) => break permit,
-                    Err(_) => unreachable!("the semaphore is never closed"),
-                }
+            // The evicted connection's place passes on at once: the acceptor does not wait for
+            // its task to close it.
+            if let Some(place) = self.evict_oldest_waiting() {
+                break place;
             }
             self.room().await;
         };
         let wait = Arc::new(HeadWait {
             since: AtomicU64::new(self.tick()),
             cut: parent.child_token(),
+            place: Mutex::new(Some(place)),
         });
         let id = {
             let mut table = self.table();
@@ -108,7 +109,6 @@ impl Connections {
             connections: self.clone(),
             id,
             wait,
-            _place: permit,
         }
     }
 
@@ -128,8 +128,9 @@ impl Connections {
             .min_by_key(|(_, since)| *since)
     }
 
-    /// Evicts the connection that has waited longest for a head; false if none waits.
-    fn evict_oldest_waiting(&self) -> bool {
+    /// Evicts the connection that has waited longest for a head and returns its place; none
+    /// if no connection waits.
+    fn evict_oldest_waiting(&self) -> Option<OwnedSemaphorePermit> {
         while let Some((wait, since)) = self.oldest_waiting() {
             // It may have read its head meanwhile: then look again.
             if wait
@@ -141,20 +142,27 @@ impl Connections {
                     "the port is full: evicting the connection waiting longest for a request head"
                 );
                 wait.cut.cancel();
-                return true;
+                let place = wait
+                    .place
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .take();
+                if place.is_some() {
+                    return place;
+                }
             }
         }
-        false
+        None
     }
 }
 
-/// One admitted connection's place on its port; the place frees when this drops.
+/// One admitted connection's place on its port; the place frees when this drops (unless an
+/// eviction handed it on).
 #[derive(Debug)]
 pub(super) struct Admitted {
     connections: Arc<Connections>,
     id: u64,
     wait: Arc<HeadWait>,
-    _place: OwnedSemaphorePermit,
 }
 
 impl Admitted {
@@ -192,6 +200,11 @@ impl Admitted {
 impl Drop for Admitted {
     fn drop(&mut self) {
         self.connections.table().waits.remove(&self.id);
+        self.wait
+            .place
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
     }
 }
 
@@ -211,10 +224,11 @@ mod tests {
             let (connections, parent) = (connections.clone(), parent.clone());
             async move { connections.admit(&parent).await }
         });
-        second.cut().cancelled().await;
+        // The evicted connection's place passes on before it closes.
+        let third = admit.await.expect("admitted");
+        assert!(second.cut().is_cancelled());
         assert!(!first.cut().is_cancelled());
         drop(second);
-        let third = admit.await.expect("admitted");
         // The first answered: it waits again, and is older than the third.
         first.waiting();
         third.in_request();
@@ -222,10 +236,12 @@ mod tests {
             let (connections, parent) = (connections.clone(), parent.clone());
             async move { connections.admit(&parent).await }
         });
-        first.cut().cancelled().await;
-        assert!(!third.cut().is_cancelled());
-        drop(first);
         let _fourth = fourth.await.expect("admitted");
+        assert!(first.cut().is_cancelled());
+        assert!(!third.cut().is_cancelled());
+        // Still full: the evicted connection's drop frees no place.
+        drop(first);
+        assert_eq!(connections.places.available_permits(), 0);
     }
 
     #[tokio::test(start_paused = true)]
