@@ -79,8 +79,10 @@ impl Connections {
     }
 
     /// Admits a new connection, evicting the connection that has waited longest for a head if
-    /// the port is full (and waiting for a place if none is waiting). The connection counts as
-    /// waiting for its first head from now; `parent` cancelled cuts it too.
+    /// the port is full (and waiting for a place if none is waiting). The connection is not
+    /// evictable until its task calls [`Admitted::waiting`] as it starts: a connection whose
+    /// head came with it is read before a flood of newer connections can evict it. `parent`
+    /// cancelled cuts it too.
     pub(super) async fn admit(self: &Arc<Self>, parent: &CancellationToken) -> Admitted {
         let place = loop {
             if let Ok(place) = self.places.clone().try_acquire_owned() {
@@ -94,7 +96,7 @@ impl Connections {
             self.room().await;
         };
         let wait = Arc::new(HeadWait {
-            since: AtomicU64::new(self.tick()),
+            since: AtomicU64::new(IN_REQUEST),
             cut: parent.child_token(),
             place: Mutex::new(Some(place)),
         });
@@ -176,7 +178,7 @@ impl Admitted {
             });
     }
 
-    /// The connection answered its request and waits for the next head.
+    /// The connection's task started, or answered its request: it waits for the next head.
     pub(super) fn waiting(&self) {
         let connections = &self.connections;
         let since = connections.tick();
@@ -218,6 +220,9 @@ mod tests {
         let parent = CancellationToken::new();
         let first = connections.admit(&parent).await;
         let second = connections.admit(&parent).await;
+        // Their tasks start, the first's reads a head.
+        first.waiting();
+        second.waiting();
         first.in_request();
         // The first is in a request: the second, waiting, makes room.
         let admit = tokio::spawn({
@@ -248,8 +253,8 @@ mod tests {
     async fn with_every_connection_in_a_request_admission_waits() {
         let connections = Connections::new(1);
         let parent = CancellationToken::new();
+        // Admitted, its task not started yet: not evictable.
         let busy = connections.admit(&parent).await;
-        busy.in_request();
         let room = tokio::spawn({
             let connections = connections.clone();
             async move { connections.room().await }

@@ -105,6 +105,9 @@ async fn run(
     stop: CancellationToken,
 ) {
     let _ = stream.set_nodelay(true);
+    // Evictable from now until its head is read, in this same poll if it came with the
+    // connection.
+    connection.admitted.waiting();
     let service = service_fn({
         let connection = connection.clone();
         move |request: http::Request<Incoming>| {
