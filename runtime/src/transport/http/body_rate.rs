@@ -181,6 +181,24 @@ mod tests {
         (tx, body)
     }
 
+    /// The next error of `body` (failing the test if it ends first or takes over 10 minutes of
+    /// the paused clock).
+    async fn next_error<B: Body<Error = axum::BoxError>>(body: Pin<&mut B>) -> axum::BoxError {
+        let mut body = body;
+        let error = async {
+            loop {
+                match body.frame().await {
+                    Some(Ok(_)) => continue,
+                    Some(Err(error)) => break error,
+                    None => panic!("the body ended"),
+                }
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(600), error)
+            .await
+            .expect("an error in time")
+    }
+
     fn too_slow(error: axum::BoxError) -> BodyTooSlow {
         *error.downcast::<BodyTooSlow>().expect("a BodyTooSlow")
     }
@@ -208,13 +226,7 @@ mod tests {
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         });
-        let error = loop {
-            match body.frame().await {
-                Some(Ok(_)) => continue,
-                Some(Err(error)) => break error,
-                None => panic!("the body ended"),
-            }
-        };
+        let error = next_error(body.as_mut()).await;
         assert_eq!(too_slow(error), BodyTooSlow::BelowMinRate(rate));
         // The grace (2 s) had passed, and 20 or 30 bytes earn at most 0.3 s.
         let elapsed = start.elapsed();
@@ -235,7 +247,11 @@ mod tests {
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         });
-        let collected = body.collect().await.expect("whole").to_bytes();
+        let collected = tokio::time::timeout(Duration::from_secs(600), body.collect())
+            .await
+            .expect("in time")
+            .expect("whole")
+            .to_bytes();
         assert_eq!(collected.len(), 2000);
     }
 
@@ -252,13 +268,7 @@ mod tests {
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
         });
-        let error = loop {
-            match body.frame().await {
-                Some(Ok(_)) => continue,
-                Some(Err(error)) => break error,
-                None => panic!("the body ended"),
-            }
-        };
+        let error = next_error(body.as_mut()).await;
         assert_eq!(
             too_slow(error),
             BodyTooSlow::Timeout(Duration::from_secs(3))

@@ -1,21 +1,30 @@
 //! The connections of one HTTP port: how many may be open at once, and at that cap which one
 //! makes room for a new one — the one that has waited longest for a request head (a slowloris
-//! client's first head, or an idle keep-alive connection's next one).
+//! client's first head, or an idle keep-alive connection's next one), or failing that the one
+//! that has been sending its request body longest (a slow body would otherwise hold its place
+//! until the minimum rate cuts it).
 //!
-//! A connection that is in a request (its head read, its response not yet produced) is never
-//! evicted; when every connection is, the port stops accepting until one closes or starts
-//! waiting for a head again.
+//! A connection whose request is being handled (its body read, its response not yet produced)
+//! is never evicted; when every connection is, the port stops accepting until one closes or
+//! starts waiting again.
 
 use std::collections::HashMap;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 
+use hyper::body::{Body, Frame, SizeHint};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
-/// [`HeadWait::since`] of a connection in a request.
-const IN_REQUEST: u64 = 0;
-/// [`HeadWait::since`] of a connection being evicted.
+/// [`Activity::since`] of a connection whose request is being handled (or whose task has not
+/// started): not evictable.
+const HANDLING: u64 = 0;
+/// Marks [`Activity::since`] of a connection reading a request body, so that it ranks after
+/// every connection waiting for a head (whose ticks are below it).
+const READING_BODY: u64 = 1 << 62;
+/// [`Activity::since`] of a connection being evicted.
 const EVICTED: u64 = u64::MAX;
 
 /// The open connections of one port.
@@ -23,22 +32,23 @@ const EVICTED: u64 = u64::MAX;
 pub(super) struct Connections {
     places: Arc<Semaphore>,
     open: Mutex<Table>,
-    /// Orders the moments connections start waiting for a head (never 0).
+    /// Orders the moments connections start waiting (never 0).
     ticks: AtomicU64,
-    /// Told when a connection starts waiting for a head while the port is full.
+    /// Told when a connection starts waiting while the port is full.
     evictable: Notify,
 }
 
 #[derive(Debug, Default)]
 struct Table {
     next_id: u64,
-    waits: HashMap<u64, Arc<HeadWait>>,
+    waits: HashMap<u64, Arc<Activity>>,
 }
 
-/// Whether one connection waits for a request head, since when, and how to cut it.
+/// What one connection is doing, since when, and how to cut it.
 #[derive(Debug)]
-struct HeadWait {
-    /// The tick at which the connection started waiting, [`IN_REQUEST`] or [`EVICTED`].
+struct Activity {
+    /// The tick at which the connection started waiting for a head, that tick marked
+    /// [`READING_BODY`] when it started reading a body, [`HANDLING`] or [`EVICTED`].
     since: AtomicU64,
     cut: CancellationToken,
     /// The connection's place on the port, until it closes or an eviction hands it on.
@@ -61,7 +71,7 @@ impl Connections {
     }
 
     /// Returns once a new connection could be admitted: a place is free, or some connection
-    /// waits for a head and can be evicted.
+    /// waits and can be evicted.
     pub(super) async fn room(&self) {
         loop {
             let evictable = self.evictable.notified();
@@ -78,8 +88,8 @@ impl Connections {
         }
     }
 
-    /// Admits a new connection, evicting the connection that has waited longest for a head if
-    /// the port is full (and waiting for a place if none is waiting). The connection is not
+    /// Admits a new connection, evicting the connection that has waited longest for a head (or
+    /// a body) if the port is full, and waiting for a place if none is waiting. The connection is not
     /// evictable until its task calls [`Admitted::waiting`] as it starts: a connection whose
     /// head came with it is read before a flood of newer connections can evict it. `parent`
     /// cancelled cuts it too.
@@ -95,8 +105,8 @@ impl Connections {
             }
             self.room().await;
         };
-        let wait = Arc::new(HeadWait {
-            since: AtomicU64::new(IN_REQUEST),
+        let wait = Arc::new(Activity {
+            since: AtomicU64::new(HANDLING),
             cut: parent.child_token(),
             place: Mutex::new(Some(place)),
         });
@@ -118,30 +128,32 @@ impl Connections {
         self.ticks.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// The connection that has waited longest for a head, with the tick it started at.
-    fn oldest_waiting(&self) -> Option<(Arc<HeadWait>, u64)> {
+    /// The connection that has waited longest for a head, else for a body, with what its
+    /// [`Activity::since`] was.
+    fn oldest_waiting(&self) -> Option<(Arc<Activity>, u64)> {
         self.table()
             .waits
             .values()
             .filter_map(|wait| {
                 let since = wait.since.load(Ordering::Acquire);
-                (since != IN_REQUEST && since != EVICTED).then(|| (wait.clone(), since))
+                (since != HANDLING && since != EVICTED).then(|| (wait.clone(), since))
             })
             .min_by_key(|(_, since)| *since)
     }
 
-    /// Evicts the connection that has waited longest for a head and returns its place; none
-    /// if no connection waits.
+    /// Evicts the connection that has waited longest for a head (else for a body) and returns
+    /// its place; none if no connection waits.
     fn evict_oldest_waiting(&self) -> Option<OwnedSemaphorePermit> {
         while let Some((wait, since)) = self.oldest_waiting() {
-            // It may have read its head meanwhile: then look again.
+            // It may have moved on meanwhile: then look again.
             if wait
                 .since
                 .compare_exchange(since, EVICTED, Ordering::AcqRel, Ordering::Acquire)
                 .is_ok()
             {
                 tracing::debug!(
-                    "the port is full: evicting the connection waiting longest for a request head"
+                    body = since & READING_BODY != 0,
+                    "the port is full: evicting the connection that has waited longest"
                 );
                 wait.cut.cancel();
                 let place = wait
@@ -164,31 +176,32 @@ impl Connections {
 pub(super) struct Admitted {
     connections: Arc<Connections>,
     id: u64,
-    wait: Arc<HeadWait>,
+    wait: Arc<Activity>,
 }
 
 impl Admitted {
-    /// The connection read a request head: it is not evictable until it waits again.
-    pub(super) fn in_request(&self) {
-        let _ = self
-            .wait
-            .since
-            .fetch_update(Ordering::AcqRel, Ordering::Relaxed, |since| {
-                (since != EVICTED).then_some(IN_REQUEST)
-            });
+    /// The connection read a request head and reads its `body`: evictable after every
+    /// connection waiting for a head, until the body ends and the request is handled.
+    pub(super) fn reading<B>(&self, body: B) -> WatchedBody<B>
+    where
+        B: Body,
+    {
+        if body.is_end_stream() {
+            self.wait.set(HANDLING);
+        } else {
+            self.wait.set(READING_BODY | self.connections.tick());
+        }
+        WatchedBody {
+            inner: body,
+            activity: self.wait.clone(),
+        }
     }
 
     /// The connection's task started, or answered its request: it waits for the next head.
     pub(super) fn waiting(&self) {
         let connections = &self.connections;
-        let since = connections.tick();
-        if self
-            .wait
-            .since
-            .compare_exchange(IN_REQUEST, since, Ordering::AcqRel, Ordering::Relaxed)
-            .is_ok()
-            && connections.places.available_permits() == 0
-        {
+        self.wait.set(connections.tick());
+        if connections.places.available_permits() == 0 {
             connections.evictable.notify_one();
         }
     }
@@ -196,6 +209,48 @@ impl Admitted {
     /// Cancelled when the connection is evicted (or its parent token is cancelled).
     pub(super) fn cut(&self) -> &CancellationToken {
         &self.wait.cut
+    }
+}
+
+impl Activity {
+    /// Moves to `since`, unless the connection is being evicted.
+    fn set(&self, since: u64) {
+        let _ = self
+            .since
+            .fetch_update(Ordering::AcqRel, Ordering::Relaxed, |now| {
+                (now != EVICTED).then_some(since)
+            });
+    }
+}
+
+/// A request body that marks its connection as handling its request once it ends.
+#[derive(Debug)]
+pub(super) struct WatchedBody<B> {
+    inner: B,
+    activity: Arc<Activity>,
+}
+
+impl<B: Body + Unpin> Body for WatchedBody<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        let frame = Pin::new(&mut self.inner).poll_frame(cx);
+        if let Poll::Ready(None) = frame {
+            self.activity.set(HANDLING);
+        }
+        frame
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
     }
 }
 
@@ -213,35 +268,37 @@ impl Drop for Admitted {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::Bytes;
+    use futures_util::FutureExt;
+    use http_body_util::{BodyExt, Empty, Full};
+
+    /// Admits a connection (failing the test after 5 s).
+    async fn admit(connections: &Arc<Connections>) -> Admitted {
+        let (connections, parent) = (connections.clone(), CancellationToken::new());
+        let admitted = tokio::spawn(async move { connections.admit(&parent).await });
+        tokio::time::timeout(std::time::Duration::from_secs(5), admitted)
+            .await
+            .expect("admitted in time")
+            .expect("joined")
+    }
 
     #[tokio::test]
     async fn at_the_cap_the_longest_waiting_connection_is_evicted() {
         let connections = Connections::new(2);
-        let parent = CancellationToken::new();
-        let first = connections.admit(&parent).await;
-        let second = connections.admit(&parent).await;
-        // Their tasks start, the first's reads a head.
+        let first = admit(&connections).await;
+        let second = admit(&connections).await;
+        // Their tasks start; the first reads a head without a body and handles it.
         first.waiting();
         second.waiting();
-        first.in_request();
-        // The first is in a request: the second, waiting, makes room.
-        let admit = tokio::spawn({
-            let (connections, parent) = (connections.clone(), parent.clone());
-            async move { connections.admit(&parent).await }
-        });
-        // The evicted connection's place passes on before it closes.
-        let third = admit.await.expect("admitted");
+        let _body = first.reading(Empty::<Bytes>::new());
+        // The second, waiting, makes room; its place passes on before it closes.
+        let third = admit(&connections).await;
         assert!(second.cut().is_cancelled());
         assert!(!first.cut().is_cancelled());
         drop(second);
-        // The first answered: it waits again, and is older than the third.
+        // The first answered: it waits again; the third's task has not started.
         first.waiting();
-        third.in_request();
-        let fourth = tokio::spawn({
-            let (connections, parent) = (connections.clone(), parent.clone());
-            async move { connections.admit(&parent).await }
-        });
-        let _fourth = fourth.await.expect("admitted");
+        let _fourth = admit(&connections).await;
         assert!(first.cut().is_cancelled());
         assert!(!third.cut().is_cancelled());
         // Still full: the evicted connection's drop frees no place.
@@ -249,12 +306,41 @@ mod tests {
         assert_eq!(connections.places.available_permits(), 0);
     }
 
+    #[tokio::test]
+    async fn heads_go_before_bodies_and_handled_requests_stay() {
+        let connections = Connections::new(3);
+        let (body, head, handled) = (
+            admit(&connections).await,
+            admit(&connections).await,
+            admit(&connections).await,
+        );
+        for connection in [&body, &head, &handled] {
+            connection.waiting();
+        }
+        let mut slow = body.reading(Full::new(Bytes::from_static(b"x")));
+        let _done = handled.reading(Empty::<Bytes>::new());
+        // The head waiter goes first, though it waited less.
+        let fourth = admit(&connections).await;
+        assert!(head.cut().is_cancelled() && !body.cut().is_cancelled());
+        // Then the slow body.
+        let _fifth = admit(&connections).await;
+        assert!(body.cut().is_cancelled() && !handled.cut().is_cancelled());
+        // A body read to its end makes its connection one that handles its request.
+        drop((body, head, fourth));
+        let sixth = admit(&connections).await;
+        sixth.waiting();
+        let mut whole = sixth.reading(Full::new(Bytes::from_static(b"x")));
+        while whole.frame().now_or_never().flatten().is_some() {}
+        assert!(slow.frame().now_or_never().flatten().is_some());
+        let room = connections.oldest_waiting();
+        assert!(room.is_none(), "{room:?}");
+    }
+
     #[tokio::test(start_paused = true)]
     async fn with_every_connection_in_a_request_admission_waits() {
         let connections = Connections::new(1);
-        let parent = CancellationToken::new();
         // Admitted, its task not started yet: not evictable.
-        let busy = connections.admit(&parent).await;
+        let busy = admit(&connections).await;
         let room = tokio::spawn({
             let connections = connections.clone();
             async move { connections.room().await }

@@ -11,8 +11,8 @@
 //! A port's server is hardened against slow and idle clients: a request head must arrive within
 //! [`HttpSettings::header_read_timeout`], a body within the binding's receive timeout and above
 //! [`HttpSettings::min_request_body_rate`], and a port holds at most
-//! [`HttpSettings::max_connections`], evicting the oldest connection still waiting for a head to
-//! admit a new one.
+//! [`HttpSettings::max_connections`], evicting the connection that has waited longest for a
+//! head (else for its body) to admit a new one.
 
 mod body_rate;
 mod client;
@@ -50,9 +50,10 @@ pub struct HttpSettings {
     /// also arrive within the binding's receive timeout.
     pub min_request_body_rate: Option<MinDataRate>,
     /// How many connections a port holds at once (busy or idle). At the limit a new connection
-    /// closes the oldest connection that is waiting for a request head (a slow client's first
-    /// head or an idle keep-alive connection); if every connection is in a request, the port
-    /// stops accepting until one closes. Default max(12 × processors, 256), as net.tcp's
+    /// closes the connection that has waited longest for a request head (a slow client's first
+    /// head or an idle keep-alive connection), or if none waits for a head, the one that has
+    /// been sending its body longest; if every connection's request is being handled, the port
+    /// stops accepting until one ends. Default max(12 × processors, 256), as net.tcp's
     /// pending connections: calls past the host's call throttle (16 × processors) only queue,
     /// and the limit keeps a port's descriptors well under a 1,024-descriptor process limit.
     /// Applies to the host's own server only.

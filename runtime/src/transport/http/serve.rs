@@ -2,7 +2,8 @@
 //!
 //! Each request head must arrive within the header-read timeout (hyper's, on the first head
 //! and every keep-alive one after); the port holds at most `max_connections`, evicting the one
-//! that has waited longest for a head to admit a new one ([`Connections`]); a failing `accept`
+//! that has waited longest for a head (else for its body) to admit a new one
+//! ([`Connections`]); a failing `accept`
 //! (out of descriptors) backs off instead of spinning. When the host stops, the port stops
 //! accepting and each connection finishes its request in progress, then closes; when it
 //! aborts, every connection is dropped.
@@ -112,7 +113,7 @@ async fn run(
         let connection = connection.clone();
         move |request: http::Request<Incoming>| {
             let connection = connection.clone();
-            connection.admitted.in_request();
+            let request = request.map(|body| connection.admitted.reading(body));
             async move {
                 let reply = connection.routes.answer(request).await;
                 connection.admitted.waiting();
