@@ -5,8 +5,8 @@
 //! service side is an [`HttpEndpoint`], a `tower::Service` that decodes each POST, hands it to
 //! the endpoint's request handler in the connection's own task, and encodes what comes back: a
 //! reply as `200 OK`, a fault as `500`, nothing as `202`, a refusal as `503`. A host serves its
-//! endpoints on one server per port ([`serve`](self::serve)), routed by path; a user mounts the
-//! same object in their own axum router.
+//! endpoints on one server per port (hyper, with an accept loop of its own), routed by path; a
+//! user mounts the same object in their own axum router.
 //!
 //! A port's server is hardened against slow and idle clients: a request head must arrive within
 //! [`HttpSettings::header_read_timeout`], a body within the binding's receive timeout and above
