@@ -89,11 +89,10 @@ impl Connections {
     }
 
     /// Admits a new connection, evicting the connection that has waited longest for a head (or
-    /// a body) if the port is full, and waiting for a place if none is waiting. The connection is not
-    /// evictable until its task calls [`Admitted::waiting`] as it starts: a connection whose
-    /// head came with it is read before a flood of newer connections can evict it. `parent`
-    /// cancelled cuts it too.
-    pub(super) async fn admit(self: &Arc<Self>, parent: &CancellationToken) -> Admitted {
+    /// a body) if the port is full, and waiting for a place if none is waiting. The connection
+    /// is not evictable until its task calls [`Admitted::waiting`] as it starts: a connection
+    /// whose head came with it is read before a flood of newer connections can evict it.
+    pub(super) async fn admit(self: &Arc<Self>) -> Admitted {
         let place = loop {
             if let Ok(place) = self.places.clone().try_acquire_owned() {
                 break place;
@@ -107,7 +106,7 @@ impl Connections {
         };
         let wait = Arc::new(Activity {
             since: AtomicU64::new(HANDLING),
-            cut: parent.child_token(),
+            cut: CancellationToken::new(),
             place: Mutex::new(Some(place)),
         });
         let id = {
@@ -197,7 +196,7 @@ impl Admitted {
         }
     }
 
-    /// The connection's task started, or answered its request: it waits for the next head.
+    /// The connection's task started, or its response went out: it waits for the next head.
     pub(super) fn waiting(&self) {
         let connections = &self.connections;
         self.wait.set(connections.tick());
@@ -206,9 +205,15 @@ impl Admitted {
         }
     }
 
-    /// Cancelled when the connection is evicted (or its parent token is cancelled).
+    /// Cancelled when the connection is evicted.
     pub(super) fn cut(&self) -> &CancellationToken {
         &self.wait.cut
+    }
+
+    /// Whether the connection's request is being handled (its body read, its response not yet
+    /// out).
+    pub(super) fn handling(&self) -> bool {
+        self.wait.since.load(Ordering::Acquire) == HANDLING
     }
 }
 
@@ -274,8 +279,8 @@ mod tests {
 
     /// Admits a connection (failing the test after 5 s).
     async fn admit(connections: &Arc<Connections>) -> Admitted {
-        let (connections, parent) = (connections.clone(), CancellationToken::new());
-        let admitted = tokio::spawn(async move { connections.admit(&parent).await });
+        let connections = connections.clone();
+        let admitted = tokio::spawn(async move { connections.admit().await });
         tokio::time::timeout(std::time::Duration::from_secs(5), admitted)
             .await
             .expect("admitted in time")

@@ -10,20 +10,56 @@
 
 use std::convert::Infallible;
 use std::io;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use hyper::body::Incoming;
+use axum::body::Body as HttpBody;
+use bytes::Bytes;
+use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
-use tokio_util::sync::CancellationToken;
 
 use super::connections::{Admitted, Connections};
 use super::server::Routes;
 use crate::channel::HostControl;
 use crate::transport::AcceptBackoff;
+
+/// A response body; when hyper is done with it (its last bytes queued for the socket), its
+/// connection waits for the next head.
+struct Replying {
+    body: HttpBody,
+    connection: Arc<Connection>,
+}
+
+impl Body for Replying {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
+
+impl Drop for Replying {
+    fn drop(&mut self) {
+        self.connection.admitted.waiting();
+    }
+}
 
 /// The limits of one port's server.
 #[derive(Debug, Clone, Copy)]
@@ -75,18 +111,15 @@ pub(super) async fn serve(
         };
         let admitted = tokio::select! {
             () = control.stop.cancelled() => return,
-            admitted = connections.admit(&control.abort) => admitted,
+            admitted = connections.admit() => admitted,
         };
         let connection = Arc::new(Connection {
             routes: routes.clone(),
             admitted,
         });
-        control.tracker.spawn(run(
-            stream,
-            connection,
-            builder.clone(),
-            control.stop.clone(),
-        ));
+        control
+            .tracker
+            .spawn(run(stream, connection, builder.clone(), control.clone()));
     }
 }
 
@@ -97,13 +130,15 @@ async fn accept(listener: &TcpListener, connections: &Connections) -> io::Result
     Ok(stream)
 }
 
-/// Serves one connection until it closes, is evicted or the host aborts; when the host stops,
-/// the request in progress finishes and the connection closes.
+/// Serves one connection until it closes or is evicted. When the host stops, the request in
+/// progress finishes and the connection closes; when it aborts, a request being handled gets
+/// [`ABORT_GRACE`] to send its answer (the host answers aborted calls with a fault at once) and
+/// anything else is dropped.
 async fn run(
     stream: TcpStream,
     connection: Arc<Connection>,
     builder: Arc<http1::Builder>,
-    stop: CancellationToken,
+    control: HostControl,
 ) {
     let _ = stream.set_nodelay(true);
     // Evictable from now until its head is read, in this same poll if it came with the
@@ -116,25 +151,35 @@ async fn run(
             let request = request.map(|body| connection.admitted.reading(body));
             async move {
                 let reply = connection.routes.answer(request).await;
-                connection.admitted.waiting();
-                Ok::<_, Infallible>(reply)
+                Ok::<_, Infallible>(reply.map(|body| Replying { body, connection }))
             }
         }
     });
     let served = builder.serve_connection(TokioIo::new(stream), service);
     tokio::pin!(served);
-    let cut = connection.admitted.cut();
-    let result = tokio::select! {
-        result = served.as_mut() => result,
-        () = cut.cancelled() => return,
-        () = stop.cancelled() => {
-            served.as_mut().graceful_shutdown();
-            tokio::select! {
-                result = served.as_mut() => result,
-                () = cut.cancelled() => return,
-            }
-        }
-    };
+    let evicted = connection.admitted.cut();
+    tokio::select! {
+        result = served.as_mut() => return ended(result),
+        () = evicted.cancelled() => return,
+        () = control.stop.cancelled() => served.as_mut().graceful_shutdown(),
+        () = control.abort.cancelled() => served.as_mut().graceful_shutdown(),
+    }
+    tokio::select! {
+        result = served.as_mut() => return ended(result),
+        () = evicted.cancelled() => return,
+        () = control.abort.cancelled() => {}
+    }
+    if connection.admitted.handling()
+        && let Ok(result) = tokio::time::timeout(ABORT_GRACE, served).await
+    {
+        ended(result);
+    }
+}
+
+/// How long a request being handled when the host aborts has to send its answer.
+const ABORT_GRACE: Duration = Duration::from_secs(1);
+
+fn ended(result: hyper::Result<()>) {
     if let Err(error) = result {
         tracing::debug!(%error, "an HTTP connection ended");
     }
