@@ -507,7 +507,7 @@ async fn slowloris_against_a_host_with_good_clients() {
         String::from_utf8_lossy(&output.stdout).trim()
     );
     eprintln!("{}", String::from_utf8_lossy(&output.stderr).trim());
-    let (over_http_count, over_tcp_count) = (over_http.len(), over_tcp.len());
+    let over_http_count = over_http.len();
     for (name, samples) in [("http", over_http), ("net.tcp", over_tcp)] {
         let count = samples.len();
         let (p50, p99, max) = percentiles(samples);
@@ -518,12 +518,14 @@ async fn slowloris_against_a_host_with_good_clients() {
         failures.len(),
         failures.iter().take(5).collect::<Vec<_>>()
     );
-    // Under a reconnecting flood a good client's connection can still be evicted if its head
-    // comes later than the cap's worth of newer connections: allow 1 %.
-    let calls = over_http_count + over_tcp_count + failures.len();
+    // Under a reconnecting flood a good HTTP client's connection can still be evicted when
+    // its head comes after a cap's worth of newer connections: allow 5 % over HTTP, none over
+    // net.tcp.
+    let http_failures = failures.iter().filter(|f| f.starts_with("http")).count();
+    assert_eq!(http_failures, failures.len(), "net.tcp calls failed");
     assert!(
-        failures.len() * 100 <= calls,
-        "{} of {calls} good calls failed",
-        failures.len()
+        http_failures * 20 <= over_http_count + http_failures,
+        "{http_failures} of {} good HTTP calls failed",
+        over_http_count + http_failures
     );
 }
