@@ -31,4 +31,4 @@
 
 pub use crate::binding::HttpBinding;
 pub use crate::service::{http_router as router, http_service as service};
-pub use crate::transport::http::{HttpEndpoint, HttpSettings};
+pub use crate::transport::http::{BodyTooSlow, HttpEndpoint, HttpSettings, MinDataRate};

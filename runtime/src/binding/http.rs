@@ -7,7 +7,7 @@ use crate::channel::{Connection, ListenContext, Listening, RequestEndpoint, Requ
 use crate::contract::{Contract, ProvidesDatagram, sealed};
 use crate::encoding::text::MessageVersion;
 use crate::error::Error;
-use crate::transport::http::{self, HttpEndpoint, HttpRequestChannel};
+use crate::transport::http::{self, HttpEndpoint, HttpRequestChannel, MinDataRate};
 
 /// A binding whose service side is an [`HttpEndpoint`], which a user can mount in their own
 /// `axum::Router` ([`crate::http::service`]).
@@ -30,10 +30,7 @@ macro_rules! http_binding {
             fn default() -> Self {
                 $name {
                     settings: BindingSettings::default(),
-                    http: HttpSettings {
-                        version: $version,
-                        metadata: false,
-                    },
+                    http: HttpSettings::new($version),
                 }
             }
         }
@@ -48,6 +45,27 @@ macro_rules! http_binding {
             /// `httpGetEnabled`); off by default.
             pub fn metadata(mut self, enabled: bool) -> Self {
                 self.http.metadata = enabled;
+                self
+            }
+
+            /// Sets how long a client has to send a request head (default 30 seconds); see
+            /// [`HttpSettings::header_read_timeout`].
+            pub fn header_read_timeout(mut self, timeout: std::time::Duration) -> Self {
+                self.http.header_read_timeout = timeout;
+                self
+            }
+
+            /// Sets the slowest a request body may arrive (default 240 bytes/s after a 5 s
+            /// grace; `None`: no minimum); see [`HttpSettings::min_request_body_rate`].
+            pub fn min_request_body_rate(mut self, rate: Option<MinDataRate>) -> Self {
+                self.http.min_request_body_rate = rate;
+                self
+            }
+
+            /// Sets how many connections a port holds at once (default max(12 × processors,
+            /// 256)); see [`HttpSettings::max_connections`].
+            pub fn max_connections(mut self, connections: usize) -> Self {
+                self.http.max_connections = connections;
                 self
             }
 

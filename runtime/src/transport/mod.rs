@@ -2,11 +2,14 @@
 //! nothing above them: [`tcp`] (net.tcp's .NET Message Framing, duplex sessions), [`memory`]
 //! (in-process duplex channels), [`http`] (request-reply over HTTP/1.1).
 
+mod backoff;
 pub mod http;
 pub mod memory;
 pub mod tcp;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub(crate) use backoff::AcceptBackoff;
 
 use crate::address::EndpointAddress;
 use crate::channel::{ListenContext, SharedAcceptor, SharedError};

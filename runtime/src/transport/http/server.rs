@@ -3,23 +3,33 @@
 //!
 //! The decoded request goes to the handler in the connection's own task, with no channel in
 //! between; what comes back is the reply (or a fault), or nothing for a one-way operation
-//! (`202 Accepted`). A host's endpoints share one axum server per port ([`listen`]), routed by
-//! exact path to the same [`HttpEndpoint`] a user mounts in their own router.
+//! (`202 Accepted`). A host's endpoints share one server per port ([`listen`], served by
+//! [`super::serve`]), routed by exact path to the same [`HttpEndpoint`] a user mounts in their
+//! own router.
+//!
+//! A body must arrive within the binding's receive timeout and above the minimum rate
+//! ([`TimelyBody`]), else `408`. A body over `max_received_message_size` is answered `413` with
+//! a SOAP fault, after the rest of it is read and discarded (up to [`DRAIN_FACTOR`] × the
+//! limit), so that a client that writes its whole body before reading reads the answer
+//! instead of a broken pipe.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
-use std::pin::Pin;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use axum::body::Body as HttpBody;
 use bytes::{Bytes, BytesMut};
-use http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HOST, RETRY_AFTER};
+use http::header::{ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, EXPECT, HOST, RETRY_AFTER};
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use http_body_util::BodyExt;
 use tracing::Instrument;
 
+use super::body_rate::{BodyTooSlow, MinDataRate, TimelyBody};
+use super::serve::{PortLimits, serve};
 use super::{DEFAULT_PORT, HttpSettings, action_param, media_type};
 use crate::address::EndpointAddress;
 use crate::channel::{
@@ -32,6 +42,11 @@ use crate::error::Error;
 use crate::message::{Body, Fault, FaultKind, Message, SharedStr, WSA10_FAULT_ACTION};
 use crate::transport::{PortListener, shared_port};
 
+/// How much of an oversized body is read (and discarded) before it is answered `413`, as a
+/// multiple of the endpoint's `max_received_message_size`. Past it the answer is sent and the
+/// connection closed.
+pub const DRAIN_FACTOR: usize = 4;
+
 /// What one HTTP endpoint needs to answer requests.
 struct Route {
     handler: BoxRequestHandler,
@@ -39,15 +54,46 @@ struct Route {
     max_received_message_size: usize,
     /// The listen backlog the endpoint asks of its port.
     listen_backlog: u32,
+    /// How long a whole request body may take (the binding's receive timeout).
+    body_timeout: Duration,
+    min_body_rate: Option<MinDataRate>,
+    /// The limits this endpoint asks of the host's server on its port.
+    port_limits: PortLimits,
     /// The WSDL source, when metadata is enabled.
     metadata: Option<Arc<dyn EndpointMetadata>>,
 }
 
 type Reply = Response<HttpBody>;
 
+/// What reading a request body came to.
+enum BodyRead {
+    /// The whole body, within the limit.
+    Whole(Bytes),
+    /// Over the limit; `drained` when the rest was read and discarded (the connection can
+    /// carry on), not when it was longer than the drain allows, too slow or broken.
+    TooLarge { drained: bool },
+    /// Cut off: too slow.
+    TooSlow(BodyTooSlow),
+    /// The body could not be read (the client went away, bad chunking).
+    Failed(axum::BoxError),
+}
+
+impl From<axum::BoxError> for BodyRead {
+    fn from(error: axum::BoxError) -> Self {
+        match error.downcast::<BodyTooSlow>() {
+            Ok(slow) => BodyRead::TooSlow(*slow),
+            Err(error) => BodyRead::Failed(error),
+        }
+    }
+}
+
 impl Route {
     /// Answers one HTTP request.
-    pub(crate) async fn handle(&self, request: Request<HttpBody>) -> Reply {
+    pub(crate) async fn handle<B>(&self, request: Request<B>) -> Reply
+    where
+        B: axum::body::HttpBody<Data = Bytes>,
+        B::Error: Into<axum::BoxError>,
+    {
         let wsdl = request
             .uri()
             .query()
@@ -76,7 +122,7 @@ impl Route {
         }
     }
 
-    fn wsdl(&self, request: &Request<HttpBody>) -> Reply {
+    fn wsdl<B>(&self, request: &Request<B>) -> Reply {
         let Some(metadata) = &self.metadata else {
             return plain(StatusCode::NOT_FOUND, "metadata is not enabled\n".into());
         };
@@ -100,7 +146,11 @@ impl Route {
         response
     }
 
-    async fn post(&self, request: Request<HttpBody>) -> Reply {
+    async fn post<B>(&self, request: Request<B>) -> Reply
+    where
+        B: axum::body::HttpBody<Data = Bytes>,
+        B::Error: Into<axum::BoxError>,
+    {
         let (parts, body) = request.into_parts();
         let expected = self.version.content_type();
         let media = parts
@@ -123,17 +173,31 @@ impl Route {
             .get(CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|len| len > limit as u64) {
-            return too_large(limit);
+        let oversized = declared.is_some_and(|len| len > limit as u64);
+        let drain_limit = limit.saturating_mul(DRAIN_FACTOR);
+        if oversized
+            && (declared.is_some_and(|len| len > drain_limit as u64)
+                || expects_continue(&parts.headers))
+        {
+            // Too long to drain, or not sent yet (the client waits for `100 Continue`).
+            return self.too_large(false);
         }
-        let bytes = match Limited::new(body, limit).collect().await {
-            Ok(collected) => collected.to_bytes(),
-            Err(error) if error.is::<LengthLimitError>() => return too_large(limit),
-            Err(error) => {
-                return plain(
+        let body = TimelyBody::new(body, self.body_timeout, self.min_body_rate);
+        let read = if oversized {
+            drain(pin!(body), 0, drain_limit).await
+        } else {
+            read_body(body, limit, drain_limit).await
+        };
+        let bytes = match read {
+            BodyRead::Whole(bytes) => bytes,
+            BodyRead::TooLarge { drained } => return self.too_large(drained),
+            BodyRead::TooSlow(why) => return self.too_slow(why),
+            BodyRead::Failed(error) => {
+                tracing::debug!(%error, "a request body could not be read");
+                return closing(plain(
                     StatusCode::BAD_REQUEST,
                     format!("the request body could not be read: {error}\n"),
-                );
+                ));
             }
         };
 
@@ -201,7 +265,7 @@ impl Route {
     fn decode_failure(&self, error: EncodingError) -> Reply {
         tracing::debug!(%error, "an HTTP request could not be decoded");
         match error {
-            EncodingError::TooLarge { limit, .. } => too_large(limit),
+            EncodingError::TooLarge { .. } => self.too_large(true),
             EncodingError::VersionMismatch { expected, found } => self.fault(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 Fault::new(
@@ -227,6 +291,35 @@ impl Route {
                 ),
             ),
         }
+    }
+
+    /// `413` with a Sender fault naming the limit; the connection closes unless the body was
+    /// read whole.
+    fn too_large(&self, drained: bool) -> Reply {
+        let response = self.fault(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Fault::new(
+                FaultKind::Sender,
+                format!(
+                    "The message is larger than the endpoint's maximum received message size of {} bytes (MaxReceivedMessageSize).",
+                    self.max_received_message_size
+                ),
+            ),
+        );
+        if drained { response } else { closing(response) }
+    }
+
+    /// `408` with a Sender fault saying why; the connection closes.
+    fn too_slow(&self, why: BodyTooSlow) -> Reply {
+        tracing::debug!(%why, "a request body was cut off");
+        let setting = match why {
+            BodyTooSlow::Timeout(_) => "ReceiveTimeout",
+            BodyTooSlow::BelowMinRate(_) => "MinRequestBodyDataRate",
+        };
+        closing(self.fault(
+            StatusCode::REQUEST_TIMEOUT,
+            Fault::new(FaultKind::Sender, format!("Cut off: {why} ({setting}).")),
+        ))
     }
 
     fn fault(&self, status: StatusCode, fault: Fault) -> Reply {
@@ -288,13 +381,75 @@ fn plain(status: StatusCode, text: String) -> Reply {
     response
 }
 
-fn too_large(limit: usize) -> Reply {
-    plain(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        format!(
-            "The message is larger than the endpoint's maximum received message size of {limit} bytes (MaxReceivedMessageSize).\n"
-        ),
-    )
+/// `response`, closing its connection after it.
+fn closing(mut response: Reply) -> Reply {
+    response
+        .headers_mut()
+        .insert(CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+/// Whether the client waits for `100 Continue` before it sends the body.
+fn expects_continue(headers: &HeaderMap) -> bool {
+    headers
+        .get(EXPECT)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"))
+}
+
+/// Reads a body of at most `limit` bytes; past it, drains the rest up to `drain_limit`.
+async fn read_body<B>(body: B, limit: usize, drain_limit: usize) -> BodyRead
+where
+    B: axum::body::HttpBody<Data = Bytes, Error = axum::BoxError>,
+{
+    let mut body = pin!(body);
+    // One frame (the usual case) is kept as it came; more are copied into one buffer.
+    let mut first = None::<Bytes>;
+    let mut joined = BytesMut::new();
+    let mut total = 0usize;
+    while let Some(frame) = body.frame().await {
+        let data = match frame.map(|f| f.into_data()) {
+            Ok(Ok(data)) => data,
+            Ok(Err(_trailers)) => continue,
+            Err(error) => return error.into(),
+        };
+        total = total.saturating_add(data.len());
+        if total > limit {
+            return drain(body, total, drain_limit).await;
+        }
+        match &first {
+            None => first = Some(data),
+            Some(head) => {
+                if joined.is_empty() {
+                    joined.reserve(total);
+                    joined.extend_from_slice(head);
+                }
+                joined.extend_from_slice(&data);
+            }
+        }
+    }
+    if joined.is_empty() {
+        BodyRead::Whole(first.unwrap_or_default())
+    } else {
+        BodyRead::Whole(joined.freeze())
+    }
+}
+
+/// Reads and discards the rest of an oversized body (`read` bytes so far), up to `drain_limit`.
+async fn drain<B>(mut body: Pin<&mut B>, mut read: usize, drain_limit: usize) -> BodyRead
+where
+    B: axum::body::HttpBody<Data = Bytes, Error = axum::BoxError>,
+{
+    while read <= drain_limit {
+        match body.frame().await {
+            None => return BodyRead::TooLarge { drained: true },
+            Some(Ok(frame)) => read = read.saturating_add(frame.data_ref().map_or(0, Bytes::len)),
+            Some(Err(error)) => {
+                tracing::debug!(%error, "an oversized request body was not drained");
+                return BodyRead::TooLarge { drained: false };
+            }
+        }
+    }
+    BodyRead::TooLarge { drained: false }
 }
 
 /// An HTTP endpoint as a [`tower::Service`]: answers SOAP POSTs (and `GET ?wsdl` when metadata
@@ -323,6 +478,12 @@ impl HttpEndpoint {
                 version: http.version,
                 max_received_message_size: settings.max_received_message_size,
                 listen_backlog: settings.listen_backlog,
+                body_timeout: settings.receive_timeout,
+                min_body_rate: http.min_request_body_rate,
+                port_limits: PortLimits {
+                    header_read_timeout: http.header_read_timeout,
+                    max_connections: http.max_connections,
+                },
                 metadata: endpoint.metadata.filter(|_| http.metadata),
             }),
         }
@@ -353,7 +514,6 @@ where
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let route = self.route.clone();
-        let request = request.map(HttpBody::new);
         Box::pin(async move { Ok(route.handle(request).await) })
     }
 }
@@ -376,6 +536,7 @@ pub fn listen(
     server.listener.widen_backlog(backlog)?;
     if server
         .routes
+        .0
         .insert(address.path().to_owned(), endpoint)
         .is_some()
     {
@@ -387,11 +548,46 @@ pub fn listen(
     })
 }
 
-/// One port's HTTP server and the endpoints on it, by path.
+/// The endpoints of one port, by path.
+pub(super) struct Routes(HashMap<String, HttpEndpoint>);
+
+impl Routes {
+    /// Answers `request` with the endpoint at its path (`404` if none).
+    pub(super) async fn answer<B>(&self, request: Request<B>) -> Reply
+    where
+        B: axum::body::HttpBody<Data = Bytes>,
+        B::Error: Into<axum::BoxError>,
+    {
+        match self.0.get(request.uri().path()) {
+            Some(endpoint) => endpoint.route.handle(request).await,
+            None => plain(
+                StatusCode::NOT_FOUND,
+                format!("No endpoint listens at {}.\n", request.uri().path()),
+            ),
+        }
+    }
+
+    /// The most generous limits the endpoints ask of their port.
+    fn limits(&self) -> PortLimits {
+        let asked = || self.0.values().map(|endpoint| endpoint.route.port_limits);
+        PortLimits {
+            header_read_timeout: asked()
+                .map(|limits| limits.header_read_timeout)
+                .max()
+                .unwrap_or(Duration::from_secs(30)),
+            max_connections: asked()
+                .map(|limits| limits.max_connections)
+                .max()
+                .unwrap_or(1),
+        }
+    }
+}
+
+/// One port's HTTP server and the endpoints on it.
 struct HttpPort {
     listener: PortListener,
     port: u16,
-    routes: HashMap<String, HttpEndpoint>,
+    routes: Routes,
 }
 
 impl HttpPort {
@@ -401,7 +597,7 @@ impl HttpPort {
         Ok(HttpPort {
             listener,
             port,
-            routes: HashMap::new(),
+            routes: Routes(HashMap::new()),
         })
     }
 }
@@ -409,40 +605,19 @@ impl HttpPort {
 impl SharedAcceptor for HttpPort {
     fn start(self: Box<Self>, control: &HostControl) {
         let span = tracing::debug_span!("listener", transport = "http", port = self.port);
-        control
-            .tracker
-            .spawn(serve(*self, control.clone()).instrument(span));
+        let limits = self.routes.limits();
+        control.tracker.spawn(
+            serve(
+                self.listener.into_inner(),
+                Arc::new(self.routes),
+                limits,
+                control.clone(),
+            )
+            .instrument(span),
+        );
     }
 
     fn as_any(&mut self) -> &mut dyn std::any::Any {
         self
-    }
-}
-
-/// Serves one port until the host stops (graceful: requests in progress finish) or aborts.
-async fn serve(port: HttpPort, control: HostControl) {
-    let routes = Arc::new(port.routes);
-    let app = axum::Router::new().fallback(move |request: Request<HttpBody>| {
-        let routes = routes.clone();
-        async move {
-            match routes.get(request.uri().path()) {
-                Some(endpoint) => endpoint.route.handle(request).await,
-                None => plain(
-                    StatusCode::NOT_FOUND,
-                    format!("No endpoint listens at {}.\n", request.uri().path()),
-                ),
-            }
-        }
-    });
-    let stop = control.stop.clone();
-    let server = axum::serve(port.listener.into_inner(), app)
-        .with_graceful_shutdown(async move { stop.cancelled().await });
-    tokio::select! {
-        result = server => {
-            if let Err(error) = result {
-                tracing::warn!(%error, "the HTTP server stopped");
-            }
-        }
-        () = control.abort.cancelled() => {}
     }
 }

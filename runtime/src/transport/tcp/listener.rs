@@ -10,7 +10,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
@@ -30,7 +29,7 @@ use crate::channel::{
     Refusal, SessionListener, SharedAcceptor,
 };
 use crate::error::Error;
-use crate::transport::{PortListener, shared_port};
+use crate::transport::{AcceptBackoff, PortListener, shared_port};
 
 /// Listens at `address` (`net.tcp://host:port/path`): registers the path with the port's
 /// acceptor (binding the port if no endpoint has yet; port 0 always binds a fresh one).
@@ -139,6 +138,7 @@ async fn accept_loop(port: TcpPort, control: HostControl) {
         control.connections.clone(),
     );
     let shared = Arc::new(Shared { routes, first });
+    let mut backoff = AcceptBackoff::default();
     loop {
         let accepted = tokio::select! {
             () = control.stop.cancelled() => return,
@@ -146,12 +146,16 @@ async fn accept_loop(port: TcpPort, control: HostControl) {
         };
         match accepted {
             Ok((stream, place)) => {
+                backoff.reset();
                 tokio::spawn(preamble(stream, shared.clone(), place));
             }
             Err(error) => {
                 // Out of file descriptors and the like: back off instead of spinning.
-                tracing::warn!(%error, "accept failed");
-                tokio::time::sleep(Duration::from_millis(50)).await;
+                let wait = backoff.after(&error);
+                tokio::select! {
+                    () = control.stop.cancelled() => return,
+                    () = tokio::time::sleep(wait) => {}
+                }
             }
         }
     }

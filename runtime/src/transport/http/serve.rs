@@ -1,0 +1,186 @@
+//! A port's HTTP/1.1 server: the accept loop and each connection's task, over hyper.
+//!
+//! Each request head must arrive within the header-read timeout (hyper's, on the first head
+//! and every keep-alive one after); the port holds at most `max_connections`, evicting the one
+//! that has waited longest for a head (else for its body) to admit a new one
+//! ([`Connections`]); a failing `accept`
+//! (out of descriptors) backs off instead of spinning. When the host stops, the port stops
+//! accepting and each connection finishes its request in progress, then closes; when it
+//! aborts, every connection is dropped.
+
+use std::convert::Infallible;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::body::Body as HttpBody;
+use bytes::Bytes;
+use hyper::body::{Body, Frame, Incoming, SizeHint};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::{TcpListener, TcpStream};
+
+use super::connections::{Admitted, Connections};
+use super::server::Routes;
+use crate::channel::HostControl;
+use crate::transport::AcceptBackoff;
+
+/// A response body; when hyper is done with it (its last bytes queued for the socket), its
+/// connection waits for the next head.
+struct Replying {
+    body: HttpBody,
+    connection: Arc<Connection>,
+}
+
+impl Body for Replying {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
+
+impl Drop for Replying {
+    fn drop(&mut self) {
+        self.connection.admitted.waiting();
+    }
+}
+
+/// The limits of one port's server.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct PortLimits {
+    /// How long a client has to send a request head.
+    pub(super) header_read_timeout: Duration,
+    /// How many connections the port holds at once.
+    pub(super) max_connections: usize,
+}
+
+/// One admitted connection: what its requests need.
+struct Connection {
+    routes: Arc<Routes>,
+    admitted: Admitted,
+}
+
+/// Serves `listener` with `routes` until the host stops (requests in progress finish) or
+/// aborts (connections dropped).
+pub(super) async fn serve(
+    listener: TcpListener,
+    routes: Arc<Routes>,
+    limits: PortLimits,
+    control: HostControl,
+) {
+    let connections = Connections::new(limits.max_connections);
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
+    let builder = Arc::new(builder);
+    let mut backoff = AcceptBackoff::default();
+    loop {
+        let accepted = tokio::select! {
+            () = control.stop.cancelled() => return,
+            accepted = accept(&listener, &connections) => accepted,
+        };
+        let stream = match accepted {
+            Ok(stream) => {
+                backoff.reset();
+                stream
+            }
+            Err(error) => {
+                let wait = backoff.after(&error);
+                tokio::select! {
+                    () = control.stop.cancelled() => return,
+                    () = tokio::time::sleep(wait) => continue,
+                }
+            }
+        };
+        let admitted = tokio::select! {
+            () = control.stop.cancelled() => return,
+            admitted = connections.admit() => admitted,
+        };
+        let connection = Arc::new(Connection {
+            routes: routes.clone(),
+            admitted,
+        });
+        control
+            .tracker
+            .spawn(run(stream, connection, builder.clone(), control.clone()));
+    }
+}
+
+/// The next connection, once the port has room for it.
+async fn accept(listener: &TcpListener, connections: &Connections) -> io::Result<TcpStream> {
+    connections.room().await;
+    let (stream, _peer) = listener.accept().await?;
+    Ok(stream)
+}
+
+/// Serves one connection until it closes or is evicted. When the host stops, the request in
+/// progress finishes and the connection closes; when it aborts, a request being handled gets
+/// [`ABORT_GRACE`] to send its answer (the host answers aborted calls with a fault at once) and
+/// anything else is dropped.
+async fn run(
+    stream: TcpStream,
+    connection: Arc<Connection>,
+    builder: Arc<http1::Builder>,
+    control: HostControl,
+) {
+    let _ = stream.set_nodelay(true);
+    // Evictable from now until its head is read, in this same poll if it came with the
+    // connection.
+    connection.admitted.waiting();
+    let service = service_fn({
+        let connection = connection.clone();
+        move |request: http::Request<Incoming>| {
+            let connection = connection.clone();
+            let request = request.map(|body| connection.admitted.reading(body));
+            async move {
+                let reply = connection.routes.answer(request).await;
+                Ok::<_, Infallible>(reply.map(|body| Replying { body, connection }))
+            }
+        }
+    });
+    let served = builder.serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(served);
+    let evicted = connection.admitted.cut();
+    tokio::select! {
+        result = served.as_mut() => return ended(result),
+        () = evicted.cancelled() => return,
+        () = control.stop.cancelled() => served.as_mut().graceful_shutdown(),
+        () = control.abort.cancelled() => served.as_mut().graceful_shutdown(),
+    }
+    tokio::select! {
+        result = served.as_mut() => return ended(result),
+        () = evicted.cancelled() => return,
+        () = control.abort.cancelled() => {}
+    }
+    if connection.admitted.handling()
+        && let Ok(result) = tokio::time::timeout(ABORT_GRACE, served).await
+    {
+        ended(result);
+    }
+}
+
+/// How long a request being handled when the host aborts has to send its answer.
+const ABORT_GRACE: Duration = Duration::from_secs(1);
+
+fn ended(result: hyper::Result<()>) {
+    if let Err(error) = result {
+        tracing::debug!(%error, "an HTTP connection ended");
+    }
+}
