@@ -219,6 +219,7 @@ async fn a_full_port_evicts_the_connection_waiting_longest_for_a_head() {
         good_call(binding, host.address()).await;
         read_to_close(&mut silent[1]).await;
         assert!(!closed_now(&silent[3]));
+        assert_eq!(host.stats().evicted_connections, 2);
     })
     .await;
 }

@@ -20,8 +20,9 @@ pub struct HostStats {
     /// Connections accepted and not yet admitted or refused now (net.tcp: their preamble
     /// running, or waiting for a session slot), counted by `max_pending_connections`.
     pub pending_connections: usize,
-    /// Pending connections evicted since the host opened: at `max_pending_connections`, a new
-    /// connection closes the oldest one that has not yet sent its whole preamble.
+    /// Connections evicted since the host opened to admit newer ones: net.tcp's at
+    /// `max_pending_connections` (the oldest that has not sent its whole preamble), HTTP's at
+    /// `max_connections` (the one waiting longest for a request head, else a body).
     pub evicted_connections: u64,
     /// Faults sent since the host opened (an operation's typed fault, a refused call, …).
     pub faults: u64,

@@ -18,6 +18,8 @@ use hyper::body::{Body, Frame, SizeHint};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
+use crate::channel::ConnectionCounters;
+
 /// [`Activity::since`] of a connection whose request is being handled (or whose task has not
 /// started): not evictable.
 const HANDLING: u64 = 0;
@@ -30,6 +32,8 @@ const EVICTED: u64 = u64::MAX;
 /// The open connections of one port.
 #[derive(Debug)]
 pub(super) struct Connections {
+    /// The host's count of evicted connections.
+    counters: ConnectionCounters,
     places: Arc<Semaphore>,
     open: Mutex<Table>,
     /// Orders the moments connections start waiting (never 0).
@@ -57,8 +61,9 @@ struct Activity {
 
 impl Connections {
     /// A port that holds at most `max` connections (at least one).
-    pub(super) fn new(max: usize) -> Arc<Self> {
+    pub(super) fn new(max: usize, counters: ConnectionCounters) -> Arc<Self> {
         Arc::new(Connections {
+            counters,
             places: Arc::new(Semaphore::new(max.clamp(1, Semaphore::MAX_PERMITS))),
             open: Mutex::new(Table::default()),
             ticks: AtomicU64::new(1),
@@ -155,6 +160,7 @@ impl Connections {
                     "the port is full: evicting the connection that has waited longest"
                 );
                 wait.cut.cancel();
+                self.counters.evicted_one();
                 let place = wait
                     .place
                     .lock()
@@ -289,7 +295,7 @@ mod tests {
 
     #[tokio::test]
     async fn at_the_cap_the_longest_waiting_connection_is_evicted() {
-        let connections = Connections::new(2);
+        let connections = Connections::new(2, ConnectionCounters::default());
         let first = admit(&connections).await;
         let second = admit(&connections).await;
         // Their tasks start; the first reads a head without a body and handles it.
@@ -313,7 +319,7 @@ mod tests {
 
     #[tokio::test]
     async fn heads_go_before_bodies_and_handled_requests_stay() {
-        let connections = Connections::new(3);
+        let connections = Connections::new(3, ConnectionCounters::default());
         let (body, head, handled) = (
             admit(&connections).await,
             admit(&connections).await,
@@ -343,7 +349,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn with_every_connection_in_a_request_admission_waits() {
-        let connections = Connections::new(1);
+        let connections = Connections::new(1, ConnectionCounters::default());
         // Admitted, its task not started yet: not evictable.
         let busy = admit(&connections).await;
         let room = tokio::spawn({

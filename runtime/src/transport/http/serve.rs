@@ -84,7 +84,7 @@ pub(super) async fn serve(
     limits: PortLimits,
     control: HostControl,
 ) {
-    let connections = Connections::new(limits.max_connections);
+    let connections = Connections::new(limits.max_connections, control.connections.clone());
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
