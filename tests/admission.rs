@@ -12,40 +12,6 @@ use common::*;
 use indigo::Error;
 use indigo::prelude::*;
 use indigo::transport::tcp::framing::fault;
-use tokio::sync::{Notify, Semaphore};
-
-/// A call that holds its channel until the test releases it.
-#[service_contract(namespace = "urn:indigo:tests:gate")]
-trait Gate {
-    async fn hold(&self) -> u32;
-    async fn quick(&self) -> u32;
-}
-
-#[derive(Clone)]
-struct Turnstile {
-    entered: Arc<Notify>,
-    release: Arc<Semaphore>,
-}
-
-impl Turnstile {
-    fn new() -> Self {
-        Turnstile {
-            entered: Arc::new(Notify::new()),
-            release: Arc::new(Semaphore::new(0)),
-        }
-    }
-}
-
-impl Gate for Turnstile {
-    async fn hold(&self) -> u32 {
-        self.entered.notify_one();
-        self.release.acquire().await.expect("open").forget();
-        1
-    }
-    async fn quick(&self) -> u32 {
-        2
-    }
-}
 
 async fn one_slot_host<B>(
     binding: B,

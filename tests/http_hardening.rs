@@ -6,7 +6,6 @@
 mod common;
 
 use std::future::Future;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -14,7 +13,6 @@ use indigo::http::MinDataRate;
 use indigo::prelude::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::{Notify, Semaphore};
 
 /// Every test's time box.
 const TIME_BOX: Duration = Duration::from_secs(10);
@@ -224,38 +222,11 @@ async fn a_full_port_evicts_the_connection_waiting_longest_for_a_head() {
     .await;
 }
 
-/// A call that holds its connection until the test releases it.
-#[service_contract(namespace = "urn:indigo:tests:gate")]
-trait Gate {
-    async fn hold(&self) -> u32;
-    async fn quick(&self) -> u32;
-}
-
-#[derive(Clone)]
-struct Turnstile {
-    entered: Arc<Notify>,
-    release: Arc<Semaphore>,
-}
-
-impl Gate for Turnstile {
-    async fn hold(&self) -> u32 {
-        self.entered.notify_one();
-        self.release.acquire().await.expect("open").forget();
-        1
-    }
-    async fn quick(&self) -> u32 {
-        2
-    }
-}
-
 #[tokio::test]
 async fn a_full_port_of_requests_being_handled_waits_for_one_to_end() {
     time_boxed(async {
         let binding = BasicHttpBinding::new().max_connections(1);
-        let gate = Turnstile {
-            entered: Arc::new(Notify::new()),
-            release: Arc::new(Semaphore::new(0)),
-        };
+        let gate = Turnstile::new();
         let service = gate.clone();
         let host = host(
             GateContract::per_call(move || service.clone()),

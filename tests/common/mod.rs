@@ -264,3 +264,38 @@ impl Drop for Tracked {
         self.0.dropped.send_modify(|d| *d += 1);
     }
 }
+
+/// A call that holds its channel (its session slot, its HTTP connection) until the test
+/// releases it.
+#[service_contract(namespace = "urn:indigo:tests:gate")]
+pub trait Gate {
+    async fn hold(&self) -> u32;
+    async fn quick(&self) -> u32;
+}
+
+/// The gate's service: `hold` announces itself on `entered`, then waits for a `release` permit.
+#[derive(Clone)]
+pub struct Turnstile {
+    pub entered: Arc<tokio::sync::Notify>,
+    pub release: Arc<tokio::sync::Semaphore>,
+}
+
+impl Turnstile {
+    pub fn new() -> Self {
+        Turnstile {
+            entered: Arc::new(tokio::sync::Notify::new()),
+            release: Arc::new(tokio::sync::Semaphore::new(0)),
+        }
+    }
+}
+
+impl Gate for Turnstile {
+    async fn hold(&self) -> u32 {
+        self.entered.notify_one();
+        self.release.acquire().await.expect("open").forget();
+        1
+    }
+    async fn quick(&self) -> u32 {
+        2
+    }
+}
