@@ -9,6 +9,7 @@
 //! aborts, every connection is dropped.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -23,19 +24,18 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
 
-use super::connections::{Admitted, Connections};
-use super::server::Routes;
+use super::connections::{Admitted, Connections, WatchedBody};
 use crate::channel::HostControl;
 use crate::transport::AcceptBackoff;
 
 /// A response body; when hyper is done with it (its last bytes queued for the socket), its
 /// connection waits for the next head.
-struct Replying {
+struct Replying<R> {
     body: HttpBody,
-    connection: Arc<Connection>,
+    connection: Arc<Connection<R>>,
 }
 
-impl Body for Replying {
+impl<R> Body for Replying<R> {
     type Data = Bytes;
     type Error = axum::Error;
 
@@ -55,7 +55,7 @@ impl Body for Replying {
     }
 }
 
-impl Drop for Replying {
+impl<R> Drop for Replying<R> {
     fn drop(&mut self) {
         self.connection.admitted.waiting();
     }
@@ -70,17 +70,26 @@ pub(super) struct PortLimits {
     pub(super) max_connections: usize,
 }
 
+/// What answers a port's requests (its endpoints, by path).
+pub(super) trait Answer: Send + Sync + 'static {
+    /// The response to `request`.
+    fn answer(
+        &self,
+        request: http::Request<WatchedBody<Incoming>>,
+    ) -> impl Future<Output = http::Response<HttpBody>> + Send;
+}
+
 /// One admitted connection: what its requests need.
-struct Connection {
-    routes: Arc<Routes>,
+struct Connection<R> {
+    routes: Arc<R>,
     admitted: Admitted,
 }
 
 /// Serves `listener` with `routes` until the host stops (requests in progress finish) or
 /// aborts (connections dropped).
-pub(super) async fn serve(
+pub(super) async fn serve<R: Answer>(
     listener: TcpListener,
-    routes: Arc<Routes>,
+    routes: Arc<R>,
     limits: PortLimits,
     control: HostControl,
 ) {
@@ -134,9 +143,9 @@ async fn accept(listener: &TcpListener, connections: &Connections) -> io::Result
 /// progress finishes and the connection closes; when it aborts, a request being handled gets
 /// [`ABORT_GRACE`] to send its answer (the host answers aborted calls with a fault at once) and
 /// anything else is dropped.
-async fn run(
+async fn run<R: Answer>(
     stream: TcpStream,
-    connection: Arc<Connection>,
+    connection: Arc<Connection<R>>,
     builder: Arc<http1::Builder>,
     control: HostControl,
 ) {

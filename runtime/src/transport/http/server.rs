@@ -29,7 +29,8 @@ use http_body_util::BodyExt;
 use tracing::Instrument;
 
 use super::body_rate::{BodyTooSlow, MinDataRate, TimelyBody};
-use super::serve::{PortLimits, serve};
+use super::connections::WatchedBody;
+use super::serve::{Answer, PortLimits, serve};
 use super::{DEFAULT_PORT, HttpSettings, action_param, media_type};
 use crate::address::EndpointAddress;
 use crate::channel::{
@@ -41,6 +42,7 @@ use crate::encoding::{EncodingError, MessageEncoder};
 use crate::error::Error;
 use crate::message::{Body, Fault, FaultKind, Message, SharedStr, WSA10_FAULT_ACTION};
 use crate::transport::{PortListener, shared_port};
+use hyper::body::Incoming;
 
 /// How much of an oversized body is read (and discarded) before it is answered `413`, as a
 /// multiple of the endpoint's `max_received_message_size`. Past it the answer is sent and the
@@ -551,13 +553,9 @@ pub fn listen(
 /// The endpoints of one port, by path.
 pub(super) struct Routes(HashMap<String, HttpEndpoint>);
 
-impl Routes {
+impl Answer for Routes {
     /// Answers `request` with the endpoint at its path (`404` if none).
-    pub(super) async fn answer<B>(&self, request: Request<B>) -> Reply
-    where
-        B: axum::body::HttpBody<Data = Bytes>,
-        B::Error: Into<axum::BoxError>,
-    {
+    async fn answer(&self, request: Request<WatchedBody<Incoming>>) -> Reply {
         match self.0.get(request.uri().path()) {
             Some(endpoint) => endpoint.route.handle(request).await,
             None => plain(
@@ -566,7 +564,9 @@ impl Routes {
             ),
         }
     }
+}
 
+impl Routes {
     /// The most generous limits the endpoints ask of their port.
     fn limits(&self) -> PortLimits {
         let asked = || self.0.values().map(|endpoint| endpoint.route.port_limits);
