@@ -562,3 +562,34 @@ async fn a_running_shared_call_is_not_cut_by_the_receive_timeout() {
     assert_eq!(host.stats().open_sessions, 0);
     host.shutdown().await;
 }
+
+/// Over HTTP too, a call on a singleton is not dropped mid-way when its request is: at the
+/// host's abort it runs on in a task of its own and finishes, its reply discarded.
+#[tokio::test]
+async fn an_http_call_on_a_singleton_finishes_when_the_host_aborts_it() {
+    let (stage, probe) = (Stage::default(), Probe::default());
+    let host = host(
+        StallContract::single(Staller::new(&stage, &probe)),
+        BasicHttpBinding::new(),
+        "http://127.0.0.1:0/stall",
+    )
+    .await;
+    let client = StallClient::connect(BasicHttpBinding::new(), host.address())
+        .await
+        .unwrap();
+    let call = tokio::spawn(async move { client.hang().await });
+    stage.wait_running(1).await;
+    host.shutdown_within(Duration::from_millis(100)).await;
+    assert!(
+        call.await.unwrap().is_err(),
+        "the request was answered with a fault"
+    );
+    assert_eq!(*stage.running.borrow(), 1, "not dropped mid-way");
+    stage.gate.notify_waiters();
+    let mut running = stage.running.subscribe();
+    tokio::time::timeout(Duration::from_secs(10), running.wait_for(|r| *r == 0))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stage.completed(), 1);
+}

@@ -5,6 +5,7 @@
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::FutureExt;
@@ -524,7 +525,7 @@ pub(crate) fn answer(
 /// its own instance context unless the service is a singleton or shares one by key, and back
 /// with the answer (`None` for one-way).
 pub(crate) async fn call_once<C, S>(
-    endpoint: &Endpoint<C, S>,
+    endpoint: &Arc<Endpoint<C, S>>,
     mut message: Message,
     cleanups: &TaskTracker,
 ) -> Option<Message>
@@ -578,12 +579,43 @@ where
         inspected,
         ..
     } = incoming;
-    let outcome = call
+    let run = call
         .run::<C>(info, message.headers)
-        .instrument(call_span(op))
-        .await;
+        .instrument(call_span(op));
+    if on_cancel == OnCancel::Drop {
+        let outcome = run.await;
+        return reply_once(endpoint, op, request_id, outcome, inspected, cleanups);
+    }
+    // A singleton or shared instance must not be left half-changed when the request is dropped
+    // (its client gone, the host's abort): the call runs in a task of its own, and its reply is
+    // discarded when nobody waits for it any more.
+    let (endpoint, tracker) = (endpoint.clone(), cleanups.clone());
+    let task = cleanups.spawn(async move {
+        let outcome = run.await;
+        reply_once(&endpoint, op, request_id, outcome, inspected, &tracker)
+    });
+    task.await.unwrap_or_else(|error| {
+        tracing::error!(%error, "a call's task failed");
+        None
+    })
+}
+
+/// The answer to a call outside any session, from its outcome; its instance's release follows
+/// (in a task when it has to wait).
+fn reply_once<C, S>(
+    endpoint: &Endpoint<C, S>,
+    op: &'static OperationDescription,
+    request_id: Option<MessageId>,
+    outcome: Outcome<S>,
+    inspected: Inspected,
+    cleanups: &TaskTracker,
+) -> Option<Message>
+where
+    C: Dispatch<S>,
+    S: Send + Sync + 'static,
+{
     let (reply, _) = answer(
-        inspectors,
+        &endpoint.service.inspectors,
         Some(op),
         request_id.as_ref(),
         outcome.result,

@@ -37,7 +37,8 @@ where
             .await
             .map_err(ChannelError::Refused)?;
         // On abort the call is dropped where it stands, and a per-call instance with it, without
-        // its `on_release` hook (which would have to wait for the call to let go of it).
+        // its `on_release` hook (which would have to wait for the call to let go of it); a call on
+        // a singleton or shared instance runs on in its own task (see `call_once`).
         tokio::select! {
             answer = call_once(&self.endpoint, request, &self.cleanups) => Ok(answer),
             () = self.abort.cancelled() => Err(ChannelError::Refused(Refusal::ShuttingDown)),
