@@ -342,7 +342,7 @@ async fn typed_faults_and_per_call_instances_over_http() {
     .await;
     assert_eq!(raw.status, 500, "{}", raw.body);
     assert!(
-        raw.body.contains("<faultcode>s:Server</faultcode>"),
+        raw.body.contains("<faultcode>s:Client</faultcode>"),
         "{}",
         raw.body
     );

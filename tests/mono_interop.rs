@@ -255,6 +255,11 @@ async fn wcf_client_against_indigo(encoding: &str, binding: NetTcpBinding) {
     assert_eq!(expect("sum "), "46");
     assert_eq!(expect("divide "), "0.25");
     assert_eq!(expect("fault "), "Divide: division by zero");
+    // The typed fault as WCF shapes it: code Sender, the action the WSDL advertises.
+    assert_eq!(
+        expect("fault-shape "),
+        "sender http://peers.test/calc/IDataTypes/DivideMathFaultFault"
+    );
     // WCF turns the ActionNotSupported fault into its own exception type.
     let first = expect("first ");
     assert!(first.starts_with("ActionNotSupportedException"), "{first}");

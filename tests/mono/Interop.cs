@@ -147,7 +147,11 @@ namespace Peers
             Console.WriteLine("sum " + types.Sum(new[] { 1, 2, 3, 40 }));
             Console.WriteLine("divide " + types.Divide(1, 4).ToString("R", System.Globalization.CultureInfo.InvariantCulture));
             try { types.Divide(1, 0); Console.WriteLine("fault none"); }
-            catch (FaultException<MathFault> f) { Console.WriteLine("fault " + f.Detail.Operation + ": " + f.Detail.Problem); }
+            catch (FaultException<MathFault> f)
+            {
+                Console.WriteLine("fault " + f.Detail.Operation + ": " + f.Detail.Problem);
+                Console.WriteLine("fault-shape " + (f.Code.IsSenderFault ? "sender" : f.Code.IsReceiverFault ? "receiver" : f.Code.Name) + " " + f.Action);
+            }
             catch (Exception e) { Console.WriteLine("fault untyped " + Describe(e)); }
             Close(types);
 

@@ -15,7 +15,7 @@ use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 use super::context::{self, CallInfo, OperationContext};
-use super::dispatch::Dispatch;
+use super::dispatch::{Dispatch, fault_action};
 use super::endpoint::Endpoint;
 use super::faults;
 use super::inspect::{Inspected, Inspectors};
@@ -495,10 +495,16 @@ pub(crate) fn answer(
         None
     } else {
         let (action, body) = match result {
-            Ok(body) => (op.and_then(|op| op.reply_action).unwrap_or_default(), body),
+            Ok(body) => {
+                let action = op.and_then(|op| op.reply_action).unwrap_or_default();
+                (SharedStr::from_static(action), body)
+            }
             Err(fault) => {
                 tracing::debug!(%fault, "answering with a fault");
-                (WSA10_FAULT_ACTION, Body::Fault(fault))
+                let typed = op.and_then(|op| fault_action(op, &fault));
+                let action =
+                    typed.map_or(SharedStr::from_static(WSA10_FAULT_ACTION), SharedStr::from);
+                (action, Body::Fault(fault))
             }
         };
         let mut message = Message::new(action, body);

@@ -111,8 +111,9 @@ pub fn encode_fault<F: Serialize>(
     };
     let type_name = detail_element(op.fault_type.unwrap_or("Fault"));
     match xml::to_infoset(fault, type_name, contract.namespace) {
+        // Sender, as WCF's `FaultException<T>`: the operation refused what it was asked.
         Ok(detail) => Fault::new(
-            FaultKind::Receiver,
+            FaultKind::Sender,
             format!("operation `{}` failed with a `{type_name}` fault", op.name),
         )
         .with_detail(detail),
@@ -121,6 +122,15 @@ pub fn encode_fault<F: Serialize>(
             op.name
         )),
     }
+}
+
+/// The action of a fault message answering `op`: for the operation's declared fault type (its
+/// detail element is the type's), WCF's `{ns}{contract}/{operation}{Detail}Fault`, as the WSDL
+/// advertises; `None` for any other fault (the generic WS-Addressing fault action).
+pub(crate) fn fault_action(op: &OperationDescription, fault: &Fault) -> Option<String> {
+    let detail = detail_element(op.fault_type?);
+    let (_, root) = fault.detail.as_ref()?.root_element().ok()?;
+    (root == detail).then(|| format!("{}{detail}Fault", op.action))
 }
 
 /// The detail element of a fault type: its last path segment without generics
