@@ -593,3 +593,53 @@ async fn an_http_call_on_a_singleton_finishes_when_the_host_aborts_it() {
         .unwrap();
     assert_eq!(stage.completed(), 1);
 }
+
+#[service_contract(namespace = "urn:indigo:tests:cancel:release")]
+trait Recycle {
+    #[operation(release_instance = AfterCall)]
+    async fn work(&mut self) -> u32;
+}
+
+/// Its `on_release` waits at the stage's gate.
+struct SlowRelease(Stage);
+
+impl Recycle for SlowRelease {
+    async fn work(&mut self) -> u32 {
+        1
+    }
+    async fn on_release(&mut self) {
+        self.0.running.send_modify(|r| *r += 1);
+        self.0.gate.notified().await;
+        self.0.running.send_modify(|r| *r -= 1);
+        self.0.completed.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// A session that ends while its call's instance is being released (the operation is over)
+/// does not cut the `on_release` hook half-way: only a running operation is dropped.
+#[tokio::test(start_paused = true)]
+async fn a_release_hook_under_way_is_not_cut_when_the_session_ends() {
+    let stage = Stage::default();
+    let address = unique("stall-release");
+    let service = {
+        let stage = stage.clone();
+        RecycleContract::per_session(move || SlowRelease(stage.clone()))
+    };
+    let host = host(service, MemoryBinding::new(), &address).await;
+    let client = RecycleClient::connect(MemoryBinding::new(), &address)
+        .await
+        .unwrap();
+    assert_eq!(client.work().await.unwrap(), 1);
+    stage.wait_running(1).await;
+    drop(client);
+    // The paused clock moves on once every task waits: the session has seen its client go.
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    stage.gate.notify_waiters();
+    let mut running = stage.running.subscribe();
+    tokio::time::timeout(Duration::from_secs(10), running.wait_for(|r| *r == 0))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stage.completed(), 1, "the hook ran to its end");
+    host.shutdown().await;
+}

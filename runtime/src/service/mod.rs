@@ -18,6 +18,7 @@ mod host;
 mod inspect;
 mod instance;
 mod mount;
+mod phased;
 mod requests;
 mod runtime;
 mod session;

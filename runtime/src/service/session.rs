@@ -28,6 +28,7 @@ use super::endpoint::Endpoint;
 use super::faults;
 use super::inspect::{Inspected, Inspectors};
 use super::instance::InstanceContext;
+use super::phased::Phased;
 use super::stats::Counters;
 use crate::channel::{
     ChannelError, DuplexChannel, MessageSink, MessageSource, ReceiveExt, SendExt, SessionId,
@@ -308,32 +309,30 @@ where
         // Combinators rather than an `async` block: each step's future is held once, not again
         // beside the values it was made from. The instance is released after the answer is on
         // its way, as WCF's cleanup follows its reply.
-        let task = call
-            .run::<C>(info, message.headers)
-            .then(move |outcome| {
-                let inspectors = &endpoint.service.inspectors;
-                let answer = Answer {
-                    op: Some(op),
-                    request_id,
-                    result: outcome.result,
-                    reply_headers: outcome.reply_headers,
-                    inspected,
-                };
-                let (message, inspector_panicked) = answer.message(inspectors);
-                let panicked = outcome.panicked || inspector_panicked;
-                let (cleanup, timed_out) = (outcome.cleanup, outcome.timed_out);
-                outbox.deliver(message).then(move |undelivered| {
-                    cleanup.run::<C>().map(move |release_panicked| {
-                        let panicked = panicked || release_panicked;
-                        let overran = timed_out.map(Ending::Overran);
-                        panicked
-                            .then_some(Ending::Panicked)
-                            .or(undelivered)
-                            .or(overran)
-                    })
+        let task = Phased::new(call.run::<C>(info, message.headers), move |outcome| {
+            let inspectors = &endpoint.service.inspectors;
+            let answer = Answer {
+                op: Some(op),
+                request_id,
+                result: outcome.result,
+                reply_headers: outcome.reply_headers,
+                inspected,
+            };
+            let (message, inspector_panicked) = answer.message(inspectors);
+            let panicked = outcome.panicked || inspector_panicked;
+            let (cleanup, timed_out) = (outcome.cleanup, outcome.timed_out);
+            outbox.deliver(message).then(move |undelivered| {
+                cleanup.run::<C>().map(move |release_panicked| {
+                    let panicked = panicked || release_panicked;
+                    let overran = timed_out.map(Ending::Overran);
+                    panicked
+                        .then_some(Ending::Panicked)
+                        .or(undelivered)
+                        .or(overran)
                 })
             })
-            .instrument(call_span(op));
+        })
+        .instrument(call_span(op));
         if shared {
             let cancel = self
                 .cancel
@@ -341,9 +340,17 @@ where
                 .clone();
             let droppable = on_cancel == OnCancel::Drop;
             self.inflight.spawn(async move {
+                let mut task = std::pin::pin!(task);
                 tokio::select! {
-                    ending = task => ending,
-                    () = cancel.cancelled(), if droppable => None,
+                    ending = task.as_mut() => ending,
+                    // An answer already on its way finishes: the instance's release is not cut.
+                    () = cancel.cancelled(), if droppable => {
+                        if task.inner().answering() {
+                            task.await
+                        } else {
+                            None
+                        }
+                    }
                 }
             });
             return None;
@@ -354,8 +361,9 @@ where
         match self.watch(input, abort, task.as_mut()).await {
             Ok(ending) => ending,
             Err(ending) => {
-                if on_cancel == OnCancel::Finish {
-                    // Its reply will find the channel gone.
+                // Left to finish, or already answering (its instance's release must not be cut
+                // half-way): its reply will find the channel gone.
+                if on_cancel == OnCancel::Finish || task.inner().answering() {
                     tokio::spawn(task);
                 }
                 Some(ending)
