@@ -643,3 +643,36 @@ async fn a_release_hook_under_way_is_not_cut_when_the_session_ends() {
     assert_eq!(stage.completed(), 1, "the hook ran to its end");
     host.shutdown().await;
 }
+
+/// A call waiting for an instance (past `max_concurrent_instances`) is cut by the host's abort:
+/// shutdown returns at its deadline, not at the wait's own limit (the send timeout).
+#[tokio::test(start_paused = true)]
+async fn a_call_waiting_for_an_instance_does_not_hold_up_shutdown() {
+    let (stage, probe) = (Stage::default(), Probe::default());
+    let address = unique("stall-instances");
+    let host = ServiceHost::builder()
+        .endpoint(per_session(&stage, &probe), MemoryBinding::new(), &address)
+        .max_concurrent_instances(1)
+        .open()
+        .await
+        .unwrap();
+    let first = Arc::new(
+        StallClient::connect(MemoryBinding::new(), &address)
+            .await
+            .unwrap(),
+    );
+    let calling = first.clone();
+    tokio::spawn(async move { calling.hang().await });
+    stage.wait_running(1).await;
+    let second = StallClient::connect(MemoryBinding::new(), &address)
+        .await
+        .unwrap();
+    tokio::spawn(async move { second.ping().await });
+    // Every task waits (the paused clock moves on): the second call waits for an instance.
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    assert_eq!(host.stats().throttle_waits, 1);
+    let started = tokio::time::Instant::now();
+    host.shutdown_within(Duration::from_secs(1)).await;
+    assert_eq!(started.elapsed(), Duration::from_secs(1));
+    probe.wait_dropped(1).await;
+}

@@ -267,7 +267,12 @@ where
         };
         let op = incoming.op;
         let context = match self.check(op) {
-            Ok(()) => self.context_for(&message, &incoming.call).await,
+            // Making an instance may wait for the instance throttle: the host's abort cuts it.
+            Ok(()) => tokio::select! {
+                biased;
+                context = self.context_for(&message, &incoming.call) => context,
+                () = abort.cancelled() => return Some(Ending::Aborted),
+            },
             Err(fault) => Err(fault.into()),
         };
         let (context, own, on_cancel) = match context {
