@@ -501,3 +501,81 @@ async fn slowloris_against_a_host_with_good_clients() {
         over_http_count + http_failures
     );
 }
+
+/// A stopping host closes a connection that waits for a head (part of one, here) at once: one
+/// slow client does not hold the shutdown to its deadline.
+#[tokio::test]
+async fn half_a_head_does_not_hold_up_a_graceful_shutdown() {
+    time_boxed(async {
+        let host = echo_host(BasicHttpBinding::new()).await;
+        let (authority, path) = split(host.address());
+        let mut slow = TcpStream::connect(&authority).await.expect("connect");
+        slow.write_all(format!("POST {path} HTTP/1.1\r\n").as_bytes())
+            .await
+            .expect("write");
+        // The server has the half head once a full request on another connection is answered.
+        good_call(BasicHttpBinding::new(), host.address()).await;
+        let started = Instant::now();
+        host.shutdown_within(Duration::from_secs(5)).await;
+        let took = started.elapsed();
+        assert!(took < Duration::from_secs(1), "shutdown took {took:?}");
+        read_to_close(&mut slow).await;
+    })
+    .await;
+}
+
+/// At the connection cap, a connection still sending its reply (to a slow reader) is not
+/// evicted: only one waiting for a head or a body is.
+#[tokio::test]
+async fn a_reply_being_sent_is_not_cut_by_an_eviction() {
+    time_boxed(async {
+        let size = 4 * 1024 * 1024;
+        let binding = BasicHttpBinding::new()
+            .max_connections(1)
+            .max_received_message_size(2 * size);
+        let host = echo_host(binding.clone()).await;
+        let (authority, _) = split(host.address());
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let mut slow = socket
+            .connect(authority.parse().unwrap())
+            .await
+            .expect("connect");
+        let body = format!(
+            r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><Echo xmlns="urn:indigo:tests"><text>{}</text></Echo></s:Body></s:Envelope>"#,
+            "x".repeat(size)
+        );
+        slow.write_all(post_head(host.address(), body.len()).as_bytes())
+            .await
+            .unwrap();
+        slow.write_all(body.as_bytes()).await.unwrap();
+        // The reply is under way (the slow reader has its first bytes) when a new client comes.
+        let mut first = [0u8; 12];
+        slow.read_exact(&mut first).await.unwrap();
+        assert_eq!(&first, b"HTTP/1.1 200");
+        let client = EchoClient::connect(binding, host.address())
+            .await
+            .expect("connect");
+        let call = tokio::spawn(async move { client.echo("hi".into()).await });
+        let mut head = first.to_vec();
+        while !head.ends_with(b"\r\n\r\n") {
+            head.push(slow.read_u8().await.expect("the head"));
+        }
+        let length: usize = String::from_utf8_lossy(&head)
+            .lines()
+            .find_map(|line| {
+                let line = line.to_ascii_lowercase();
+                line.strip_prefix("content-length:")
+                    .map(|value| value.trim().parse().expect("a length"))
+            })
+            .expect("a content length");
+        let mut reply = vec![0u8; length];
+        slow.read_exact(&mut reply)
+            .await
+            .expect("the whole reply, not cut short");
+        assert!(reply.ends_with(b"</s:Envelope>"));
+        // Its reply out, the slow connection waits for a head: now it may make room.
+        assert_eq!(call.await.unwrap().unwrap(), "hi");
+    })
+    .await;
+}

@@ -137,7 +137,7 @@ impl ConnectionCounters {
     /// A pending connection was evicted for a newer one.
     pub(crate) fn evicted_one(&self) {
         self.0.evicted.fetch_add(1, Ordering::Relaxed);
-        tracing::debug!(target: "indigo::stats", "pending connection evicted");
+        tracing::debug!(target: "indigo::stats", "connection evicted");
     }
 }
 

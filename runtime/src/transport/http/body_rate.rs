@@ -4,7 +4,7 @@
 //!
 //! The rate is the average since the body began, as Kestrel's `MinRequestBodyDataRate`
 //! measures it. Nothing is timed while data is ready: a timer is armed only when the body
-//! has to wait for the client, and moved only when it fires.
+//! has to wait for the client, and moved later when data has come since it was armed.
 
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
@@ -102,13 +102,19 @@ fn deadline(
     timeout: Duration,
     min_rate: Option<MinDataRate>,
 ) -> (Instant, BodyTooSlow) {
-    let by_time = (start + timeout, BodyTooSlow::Timeout(timeout));
+    let by_time = (after(start, timeout), BodyTooSlow::Timeout(timeout));
     match min_rate.and_then(|rate| Some((rate.allowance(received)?, rate))) {
         Some((allowance, rate)) if allowance < timeout => {
-            (start + allowance, BodyTooSlow::BelowMinRate(rate))
+            (after(start, allowance), BodyTooSlow::BelowMinRate(rate))
         }
         _ => by_time,
     }
+}
+
+/// `start + wait`, or a century on when that overflows (an "infinite" timeout, `Duration::MAX`).
+fn after(start: Instant, wait: Duration) -> Instant {
+    const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
+    start.checked_add(wait).unwrap_or(start + CENTURY)
 }
 
 impl<B> Body for TimelyBody<B>
@@ -274,5 +280,13 @@ mod tests {
             BodyTooSlow::Timeout(Duration::from_secs(3))
         );
         assert_eq!(start.elapsed(), Duration::from_secs(3));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_infinite_timeout_waits_without_overflowing() {
+        let (_feed, body) = trickled(Duration::MAX, None);
+        let mut body = std::pin::pin!(body);
+        let waited = tokio::time::timeout(Duration::from_secs(3600), body.frame()).await;
+        assert!(waited.is_err(), "still waiting after an hour, and no panic");
     }
 }

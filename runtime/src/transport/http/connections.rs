@@ -160,15 +160,17 @@ impl Connections {
                     "the port is full: evicting the connection that has waited longest"
                 );
                 wait.cut.cancel();
-                self.counters.evicted_one();
                 let place = wait
                     .place
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
                     .take();
+                // No place: the connection was closing, and its place went back to the port
+                // (the caller takes it from there); that was no eviction.
                 if place.is_some() {
-                    return place;
+                    self.counters.evicted_one();
                 }
+                return place;
             }
         }
         None
@@ -209,6 +211,20 @@ impl Admitted {
         if connections.places.available_permits() == 0 {
             connections.evictable.notify_one();
         }
+    }
+
+    /// Cuts the connection (as an eviction does, without counting one) if it waits for a head;
+    /// `false` if it is in a request. What a stopping host does to connections it need not
+    /// wait for.
+    pub(super) fn cut_if_waiting(&self) -> bool {
+        let since = self.wait.since.load(Ordering::Acquire);
+        let waiting = since != HANDLING && since != EVICTED && since & READING_BODY == 0;
+        waiting
+            && self
+                .wait
+                .since
+                .compare_exchange(since, EVICTED, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
     }
 
     /// Cancelled when the connection is evicted.

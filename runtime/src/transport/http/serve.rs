@@ -13,6 +13,7 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -22,14 +23,16 @@ use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use pin_project_lite::pin_project;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
 use super::connections::{Admitted, Connections, WatchedBody};
 use crate::channel::HostControl;
 use crate::transport::AcceptBackoff;
 
-/// A response body; when hyper is done with it (its last bytes queued for the socket), its
-/// connection waits for the next head.
+/// A response body; when hyper is done with it, the connection's response has ended, and once
+/// its bytes are out ([`Socket`]) the connection waits for the next head.
 struct Replying<R> {
     body: HttpBody,
     connection: Arc<Connection<R>>,
@@ -57,7 +60,73 @@ impl<R> Body for Replying<R> {
 
 impl<R> Drop for Replying<R> {
     fn drop(&mut self) {
-        self.connection.admitted.waiting();
+        self.connection.replied.store(true, Ordering::Release);
+    }
+}
+
+pin_project! {
+    /// A connection's socket, which tells when a response has gone out: after its body ended,
+    /// at the next flush hyper completes (every byte is with the kernel), the connection waits
+    /// for a head again and may be evicted. A response still being written is never cut by an
+    /// eviction. (Not at a read: hyper reads while it writes, to see a client close.)
+    struct Socket<R> {
+        #[pin]
+        stream: TcpStream,
+        connection: Arc<Connection<R>>,
+    }
+}
+
+impl<R> Socket<R> {
+    /// Moves the connection to waiting for a head if its response has ended.
+    fn response_out(connection: &Connection<R>) {
+        if connection.replied.swap(false, Ordering::AcqRel) {
+            connection.admitted.waiting();
+        }
+    }
+}
+
+impl<R> AsyncRead for Socket<R> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        self.project().stream.poll_read(cx, buf)
+    }
+}
+
+impl<R> AsyncWrite for Socket<R> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.project().stream.poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.project().stream.poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.project();
+        let flushed = this.stream.poll_flush(cx);
+        if flushed.is_ready() {
+            Self::response_out(this.connection);
+        }
+        flushed
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.project().stream.poll_shutdown(cx)
     }
 }
 
@@ -83,6 +152,8 @@ pub(super) trait Answer: Send + Sync + 'static {
 struct Connection<R> {
     routes: Arc<R>,
     admitted: Admitted,
+    /// Its response's body has ended; set until its bytes are out.
+    replied: AtomicBool,
 }
 
 /// Serves `listener` with `routes` until the host stops (requests in progress finish) or
@@ -125,6 +196,7 @@ pub(super) async fn serve<R: Answer>(
         let connection = Arc::new(Connection {
             routes: routes.clone(),
             admitted,
+            replied: AtomicBool::new(false),
         });
         control
             .tracker
@@ -164,13 +236,26 @@ async fn run<R: Answer>(
             }
         }
     });
-    let served = builder.serve_connection(TokioIo::new(stream), service);
+    let socket = Socket {
+        stream,
+        connection: connection.clone(),
+    };
+    let served = builder.serve_connection(TokioIo::new(socket), service);
     tokio::pin!(served);
     let evicted = connection.admitted.cut();
     tokio::select! {
-        result = served.as_mut() => return ended(result),
+        // An eviction first: an evicted connection starts no request.
+        biased;
         () = evicted.cancelled() => return,
-        () = control.stop.cancelled() => served.as_mut().graceful_shutdown(),
+        result = served.as_mut() => return ended(result),
+        // A connection waiting for a head (part of one, perhaps) closes now; one in a request
+        // finishes it first.
+        () = control.stop.cancelled() => {
+            if connection.admitted.cut_if_waiting() {
+                return;
+            }
+            served.as_mut().graceful_shutdown();
+        }
         () = control.abort.cancelled() => served.as_mut().graceful_shutdown(),
     }
     tokio::select! {
