@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use common::*;
+use indigo::message::{FaultException, FaultKind};
 use indigo::prelude::*;
 use indigo::service::OperationContext;
 use serde::{Deserialize, Serialize};
@@ -37,7 +38,7 @@ trait DataTypes {
     async fn greet(&self, name: String) -> String;
     async fn mirror(&self, point: Point) -> Point;
     async fn sum(&self, values: Vec<i32>) -> i32;
-    async fn divide(&self, a: f64, b: f64) -> Result<f64, MathFault>;
+    async fn divide(&self, a: f64, b: f64) -> Result<f64, FaultException<MathFault>>;
 }
 
 struct Types;
@@ -55,12 +56,13 @@ impl DataTypes for Types {
     async fn sum(&self, values: Vec<i32>) -> i32 {
         values.iter().sum()
     }
-    async fn divide(&self, a: f64, b: f64) -> Result<f64, MathFault> {
+    async fn divide(&self, a: f64, b: f64) -> Result<f64, FaultException<MathFault>> {
         if b == 0.0 {
-            return Err(MathFault {
+            let detail = MathFault {
                 operation: "Divide".into(),
                 problem: "division by zero".into(),
-            });
+            };
+            return Err(FaultException::new(detail, "cannot divide by zero"));
         }
         Ok(a / b)
     }
@@ -260,6 +262,7 @@ async fn wcf_client_against_indigo(encoding: &str, binding: NetTcpBinding) {
         expect("fault-shape "),
         "sender http://peers.test/calc/IDataTypes/DivideMathFaultFault"
     );
+    assert_eq!(expect("fault-reason "), "cannot divide by zero");
     // WCF turns the ActionNotSupported fault into its own exception type.
     let first = expect("first ");
     assert!(first.starts_with("ActionNotSupportedException"), "{first}");
@@ -454,12 +457,18 @@ async fn indigo_client_against_wcf(encoding: &str, binding: NetTcpBinding) {
     );
     assert_eq!(types.sum(vec![1, 2, 3, 40]).await.unwrap(), 46);
     assert_eq!(types.divide(1.0, 4.0).await.unwrap(), Ok(0.25));
+    // WCF's FaultException<MathFault>(detail, "division by zero"): its reason and code arrive.
+    let fault = types.divide(1.0, 0.0).await.unwrap().unwrap_err();
     assert_eq!(
-        types.divide(1.0, 0.0).await.unwrap(),
-        Err(MathFault {
+        fault.detail,
+        MathFault {
             operation: "Divide".into(),
             problem: "division by zero".into()
-        })
+        }
+    );
+    assert_eq!(
+        (fault.reason.as_str(), fault.code),
+        ("division by zero", FaultKind::Sender)
     );
     drop(mono.child.stdin.take());
     let _ = mono.child.wait().await;

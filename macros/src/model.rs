@@ -66,8 +66,35 @@ pub struct Output {
     pub ty: Option<Type>,
     /// The value type: `T` of `Result<T, F>`, or the whole type.
     pub ok: Type,
-    /// The fault detail type `F` of `Result<T, F>`.
-    pub fault: Option<Type>,
+    /// The fault type `F` of `Result<T, F>`.
+    pub fault: Option<FaultType>,
+}
+
+/// An operation's fault: `F` of `Result<T, F>`.
+pub struct FaultType {
+    /// As written: `MathFault`, `FaultException<MathFault>`.
+    pub ty: Type,
+    /// The detail type: `F`, or `D` of `FaultException<D>`.
+    pub detail: Type,
+    /// Whether it is a `FaultException<D>`, whose reason and code travel with it.
+    pub exception: bool,
+}
+
+impl FaultType {
+    fn new(ty: Type) -> Self {
+        match generic_argument(&ty, "FaultException") {
+            Some(detail) => FaultType {
+                ty,
+                detail,
+                exception: true,
+            },
+            None => FaultType {
+                detail: ty.clone(),
+                ty,
+                exception: false,
+            },
+        }
+    }
 }
 
 impl Output {
@@ -323,7 +350,7 @@ fn output(cx: &mut Ctxt, output: &ReturnType) -> Output {
     let (ok, fault) = match &ty {
         None => (unit, None),
         Some(ty) => match result_parts(ty) {
-            Some((ok, fault)) => (ok, Some(fault)),
+            Some((ok, fault)) => (ok, Some(FaultType::new(fault))),
             None => (ty.clone(), None),
         },
     };
@@ -350,6 +377,24 @@ fn result_parts(ty: &Type) -> Option<(Type, Type)> {
     let ok = types.next()?;
     let fault = types.next()?;
     (types.next().is_none()).then_some((ok, fault))
+}
+
+/// `D` of a type written `…::name<D>` (one type argument).
+fn generic_argument(ty: &Type, name: &str) -> Option<Type> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    if path.qself.is_some() || last.ident != name {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    let mut types = args.args.iter().filter_map(|arg| match arg {
+        GenericArgument::Type(ty) => Some(ty.clone()),
+        _ => None,
+    });
+    let detail = types.next()?;
+    types.next().is_none().then_some(detail)
 }
 
 /// Rejects borrowed and `impl Trait` types: messages are deserialised into owned values.

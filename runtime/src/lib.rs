@@ -30,9 +30,11 @@ pub use error::Error;
 pub mod __private {
     pub use serde;
 
-    pub use crate::client::{decode_reply, decode_reply_or_fault, encode_request};
+    pub use crate::client::{
+        decode_reply, decode_reply_or_fault, decode_reply_or_fault_exception, encode_request,
+    };
     pub use crate::service::{
         Dispatch, DispatchFuture, Instance, ReleaseFuture, decode_request, encode_fault,
-        encode_reply, unknown_operation,
+        encode_fault_exception, encode_reply, unknown_operation,
     };
 }

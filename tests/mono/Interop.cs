@@ -151,6 +151,7 @@ namespace Peers
             {
                 Console.WriteLine("fault " + f.Detail.Operation + ": " + f.Detail.Problem);
                 Console.WriteLine("fault-shape " + (f.Code.IsSenderFault ? "sender" : f.Code.IsReceiverFault ? "receiver" : f.Code.Name) + " " + f.Action);
+                Console.WriteLine("fault-reason " + f.Message);
             }
             catch (Exception e) { Console.WriteLine("fault untyped " + Describe(e)); }
             Close(types);

@@ -224,7 +224,10 @@ fn method(
     let fields = op.params.iter().map(|param| &param.ident);
     let ok = &op.output.ok;
     let value_ty = match &op.output.fault {
-        Some(fault) => quote!(::core::result::Result<#ok, #fault>),
+        Some(fault) => {
+            let fault = &fault.ty;
+            quote!(::core::result::Result<#ok, #fault>)
+        }
         None => quote!(#ok),
     };
     let decode = decode_reply(index, op, &description);
@@ -286,10 +289,18 @@ fn decode_reply(index: usize, op: &Operation, description: &TokenStream) -> Toke
         quote!(|#decoded: #message| #decoded.result)
     };
     match &op.output.fault {
-        Some(fault) => quote! {
-            ::indigo::__private::decode_reply_or_fault::<#message, #fault>(#description, #index, #reply)
-                .map(|#outcome| #outcome.map(#extract))
-        },
+        Some(fault) => {
+            let detail = &fault.detail;
+            let decode = if fault.exception {
+                quote!(decode_reply_or_fault_exception)
+            } else {
+                quote!(decode_reply_or_fault)
+            };
+            quote! {
+                ::indigo::__private::#decode::<#message, #detail>(#description, #index, #reply)
+                    .map(|#outcome| #outcome.map(#extract))
+            }
+        }
         None => quote! {
             ::indigo::__private::decode_reply::<#message>(#description, #index, #reply).map(#extract)
         },

@@ -96,7 +96,7 @@ fn operation(op: &Operation) -> TokenStream {
     let result_type = type_name(&op.output.ok);
     let fault_type = match &op.output.fault {
         Some(fault) => {
-            let fault = type_name(fault);
+            let fault = type_name(&fault.detail);
             quote!(::core::option::Option::Some(#fault))
         }
         None => quote!(::core::option::Option::None),

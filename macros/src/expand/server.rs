@@ -97,7 +97,12 @@ fn reply(description: &TokenStream, index: usize, op: &Operation) -> TokenStream
         }
     };
     match &op.output.fault {
-        Some(_) => {
+        Some(declared) => {
+            let encode = if declared.exception {
+                quote!(encode_fault_exception)
+            } else {
+                quote!(encode_fault)
+            };
             let ok = wrap(&value);
             quote! {
                 match #result {
@@ -105,7 +110,7 @@ fn reply(description: &TokenStream, index: usize, op: &Operation) -> TokenStream
                         ::indigo::__private::encode_reply(#description, #index, &#ok)
                     }
                     ::core::result::Result::Err(#fault) => ::core::result::Result::Err(
-                        ::indigo::__private::encode_fault(#description, #index, &#fault),
+                        ::indigo::__private::#encode(#description, #index, &#fault),
                     ),
                 }
             }
@@ -124,11 +129,10 @@ fn trace(index: usize, op: &Operation) -> TokenStream {
         let reply = reply_struct(index);
         quote!(types.reply::<#reply>(#index);)
     });
-    let fault = op
-        .output
-        .fault
-        .as_ref()
-        .map(|fault| quote!(types.fault::<#fault>(#index);));
+    let fault = op.output.fault.as_ref().map(|fault| {
+        let detail = &fault.detail;
+        quote!(types.fault::<#detail>(#index);)
+    });
     quote! {
         types.request::<#request>(#index);
         #reply

@@ -5,7 +5,7 @@ use serde::de::DeserializeOwned;
 
 use crate::contract::{ContractDescription, OperationDescription};
 use crate::error::Error;
-use crate::message::Body;
+use crate::message::{Body, Fault, FaultException};
 use crate::xml;
 
 fn operation(
@@ -58,19 +58,50 @@ pub fn decode_reply_or_fault<R: DeserializeOwned, F: DeserializeOwned>(
     index: usize,
     body: Body,
 ) -> Result<Result<R, F>, Error> {
+    decode_typed(contract, index, body, |detail, _| detail)
+}
+
+/// [`decode_reply_or_fault`] for an operation whose fault is a [`FaultException`]: the typed
+/// fault comes back with its reason, language and code.
+pub fn decode_reply_or_fault_exception<R: DeserializeOwned, D: DeserializeOwned>(
+    contract: &'static ContractDescription,
+    index: usize,
+    body: Body,
+) -> Result<Result<R, FaultException<D>>, Error> {
+    decode_typed(contract, index, body, |detail, fault| {
+        let reason = fault.reasons.first();
+        FaultException {
+            detail,
+            reason: reason.map(|r| r.text.clone()).unwrap_or_default(),
+            lang: reason.map(|r| r.lang.clone()).unwrap_or_default(),
+            code: fault.code.kind,
+        }
+    })
+}
+
+/// A reply, or the operation's typed fault made by `typed` from its detail and the fault.
+fn decode_typed<R: DeserializeOwned, D: DeserializeOwned, F>(
+    contract: &'static ContractDescription,
+    index: usize,
+    body: Body,
+    typed: impl FnOnce(D, &Fault) -> F,
+) -> Result<Result<R, F>, Error> {
     let op = operation(contract, index)?;
     match body {
         Body::Fault(fault) => {
             let expected = op.fault_type.map(crate::service::detail_element);
-            let typed = fault.detail.as_ref().filter(|detail| {
+            let detail = fault.detail.as_ref().filter(|detail| {
                 detail
                     .root_element()
                     .is_ok_and(|(_, name)| Some(name) == expected)
             });
-            match typed {
-                Some(detail) => xml::from_infoset(detail).map(Err).map_err(|e| {
-                    Error::Encoding(format!("the fault detail of `{}`: {e}", op.name))
-                }),
+            match detail {
+                Some(detail) => {
+                    let detail = xml::from_infoset(detail).map_err(|e| {
+                        Error::Encoding(format!("the fault detail of `{}`: {e}", op.name))
+                    })?;
+                    Ok(Err(typed(detail, &fault)))
+                }
                 None => Err(Error::Fault(fault)),
             }
         }

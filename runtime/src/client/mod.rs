@@ -21,7 +21,9 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use codec::{decode_reply, decode_reply_or_fault, encode_request};
+pub use codec::{
+    decode_reply, decode_reply_or_fault, decode_reply_or_fault_exception, encode_request,
+};
 pub use inspect::ClientInspector;
 pub use scope::CallScope;
 pub use state::{Active, Fresh, SessionState, Started};

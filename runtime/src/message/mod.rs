@@ -7,6 +7,7 @@
 //! * [`Body`]: one element (as XML text or as XML events), or a [`Fault`].
 
 mod fault;
+mod fault_exception;
 mod headers;
 mod id;
 mod shared;
@@ -19,6 +20,7 @@ pub use crate::xml::XmlFragment;
 use crate::xml::{self, Infoset, XmlError};
 
 pub use fault::{Fault, FaultCode, FaultKind, ReasonText};
+pub use fault_exception::FaultException;
 pub use headers::{Header, HeaderBlock, Headers, data_contract};
 pub use id::MessageId;
 pub use shared::SharedStr;

@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use super::faults;
 use super::instance::{Instance, ReleaseFuture};
 use crate::contract::{Contract, ContractDescription, OperationDescription};
-use crate::message::{Body, Fault, FaultKind};
+use crate::message::{Body, Fault, FaultException, FaultKind};
 use crate::xml;
 
 /// The future of one dispatched call: the instance borrow given back, with the reply body
@@ -105,18 +105,45 @@ pub fn encode_fault<F: Serialize>(
     index: usize,
     fault: &F,
 ) -> Fault {
+    with_detail(contract, index, fault, |op, type_name| {
+        // Sender, as WCF's `FaultException<T>`: the operation refused what it was asked.
+        Fault::new(
+            FaultKind::Sender,
+            format!("operation `{}` failed with a `{type_name}` fault", op.name),
+        )
+    })
+}
+
+/// Turns an operation's [`FaultException`] into a SOAP fault with its code, its reason and its
+/// detail.
+pub fn encode_fault_exception<D: Serialize>(
+    contract: &'static ContractDescription,
+    index: usize,
+    fault: &FaultException<D>,
+) -> Fault {
+    with_detail(contract, index, &fault.detail, |_, _| {
+        let mut out = Fault::new(fault.code, fault.reason.clone());
+        if let Some(reason) = out.reasons.first_mut() {
+            reason.lang.clone_from(&fault.lang);
+        }
+        out
+    })
+}
+
+/// `make`'s fault for operation `index`, with `detail` as its detail element.
+fn with_detail<D: Serialize>(
+    contract: &'static ContractDescription,
+    index: usize,
+    detail: &D,
+    make: impl FnOnce(&OperationDescription, &str) -> Fault,
+) -> Fault {
     let op = match operation(contract, index) {
         Ok(op) => op,
         Err(fault) => return fault,
     };
     let type_name = detail_element(op.fault_type.unwrap_or("Fault"));
-    match xml::to_infoset(fault, type_name, contract.namespace) {
-        // Sender, as WCF's `FaultException<T>`: the operation refused what it was asked.
-        Ok(detail) => Fault::new(
-            FaultKind::Sender,
-            format!("operation `{}` failed with a `{type_name}` fault", op.name),
-        )
-        .with_detail(detail),
+    match xml::to_infoset(detail, type_name, contract.namespace) {
+        Ok(detail) => make(op, type_name).with_detail(detail),
         Err(e) => faults::internal(format!(
             "the `{type_name}` fault of `{}` could not be written: {e}",
             op.name
