@@ -3,8 +3,13 @@
 
 mod common;
 
+use std::sync::{Arc, Mutex};
+
 use common::*;
-use indigo::message::{FaultException, FaultKind};
+use indigo::Error;
+use indigo::client::{ClientInspector, ClientOptions};
+use indigo::contract::OperationDescription;
+use indigo::message::{FaultException, FaultKind, Message};
 use indigo::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +21,7 @@ struct Overdrawn {
 #[service_contract(namespace = "urn:indigo:tests:faults")]
 trait Account {
     async fn withdraw(&self, amount: i64) -> Result<i64, FaultException<Overdrawn>>;
+    #[operation(fault_action = "urn:indigo:tests:faults/overdrawn")]
     async fn check(&self, amount: i64) -> Result<i64, Overdrawn>;
 }
 
@@ -85,4 +91,60 @@ async fn a_fault_exception_carries_reason_language_and_code_over_net_tcp() {
 #[tokio::test]
 async fn a_fault_exception_carries_reason_language_and_code_over_basic_http() {
     every_part_arrives(BasicHttpBinding::new(), "http://127.0.0.1:0/faults").await;
+}
+
+/// Keeps the action of every reply.
+#[derive(Clone, Default)]
+struct Actions(Arc<Mutex<Vec<String>>>);
+
+impl ClientInspector for Actions {
+    type State = ();
+
+    fn before_send_request(
+        &self,
+        _: &mut Message,
+        _: &'static OperationDescription,
+    ) -> Result<(), Error> {
+        Ok(())
+    }
+
+    fn after_receive_reply(&self, reply: &mut Message, (): ()) -> Result<(), Error> {
+        let action = reply.headers.action.as_deref().unwrap_or_default();
+        self.0.lock().unwrap().push(action.to_owned());
+        Ok(())
+    }
+}
+
+/// A typed fault's message carries the operation's fault action: WCF's default, or the one the
+/// operation gives; other faults and replies keep theirs.
+#[tokio::test]
+async fn a_typed_fault_carries_its_fault_action() {
+    let address = unique("fault-actions");
+    let host = host(
+        AccountContract::per_call(|| Bank),
+        MemoryBinding::new(),
+        &address,
+    )
+    .await;
+    let actions = Actions::default();
+    let client = AccountClient::connect_with(
+        MemoryBinding::new(),
+        &address,
+        ClientOptions::new().inspector(actions.clone()),
+    )
+    .await
+    .unwrap();
+    client.withdraw(50).await.unwrap().unwrap_err();
+    client.check(50).await.unwrap().unwrap_err();
+    client.check(1).await.unwrap().unwrap();
+    assert_eq!(
+        *actions.0.lock().unwrap(),
+        [
+            "urn:indigo:tests:faults/Account/WithdrawOverdrawnFault",
+            "urn:indigo:tests:faults/overdrawn",
+            "urn:indigo:tests:faults/Account/CheckResponse",
+        ]
+    );
+    client.close().await.unwrap();
+    host.shutdown().await;
 }

@@ -62,6 +62,7 @@ pub struct OperationArgs {
     pub name: Option<Spanned<String>>,
     pub action: Option<Spanned<String>>,
     pub reply_action: Option<Spanned<String>>,
+    pub fault_action: Option<Spanned<String>>,
     pub release_instance: Option<Spanned<ReleaseInstance>>,
 }
 
@@ -77,7 +78,7 @@ const HEADER_KEYS: &str = "`namespace`, `name` or `must_understand`";
 
 const CONTRACT_KEYS: &str = "`session`, `name` or `namespace`";
 const OPERATION_KEYS: &str = "`initiating`, `terminating`, `one_way`, `cancel_safe`, `name`, \
-     `action`, `reply_action` or `release_instance`";
+     `action`, `reply_action`, `fault_action` or `release_instance`";
 
 /// Parses `#[service_contract(…)]` arguments; errors go to `cx`.
 pub fn contract_args(cx: &mut Ctxt, tokens: TokenStream) -> ContractArgs {
@@ -127,6 +128,7 @@ pub fn operation_args(cx: &mut Ctxt, attr: &syn::Attribute, args: &mut Operation
             ("name", &mut args.name),
             ("action", &mut args.action),
             ("reply_action", &mut args.reply_action),
+            ("fault_action", &mut args.fault_action),
         ] {
             if meta.path.is_ident(key) {
                 let value = parse_string(&meta)?;

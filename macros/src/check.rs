@@ -262,6 +262,7 @@ mod tests {
                     async fn borrowed(&self, s: &str);
                     #[operation(one_way, reply_action = "r")] async fn reply(&self);
                     #[operation(initiating, initiating)] async fn twice(&self);
+                    #[operation(fault_action = "f")] async fn no_fault(&self) -> u32;
                 }
             },
         );
@@ -274,6 +275,7 @@ mod tests {
             "cannot be borrowed",
             "takes no `reply_action`",
             "`initiating` is given twice",
+            "without a fault type (`Result<T, F>`) takes no `fault_action`",
         ];
         for message in expected {
             assert!(
@@ -304,5 +306,36 @@ mod tests {
         assert_eq!(add.params[0].wire_name, "firstValue");
         assert!(add.initiating.value && !add.terminating.value && !add.mutable);
         assert_eq!(contract.operations[1].reply_action, None);
+    }
+
+    #[test]
+    fn fault_actions_default_to_wcf_s_and_may_be_given() {
+        let mut cx = Ctxt::default();
+        let args = attr::contract_args(&mut cx, quote!(namespace = "urn:x"));
+        let item = syn::parse2(quote! {
+            trait Calc {
+                async fn divide(&self) -> Result<f64, errors::MathFault>;
+                async fn pay(&self) -> Result<(), FaultException<Overdrawn>>;
+                #[operation(fault_action = "urn:custom")] async fn own(&self) -> Result<(), E>;
+                async fn plain(&self) -> u32;
+            }
+        })
+        .unwrap();
+        let contract = model::contract(&mut cx, args, item);
+        assert!(cx.finish().is_ok());
+        let actions: Vec<_> = contract
+            .operations
+            .iter()
+            .map(|op| op.fault_action.as_deref())
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                Some("urn:x/Calc/DivideMathFaultFault"),
+                Some("urn:x/Calc/PayOverdrawnFault"),
+                Some("urn:custom"),
+                None
+            ]
+        );
     }
 }

@@ -26,7 +26,8 @@ pub fn service_contract(args: TokenStream, input: TokenStream) -> TokenStream {
 }
 
 /// Marks an operation of a `#[service_contract]` trait: `initiating`, `terminating`, `one_way`,
-/// `name = "…"`, `action = "…"`, `reply_action = "…"`.
+/// `cancel_safe`, `name = "…"`, `action = "…"`, `reply_action = "…"`, `fault_action = "…"`,
+/// `release_instance = …`.
 ///
 /// `#[service_contract]` reads and removes this attribute, so it only expands on its own when it
 /// stands outside a contract, which is an error.

@@ -40,6 +40,8 @@ pub struct Operation {
     pub action: String,
     /// `None` for one-way operations.
     pub reply_action: Option<String>,
+    /// The action of its typed fault's message; `None` without a fault type.
+    pub fault_action: Option<String>,
     pub initiating: Spanned<bool>,
     pub terminating: Spanned<bool>,
     pub one_way: Spanned<bool>,
@@ -207,6 +209,7 @@ fn operation(cx: &mut Ctxt, contract: &str, namespace: &str, method: TraitItemFn
         args.reply_action
             .map_or_else(|| format!("{action}Response"), |a| a.value)
     });
+    let fault_action = fault_action(cx, &action, args.fault_action, &output);
 
     Operation {
         attrs,
@@ -214,6 +217,7 @@ fn operation(cx: &mut Ctxt, contract: &str, namespace: &str, method: TraitItemFn
         name,
         action,
         reply_action,
+        fault_action,
         initiating: args.initiating.unwrap_or(Spanned {
             value: true,
             span: method_span,
@@ -230,6 +234,41 @@ fn operation(cx: &mut Ctxt, contract: &str, namespace: &str, method: TraitItemFn
         mutable,
         params,
         output,
+    }
+}
+
+/// The action of a typed fault's message: as given, or WCF's default
+/// `{action}{DetailType}Fault` (what the WSDL says); an error without a fault type.
+fn fault_action(
+    cx: &mut Ctxt,
+    action: &str,
+    given: Option<Spanned<String>>,
+    output: &Output,
+) -> Option<String> {
+    let Some(fault) = &output.fault else {
+        if let Some(given) = given {
+            cx.push(syn::Error::new(
+                given.span,
+                "an operation without a fault type (`Result<T, F>`) takes no `fault_action`",
+            ));
+        }
+        return None;
+    };
+    Some(given.map_or_else(
+        || format!("{action}{}Fault", last_segment(&fault.detail)),
+        |given| given.value,
+    ))
+}
+
+/// A type's last path segment without its generics (`errors::MathFault` → `MathFault`).
+fn last_segment(ty: &Type) -> String {
+    match ty {
+        Type::Path(path) => path
+            .path
+            .segments
+            .last()
+            .map_or_else(String::new, |segment| segment.ident.to_string()),
+        other => quote::ToTokens::to_token_stream(other).to_string(),
     }
 }
 

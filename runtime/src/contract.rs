@@ -125,6 +125,10 @@ pub struct OperationDescription {
     pub result_type: &'static str,
     /// The fault detail type of a `Result<T, F>` operation.
     pub fault_type: Option<&'static str>,
+    /// The action of its typed fault's message (default, as WCF's,
+    /// `{action}{DetailType}Fault`; `#[operation(fault_action = "…")]`); `None` without a fault
+    /// type.
+    pub fault_action: Option<&'static str>,
 }
 
 /// One parameter of an operation.

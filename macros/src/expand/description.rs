@@ -76,6 +76,10 @@ fn operation(op: &Operation) -> TokenStream {
         Some(reply) => quote!(::core::option::Option::Some(#reply)),
         None => quote!(::core::option::Option::None),
     };
+    let fault_action = match &op.fault_action {
+        Some(fault) => quote!(::core::option::Option::Some(#fault)),
+        None => quote!(::core::option::Option::None),
+    };
     let initiating = op.initiating.value;
     let terminating = op.terminating.value;
     let one_way = op.one_way.value;
@@ -118,6 +122,7 @@ fn operation(op: &Operation) -> TokenStream {
             result_name: #result_name,
             result_type: #result_type,
             fault_type: #fault_type,
+            fault_action: #fault_action,
         }
     }
 }

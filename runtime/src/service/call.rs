@@ -502,8 +502,7 @@ pub(crate) fn answer(
             Err(fault) => {
                 tracing::debug!(%fault, "answering with a fault");
                 let typed = op.and_then(|op| fault_action(op, &fault));
-                let action =
-                    typed.map_or(SharedStr::from_static(WSA10_FAULT_ACTION), SharedStr::from);
+                let action = SharedStr::from_static(typed.unwrap_or(WSA10_FAULT_ACTION));
                 (action, Body::Fault(fault))
             }
         };

@@ -152,12 +152,13 @@ fn with_detail<D: Serialize>(
 }
 
 /// The action of a fault message answering `op`: for the operation's declared fault type (its
-/// detail element is the type's), WCF's `{ns}{contract}/{operation}{Detail}Fault`, as the WSDL
-/// advertises; `None` for any other fault (the generic WS-Addressing fault action).
-pub(crate) fn fault_action(op: &OperationDescription, fault: &Fault) -> Option<String> {
+/// detail element is the type's), the operation's fault action (WCF's
+/// `{ns}{contract}/{operation}{Detail}Fault` by default), as the WSDL advertises; `None` for any
+/// other fault (the generic WS-Addressing fault action).
+pub(crate) fn fault_action(op: &OperationDescription, fault: &Fault) -> Option<&'static str> {
     let detail = detail_element(op.fault_type?);
     let (_, root) = fault.detail.as_ref()?.root_element().ok()?;
-    (root == detail).then(|| format!("{}{detail}Fault", op.action))
+    (root == detail).then_some(op.fault_action).flatten()
 }
 
 /// The detail element of a fault type: its last path segment without generics

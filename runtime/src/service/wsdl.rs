@@ -112,11 +112,11 @@ impl ServiceMetadata {
                     attr(reply_action)
                 );
             }
-            if let Some(fault) = self.fault_name(index) {
+            if let (Some(fault), Some(action)) = (self.fault_name(index), op.fault_action) {
                 let _ = write!(
                     out,
-                    r#"<wsdl:fault wsaw:Action="{}{fault}Fault" name="{fault}Fault" message="tns:{name}_{op_name}_{fault}_FaultMessage"/>"#,
-                    attr(op.action)
+                    r#"<wsdl:fault wsaw:Action="{}" name="{fault}Fault" message="tns:{name}_{op_name}_{fault}_FaultMessage"/>"#,
+                    attr(action)
                 );
             }
             out.push_str("</wsdl:operation>");
