@@ -23,6 +23,8 @@ trait Account {
     async fn withdraw(&self, amount: i64) -> Result<i64, FaultException<Overdrawn>>;
     #[operation(fault_action = "urn:indigo:tests:faults/overdrawn")]
     async fn check(&self, amount: i64) -> Result<i64, Overdrawn>;
+    /// Fails with an untyped fault, or panics.
+    async fn close_account(&self, panic: bool) -> Result<(), FaultException>;
 }
 
 struct Bank;
@@ -42,6 +44,10 @@ impl Account for Bank {
             ),
         }
     }
+    async fn close_account(&self, panic: bool) -> Result<(), FaultException> {
+        assert!(!panic, "the ledger is gone");
+        Err(FaultException::untyped("accounts are closed at the branch").with_lang("en-GB"))
+    }
     async fn check(&self, amount: i64) -> Result<i64, Overdrawn> {
         if amount > 10 {
             return Err(Overdrawn { balance: 10 });
@@ -52,7 +58,7 @@ impl Account for Bank {
 
 async fn every_part_arrives<B: indigo::binding::Binding + Clone>(binding: B, address: &str) {
     let host = host(AccountContract::per_call(|| Bank), binding.clone(), address).await;
-    let client = AccountClient::connect(binding, host.address())
+    let client = AccountClient::connect(binding.clone(), host.address())
         .await
         .unwrap();
     assert_eq!(client.withdraw(4).await.unwrap(), Ok(6));
@@ -68,6 +74,24 @@ async fn every_part_arrives<B: indigo::binding::Binding + Clone>(binding: B, add
         (fault.reason.as_str(), fault.code),
         ("the ledger is down", FaultKind::Receiver)
     );
+
+    // An untyped fault: a reason and a code, no detail; any other fault arrives the same way.
+    let fault = client.close_account(false).await.unwrap().unwrap_err();
+    assert_eq!(
+        (fault.reason.as_str(), fault.lang.as_str(), fault.code),
+        (
+            "accounts are closed at the branch",
+            "en-GB",
+            FaultKind::Sender
+        )
+    );
+    let fault = client.close_account(true).await.unwrap().unwrap_err();
+    assert_eq!(fault.code, FaultKind::Receiver, "{fault}");
+    assert!(fault.reason.contains("failed unexpectedly"), "{fault}");
+    // (The panic ended the session: a new client goes on.)
+    let client = AccountClient::connect(binding, host.address())
+        .await
+        .unwrap();
 
     // A plain detail type: the same fault contract, a reason indigo chooses.
     assert_eq!(

@@ -39,6 +39,7 @@ trait DataTypes {
     async fn mirror(&self, point: Point) -> Point;
     async fn sum(&self, values: Vec<i32>) -> i32;
     async fn divide(&self, a: f64, b: f64) -> Result<f64, FaultException<MathFault>>;
+    async fn shut(&self, reason: String) -> Result<(), FaultException>;
 }
 
 struct Types;
@@ -65,6 +66,9 @@ impl DataTypes for Types {
             return Err(FaultException::new(detail, "cannot divide by zero"));
         }
         Ok(a / b)
+    }
+    async fn shut(&self, reason: String) -> Result<(), FaultException> {
+        Err(FaultException::untyped(format!("shut: {reason}")).with_code(FaultKind::Receiver))
     }
 }
 
@@ -263,6 +267,7 @@ async fn wcf_client_against_indigo(encoding: &str, binding: NetTcpBinding) {
         "sender http://peers.test/calc/IDataTypes/DivideMathFaultFault"
     );
     assert_eq!(expect("fault-reason "), "cannot divide by zero");
+    assert_eq!(expect("shut "), "receiver shut: now");
     // WCF turns the ActionNotSupported fault into its own exception type.
     let first = expect("first ");
     assert!(first.starts_with("ActionNotSupportedException"), "{first}");
@@ -470,6 +475,12 @@ async fn indigo_client_against_wcf(encoding: &str, binding: NetTcpBinding) {
         (fault.reason.as_str(), fault.code),
         ("division by zero", FaultKind::Sender)
     );
+    // An untyped FaultException: Mono's WCF answers it as an internal error (code
+    // `a:InternalServiceFault`, outside SOAP 1.2's five; .NET's WCF sends it as thrown). It
+    // still arrives as the operation's untyped fault, read as a Receiver fault.
+    let fault = types.shut("now".into()).await.unwrap().unwrap_err();
+    assert_eq!(fault.code, FaultKind::Receiver);
+    assert!(fault.reason.contains("internal error"), "{fault}");
     drop(mono.child.stdin.take());
     let _ = mono.child.wait().await;
 }

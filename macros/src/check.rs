@@ -275,7 +275,7 @@ mod tests {
             "cannot be borrowed",
             "takes no `reply_action`",
             "`initiating` is given twice",
-            "without a fault type (`Result<T, F>`) takes no `fault_action`",
+            "takes no `fault_action`",
         ];
         for message in expected {
             assert!(
@@ -318,6 +318,8 @@ mod tests {
                 async fn pay(&self) -> Result<(), FaultException<Overdrawn>>;
                 #[operation(fault_action = "urn:custom")] async fn own(&self) -> Result<(), E>;
                 async fn plain(&self) -> u32;
+                async fn untyped(&self) -> Result<(), FaultException>;
+                async fn unit(&self) -> Result<(), indigo::message::FaultException<()>>;
             }
         })
         .unwrap();
@@ -334,8 +336,15 @@ mod tests {
                 Some("urn:x/Calc/DivideMathFaultFault"),
                 Some("urn:x/Calc/PayOverdrawnFault"),
                 Some("urn:custom"),
+                None,
+                None,
                 None
             ]
         );
+        let untyped = contract.operations[4..].iter().map(|op| {
+            let fault = op.output.fault.as_ref().expect("a fault");
+            (fault.form == model::FaultForm::Untyped, fault.is_typed())
+        });
+        assert!(untyped.eq([(true, false), (true, false)]));
     }
 }

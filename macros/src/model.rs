@@ -74,28 +74,40 @@ pub struct Output {
 
 /// An operation's fault: `F` of `Result<T, F>`.
 pub struct FaultType {
-    /// As written: `MathFault`, `FaultException<MathFault>`.
+    /// As written: `MathFault`, `FaultException<MathFault>`, `FaultException`.
     pub ty: Type,
-    /// The detail type: `F`, or `D` of `FaultException<D>`.
+    /// The detail type: `F`, or `D` of `FaultException<D>`; `()` for an untyped fault.
     pub detail: Type,
-    /// Whether it is a `FaultException<D>`, whose reason and code travel with it.
-    pub exception: bool,
+    pub form: FaultForm,
+}
+
+/// How an operation's fault is written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum FaultForm {
+    /// `F`: the detail alone (a reason indigo chooses).
+    Detail,
+    /// `FaultException<D>`: the detail with its reason and code.
+    Exception,
+    /// `FaultException` (or `FaultException<()>`): a reason and a code, no detail (WCF's
+    /// untyped `FaultException`).
+    Untyped,
 }
 
 impl FaultType {
     fn new(ty: Type) -> Self {
-        match generic_argument(&ty, "FaultException") {
-            Some(detail) => FaultType {
-                ty,
-                detail,
-                exception: true,
-            },
-            None => FaultType {
-                detail: ty.clone(),
-                ty,
-                exception: false,
-            },
-        }
+        let unit: Type = syn::parse_quote!(());
+        let (detail, form) = match generic_argument(&ty, "FaultException") {
+            Some(Some(Type::Tuple(tuple))) if tuple.elems.is_empty() => (unit, FaultForm::Untyped),
+            Some(Some(detail)) => (detail, FaultForm::Exception),
+            Some(None) => (unit, FaultForm::Untyped),
+            None => (ty.clone(), FaultForm::Detail),
+        };
+        FaultType { ty, detail, form }
+    }
+
+    /// Whether the fault has a detail: a fault contract in the WSDL, a typed fault action.
+    pub fn is_typed(&self) -> bool {
+        self.form != FaultForm::Untyped
     }
 }
 
@@ -245,11 +257,12 @@ fn fault_action(
     given: Option<Spanned<String>>,
     output: &Output,
 ) -> Option<String> {
-    let Some(fault) = &output.fault else {
+    let Some(fault) = output.fault.as_ref().filter(|fault| fault.is_typed()) else {
         if let Some(given) = given {
             cx.push(syn::Error::new(
                 given.span,
-                "an operation without a fault type (`Result<T, F>`) takes no `fault_action`",
+                "an operation without a fault type (`Result<T, F>` with a detail type `F`) takes \
+                 no `fault_action`",
             ));
         }
         return None;
@@ -418,22 +431,23 @@ fn result_parts(ty: &Type) -> Option<(Type, Type)> {
     (types.next().is_none()).then_some((ok, fault))
 }
 
-/// `D` of a type written `…::name<D>` (one type argument).
-fn generic_argument(ty: &Type, name: &str) -> Option<Type> {
+/// For a type written `…::name<D>`: `Some(Some(D))`; written `…::name`: `Some(None)`; any other
+/// type: `None`.
+fn generic_argument(ty: &Type, name: &str) -> Option<Option<Type>> {
     let Type::Path(path) = ty else { return None };
     let last = path.path.segments.last()?;
     if path.qself.is_some() || last.ident != name {
         return None;
     }
     let PathArguments::AngleBracketed(args) = &last.arguments else {
-        return None;
+        return matches!(last.arguments, PathArguments::None).then_some(None);
     };
     let mut types = args.args.iter().filter_map(|arg| match arg {
         GenericArgument::Type(ty) => Some(ty.clone()),
         _ => None,
     });
     let detail = types.next()?;
-    types.next().is_none().then_some(detail)
+    types.next().is_none().then_some(Some(detail))
 }
 
 /// Rejects borrowed and `impl Trait` types: messages are deserialised into owned values.

@@ -31,10 +31,11 @@ pub mod __private {
     pub use serde;
 
     pub use crate::client::{
-        decode_reply, decode_reply_or_fault, decode_reply_or_fault_exception, encode_request,
+        decode_reply, decode_reply_or_fault, decode_reply_or_fault_exception,
+        decode_reply_or_untyped_fault, encode_request,
     };
     pub use crate::service::{
         Dispatch, DispatchFuture, Instance, ReleaseFuture, decode_request, encode_fault,
-        encode_fault_exception, encode_reply, unknown_operation,
+        encode_fault_exception, encode_reply, encode_untyped_fault, unknown_operation,
     };
 }

@@ -58,6 +58,7 @@ namespace Peers
         [OperationContract] Point Mirror(Point point);
         [OperationContract] int Sum(int[] values);
         [OperationContract] [FaultContract(typeof(MathFault))] double Divide(double a, double b);
+        [OperationContract] void Shut(string reason);
     }
 
     // Instance recycling on the service (WCF's ReleaseInstanceMode per operation, and
@@ -96,6 +97,7 @@ namespace Peers
                 new MathFault { Operation = "Divide", Problem = "division by zero" }, "division by zero");
             return a / b;
         }
+        public void Shut(string reason) { throw new FaultException(new FaultReason("closed: " + reason), FaultCode.CreateSenderFaultCode(null)); }
     }
 
     public static class Program
@@ -154,6 +156,11 @@ namespace Peers
                 Console.WriteLine("fault-reason " + f.Message);
             }
             catch (Exception e) { Console.WriteLine("fault untyped " + Describe(e)); }
+            try { types.Shut("now"); Console.WriteLine("shut none"); }
+            catch (FaultException f)
+            {
+                Console.WriteLine("shut " + (f.Code.IsSenderFault ? "sender" : f.Code.IsReceiverFault ? "receiver" : f.Code.Name) + " " + f.Message);
+            }
             Close(types);
 
             // Foreign-client rule checks: a non-initiating first call, a call after a terminating one.

@@ -10,7 +10,7 @@ use quote::quote;
 
 use super::{Names, local, reply_struct, request_struct};
 use crate::attr::Session;
-use crate::model::{Contract, Operation};
+use crate::model::{Contract, FaultForm, Operation};
 
 pub struct Client {
     /// The struct, declared where the user can name it.
@@ -291,13 +291,15 @@ fn decode_reply(index: usize, op: &Operation, description: &TokenStream) -> Toke
     match &op.output.fault {
         Some(fault) => {
             let detail = &fault.detail;
-            let decode = if fault.exception {
-                quote!(decode_reply_or_fault_exception)
-            } else {
-                quote!(decode_reply_or_fault)
+            let decode = match fault.form {
+                FaultForm::Detail => quote!(decode_reply_or_fault::<#message, #detail>),
+                FaultForm::Exception => {
+                    quote!(decode_reply_or_fault_exception::<#message, #detail>)
+                }
+                FaultForm::Untyped => quote!(decode_reply_or_untyped_fault::<#message>),
             };
             quote! {
-                ::indigo::__private::#decode::<#message, #detail>(#description, #index, #reply)
+                ::indigo::__private::#decode(#description, #index, #reply)
                     .map(|#outcome| #outcome.map(#extract))
             }
         }

@@ -98,7 +98,7 @@ fn operation(op: &Operation) -> TokenStream {
     let reply_name = format!("{name}Response");
     let result_name = format!("{name}Result");
     let result_type = type_name(&op.output.ok);
-    let fault_type = match &op.output.fault {
+    let fault_type = match op.output.fault.as_ref().filter(|fault| fault.is_typed()) {
         Some(fault) => {
             let fault = type_name(&fault.detail);
             quote!(::core::option::Option::Some(#fault))

@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{Names, local, reply_struct, request_struct};
-use crate::model::{Contract, Operation};
+use crate::model::{Contract, FaultForm, Operation};
 
 pub fn generate(contract: &Contract, names: &Names) -> TokenStream {
     let service = &names.service;
@@ -98,10 +98,10 @@ fn reply(description: &TokenStream, index: usize, op: &Operation) -> TokenStream
     };
     match &op.output.fault {
         Some(declared) => {
-            let encode = if declared.exception {
-                quote!(encode_fault_exception)
-            } else {
-                quote!(encode_fault)
+            let encode = match declared.form {
+                FaultForm::Detail => quote!(encode_fault),
+                FaultForm::Exception => quote!(encode_fault_exception),
+                FaultForm::Untyped => quote!(encode_untyped_fault),
             };
             let ok = wrap(&value);
             quote! {
@@ -129,7 +129,8 @@ fn trace(index: usize, op: &Operation) -> TokenStream {
         let reply = reply_struct(index);
         quote!(types.reply::<#reply>(#index);)
     });
-    let fault = op.output.fault.as_ref().map(|fault| {
+    let typed = op.output.fault.as_ref().filter(|fault| fault.is_typed());
+    let fault = typed.map(|fault| {
         let detail = &fault.detail;
         quote!(types.fault::<#detail>(#index);)
     });

@@ -68,15 +68,31 @@ pub fn decode_reply_or_fault_exception<R: DeserializeOwned, D: DeserializeOwned>
     index: usize,
     body: Body,
 ) -> Result<Result<R, FaultException<D>>, Error> {
-    decode_typed(contract, index, body, |detail, fault| {
-        let reason = fault.reasons.first();
-        FaultException {
-            detail,
-            reason: reason.map(|r| r.text.clone()).unwrap_or_default(),
-            lang: reason.map(|r| r.lang.clone()).unwrap_or_default(),
-            code: fault.code.kind,
-        }
-    })
+    decode_typed(contract, index, body, exception)
+}
+
+/// [`decode_reply_or_fault`] for an operation whose fault is an untyped [`FaultException`]:
+/// every fault comes back that way, with its reason, language and code.
+pub fn decode_reply_or_untyped_fault<R: DeserializeOwned>(
+    contract: &'static ContractDescription,
+    index: usize,
+    body: Body,
+) -> Result<Result<R, FaultException>, Error> {
+    match body {
+        Body::Fault(fault) => Ok(Err(exception((), &fault))),
+        other => decode_reply(contract, index, other).map(Ok),
+    }
+}
+
+/// `detail` with `fault`'s reason, language and code.
+fn exception<D>(detail: D, fault: &Fault) -> FaultException<D> {
+    let reason = fault.reasons.first();
+    FaultException {
+        detail,
+        reason: reason.map(|r| r.text.clone()).unwrap_or_default(),
+        lang: reason.map(|r| r.lang.clone()).unwrap_or_default(),
+        code: fault.code.kind,
+    }
 }
 
 /// A reply, or the operation's typed fault made by `typed` from its detail and the fault.

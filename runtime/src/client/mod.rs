@@ -22,7 +22,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use codec::{
-    decode_reply, decode_reply_or_fault, decode_reply_or_fault_exception, encode_request,
+    decode_reply, decode_reply_or_fault, decode_reply_or_fault_exception,
+    decode_reply_or_untyped_fault, encode_request,
 };
 pub use inspect::ClientInspector;
 pub use scope::CallScope;

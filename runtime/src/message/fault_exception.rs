@@ -18,8 +18,12 @@ use super::FaultKind;
 /// let fault = FaultException::new(7_u32, "the account is overdrawn").with_code(FaultKind::Receiver);
 /// assert_eq!((fault.detail, fault.code), (7, FaultKind::Receiver));
 /// ```
+///
+/// Without a detail type, `FaultException` (that is, `FaultException<()>`) is WCF's untyped
+/// `FaultException`: a reason and a code, no detail; a client whose operation declares it gets
+/// any fault the service sends that way.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FaultException<D> {
+pub struct FaultException<D = ()> {
     /// The detail: the operation's fault contract.
     pub detail: D,
     /// The reason, for people.
@@ -51,6 +55,13 @@ impl<D> FaultException<D> {
     pub fn with_lang(mut self, lang: impl Into<String>) -> Self {
         self.lang = lang.into();
         self
+    }
+}
+
+impl FaultException {
+    /// An untyped fault: `reason` (in English), code `Sender`, no detail.
+    pub fn untyped(reason: impl Into<String>) -> Self {
+        FaultException::new((), reason)
     }
 }
 

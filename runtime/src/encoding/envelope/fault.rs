@@ -268,6 +268,7 @@ fn read_qname<R: XmlSource>(source: &mut R, what: &str) -> Result<(String, Strin
 fn read_code12<R: XmlSource>(source: &mut R) -> Result<FaultCode, EncodingError> {
     let mut kind = None;
     let mut subcodes = Vec::new();
+    let mut foreign = None;
     // Subcode elements open.
     let mut level = 0usize;
     loop {
@@ -294,7 +295,16 @@ fn read_code12<R: XmlSource>(source: &mut R) -> Result<FaultCode, EncodingError>
                 if kind.is_some() {
                     return Err(malformed("more than one Value in a fault Code"));
                 }
-                kind = Some(FaultKind::from_soap12_code(&namespace, &name).map_err(malformed)?);
+                // A value outside SOAP 1.2's five (Mono's WCF sends untyped faults with
+                // `wsa:InternalServiceFault`) is read as a Receiver fault whose first subcode
+                // is that value, not as a malformed message: the fault's reason still arrives.
+                kind = Some(match FaultKind::from_soap12_code(&namespace, &name) {
+                    Ok(kind) => kind,
+                    Err(_) => {
+                        foreign = Some((namespace, name));
+                        FaultKind::Receiver
+                    }
+                });
             } else if subcodes.len() + 1 == level {
                 subcodes.push((namespace, name));
             } else {
@@ -307,6 +317,9 @@ fn read_code12<R: XmlSource>(source: &mut R) -> Result<FaultCode, EncodingError>
                 "unexpected element <{local}> in the fault Code"
             )));
         }
+    }
+    if let Some(foreign) = foreign {
+        subcodes.insert(0, foreign);
     }
     Ok(FaultCode {
         kind: kind.ok_or_else(|| malformed("the fault Code has no Value"))?,
