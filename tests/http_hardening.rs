@@ -579,3 +579,42 @@ async fn a_reply_being_sent_is_not_cut_by_an_eviction() {
     })
     .await;
 }
+
+/// A client that never reads its reply holds its connection only for the send timeout: the
+/// reply's write then fails and the connection closes, so it cannot lock a full port out.
+#[tokio::test]
+async fn a_client_that_never_reads_its_reply_gives_its_place_back() {
+    time_boxed(async {
+        let size = 4 * 1024 * 1024;
+        let binding = BasicHttpBinding::new()
+            .max_connections(1)
+            .max_received_message_size(2 * size)
+            .send_timeout(Duration::from_secs(1));
+        let host = echo_host(binding.clone()).await;
+        let (authority, _) = split(host.address());
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let mut stuck = socket
+            .connect(authority.parse().unwrap())
+            .await
+            .expect("connect");
+        let body = format!(
+            r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><Echo xmlns="urn:indigo:tests"><text>{}</text></Echo></s:Body></s:Envelope>"#,
+            "x".repeat(size)
+        );
+        stuck
+            .write_all(post_head(host.address(), body.len()).as_bytes())
+            .await
+            .unwrap();
+        stuck.write_all(body.as_bytes()).await.unwrap();
+        // Its reply has started (and stalls: the client reads no more).
+        let mut first = [0u8; 12];
+        stuck.read_exact(&mut first).await.unwrap();
+        let client = EchoClient::connect(binding.send_timeout(Duration::from_secs(8)), host.address())
+            .await
+            .expect("connect");
+        assert_eq!(client.echo("hi".into()).await.unwrap(), "hi");
+        drop(stuck);
+    })
+    .await;
+}

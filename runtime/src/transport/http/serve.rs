@@ -26,6 +26,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use pin_project_lite::pin_project;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::time::Sleep;
 
 use super::connections::{Admitted, Connections, WatchedBody};
 use crate::channel::HostControl;
@@ -73,6 +74,8 @@ pin_project! {
         #[pin]
         stream: TcpStream,
         connection: Arc<Connection<R>>,
+        // Armed while a write waits for the client to read (boxed: armed only then).
+        stall: Option<Pin<Box<Sleep>>>,
     }
 }
 
@@ -82,6 +85,31 @@ impl<R> Socket<R> {
         if connection.replied.swap(false, Ordering::AcqRel) {
             connection.admitted.waiting();
         }
+    }
+
+    /// A write's outcome, failed with `TimedOut` once it has waited the send timeout for a
+    /// client that does not read (which would otherwise hold its connection place for ever: a
+    /// reply being written is not evicted).
+    fn within_send_timeout<T>(
+        stall: &mut Option<Pin<Box<Sleep>>>,
+        send_timeout: Duration,
+        cx: &mut Context<'_>,
+        written: Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
+        if written.is_ready() {
+            *stall = None;
+            return written;
+        }
+        let timer = stall.get_or_insert_with(|| Box::pin(tokio::time::sleep(send_timeout)));
+        if timer.as_mut().poll(cx).is_ready() {
+            *stall = None;
+            tracing::debug!(?send_timeout, "an HTTP reply could not be sent in time");
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the client read none of its reply within the send timeout",
+            )));
+        }
+        Poll::Pending
     }
 }
 
@@ -101,7 +129,10 @@ impl<R> AsyncWrite for Socket<R> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.project().stream.poll_write(cx, buf)
+        let this = self.project();
+        let written = this.stream.poll_write(cx, buf);
+        let limit = this.connection.send_timeout;
+        Self::within_send_timeout(this.stall, limit, cx, written)
     }
 
     fn poll_write_vectored(
@@ -109,7 +140,10 @@ impl<R> AsyncWrite for Socket<R> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.project().stream.poll_write_vectored(cx, bufs)
+        let this = self.project();
+        let written = this.stream.poll_write_vectored(cx, bufs);
+        let limit = this.connection.send_timeout;
+        Self::within_send_timeout(this.stall, limit, cx, written)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -137,6 +171,9 @@ pub(super) struct PortLimits {
     pub(super) header_read_timeout: Duration,
     /// How many connections the port holds at once.
     pub(super) max_connections: usize,
+    /// How long a reply's write may wait for a client that does not read (the binding's send
+    /// timeout).
+    pub(super) send_timeout: Duration,
 }
 
 /// What answers a port's requests (its endpoints, by path).
@@ -154,6 +191,8 @@ struct Connection<R> {
     admitted: Admitted,
     /// Its response's body has ended; set until its bytes are out.
     replied: AtomicBool,
+    /// How long a write of its reply may wait for the client to read.
+    send_timeout: Duration,
 }
 
 /// Serves `listener` with `routes` until the host stops (requests in progress finish) or
@@ -197,6 +236,7 @@ pub(super) async fn serve<R: Answer>(
             routes: routes.clone(),
             admitted,
             replied: AtomicBool::new(false),
+            send_timeout: limits.send_timeout,
         });
         control
             .tracker
@@ -239,6 +279,7 @@ async fn run<R: Answer>(
     let socket = Socket {
         stream,
         connection: connection.clone(),
+        stall: None,
     };
     let served = builder.serve_connection(TokioIo::new(socket), service);
     tokio::pin!(served);

@@ -485,6 +485,7 @@ impl HttpEndpoint {
                 port_limits: PortLimits {
                     header_read_timeout: http.header_read_timeout,
                     max_connections: http.max_connections,
+                    send_timeout: settings.send_timeout,
                 },
                 metadata: endpoint.metadata.filter(|_| http.metadata),
             }),
@@ -579,6 +580,10 @@ impl Routes {
                 .map(|limits| limits.max_connections)
                 .max()
                 .unwrap_or(1),
+            send_timeout: asked()
+                .map(|limits| limits.send_timeout)
+                .max()
+                .unwrap_or(Duration::from_secs(60)),
         }
     }
 }
