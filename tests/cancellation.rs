@@ -100,6 +100,12 @@ impl Stall for Staller {
     }
 }
 
+/// Calls `hang` on `client` in a task of its own.
+fn hang_on(client: &Arc<StallClient>) -> tokio::task::JoinHandle<Result<usize, Error>> {
+    let client = client.clone();
+    tokio::spawn(async move { client.hang().await })
+}
+
 fn per_session(stage: &Stage, probe: &Probe) -> Service<StallContract, Staller> {
     let (stage, probe) = (stage.clone(), probe.clone());
     StallContract::per_session(move || Staller::new(&stage, &probe))
@@ -171,8 +177,7 @@ async fn shutdown_returns_at_its_deadline_with_never_returning_calls() {
                 .await
                 .unwrap(),
         );
-        let calling = client.clone();
-        tokio::spawn(async move { calling.hang().await });
+        hang_on(&client);
         clients.push(client);
     }
     stage.wait_running(3).await;
@@ -201,8 +206,7 @@ async fn shutdown_returns_at_its_deadline_over_real_sockets() {
             .await
             .unwrap(),
     );
-    let calling = client.clone();
-    tokio::spawn(async move { calling.hang().await });
+    hang_on(&client);
     stage.wait_running(1).await;
     let started = std::time::Instant::now();
     host.shutdown_within(Duration::from_secs(1)).await;
@@ -313,8 +317,7 @@ async fn a_dropped_call_future_leaves_its_reply_to_the_unsolicited_handler() {
             .await
             .unwrap(),
     );
-    let calling = client.clone();
-    let call = tokio::spawn(async move { calling.hang().await });
+    let call = hang_on(&client);
     stage.wait_running(1).await;
     // The caller stops waiting; the service goes on and answers.
     call.abort();
@@ -413,8 +416,7 @@ async fn the_host_counts_sessions_calls_instances_faults_refusals_and_waits() {
     let second = Arc::new(connect().await.unwrap());
     let refused = connect().await;
     assert!(refused.is_err(), "a third session is past the limit");
-    let hanging = first.clone();
-    let hung = tokio::spawn(async move { hanging.hang().await });
+    let hung = hang_on(&first);
     stage.wait_running(1).await;
     // The second session's call waits for the only call place.
     let waiting = second.clone();
@@ -462,8 +464,7 @@ async fn a_client_gone_behind_a_request_read_ahead_is_noticed() {
             .await
             .unwrap(),
     );
-    let calling = client.clone();
-    let hang = tokio::spawn(async move { calling.hang().await });
+    let hang = hang_on(&client);
     stage.wait_running(1).await;
     let pinging = client.clone();
     let ping = tokio::spawn(async move { pinging.ping().await });
@@ -661,8 +662,7 @@ async fn a_call_waiting_for_an_instance_does_not_hold_up_shutdown() {
             .await
             .unwrap(),
     );
-    let calling = first.clone();
-    tokio::spawn(async move { calling.hang().await });
+    hang_on(&first);
     stage.wait_running(1).await;
     let second = StallClient::connect(MemoryBinding::new(), &address)
         .await

@@ -529,30 +529,12 @@ async fn half_a_head_does_not_hold_up_a_graceful_shutdown() {
 #[tokio::test]
 async fn a_reply_being_sent_is_not_cut_by_an_eviction() {
     time_boxed(async {
-        let size = 4 * 1024 * 1024;
         let binding = BasicHttpBinding::new()
             .max_connections(1)
-            .max_received_message_size(2 * size);
+            .max_received_message_size(2 * BIG_ECHO);
         let host = echo_host(binding.clone()).await;
-        let (authority, _) = split(host.address());
-        let socket = tokio::net::TcpSocket::new_v4().unwrap();
-        socket.set_recv_buffer_size(4096).unwrap();
-        let mut slow = socket
-            .connect(authority.parse().unwrap())
-            .await
-            .expect("connect");
-        let body = format!(
-            r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><Echo xmlns="urn:indigo:tests"><text>{}</text></Echo></s:Body></s:Envelope>"#,
-            "x".repeat(size)
-        );
-        slow.write_all(post_head(host.address(), body.len()).as_bytes())
-            .await
-            .unwrap();
-        slow.write_all(body.as_bytes()).await.unwrap();
         // The reply is under way (the slow reader has its first bytes) when a new client comes.
-        let mut first = [0u8; 12];
-        slow.read_exact(&mut first).await.unwrap();
-        assert_eq!(&first, b"HTTP/1.1 200");
+        let (mut slow, first) = big_echo_to_a_slow_reader(host.address()).await;
         let client = EchoClient::connect(binding, host.address())
             .await
             .expect("connect");
@@ -585,36 +567,47 @@ async fn a_reply_being_sent_is_not_cut_by_an_eviction() {
 #[tokio::test]
 async fn a_client_that_never_reads_its_reply_gives_its_place_back() {
     time_boxed(async {
-        let size = 4 * 1024 * 1024;
         let binding = BasicHttpBinding::new()
             .max_connections(1)
-            .max_received_message_size(2 * size)
+            .max_received_message_size(2 * BIG_ECHO)
             .send_timeout(Duration::from_secs(1));
         let host = echo_host(binding.clone()).await;
-        let (authority, _) = split(host.address());
-        let socket = tokio::net::TcpSocket::new_v4().unwrap();
-        socket.set_recv_buffer_size(4096).unwrap();
-        let mut stuck = socket
-            .connect(authority.parse().unwrap())
-            .await
-            .expect("connect");
-        let body = format!(
-            r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><Echo xmlns="urn:indigo:tests"><text>{}</text></Echo></s:Body></s:Envelope>"#,
-            "x".repeat(size)
-        );
-        stuck
-            .write_all(post_head(host.address(), body.len()).as_bytes())
-            .await
-            .unwrap();
-        stuck.write_all(body.as_bytes()).await.unwrap();
         // Its reply has started (and stalls: the client reads no more).
-        let mut first = [0u8; 12];
-        stuck.read_exact(&mut first).await.unwrap();
-        let client = EchoClient::connect(binding.send_timeout(Duration::from_secs(8)), host.address())
-            .await
-            .expect("connect");
+        let (stuck, _) = big_echo_to_a_slow_reader(host.address()).await;
+        let client =
+            EchoClient::connect(binding.send_timeout(Duration::from_secs(8)), host.address())
+                .await
+                .expect("connect");
         assert_eq!(client.echo("hi".into()).await.unwrap(), "hi");
         drop(stuck);
     })
     .await;
+}
+
+/// The size of the text [`big_echo_to_a_slow_reader`] sends.
+const BIG_ECHO: usize = 4 * 1024 * 1024;
+
+/// Sends an `Echo` of [`BIG_ECHO`] bytes from a socket with a small receive buffer and reads the
+/// first 12 bytes of its reply (`HTTP/1.1 200`): the reply is under way, and stalls until the
+/// socket reads on.
+async fn big_echo_to_a_slow_reader(address: &str) -> (TcpStream, [u8; 12]) {
+    let (authority, _) = split(address);
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut slow = socket
+        .connect(authority.parse().unwrap())
+        .await
+        .expect("connect");
+    let body = format!(
+        r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><Echo xmlns="urn:indigo:tests"><text>{}</text></Echo></s:Body></s:Envelope>"#,
+        "x".repeat(BIG_ECHO)
+    );
+    slow.write_all(post_head(address, body.len()).as_bytes())
+        .await
+        .unwrap();
+    slow.write_all(body.as_bytes()).await.unwrap();
+    let mut first = [0u8; 12];
+    slow.read_exact(&mut first).await.unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200");
+    (slow, first)
 }

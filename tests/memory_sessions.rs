@@ -65,6 +65,32 @@ async fn a_configured_receive_timeout_applies() {
     probe.wait_dropped(1).await;
 }
 
+/// "Infinite" timeouts (`Duration::MAX`, WCF's `Infinite`) mean no limit, not an overflow.
+#[tokio::test]
+async fn infinite_timeouts_are_no_limit() {
+    let probe = Probe::default();
+    let factory = probe.clone();
+    let address = unique("infinite");
+    let binding = MemoryBinding::new()
+        .receive_timeout(Duration::MAX)
+        .close_timeout(Duration::MAX)
+        .send_timeout(Duration::MAX);
+    let host = host(
+        CalculatorSessionContract::per_session(move || Calculator::new(&factory)),
+        binding.clone(),
+        &address,
+    )
+    .await;
+    let client = CalculatorSessionClient::connect(binding, &address)
+        .await
+        .unwrap();
+    let (calc, ()) = client.clear().await.unwrap();
+    let total = calc.equals().await.unwrap();
+    assert_eq!(total, 0.0);
+    host.shutdown_within(Duration::MAX).await;
+    probe.wait_dropped(1).await;
+}
+
 #[tokio::test]
 async fn per_session_without_a_session_builds_an_instance_per_call() {
     let probe = Probe::default();

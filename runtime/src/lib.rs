@@ -13,6 +13,7 @@ pub mod binding;
 pub mod channel;
 pub mod client;
 pub mod contract;
+mod deadline;
 pub mod encoding;
 mod error;
 pub mod http;
@@ -36,6 +37,6 @@ pub mod __private {
     };
     pub use crate::service::{
         Dispatch, DispatchFuture, Instance, ReleaseFuture, decode_request, encode_fault,
-        encode_fault_exception, encode_reply, encode_untyped_fault, unknown_operation,
+        encode_fault_exception, encode_reply, unknown_operation,
     };
 }

@@ -99,9 +99,13 @@ fn reply(description: &TokenStream, index: usize, op: &Operation) -> TokenStream
     match &op.output.fault {
         Some(declared) => {
             let encode = match declared.form {
-                FaultForm::Detail => quote!(encode_fault),
-                FaultForm::Exception => quote!(encode_fault_exception),
-                FaultForm::Untyped => quote!(encode_untyped_fault),
+                FaultForm::Detail => {
+                    quote!(::indigo::__private::encode_fault(#description, #index, &#fault))
+                }
+                FaultForm::Exception => quote! {
+                    ::indigo::__private::encode_fault_exception(#description, #index, &#fault)
+                },
+                FaultForm::Untyped => quote!(::indigo::message::FaultException::to_fault(&#fault)),
             };
             let ok = wrap(&value);
             quote! {
@@ -109,9 +113,7 @@ fn reply(description: &TokenStream, index: usize, op: &Operation) -> TokenStream
                     ::core::result::Result::Ok(#value) => {
                         ::indigo::__private::encode_reply(#description, #index, &#ok)
                     }
-                    ::core::result::Result::Err(#fault) => ::core::result::Result::Err(
-                        ::indigo::__private::#encode(#description, #index, &#fault),
-                    ),
+                    ::core::result::Result::Err(#fault) => ::core::result::Result::Err(#encode),
                 }
             }
         }

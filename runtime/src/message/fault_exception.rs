@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::FaultKind;
+use super::{Fault, FaultKind};
 
 /// A typed fault whose service chooses its reason (and code), as WCF's `FaultException<T>`.
 ///
@@ -55,6 +55,16 @@ impl<D> FaultException<D> {
     pub fn with_lang(mut self, lang: impl Into<String>) -> Self {
         self.lang = lang.into();
         self
+    }
+
+    /// The SOAP fault with this code and reason (in its language), without the detail (which
+    /// the operation's fault contract writes).
+    pub fn to_fault(&self) -> Fault {
+        let mut fault = Fault::new(self.code, self.reason.clone());
+        if let Some(reason) = fault.reasons.first_mut() {
+            reason.lang.clone_from(&self.lang);
+        }
+        fault
     }
 }
 

@@ -121,27 +121,7 @@ pub fn encode_fault_exception<D: Serialize>(
     index: usize,
     fault: &FaultException<D>,
 ) -> Fault {
-    with_detail(contract, index, &fault.detail, |_, _| reasoned(fault))
-}
-
-/// Turns an operation's untyped [`FaultException`] into a SOAP fault with its code and reason
-/// (`contract` and `index` keep the generated calls alike).
-pub fn encode_untyped_fault(
-    contract: &'static ContractDescription,
-    index: usize,
-    fault: &FaultException,
-) -> Fault {
-    let _ = (contract, index);
-    reasoned(fault)
-}
-
-/// A fault with `fault`'s code and reason (in its language).
-fn reasoned<D>(fault: &FaultException<D>) -> Fault {
-    let mut out = Fault::new(fault.code, fault.reason.clone());
-    if let Some(reason) = out.reasons.first_mut() {
-        reason.lang.clone_from(&fault.lang);
-    }
-    out
+    with_detail(contract, index, &fault.detail, |_, _| fault.to_fault())
 }
 
 /// `make`'s fault for operation `index`, with `detail` as its detail element.

@@ -311,7 +311,7 @@ impl ServiceHost {
     /// [`ServiceHost::shutdown`] with an explicit deadline.
     pub async fn shutdown_within(self, timeout: Duration) {
         let control = &self.shared.control;
-        let deadline = tokio::time::Instant::now() + timeout;
+        let deadline = crate::deadline::from_now(timeout);
         control.stop.cancel();
         control.tracker.close();
         let finished = tokio::time::timeout_at(deadline, control.tracker.wait()).await;

@@ -34,7 +34,7 @@ pub use admission::Admission;
 pub use context::{CallInfo, Identity, OperationContext};
 pub use dispatch::{
     Dispatch, DispatchFuture, decode_request, detail_element, encode_fault, encode_fault_exception,
-    encode_reply, encode_untyped_fault, unknown_operation,
+    encode_reply, unknown_operation,
 };
 pub use host::{HostSettings, ServiceHost, ServiceHostBuilder};
 pub use inspect::DispatchInspector;

@@ -34,6 +34,7 @@ use crate::channel::{
     ChannelError, DuplexChannel, MessageSink, MessageSource, ReceiveExt, SendExt, SessionId,
 };
 use crate::contract::OperationDescription;
+use crate::deadline;
 use crate::message::{Body, Fault, HeaderBlock, Message, MessageId};
 
 /// How many messages a session reads ahead while a call runs, so that it sees its client go
@@ -185,7 +186,7 @@ where
         } else {
             self.endpoint.settings.receive_timeout
         };
-        let mut deadline = Instant::now() + idle;
+        let mut deadline = deadline::from_now(idle);
         if idle_timer.deadline() > deadline {
             idle_timer.as_mut().reset(deadline);
         }
@@ -201,7 +202,7 @@ where
                         return Err(ending);
                     }
                     if self.inflight.is_empty() {
-                        deadline = Instant::now() + idle;
+                        deadline = deadline::from_now(idle);
                         idle_timer.as_mut().reset(deadline);
                     }
                 }
@@ -533,17 +534,18 @@ where
             return;
         }
         let timeout = self.endpoint.settings.close_timeout;
-        timer.as_mut().reset(Instant::now() + timeout);
+        timer.as_mut().reset(deadline::from_now(timeout));
         let closed = tokio::select! {
             closed = self.output.close() => closed,
             () = timer => Err(ChannelError::Timeout {
                 operation: "closing the session",
                 timeout,
             }),
-            () = self.abort.cancelled() => Err(ChannelError::Refused(crate::channel::Refusal::ShuttingDown)),
+            // The host's abort: no more waiting for the client.
+            () = self.abort.cancelled() => Err(ChannelError::Closed),
         };
         if let Err(error) = closed {
-            tracing::debug!(%error, "the session's close failed: aborting it");
+            tracing::debug!(%error, "the session's close did not complete: aborting it");
             self.output.abort();
         }
     }

@@ -15,6 +15,8 @@ use hyper::body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
 use tokio::time::{Instant, Sleep, sleep_until};
 
+use crate::deadline;
+
 /// A minimum data rate: a body slower than `bytes_per_second` on average, once `grace` has
 /// passed since it began, is cut off.
 ///
@@ -102,19 +104,17 @@ fn deadline(
     timeout: Duration,
     min_rate: Option<MinDataRate>,
 ) -> (Instant, BodyTooSlow) {
-    let by_time = (after(start, timeout), BodyTooSlow::Timeout(timeout));
+    let by_time = (
+        deadline::after(start, timeout),
+        BodyTooSlow::Timeout(timeout),
+    );
     match min_rate.and_then(|rate| Some((rate.allowance(received)?, rate))) {
-        Some((allowance, rate)) if allowance < timeout => {
-            (after(start, allowance), BodyTooSlow::BelowMinRate(rate))
-        }
+        Some((allowance, rate)) if allowance < timeout => (
+            deadline::after(start, allowance),
+            BodyTooSlow::BelowMinRate(rate),
+        ),
         _ => by_time,
     }
-}
-
-/// `start + wait`, or a century on when that overflows (an "infinite" timeout, `Duration::MAX`).
-fn after(start: Instant, wait: Duration) -> Instant {
-    const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
-    start.checked_add(wait).unwrap_or(start + CENTURY)
 }
 
 impl<B> Body for TimelyBody<B>
