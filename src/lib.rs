@@ -36,7 +36,7 @@
 //! operations are `async fn` on `&self` or `&mut self` with owned, serde-able parameters. A
 //! binding that cannot carry a contract's session mode does not compile either.
 
-pub use indigo_macros::{operation, service_contract};
+pub use indigo_macros::{DataContract, operation, service_contract};
 pub use indigo_runtime::*;
 
 /// The SOAP message model (see `indigo_runtime::message`), with the derive of typed headers:
@@ -48,7 +48,7 @@ pub mod message {
 
 /// The names most programs need: `use indigo::prelude::*;`.
 pub mod prelude {
-    pub use indigo_macros::{operation, service_contract};
+    pub use indigo_macros::{DataContract, operation, service_contract};
     pub use indigo_runtime::binding::{
         BasicHttpBinding, MemoryBinding, MemoryDatagramBinding, NetTcpBinding, WsHttpBinding,
     };

@@ -1,5 +1,6 @@
-//! Parsing of `#[service_contract(…)]`, `#[operation(…)]` and `#[header(…)]` arguments into
-//! typed, spanned values.
+//! Parsing of `#[service_contract(…)]`, `#[operation(…)]`, `#[header(…)]` and the data-contract
+//! attributes (`#[data_contract(…)]`, `#[data_member(…)]`, `#[enum_member(…)]`) into typed,
+//! spanned values.
 
 use proc_macro2::{Span, TokenStream};
 use syn::meta::ParseNestedMeta;
@@ -75,6 +76,33 @@ pub struct HeaderArgs {
 }
 
 const HEADER_KEYS: &str = "`namespace`, `name` or `must_understand`";
+
+/// The arguments of `#[data_contract(…)]` on a `#[derive(DataContract)]` type.
+#[derive(Default)]
+pub struct DataContractArgs {
+    pub name: Option<Spanned<String>>,
+    pub namespace: Option<Spanned<String>>,
+}
+
+/// The arguments of `#[data_member(…)]` on a field of a data contract.
+#[derive(Default)]
+pub struct DataMemberArgs {
+    pub name: Option<Spanned<String>>,
+    pub order: Option<Spanned<i64>>,
+    pub required: Option<Spanned<bool>>,
+    pub emit_default: Option<Spanned<bool>>,
+    pub skip: Option<Spanned<bool>>,
+}
+
+/// The arguments of `#[enum_member(…)]` on a variant of a data-contract enum.
+#[derive(Default)]
+pub struct EnumMemberArgs {
+    pub value: Option<Spanned<String>>,
+}
+
+const DATA_CONTRACT_KEYS: &str = "`name` or `namespace`";
+const DATA_MEMBER_KEYS: &str = "`name`, `order`, `required`, `emit_default` or `skip`";
+const ENUM_MEMBER_KEYS: &str = "`value`";
 
 const CONTRACT_KEYS: &str = "`session`, `name` or `namespace`";
 const OPERATION_KEYS: &str = "`initiating`, `terminating`, `one_way`, `cancel_safe`, `name`, \
@@ -156,6 +184,67 @@ pub fn header_args(cx: &mut Ctxt, attr: &syn::Attribute, args: &mut HeaderArgs) 
             }
         }
         Err(unknown_key(&meta, "#[header]", HEADER_KEYS))
+    });
+    if let Err(error) = result {
+        cx.push(error);
+    }
+}
+
+/// Parses one `#[data_contract(…)]` attribute into `args`; errors go to `cx`.
+pub fn data_contract_args(cx: &mut Ctxt, attr: &syn::Attribute, args: &mut DataContractArgs) {
+    let result = attr.parse_nested_meta(|meta| {
+        for (key, slot) in [("name", &mut args.name), ("namespace", &mut args.namespace)] {
+            if meta.path.is_ident(key) {
+                let value = parse_string(&meta)?;
+                return set_once(slot, &meta, key, value);
+            }
+        }
+        Err(unknown_key(&meta, "#[data_contract]", DATA_CONTRACT_KEYS))
+    });
+    if let Err(error) = result {
+        cx.push(error);
+    }
+}
+
+/// Parses one `#[data_member(…)]` attribute into `args`; errors go to `cx`.
+pub fn data_member_args(cx: &mut Ctxt, attr: &syn::Attribute, args: &mut DataMemberArgs) {
+    let result = attr.parse_nested_meta(|meta| {
+        if meta.path.is_ident("name") {
+            let value = parse_string(&meta)?;
+            return set_once(&mut args.name, &meta, "name", value);
+        }
+        if meta.path.is_ident("order") {
+            let lit: syn::LitInt = meta.value()?.parse().map_err(|error| {
+                syn::Error::new(error.span(), "expected an integer (the member's `Order`)")
+            })?;
+            let value = lit.base10_parse::<i64>()?;
+            return set_once(&mut args.order, &meta, "order", value);
+        }
+        for (key, slot) in [
+            ("required", &mut args.required),
+            ("emit_default", &mut args.emit_default),
+            ("skip", &mut args.skip),
+        ] {
+            if meta.path.is_ident(key) {
+                let value = parse_flag(&meta)?;
+                return set_once(slot, &meta, key, value);
+            }
+        }
+        Err(unknown_key(&meta, "#[data_member]", DATA_MEMBER_KEYS))
+    });
+    if let Err(error) = result {
+        cx.push(error);
+    }
+}
+
+/// Parses one `#[enum_member(…)]` attribute into `args`; errors go to `cx`.
+pub fn enum_member_args(cx: &mut Ctxt, attr: &syn::Attribute, args: &mut EnumMemberArgs) {
+    let result = attr.parse_nested_meta(|meta| {
+        if meta.path.is_ident("value") {
+            let value = parse_string(&meta)?;
+            return set_once(&mut args.value, &meta, "value", value);
+        }
+        Err(unknown_key(&meta, "#[enum_member]", ENUM_MEMBER_KEYS))
     });
     if let Err(error) = result {
         cx.push(error);

@@ -73,7 +73,7 @@ fn check(cx: &mut Ctxt, input: &DeriveInput, args: HeaderArgs) -> Option<HeaderM
 }
 
 /// Whether `name` is an XML name without a colon (non-ASCII characters accepted).
-fn is_ncname(name: &str) -> bool {
+pub(crate) fn is_ncname(name: &str) -> bool {
     let mut chars = name.chars();
     chars
         .next()

@@ -1,4 +1,5 @@
-//! Procedural macros of indigo: `#[service_contract]`, `#[operation]` and `#[derive(Header)]`.
+//! Procedural macros of indigo: `#[service_contract]`, `#[operation]`, `#[derive(Header)]` and
+//! `#[derive(DataContract)]`.
 //!
 //! The work is split as in serde_derive: `attr` parses the attributes, `model` turns the trait
 //! into a contract model, `check` enforces WCF's contract rules, and `expand` generates the
@@ -9,6 +10,7 @@ mod attr;
 mod case;
 mod check;
 mod ctxt;
+mod data_contract;
 mod expand;
 mod header;
 mod model;
@@ -51,4 +53,17 @@ pub fn operation(_args: TokenStream, input: TokenStream) -> TokenStream {
 #[proc_macro_derive(Header, attributes(header))]
 pub fn derive_header(input: TokenStream) -> TokenStream {
     header::derive(input.into()).into()
+}
+
+/// Derives serde's `Serialize` and `Deserialize` for a data contract, as .NET's
+/// `[DataContract]` declares it: the DataContractSerializer's XML, members in its order.
+///
+/// On the type, `#[data_contract(name = "…", namespace = "…")]` (defaults: the type's name; the
+/// namespace of wherever the value is written, the contract's). On a field,
+/// `#[data_member(name = "…", order = N, required, emit_default = false, skip)]` (default name:
+/// the field's in PascalCase). On an enum's unit variants, `#[enum_member(value = "…")]`.
+/// See the `indigo` crate's `data` documentation and `docs/data-contracts.md`.
+#[proc_macro_derive(DataContract, attributes(data_contract, data_member, enum_member))]
+pub fn derive_data_contract(input: TokenStream) -> TokenStream {
+    data_contract::derive(input.into()).into()
 }

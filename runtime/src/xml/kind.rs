@@ -1,31 +1,66 @@
 //! The element name a value gets as a sequence item (`int`, `string`, the struct's name,
 //! `ArrayOf…`), found without writing the value: a serializer that stops at the first call.
+//!
+//! Names may be in Clark notation, `{namespace}Local`: a data contract names its type that way
+//! (`#[derive(DataContract)]`), and the serializer writes its members in that namespace.
 
 use std::borrow::Cow;
 use std::fmt;
 
 use serde::ser::{self, Impossible, Serialize};
 
+use super::ARRAYS_NS;
+
+/// An item element's name: its namespace (`None`: wherever it is written) and local name.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Kind {
+    pub ns: Option<&'static str>,
+    pub local: Cow<'static, str>,
+}
+
+impl Kind {
+    fn named(name: &'static str) -> Kind {
+        let (ns, local) = split_clark(name);
+        Kind {
+            ns,
+            local: Cow::Borrowed(local),
+        }
+    }
+}
+
+/// `{namespace}Local` split into its namespace and local name; a name without braces has no
+/// namespace of its own. `{}Local` (an empty namespace) counts as none.
+pub(crate) fn split_clark(name: &str) -> (Option<&str>, &str) {
+    let Some(rest) = name.strip_prefix('{') else {
+        return (None, name);
+    };
+    match rest.split_once('}') {
+        Some(("", local)) => (None, local),
+        Some((ns, local)) => (Some(ns), local),
+        None => (None, name),
+    }
+}
+
 /// The item element name of `value`, as the serializer would choose it. A nested sequence's
 /// first item is serialized once more to name it (as far as its own first call).
-pub(crate) fn of<T: ?Sized + Serialize>(value: &T) -> Cow<'static, str> {
+pub(crate) fn of<T: ?Sized + Serialize>(value: &T) -> Kind {
     match value.serialize(Probe) {
         Err(Found::Kind(kind)) => kind,
-        Ok(()) | Err(Found::Custom) => Cow::Borrowed("anyType"),
+        Ok(()) | Err(Found::Custom) => Kind::named("anyType"),
     }
 }
 
 /// How the probe stops: with the kind, or because the value failed on its own.
 #[derive(Debug)]
 enum Found {
-    Kind(Cow<'static, str>),
+    Kind(Kind),
     Custom,
 }
 
 impl fmt::Display for Found {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Found::Kind(kind) => f.write_str(kind),
+            Found::Kind(kind) => f.write_str(&kind.local),
             Found::Custom => f.write_str("custom error"),
         }
     }
@@ -39,8 +74,25 @@ impl ser::Error for Found {
     }
 }
 
+/// A named kind: a struct's or enum's name, possibly in Clark notation.
 fn found<T>(kind: &'static str) -> Result<T, Found> {
-    Err(Found::Kind(Cow::Borrowed(kind)))
+    Err(Found::Kind(Kind::named(kind)))
+}
+
+/// A primitive's kind: the DataContractSerializer puts primitive items in its arrays namespace.
+fn primitive<T>(kind: &'static str) -> Result<T, Found> {
+    Err(Found::Kind(Kind {
+        ns: Some(ARRAYS_NS),
+        local: Cow::Borrowed(kind),
+    }))
+}
+
+/// `ArrayOf{item}`, in the item's namespace.
+fn array_of(item: Kind) -> Kind {
+    Kind {
+        ns: item.ns,
+        local: Cow::Owned(format!("ArrayOf{}", item.local)),
+    }
 }
 
 struct Probe;
@@ -53,7 +105,7 @@ impl ser::SerializeSeq for SeqProbe {
     type Error = Found;
 
     fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Found> {
-        Err(Found::Kind(Cow::Owned(format!("ArrayOf{}", of(value)))))
+        Err(Found::Kind(array_of(of(value))))
     }
 
     fn end(self) -> Result<(), Found> {
@@ -86,52 +138,52 @@ impl ser::Serializer for Probe {
     type SerializeStructVariant = Impossible<(), Found>;
 
     fn serialize_bool(self, _: bool) -> Result<(), Found> {
-        found("boolean")
+        primitive("boolean")
     }
     fn serialize_i8(self, _: i8) -> Result<(), Found> {
-        found("byte")
+        primitive("byte")
     }
     fn serialize_i16(self, _: i16) -> Result<(), Found> {
-        found("short")
+        primitive("short")
     }
     fn serialize_i32(self, _: i32) -> Result<(), Found> {
-        found("int")
+        primitive("int")
     }
     fn serialize_i64(self, _: i64) -> Result<(), Found> {
-        found("long")
+        primitive("long")
     }
     fn serialize_i128(self, _: i128) -> Result<(), Found> {
-        found("integer")
+        primitive("integer")
     }
     fn serialize_u8(self, _: u8) -> Result<(), Found> {
-        found("unsignedByte")
+        primitive("unsignedByte")
     }
     fn serialize_u16(self, _: u16) -> Result<(), Found> {
-        found("unsignedShort")
+        primitive("unsignedShort")
     }
     fn serialize_u32(self, _: u32) -> Result<(), Found> {
-        found("unsignedInt")
+        primitive("unsignedInt")
     }
     fn serialize_u64(self, _: u64) -> Result<(), Found> {
-        found("unsignedLong")
+        primitive("unsignedLong")
     }
     fn serialize_u128(self, _: u128) -> Result<(), Found> {
-        found("integer")
+        primitive("integer")
     }
     fn serialize_f32(self, _: f32) -> Result<(), Found> {
-        found("float")
+        primitive("float")
     }
     fn serialize_f64(self, _: f64) -> Result<(), Found> {
-        found("double")
+        primitive("double")
     }
     fn serialize_char(self, _: char) -> Result<(), Found> {
-        found("char")
+        primitive("char")
     }
     fn serialize_str(self, _: &str) -> Result<(), Found> {
-        found("string")
+        primitive("string")
     }
     fn serialize_bytes(self, _: &[u8]) -> Result<(), Found> {
-        found("base64Binary")
+        primitive("base64Binary")
     }
     fn serialize_none(self) -> Result<(), Found> {
         found("anyType")

@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 use serde::ser::{self, Serialize};
 
 use super::escape::check_name;
+use super::kind::split_clark;
 use super::infoset::Infoset;
 use super::{MAX_DEPTH, XSI_NS, XmlError};
 
@@ -49,9 +50,37 @@ pub(crate) fn write_root<T: ?Sized + Serialize>(
             out,
             name: Some(name),
             namespace,
+            scope: Scope::INHERITED,
             depth: 1,
         })
         .map_err(|e| e.at(name))
+}
+
+/// The prefixes the serializer declares for a data contract's namespace: one letter (the
+/// binary encoding has one-byte records for those), never `i`, which names `xsi` on `nil`.
+const PREFIXES: [&str; 25] = [
+    "a", "b", "c", "d", "e", "f", "g", "h", "j", "k", "l", "m", "n", "o", "p", "q", "r", "s", "t",
+    "u", "v", "w", "x", "y", "z",
+];
+
+/// Where elements are written: the namespace their prefix is bound to (`None`: not known, the
+/// one inherited from wherever the root is written) and that prefix.
+#[derive(Debug, Clone, Copy)]
+struct Scope<'a> {
+    ns: Option<&'a str>,
+    prefix: &'a str,
+}
+
+impl<'a> Scope<'a> {
+    const INHERITED: Scope<'static> = Scope {
+        ns: None,
+        prefix: "",
+    };
+
+    /// Whether an element in `ns` can be written with this scope's prefix.
+    fn holds(&self, ns: Option<&str>) -> bool {
+        ns.is_none() || self.ns == ns
+    }
 }
 
 /// Serializes one value as one element.
@@ -61,36 +90,44 @@ pub(crate) struct ElementSer<'a> {
     name: Option<&'a str>,
     /// A default namespace to declare on the element.
     namespace: Option<&'a str>,
+    /// Where the element is written.
+    scope: Scope<'a>,
     /// The element's nesting level (the root is 1).
     depth: usize,
 }
 
 impl<'a> ElementSer<'a> {
-    fn child(out: &'a mut Infoset, name: Option<&'a str>, depth: usize) -> Self {
+    fn child(out: &'a mut Infoset, name: Option<&'a str>, scope: Scope<'a>, depth: usize) -> Self {
         ElementSer {
             out,
             name,
             namespace: None,
+            scope,
             depth,
         }
     }
 
-    /// Starts the element (with its namespace declaration).
-    fn open(&mut self, kind: &str) -> Result<()> {
+    /// Starts the element (with its namespace declaration); `kind` names a sequence item, in
+    /// Clark notation when it has a namespace of its own. Returns the element's own scope.
+    fn open(&mut self, kind: &'static str) -> Result<Scope<'a>> {
         if self.depth > MAX_DEPTH {
             return Err(XmlError::TooDeep);
         }
-        let name = self.name.unwrap_or(kind);
+        let (kind_ns, local) = split_clark(kind);
+        let (ns, name) = match self.name {
+            Some(name) => (self.namespace, name),
+            None => (self.namespace.or(kind_ns), local),
+        };
         check_name(name)?;
-        self.out.start("", name);
-        if let Some(ns) = self.namespace {
-            self.out.xmlns("", ns);
-        }
-        Ok(())
+        Ok(start_in(self.out, self.scope, ns, name))
     }
 
     /// Writes an element holding the text `write` appends.
-    fn text(mut self, kind: &str, write: impl FnOnce(&mut Infoset) -> Result<()>) -> Result<()> {
+    fn text(
+        mut self,
+        kind: &'static str,
+        write: impl FnOnce(&mut Infoset) -> Result<()>,
+    ) -> Result<()> {
         if self.name.is_none() && PRIMITIVE_ITEMS.contains(&kind) {
             // A primitive sequence item: the DataContractSerializer puts `int`, `string`, … items
             // in its arrays namespace, and reads them only from there.
@@ -102,7 +139,7 @@ impl<'a> ElementSer<'a> {
         Ok(())
     }
 
-    fn display(self, kind: &str, value: impl std::fmt::Display) -> Result<()> {
+    fn display(self, kind: &'static str, value: impl std::fmt::Display) -> Result<()> {
         self.text(kind, |out| {
             // Writing to a String cannot fail.
             out.text_with(|s| {
@@ -112,11 +149,29 @@ impl<'a> ElementSer<'a> {
         })
     }
 
-    /// Starts an element with children.
-    fn compound(mut self, kind: &str) -> Result<Compound<'a>> {
-        self.open(kind)?;
+    /// Starts an element with children; a data contract's (`kind` in Clark notation) are in its
+    /// namespace.
+    fn compound(mut self, kind: &'static str) -> Result<Compound<'a>> {
+        let own = self.open(kind)?;
+        let (contract_ns, _) = split_clark(kind);
+        let scope = if own.holds(contract_ns) {
+            own
+        } else {
+            // Members in another namespace than the element's own: a prefix for them.
+            let mut prefix = PREFIXES[self.depth % PREFIXES.len()];
+            if prefix == own.prefix {
+                prefix = PREFIXES[(self.depth + 1) % PREFIXES.len()];
+            }
+            let ns = contract_ns.unwrap_or_default();
+            self.out.xmlns(prefix, ns);
+            Scope {
+                ns: Some(ns),
+                prefix,
+            }
+        };
         Ok(Compound {
             out: self.out,
+            scope,
             depth: self.depth,
             outer: false,
             array_pending: false,
@@ -124,19 +179,40 @@ impl<'a> ElementSer<'a> {
     }
 
     /// Starts `<name><variant>` for an enum variant with content.
-    fn variant(mut self, name: &str, variant: &str) -> Result<Compound<'a>> {
-        self.open(name)?;
+    fn variant(mut self, name: &'static str, variant: &'static str) -> Result<Compound<'a>> {
+        let scope = self.open(name)?;
         if self.depth + 1 > MAX_DEPTH {
             return Err(XmlError::TooDeep);
         }
         check_name(variant)?;
-        self.out.start("", variant);
+        self.out.start(scope.prefix, variant);
         Ok(Compound {
             out: self.out,
+            scope,
             depth: self.depth + 1,
             outer: true,
             array_pending: false,
         })
+    }
+}
+
+/// Starts the element `name` in namespace `ns` (`None`: the scope's) where `scope` is in force,
+/// and returns the element's own scope: the scope's prefix when it is bound to `ns`, else the
+/// element declares `ns` as its default namespace.
+fn start_in<'a>(out: &mut Infoset, scope: Scope<'a>, ns: Option<&'a str>, name: &str) -> Scope<'a> {
+    match ns {
+        Some(ns) if scope.ns != Some(ns) => {
+            out.start("", name);
+            out.xmlns("", ns);
+            Scope {
+                ns: Some(ns),
+                prefix: "",
+            }
+        }
+        _ => {
+            out.start(scope.prefix, name);
+            scope
+        }
     }
 }
 
@@ -297,9 +373,14 @@ impl<'a> ser::Serializer for ElementSer<'a> {
         variant: &'static str,
         value: &T,
     ) -> Result<()> {
-        self.open(name)?;
+        let scope = self.open(name)?;
         value
-            .serialize(ElementSer::child(self.out, Some(variant), self.depth + 1))
+            .serialize(ElementSer::child(
+                self.out,
+                Some(variant),
+                scope,
+                self.depth + 1,
+            ))
             .map_err(|e| e.at(variant))?;
         self.out.end();
         Ok(())
@@ -316,6 +397,7 @@ impl<'a> ser::Serializer for ElementSer<'a> {
         }
         Ok(Compound {
             out: self.out,
+            scope: self.scope,
             depth: self.depth,
             outer: false,
             array_pending: true,
@@ -362,6 +444,8 @@ impl<'a> ser::Serializer for ElementSer<'a> {
 /// An element with child elements being written.
 pub(crate) struct Compound<'a> {
     out: &'a mut Infoset,
+    /// Where the children are written.
+    scope: Scope<'a>,
     /// The element's nesting level.
     depth: usize,
     /// Whether this is a variant element inside its enum's element, which ends with it.
@@ -374,23 +458,34 @@ pub(crate) struct Compound<'a> {
 impl Compound<'_> {
     fn field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result<()> {
         value
-            .serialize(ElementSer::child(self.out, Some(key), self.depth + 1))
+            .serialize(ElementSer::child(
+                self.out,
+                Some(key),
+                self.scope,
+                self.depth + 1,
+            ))
             .map_err(|e| e.at(key))
     }
 
     fn item<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
         if std::mem::take(&mut self.array_pending) {
-            let name = format!("ArrayOf{}", super::kind::of(value));
+            let kind = super::kind::of(value);
+            let name = format!("ArrayOf{}", kind.local);
             check_name(&name)?;
-            self.out.start("", &name);
+            self.scope = start_in(self.out, self.scope, kind.ns, &name);
         }
-        value.serialize(ElementSer::child(self.out, None, self.depth + 1))
+        value.serialize(ElementSer::child(
+            self.out,
+            None,
+            self.scope,
+            self.depth + 1,
+        ))
     }
 
     fn finish(self) -> Result<()> {
         if self.array_pending {
             // An empty sequence item: its start tag was never written.
-            self.out.start("", "ArrayOfanyType");
+            self.out.start(self.scope.prefix, "ArrayOfanyType");
         }
         self.out.end();
         if self.outer {
@@ -491,14 +586,24 @@ impl ser::SerializeMap for Compound<'_> {
     type Error = XmlError;
 
     fn serialize_key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result<()> {
-        self.out.start("", "KeyValue");
-        key.serialize(ElementSer::child(self.out, Some("Key"), self.depth + 2))
+        self.out.start(self.scope.prefix, "KeyValue");
+        key.serialize(ElementSer::child(
+            self.out,
+            Some("Key"),
+            self.scope,
+            self.depth + 2,
+        ))
             .map_err(|e| e.at("KeyValue/Key"))
     }
 
     fn serialize_value<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
         value
-            .serialize(ElementSer::child(self.out, Some("Value"), self.depth + 2))
+            .serialize(ElementSer::child(
+                self.out,
+                Some("Value"),
+                self.scope,
+                self.depth + 2,
+            ))
             .map_err(|e| e.at("KeyValue/Value"))?;
         self.out.end();
         Ok(())

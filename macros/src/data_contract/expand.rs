@@ -1,0 +1,271 @@
+//! Generate: serde's `Serialize` and `Deserialize` for a checked data contract, in the shape the
+//! XML body format turns into DataContractSerializer XML.
+//!
+//! The type's name travels as serde's struct or enum name in Clark notation
+//! (`{namespace}Name`), which the serializer writes as the members' namespace; members are
+//! serialized in serializer order. The `Deserialize` impl reads members in any order, keeps the
+//! default of a missing member that is not required, and fails naming a missing required one.
+//! In the field list it gives serde, a required member's name ends with `!`, which the schema
+//! tracer reads as "not `minOccurs="0"`".
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned as _;
+use syn::{DeriveInput, Ident};
+
+use super::model::{DataContract, Member, Shape};
+
+/// The generated impls, in an anonymous const so their helpers do not leak.
+pub fn generate(input: &DeriveInput, contract: &DataContract) -> TokenStream {
+    let body = match &contract.shape {
+        Shape::Struct { members, skipped } => struct_impls(input, contract, members, skipped),
+        Shape::Enum(values) => enum_impls(input, contract, values),
+    };
+    quote! {
+        const _: () = {
+            use ::indigo::__private::serde as _serde;
+            #body
+        };
+    }
+}
+
+fn struct_impls(
+    input: &DeriveInput,
+    contract: &DataContract,
+    members: &[Member],
+    skipped: &[Ident],
+) -> TokenStream {
+    let ident = &input.ident;
+    let wire_name = &contract.wire_name;
+    let count = members.len();
+    let writes = members.iter().map(write_member);
+    let fields: Vec<String> = members
+        .iter()
+        .map(|m| {
+            let mark = if m.required { "!" } else { "" };
+            format!("{}{mark}", m.wire_name)
+        })
+        .collect();
+    let tags: Vec<Ident> = (0..members.len()).map(|i| format_ident!("__M{i}")).collect();
+    let wire: Vec<&String> = members.iter().map(|m| &m.wire_name).collect();
+    let slots: Vec<Ident> = (0..members.len()).map(|i| format_ident!("__m{i}")).collect();
+    let types: Vec<&syn::Type> = members.iter().map(|m| &m.ty).collect();
+    let finish = members.iter().zip(&slots).map(|(m, slot)| {
+        let field = &m.field;
+        let name = &m.wire_name;
+        if m.required {
+            let message = format!(
+                "the required data member `{name}` of `{}` is missing",
+                contract.name
+            );
+            quote! {
+                #field: match #slot {
+                    ::core::option::Option::Some(value) => value,
+                    ::core::option::Option::None => {
+                        return ::core::result::Result::Err(
+                            <__A::Error as _serde::de::Error>::custom(#message),
+                        );
+                    }
+                }
+            }
+        } else {
+            let ty = &m.ty;
+            quote_spanned! {ty.span()=>
+                #field: ::core::option::Option::unwrap_or_else(
+                    #slot,
+                    <#ty as ::core::default::Default>::default,
+                )
+            }
+        }
+    });
+    let defaults = skipped.iter().map(|field| {
+        quote_spanned! {field.span()=> #field: ::core::default::Default::default() }
+    });
+    let expecting = format!("the data contract `{}`", contract.name);
+    quote! {
+        impl _serde::Serialize for #ident {
+            fn serialize<__S: _serde::Serializer>(
+                &self,
+                serializer: __S,
+            ) -> ::core::result::Result<__S::Ok, __S::Error> {
+                use _serde::ser::SerializeStruct as _;
+                let mut state = serializer.serialize_struct(#wire_name, #count)?;
+                #(#writes)*
+                state.end()
+            }
+        }
+
+        impl<'de> _serde::Deserialize<'de> for #ident {
+            fn deserialize<__D: _serde::Deserializer<'de>>(
+                deserializer: __D,
+            ) -> ::core::result::Result<Self, __D::Error> {
+                const FIELDS: &[&str] = &[#(#fields),*];
+
+                enum __Member { #(#tags,)* __Unknown }
+
+                impl<'de> _serde::Deserialize<'de> for __Member {
+                    fn deserialize<__D: _serde::Deserializer<'de>>(
+                        deserializer: __D,
+                    ) -> ::core::result::Result<Self, __D::Error> {
+                        struct __Names;
+                        impl<'de> _serde::de::Visitor<'de> for __Names {
+                            type Value = __Member;
+                            fn expecting(
+                                &self,
+                                f: &mut ::core::fmt::Formatter<'_>,
+                            ) -> ::core::fmt::Result {
+                                f.write_str("a data member name")
+                            }
+                            fn visit_str<__E: _serde::de::Error>(
+                                self,
+                                name: &str,
+                            ) -> ::core::result::Result<__Member, __E> {
+                                ::core::result::Result::Ok(match name {
+                                    #(#wire => __Member::#tags,)*
+                                    _ => __Member::__Unknown,
+                                })
+                            }
+                        }
+                        deserializer.deserialize_identifier(__Names)
+                    }
+                }
+
+                struct __Visitor;
+                impl<'de> _serde::de::Visitor<'de> for __Visitor {
+                    type Value = #ident;
+                    fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.write_str(#expecting)
+                    }
+                    fn visit_map<__A: _serde::de::MapAccess<'de>>(
+                        self,
+                        mut map: __A,
+                    ) -> ::core::result::Result<#ident, __A::Error> {
+                        #(let mut #slots: ::core::option::Option<#types> = ::core::option::Option::None;)*
+                        while let ::core::option::Option::Some(member) = map.next_key::<__Member>()? {
+                            match member {
+                                #(__Member::#tags => {
+                                    if #slots.is_some() {
+                                        return ::core::result::Result::Err(
+                                            <__A::Error as _serde::de::Error>::duplicate_field(#wire),
+                                        );
+                                    }
+                                    #slots = ::core::option::Option::Some(map.next_value()?);
+                                })*
+                                __Member::__Unknown => {
+                                    map.next_value::<_serde::de::IgnoredAny>()?;
+                                }
+                            }
+                        }
+                        ::core::result::Result::Ok(#ident {
+                            #(#finish,)*
+                            #(#defaults,)*
+                        })
+                    }
+                }
+
+                deserializer.deserialize_struct(#wire_name, FIELDS, __Visitor)
+            }
+        }
+    }
+}
+
+/// One member's write: always, or (`emit_default = false`) only when not its type's default.
+fn write_member(member: &Member) -> TokenStream {
+    let field = &member.field;
+    let name = &member.wire_name;
+    if member.emit_default {
+        return quote! { state.serialize_field(#name, &self.#field)?; };
+    }
+    let ty = &member.ty;
+    let is_default = quote_spanned! {ty.span()=>
+        <#ty as ::core::cmp::PartialEq>::eq(
+            &self.#field,
+            &<#ty as ::core::default::Default>::default(),
+        )
+    };
+    quote! {
+        if #is_default {
+            state.skip_field(#name)?;
+        } else {
+            state.serialize_field(#name, &self.#field)?;
+        }
+    }
+}
+
+fn enum_impls(input: &DeriveInput, contract: &DataContract, values: &[(Ident, String)]) -> TokenStream {
+    let ident = &input.ident;
+    let wire_name = &contract.wire_name;
+    let variants: Vec<&Ident> = values.iter().map(|(v, _)| v).collect();
+    let texts: Vec<&String> = values.iter().map(|(_, t)| t).collect();
+    let indices = (0..values.len()).map(|i| u32::try_from(i).unwrap_or(u32::MAX));
+    let expecting = format!("a value of the data contract `{}`", contract.name);
+    quote! {
+        impl _serde::Serialize for #ident {
+            fn serialize<__S: _serde::Serializer>(
+                &self,
+                serializer: __S,
+            ) -> ::core::result::Result<__S::Ok, __S::Error> {
+                let (index, value) = match self {
+                    #(#ident::#variants => (#indices, #texts),)*
+                };
+                serializer.serialize_unit_variant(#wire_name, index, value)
+            }
+        }
+
+        impl<'de> _serde::Deserialize<'de> for #ident {
+            fn deserialize<__D: _serde::Deserializer<'de>>(
+                deserializer: __D,
+            ) -> ::core::result::Result<Self, __D::Error> {
+                const VALUES: &[&str] = &[#(#texts),*];
+
+                struct __Value(#ident);
+                impl<'de> _serde::Deserialize<'de> for __Value {
+                    fn deserialize<__D: _serde::Deserializer<'de>>(
+                        deserializer: __D,
+                    ) -> ::core::result::Result<Self, __D::Error> {
+                        struct __Names;
+                        impl<'de> _serde::de::Visitor<'de> for __Names {
+                            type Value = __Value;
+                            fn expecting(
+                                &self,
+                                f: &mut ::core::fmt::Formatter<'_>,
+                            ) -> ::core::fmt::Result {
+                                f.write_str(#expecting)
+                            }
+                            fn visit_str<__E: _serde::de::Error>(
+                                self,
+                                value: &str,
+                            ) -> ::core::result::Result<__Value, __E> {
+                                match value {
+                                    #(#texts => ::core::result::Result::Ok(__Value(#ident::#variants)),)*
+                                    other => ::core::result::Result::Err(
+                                        __E::unknown_variant(other, VALUES),
+                                    ),
+                                }
+                            }
+                        }
+                        deserializer.deserialize_identifier(__Names)
+                    }
+                }
+
+                struct __Visitor;
+                impl<'de> _serde::de::Visitor<'de> for __Visitor {
+                    type Value = #ident;
+                    fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.write_str(#expecting)
+                    }
+                    fn visit_enum<__A: _serde::de::EnumAccess<'de>>(
+                        self,
+                        data: __A,
+                    ) -> ::core::result::Result<#ident, __A::Error> {
+                        let (__Value(value), variant) = data.variant::<__Value>()?;
+                        _serde::de::VariantAccess::unit_variant(variant)?;
+                        ::core::result::Result::Ok(value)
+                    }
+                }
+
+                deserializer.deserialize_enum(#wire_name, VALUES, __Visitor)
+            }
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! Parse and check: a `#[derive(DataContract)]` input becomes a [`DataContract`] model, with
+//! every rule broken reported through [`Ctxt`].
+
+use syn::ext::IdentExt;
+use syn::{Data, DeriveInput, Fields, Ident, Type};
+
+use super::order::{self, Ordered};
+use crate::attr::{self, DataContractArgs, DataMemberArgs, EnumMemberArgs, Spanned};
+use crate::case::pascal_case;
+use crate::ctxt::Ctxt;
+use crate::header::is_ncname;
+
+/// A checked data contract.
+pub struct DataContract {
+    /// The type's name in Clark notation, `{namespace}Name` (`{}Name` without a namespace of
+    /// its own), as the XML format reads it.
+    pub wire_name: String,
+    /// The name alone, for messages.
+    pub name: String,
+    pub shape: Shape,
+}
+
+/// A struct's members or an enum's values.
+pub enum Shape {
+    /// Members in serializer order, then the fields that are not members.
+    Struct {
+        members: Vec<Member>,
+        skipped: Vec<Ident>,
+    },
+    /// Unit variants and their wire values, in declaration order.
+    Enum(Vec<(Ident, String)>),
+}
+
+/// One data member.
+pub struct Member {
+    pub field: Ident,
+    pub ty: Type,
+    pub wire_name: String,
+    pub order: Option<i64>,
+    pub required: bool,
+    /// `EmitDefaultValue`: written even when it equals its type's default.
+    pub emit_default: bool,
+}
+
+impl Ordered for Member {
+    fn order(&self) -> Option<i64> {
+        self.order
+    }
+    fn wire_name(&self) -> &str {
+        &self.wire_name
+    }
+}
+
+/// Parses and checks `input`; `None` when it cannot be a data contract (errors are in `cx`).
+pub fn parse(cx: &mut Ctxt, input: &DeriveInput) -> Option<DataContract> {
+    let mut args = DataContractArgs::default();
+    for attribute in input.attrs.iter().filter(|a| a.path().is_ident("data_contract")) {
+        attr::data_contract_args(cx, attribute, &mut args);
+    }
+    if !input.generics.params.is_empty() {
+        cx.error_spanned_by(
+            &input.generics,
+            "a generic data contract is not supported: give each instantiation its own type",
+        );
+    }
+    let name = checked_name(cx, args.name, || input.ident.unraw().to_string());
+    let namespace = args.namespace.map(|ns| ns.value).unwrap_or_default();
+    let shape = match &input.data {
+        Data::Struct(data) => struct_shape(cx, &input.ident, &data.fields),
+        Data::Enum(data) => enum_shape(cx, data),
+        Data::Union(_) => {
+            cx.error_spanned_by(
+                &input.ident,
+                "`#[derive(DataContract)]` needs a struct or an enum",
+            );
+            None
+        }
+    }?;
+    Some(DataContract {
+        wire_name: format!("{{{namespace}}}{name}"),
+        name,
+        shape,
+    })
+}
+
+/// A name given in an attribute (checked as an XML name) or the default.
+fn checked_name(
+    cx: &mut Ctxt,
+    given: Option<Spanned<String>>,
+    default: impl FnOnce() -> String,
+) -> String {
+    match given {
+        Some(name) => {
+            if !is_ncname(&name.value) {
+                cx.push(syn::Error::new(
+                    name.span,
+                    format!("`{}` is not an XML element name", name.value),
+                ));
+            }
+            name.value
+        }
+        None => default(),
+    }
+}
+
+fn struct_shape(cx: &mut Ctxt, ident: &Ident, fields: &Fields) -> Option<Shape> {
+    let fields = match fields {
+        Fields::Named(named) => &named.named,
+        Fields::Unit => {
+            return Some(Shape::Struct {
+                members: Vec::new(),
+                skipped: Vec::new(),
+            });
+        }
+        Fields::Unnamed(_) => {
+            cx.error_spanned_by(
+                ident,
+                "a data contract's members need names: use a struct with named fields",
+            );
+            return None;
+        }
+    };
+    let mut members = Vec::new();
+    let mut skipped = Vec::new();
+    for field in fields {
+        let Some(field_ident) = field.ident.clone() else {
+            continue;
+        };
+        let mut args = DataMemberArgs::default();
+        for attribute in field.attrs.iter().filter(|a| a.path().is_ident("data_member")) {
+            attr::data_member_args(cx, attribute, &mut args);
+        }
+        if args.skip.as_ref().is_some_and(|skip| skip.value) {
+            skipped.push(field_ident);
+            continue;
+        }
+        members.push(member(cx, field_ident, field.ty.clone(), args));
+    }
+    check_unique(cx, members.iter().map(|m| (&m.wire_name, &m.field)), "member");
+    order::sort(&mut members);
+    Some(Shape::Struct { members, skipped })
+}
+
+fn member(cx: &mut Ctxt, field: Ident, ty: Type, args: DataMemberArgs) -> Member {
+    let wire_name = checked_name(cx, args.name, || pascal_case(&field.unraw().to_string()));
+    if let Some(order) = args.order.as_ref().filter(|order| order.value < 0) {
+        cx.push(syn::Error::new(
+            order.span,
+            "a data member's `order` cannot be negative (.NET rejects it too)",
+        ));
+    }
+    let required = args.required.as_ref().is_some_and(|r| r.value);
+    let emit_default = args.emit_default.as_ref().is_none_or(|e| e.value);
+    if let (true, Some(emit)) = (required, args.emit_default.as_ref().filter(|e| !e.value)) {
+        cx.push(syn::Error::new(
+            emit.span,
+            "a `required` member cannot be left out when it holds its default \
+             (`emit_default = false`): .NET refuses to write such a value",
+        ));
+    }
+    Member {
+        field,
+        ty,
+        wire_name,
+        order: args.order.map(|order| order.value),
+        required,
+        emit_default,
+    }
+}
+
+fn enum_shape(cx: &mut Ctxt, data: &syn::DataEnum) -> Option<Shape> {
+    let mut values = Vec::new();
+    for variant in &data.variants {
+        if !matches!(variant.fields, Fields::Unit) {
+            cx.error_spanned_by(
+                &variant.ident,
+                "a data-contract enum has unit variants only (its values travel as text)",
+            );
+            continue;
+        }
+        let mut args = EnumMemberArgs::default();
+        for attribute in variant.attrs.iter().filter(|a| a.path().is_ident("enum_member")) {
+            attr::enum_member_args(cx, attribute, &mut args);
+        }
+        let value = match args.value {
+            Some(value) => value.value,
+            None => variant.ident.unraw().to_string(),
+        };
+        values.push((variant.ident.clone(), value));
+    }
+    if data.variants.is_empty() {
+        cx.push(syn::Error::new(
+            proc_macro2::Span::call_site(),
+            "a data-contract enum needs at least one value",
+        ));
+    }
+    check_unique(cx, values.iter().map(|(ident, value)| (value, ident)), "value");
+    Some(Shape::Enum(values))
+}
+
+/// Reports a wire name used twice.
+fn check_unique<'a>(
+    cx: &mut Ctxt,
+    names: impl Iterator<Item = (&'a String, &'a Ident)>,
+    what: &str,
+) {
+    let mut seen = std::collections::BTreeSet::new();
+    for (name, ident) in names {
+        if !seen.insert(name) {
+            cx.error_spanned_by(
+                ident,
+                format!("the {what} name `{name}` is used twice in this data contract"),
+            );
+        }
+    }
+}
