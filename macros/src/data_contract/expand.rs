@@ -46,9 +46,13 @@ fn struct_impls(
             format!("{}{mark}", m.wire_name)
         })
         .collect();
-    let tags: Vec<Ident> = (0..members.len()).map(|i| format_ident!("__M{i}")).collect();
+    let tags: Vec<Ident> = (0..members.len())
+        .map(|i| format_ident!("__M{i}"))
+        .collect();
     let wire: Vec<&String> = members.iter().map(|m| &m.wire_name).collect();
-    let slots: Vec<Ident> = (0..members.len()).map(|i| format_ident!("__m{i}")).collect();
+    let slots: Vec<Ident> = (0..members.len())
+        .map(|i| format_ident!("__m{i}"))
+        .collect();
     let types: Vec<&syn::Type> = members.iter().map(|m| &m.ty).collect();
     let finish = members.iter().zip(&slots).map(|(m, slot)| {
         let field = &m.field;
@@ -192,7 +196,11 @@ fn write_member(member: &Member) -> TokenStream {
     }
 }
 
-fn enum_impls(input: &DeriveInput, contract: &DataContract, values: &[(Ident, String)]) -> TokenStream {
+fn enum_impls(
+    input: &DeriveInput,
+    contract: &DataContract,
+    values: &[(Ident, String)],
+) -> TokenStream {
     let ident = &input.ident;
     let wire_name = &contract.wire_name;
     let variants: Vec<&Ident> = values.iter().map(|(v, _)| v).collect();

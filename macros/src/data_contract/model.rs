@@ -54,7 +54,11 @@ impl Ordered for Member {
 /// Parses and checks `input`; `None` when it cannot be a data contract (errors are in `cx`).
 pub fn parse(cx: &mut Ctxt, input: &DeriveInput) -> Option<DataContract> {
     let mut args = DataContractArgs::default();
-    for attribute in input.attrs.iter().filter(|a| a.path().is_ident("data_contract")) {
+    for attribute in input
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("data_contract"))
+    {
         attr::data_contract_args(cx, attribute, &mut args);
     }
     if !input.generics.params.is_empty() {
@@ -127,7 +131,11 @@ fn struct_shape(cx: &mut Ctxt, ident: &Ident, fields: &Fields) -> Option<Shape> 
             continue;
         };
         let mut args = DataMemberArgs::default();
-        for attribute in field.attrs.iter().filter(|a| a.path().is_ident("data_member")) {
+        for attribute in field
+            .attrs
+            .iter()
+            .filter(|a| a.path().is_ident("data_member"))
+        {
             attr::data_member_args(cx, attribute, &mut args);
         }
         if args.skip.as_ref().is_some_and(|skip| skip.value) {
@@ -136,7 +144,11 @@ fn struct_shape(cx: &mut Ctxt, ident: &Ident, fields: &Fields) -> Option<Shape> 
         }
         members.push(member(cx, field_ident, field.ty.clone(), args));
     }
-    check_unique(cx, members.iter().map(|m| (&m.wire_name, &m.field)), "member");
+    check_unique(
+        cx,
+        members.iter().map(|m| (&m.wire_name, &m.field)),
+        "member",
+    );
     order::sort(&mut members);
     Some(Shape::Struct { members, skipped })
 }
@@ -179,7 +191,11 @@ fn enum_shape(cx: &mut Ctxt, data: &syn::DataEnum) -> Option<Shape> {
             continue;
         }
         let mut args = EnumMemberArgs::default();
-        for attribute in variant.attrs.iter().filter(|a| a.path().is_ident("enum_member")) {
+        for attribute in variant
+            .attrs
+            .iter()
+            .filter(|a| a.path().is_ident("enum_member"))
+        {
             attr::enum_member_args(cx, attribute, &mut args);
         }
         let value = match args.value {
@@ -194,7 +210,11 @@ fn enum_shape(cx: &mut Ctxt, data: &syn::DataEnum) -> Option<Shape> {
             "a data-contract enum needs at least one value",
         ));
     }
-    check_unique(cx, values.iter().map(|(ident, value)| (value, ident)), "value");
+    check_unique(
+        cx,
+        values.iter().map(|(ident, value)| (value, ident)),
+        "value",
+    );
     Some(Shape::Enum(values))
 }
 

@@ -23,7 +23,7 @@ use crate::channel::EndpointMetadata;
 use crate::contract::ContractDescription;
 use crate::encoding::text::MessageVersion;
 use crate::xml::ARRAYS_NS;
-use crate::xml::schema::{ContractTypes, Definition, Shape};
+use crate::xml::schema::{ContractTypes, Definition, Field, Shape};
 
 const XS: &str = "http://www.w3.org/2001/XMLSchema";
 
@@ -88,10 +88,10 @@ impl ServiceMetadata {
                     r#"<wsdl:message name="{name}_{op_name}_OutputMessage"><wsdl:part name="parameters" element="tns:{reply}"/></wsdl:message>"#
                 );
             }
-            if let Some(fault) = self.fault_name(index) {
+            if let (Some(fault), Some(part)) = (self.fault_name(index), self.fault_part(index)) {
                 let _ = write!(
                     out,
-                    r#"<wsdl:message name="{name}_{op_name}_{fault}_FaultMessage"><wsdl:part name="detail" element="tns:{fault}"/></wsdl:message>"#
+                    r#"<wsdl:message name="{name}_{op_name}_{fault}_FaultMessage">{part}</wsdl:message>"#
                 );
             }
         }
@@ -168,103 +168,115 @@ impl ServiceMetadata {
 
     /// The fault detail element of operation `index`, if it has a typed fault.
     fn fault_name(&self, index: usize) -> Option<String> {
-        let op = self.contract.operations.get(index)?;
-        op.fault_type.map(|f| attr(detail_element(f)))
+        self.fault_element(index).map(|(_, name)| attr(&name))
     }
 
+    /// The namespace and name of operation `index`'s fault detail element: a data contract's
+    /// own, else the type's name in the contract's namespace.
+    fn fault_element(&self, index: usize) -> Option<(&'static str, String)> {
+        let op = self.contract.operations.get(index)?;
+        let fault_type = op.fault_type?;
+        match self.types.faults.get(&index) {
+            Some(shape @ Shape::Struct(_)) => Some((
+                shape.namespace().unwrap_or(self.contract.namespace),
+                shape.item_name(),
+            )),
+            _ => Some((
+                self.contract.namespace,
+                detail_element(fault_type).to_owned(),
+            )),
+        }
+    }
+
+    /// The `wsdl:part` of operation `index`'s fault message, with the detail element's
+    /// namespace declared on it when it is not the contract's.
+    fn fault_part(&self, index: usize) -> Option<String> {
+        let (ns, name) = self.fault_element(index)?;
+        let name = attr(&name);
+        Some(if ns == self.contract.namespace {
+            format!(r#"<wsdl:part name="detail" element="tns:{name}"/>"#)
+        } else {
+            format!(
+                r#"<wsdl:part xmlns:q1="{}" name="detail" element="q1:{name}"/>"#,
+                attr(ns)
+            )
+        })
+    }
+
+    /// The `xs:schema`s: one per namespace (the contract's, each data contract namespace, the
+    /// DataContractSerializer's arrays namespace), each importing the others.
     fn schema(&self, out: &mut String) {
         let c = self.contract;
-        let mut schema = Schema::default();
-        let root = out;
-        let mut body = String::new();
-        let out = &mut body;
+        let mut schema = Schema::new(c.namespace);
         let mut wrappers = BTreeSet::new();
         for (index, op) in c.operations.iter().enumerate() {
             wrappers.insert(op.name);
-            self.wrapper(out, &mut schema, op.name, self.types.requests.get(&index));
+            self.wrapper(&mut schema, op.name, self.types.requests.get(&index));
             if !op.is_one_way {
                 wrappers.insert(op.reply_name);
-                self.wrapper(
-                    out,
-                    &mut schema,
-                    op.reply_name,
-                    self.types.replies.get(&index),
-                );
+                self.wrapper(&mut schema, op.reply_name, self.types.replies.get(&index));
             }
-            if let (Some(fault), Some(shape)) =
-                (self.fault_name(index), self.types.faults.get(&index))
+            if let (Some((ns, name)), Some(shape)) =
+                (self.fault_element(index), self.types.faults.get(&index))
             {
                 let ty = schema.type_ref(shape);
                 let _ = write!(
-                    out,
-                    r#"<xs:element name="{fault}" nillable="true" type="{ty}"/>"#
+                    schema.body(ns),
+                    r#"<xs:element name="{}" nillable="true" type="{ty}"/>"#,
+                    attr(&name)
                 );
             }
         }
         // Named types, each once; defining one may discover more.
         let mut written = BTreeSet::new();
         loop {
-            let pending: Vec<String> = schema
+            let pending: Vec<(&'static str, String)> = schema
                 .wanted
                 .keys()
-                .filter(|name| !written.contains(*name))
+                .filter(|key| !written.contains(*key))
                 .cloned()
                 .collect();
             if pending.is_empty() {
                 break;
             }
-            for name in pending {
-                written.insert(name.clone());
-                let Some(shape) = schema.wanted.get(&name).cloned() else {
+            for key in pending {
+                written.insert(key.clone());
+                let Some(shape) = schema.wanted.get(&key).cloned() else {
                     continue;
                 };
-                self.named_type(out, &mut schema, &name, &shape, &wrappers);
+                self.named_type(&mut schema, key.0, &key.1, &shape, &wrappers);
             }
         }
         // Arrays of primitives live in the DataContractSerializer's arrays namespace, where the
         // body format writes their items.
-        let _ = write!(
-            root,
-            r#"<xs:schema elementFormDefault="qualified" targetNamespace="{}" xmlns:arr="{ARRAYS_NS}">"#,
-            attr(c.namespace)
-        );
-        if !schema.arrays.is_empty() {
-            let _ = write!(root, r#"<xs:import namespace="{ARRAYS_NS}"/>"#);
-        }
-        root.push_str(&body);
-        root.push_str("</xs:schema>");
-        if !schema.arrays.is_empty() {
+        for item in std::mem::take(&mut schema.arrays) {
             let _ = write!(
-                root,
-                r#"<xs:schema elementFormDefault="qualified" targetNamespace="{ARRAYS_NS}">"#
+                schema.body(ARRAYS_NS),
+                r#"<xs:complexType name="ArrayOf{item}"><xs:sequence><xs:element minOccurs="0" maxOccurs="unbounded" name="{item}" type="xs:{item}"/></xs:sequence></xs:complexType>"#
             );
-            for item in &schema.arrays {
-                let _ = write!(
-                    root,
-                    r#"<xs:complexType name="ArrayOf{item}"><xs:sequence><xs:element minOccurs="0" maxOccurs="unbounded" name="{item}" type="xs:{item}"/></xs:sequence></xs:complexType>"#
-                );
-            }
-            root.push_str("</xs:schema>");
         }
+        schema.write(out);
     }
 
     /// A request or reply wrapper element with its parameters (or result) inline.
-    fn wrapper(&self, out: &mut String, schema: &mut Schema, name: &str, shape: Option<&Shape>) {
+    fn wrapper(&self, schema: &mut Schema, name: &str, shape: Option<&Shape>) {
+        let mut out = String::new();
         let _ = write!(out, r#"<xs:element name="{}"><xs:complexType>"#, attr(name));
         match shape.and_then(|shape| self.struct_fields(shape)) {
             Some(fields) => {
                 out.push_str("<xs:sequence>");
-                for (field, shape) in fields {
-                    schema.element(out, field, shape, 1);
+                for field in fields {
+                    schema.field(&mut out, field, false);
                 }
                 out.push_str("</xs:sequence>");
             }
             None => out.push_str(r#"<xs:sequence><xs:any minOccurs="0" maxOccurs="unbounded" processContents="lax"/></xs:sequence>"#),
         }
         out.push_str("</xs:complexType></xs:element>");
+        schema.body(self.contract.namespace).push_str(&out);
     }
 
-    fn struct_fields(&self, shape: &Shape) -> Option<&[(&'static str, Shape)]> {
+    fn struct_fields(&self, shape: &Shape) -> Option<&[Field]> {
         match shape {
             Shape::Struct(name) => match self.types.registry.types.get(name)? {
                 Definition::Struct(fields) => Some(fields),
@@ -274,19 +286,21 @@ impl ServiceMetadata {
         }
     }
 
+    /// Defines the named type `name` of namespace `ns`.
     fn named_type(
         &self,
-        out: &mut String,
         schema: &mut Schema,
+        ns: &'static str,
         name: &str,
         shape: &Shape,
         wrappers: &BTreeSet<&str>,
     ) {
         let type_name = attr(name);
+        let mut out = String::new();
         match shape {
             Shape::Seq(item) => {
                 let _ = write!(out, r#"<xs:complexType name="{type_name}"><xs:sequence>"#);
-                schema.element(out, &item.item_name(), item, 0);
+                schema.element(&mut out, &item.item_name(), item, Occurs::Many);
                 out.push_str("</xs:sequence></xs:complexType>");
             }
             Shape::Map(key, value) => {
@@ -294,8 +308,8 @@ impl ServiceMetadata {
                     out,
                     r#"<xs:complexType name="{type_name}"><xs:sequence><xs:element name="KeyValue" minOccurs="0" maxOccurs="unbounded"><xs:complexType><xs:sequence>"#
                 );
-                schema.element(out, "Key", key, 1);
-                schema.element(out, "Value", value, 1);
+                schema.element(&mut out, "Key", key, Occurs::Once);
+                schema.element(&mut out, "Value", value, Occurs::Once);
                 out.push_str(
                     "</xs:sequence></xs:complexType></xs:element></xs:sequence></xs:complexType>",
                 );
@@ -304,11 +318,12 @@ impl ServiceMetadata {
                 if wrappers.contains(struct_name) && !schema.referenced.contains(*struct_name) {
                     return;
                 }
+                let contract = shape.namespace().is_some() || struct_name.starts_with('{');
                 let _ = write!(out, r#"<xs:complexType name="{type_name}"><xs:sequence>"#);
                 if let Some(Definition::Struct(fields)) = self.types.registry.types.get(struct_name)
                 {
-                    for (field, shape) in fields {
-                        schema.element(out, field, shape, 1);
+                    for field in fields {
+                        schema.field(&mut out, field, contract);
                     }
                 }
                 out.push_str("</xs:sequence></xs:complexType>");
@@ -331,7 +346,7 @@ impl ServiceMetadata {
                     let _ = write!(out, r#"<xs:complexType name="{type_name}"><xs:choice>"#);
                     for (variant, content) in variants {
                         match content {
-                            Some(shape) => schema.element(out, variant, shape, 1),
+                            Some(shape) => schema.element(&mut out, variant, shape, Occurs::Once),
                             None => {
                                 let _ = write!(out, r#"<xs:element name="{}"/>"#, attr(variant));
                             }
@@ -342,14 +357,35 @@ impl ServiceMetadata {
             }
             _ => {}
         }
+        schema.body(ns).push_str(&out);
     }
 }
 
-/// The named types a schema needs, found while writing elements.
-#[derive(Default)]
+/// How often an element occurs.
+#[derive(Clone, Copy)]
+enum Occurs {
+    /// Exactly once (an `Option` still may be absent or nil).
+    Once,
+    /// Optional: a data contract's member that is not required.
+    Optional {
+        /// Whether it may be `xsi:nil` (.NET reference types).
+        nillable: bool,
+    },
+    /// Any number of times: a sequence's items.
+    Many,
+}
+
+/// The schemas being written: a body per namespace, the prefixes that name the namespaces, and
+/// the named types still to define.
 struct Schema {
-    /// Type name → the shape that defines it.
-    wanted: BTreeMap<String, Shape>,
+    /// The contract's namespace (prefix `tns`).
+    contract: &'static str,
+    /// Namespace → its schema's content.
+    bodies: BTreeMap<&'static str, String>,
+    /// Namespace → prefix (`tns`, `arr`, `q1`, …), declared on every schema.
+    prefixes: BTreeMap<&'static str, String>,
+    /// (namespace, type name) → the shape that defines it.
+    wanted: BTreeMap<(&'static str, String), Shape>,
     /// Struct names referenced as types (not only as wrappers).
     referenced: BTreeSet<&'static str>,
     /// Primitive item types of arrays (`int` for `ArrayOfint`), defined in [`ARRAYS_NS`].
@@ -357,23 +393,98 @@ struct Schema {
 }
 
 impl Schema {
-    /// Writes `<xs:element name=… type=…/>` for a field or item of `shape`; `min` is its
-    /// `minOccurs` when required (0 for sequence items, which are also unbounded).
-    fn element(&mut self, out: &mut String, name: &str, shape: &Shape, min: u8) {
-        let (inner, optional) = match shape {
+    fn new(contract: &'static str) -> Self {
+        let mut schema = Schema {
+            contract,
+            bodies: BTreeMap::new(),
+            prefixes: BTreeMap::new(),
+            wanted: BTreeMap::new(),
+            referenced: BTreeSet::new(),
+            arrays: BTreeSet::new(),
+        };
+        schema.prefixes.insert(contract, "tns".to_owned());
+        schema.body(contract);
+        schema
+    }
+
+    /// The content of namespace `ns`'s schema.
+    fn body(&mut self, ns: &'static str) -> &mut String {
+        self.prefix(ns);
+        self.bodies.entry(ns).or_default()
+    }
+
+    /// The prefix naming `ns` in every schema.
+    fn prefix(&mut self, ns: &'static str) -> String {
+        if ns == ARRAYS_NS {
+            return "arr".to_owned();
+        }
+        let next = self.prefixes.len();
+        self.prefixes
+            .entry(ns)
+            .or_insert_with(|| format!("q{next}"))
+            .clone()
+    }
+
+    /// Writes every schema, the contract's first, each importing the others.
+    fn write(&self, out: &mut String) {
+        let order = std::iter::once(self.contract).chain(
+            self.bodies
+                .keys()
+                .copied()
+                .filter(|ns| *ns != self.contract),
+        );
+        for ns in order {
+            let _ = write!(
+                out,
+                r#"<xs:schema elementFormDefault="qualified" targetNamespace="{}""#,
+                attr(ns)
+            );
+            for (other, prefix) in &self.prefixes {
+                let _ = write!(out, r#" xmlns:{prefix}="{}""#, attr(other));
+            }
+            let _ = write!(out, r#" xmlns:arr="{ARRAYS_NS}">"#);
+            for other in self.bodies.keys().filter(|other| **other != ns) {
+                let _ = write!(out, r#"<xs:import namespace="{}"/>"#, attr(other));
+            }
+            out.push_str(self.bodies.get(ns).map_or("", String::as_str));
+            out.push_str("</xs:schema>");
+        }
+    }
+
+    /// Writes the element of a struct's `field`; a data contract's (`contract`) members that
+    /// are not required are optional, as the DataContractSerializer describes them.
+    fn field(&mut self, out: &mut String, field: &Field, contract: bool) {
+        let occurs = if contract && !field.required {
+            Occurs::Optional {
+                nillable: field.shape.is_nillable(),
+            }
+        } else {
+            Occurs::Once
+        };
+        self.element(out, field.name, &field.shape, occurs);
+    }
+
+    /// Writes `<xs:element name=… type=…/>` for a field or item of `shape`.
+    fn element(&mut self, out: &mut String, name: &str, shape: &Shape, occurs: Occurs) {
+        let (inner, option) = match shape {
             Shape::Option(inner) => (inner.as_ref(), true),
             other => (other, false),
         };
         let ty = self.type_ref(inner);
-        let _ = write!(out, r#"<xs:element"#);
-        if optional || min == 0 {
+        let (min_zero, many, nillable) = match occurs {
+            Occurs::Once => (option, false, option),
+            Occurs::Optional { nillable } => (true, false, nillable || option),
+            Occurs::Many => (true, true, option),
+        };
+        out.push_str("<xs:element");
+        if min_zero {
             out.push_str(r#" minOccurs="0""#);
         }
-        if min == 0 {
+        if many {
             out.push_str(r#" maxOccurs="unbounded""#);
         }
         let _ = write!(out, r#" name="{}""#, attr(name));
-        if optional {
+        if nillable {
             out.push_str(r#" nillable="true""#);
         }
         let _ = write!(out, r#" type="{ty}"/>"#);
@@ -387,6 +498,7 @@ impl Schema {
             Shape::Seq(item) => match item.as_ref() {
                 Shape::Primitive(name) => {
                     self.arrays.insert(name);
+                    self.body(ARRAYS_NS);
                     format!("arr:ArrayOf{name}")
                 }
                 _ => self.named(shape.item_name(), shape),
@@ -397,16 +509,22 @@ impl Schema {
             }
             Shape::Struct(name) => {
                 self.referenced.insert(name);
-                self.named((*name).to_owned(), shape)
+                self.named(shape.item_name(), shape)
             }
-            Shape::Enum(name) => self.named((*name).to_owned(), shape),
+            Shape::Enum(_) => self.named(shape.item_name(), shape),
             Shape::Unit | Shape::Any => "xs:anyType".to_owned(),
         }
     }
 
+    /// `prefix:name` for a named type of `shape`'s namespace (a data contract's own, else the
+    /// contract's), to be defined there.
     fn named(&mut self, name: String, shape: &Shape) -> String {
-        let qualified = format!("tns:{}", attr(&name));
-        self.wanted.entry(name).or_insert_with(|| shape.clone());
+        let ns = shape.namespace().unwrap_or(self.contract);
+        self.body(ns);
+        let qualified = format!("{}:{}", self.prefix(ns), attr(&name));
+        self.wanted
+            .entry((ns, name))
+            .or_insert_with(|| shape.clone());
         qualified
     }
 }

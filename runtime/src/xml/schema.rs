@@ -14,6 +14,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::de::value::BorrowedStrDeserializer;
+
+use super::kind::split_clark;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, Visitor};
 
 /// The shape of a type, as the XML body format writes it.
@@ -27,9 +29,10 @@ pub enum Shape {
     Seq(Box<Shape>),
     /// A map: `KeyValue` items with `Key` and `Value` children.
     Map(Box<Shape>, Box<Shape>),
-    /// A struct, defined in the registry under this name.
+    /// A struct, defined in the registry under this name (in Clark notation, `{namespace}Name`,
+    /// for a data contract).
     Struct(&'static str),
-    /// An enum, defined in the registry under this name.
+    /// An enum, defined in the registry under this name (Clark notation for a data contract).
     Enum(&'static str),
     /// `()` or a unit struct: an empty element.
     Unit,
@@ -46,17 +49,70 @@ impl Shape {
             Shape::Option(inner) => inner.item_name(),
             Shape::Seq(item) => format!("ArrayOf{}", item.item_name()),
             Shape::Map(..) => "ArrayOfKeyValue".to_owned(),
-            Shape::Struct(name) | Shape::Enum(name) => (*name).to_owned(),
+            Shape::Struct(name) | Shape::Enum(name) => split_clark(name).1.to_owned(),
             Shape::Unit | Shape::Any => "anyType".to_owned(),
         }
     }
+
+    /// The namespace of a data contract's type (and of a sequence of them, `ArrayOf…`), as
+    /// declared with `#[data_contract(namespace = …)]`; `None` for everything else.
+    pub fn namespace(&self) -> Option<&'static str> {
+        match self {
+            Shape::Option(inner) | Shape::Seq(inner) => inner.namespace(),
+            Shape::Struct(name) | Shape::Enum(name) => split_clark(name).0,
+            _ => None,
+        }
+    }
+
+    /// Whether the body format can write the value as `xsi:nil` (.NET's reference types:
+    /// strings, byte arrays, collections, classes).
+    pub fn is_nillable(&self) -> bool {
+        match self {
+            Shape::Primitive(name) => matches!(*name, "string" | "base64Binary"),
+            Shape::Option(_) | Shape::Seq(_) | Shape::Map(..) | Shape::Struct(_) | Shape::Any => {
+                true
+            }
+            Shape::Enum(_) | Shape::Unit => false,
+        }
+    }
+}
+
+/// One field of a struct, or member of a data contract.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// The element name.
+    pub name: &'static str,
+    /// What it holds.
+    pub shape: Shape,
+    /// Whether the element is always written: every field of a plain serde struct (an `Option`
+    /// is still optional by its shape); a data contract's members only when declared
+    /// `required` (`IsRequired`), as the DataContractSerializer describes them.
+    pub required: bool,
+}
+
+/// The fields of struct `name` from serde's field list and their traced shapes. A data
+/// contract (a Clark-notation name) marks its required members with a trailing `!`.
+fn fields_of(name: &str, fields: &[&'static str], shapes: Vec<Shape>) -> Vec<Field> {
+    let contract = name.starts_with('{');
+    fields
+        .iter()
+        .zip(shapes)
+        .map(|(field, shape)| {
+            let bare = field.strip_suffix('!');
+            Field {
+                name: bare.unwrap_or(field),
+                shape,
+                required: !contract || bare.is_some(),
+            }
+        })
+        .collect()
 }
 
 /// A struct's or an enum's definition.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Definition {
-    /// Named fields, in declaration order.
-    Struct(Vec<(&'static str, Shape)>),
+    /// Named fields, in the order they are written.
+    Struct(Vec<Field>),
     /// Variants in declaration order, each with its content (`None` for a unit variant, or a
     /// variant not yet explored).
     Enum(Vec<(&'static str, Option<Shape>)>),
@@ -278,7 +334,7 @@ impl<'de> Deserializer<'de> for Tracer<'_, '_> {
         });
         self.state.in_progress.retain(|n| *n != name);
         let value = value?;
-        let definition = fields.iter().copied().zip(shapes).collect();
+        let definition = fields_of(name, fields, shapes);
         self.state
             .registry
             .types
@@ -416,7 +472,9 @@ impl<'de> de::MapAccess<'de> for Fields<'_, '_> {
         let Some(field) = self.fields.get(self.next) else {
             return Ok(None);
         };
-        let key: BorrowedStrDeserializer<'de, TraceError> = BorrowedStrDeserializer::new(field);
+        // A data contract's required-member mark is for the schema only.
+        let name = field.strip_suffix('!').unwrap_or(field);
+        let key: BorrowedStrDeserializer<'de, TraceError> = BorrowedStrDeserializer::new(name);
         seed.deserialize(key).map(Some)
     }
 
@@ -506,7 +564,7 @@ impl<'de> de::VariantAccess<'de> for Variant<'_, '_> {
         // anonymous struct named after the variant.
         self.state.registry.types.insert(
             self.name,
-            Definition::Struct(fields.iter().copied().zip(shapes).collect()),
+            Definition::Struct(fields_of(self.name, fields, shapes)),
         );
         *self.content = Some(Shape::Struct(self.name));
         Ok(value)
@@ -612,6 +670,13 @@ mod tests {
             ),
             ("blob", Shape::Primitive("base64Binary")),
         ];
+        let fields: Vec<(&str, Shape)> = fields
+            .iter()
+            .map(|field| {
+                assert!(field.required, "{field:?}");
+                (field.name, field.shape.clone())
+            })
+            .collect();
         assert_eq!(fields.as_slice(), expect.as_slice());
         assert_eq!(
             registry.types.get("Kind"),

@@ -10,8 +10,8 @@ use std::fmt::Write as _;
 use serde::ser::{self, Serialize};
 
 use super::escape::check_name;
-use super::kind::split_clark;
 use super::infoset::Infoset;
+use super::kind::split_clark;
 use super::{MAX_DEPTH, XSI_NS, XmlError};
 
 type Result<T> = std::result::Result<T, XmlError>;
@@ -51,6 +51,7 @@ pub(crate) fn write_root<T: ?Sized + Serialize>(
             name: Some(name),
             namespace,
             scope: Scope::INHERITED,
+            data_ns: namespace,
             depth: 1,
         })
         .map_err(|e| e.at(name))
@@ -92,17 +93,21 @@ pub(crate) struct ElementSer<'a> {
     namespace: Option<&'a str>,
     /// Where the element is written.
     scope: Scope<'a>,
+    /// The namespace of the members of a struct that does not name its own: the root's (the
+    /// contract's), or `None` to inherit the enclosing element's.
+    data_ns: Option<&'a str>,
     /// The element's nesting level (the root is 1).
     depth: usize,
 }
 
 impl<'a> ElementSer<'a> {
-    fn child(out: &'a mut Infoset, name: Option<&'a str>, scope: Scope<'a>, depth: usize) -> Self {
+    fn child(parent: &'a mut Compound<'_>, name: Option<&'a str>, depth: usize) -> Self {
         ElementSer {
-            out,
+            out: parent.out,
             name,
             namespace: None,
-            scope,
+            scope: parent.scope,
+            data_ns: parent.data_ns,
             depth,
         }
     }
@@ -149,12 +154,27 @@ impl<'a> ElementSer<'a> {
         })
     }
 
-    /// Starts an element with children; a data contract's (`kind` in Clark notation) are in its
-    /// namespace.
-    fn compound(mut self, kind: &'static str) -> Result<Compound<'a>> {
+    /// Starts an element with children in the same namespace (a sequence's items, a map's
+    /// entries).
+    fn compound(self, kind: &'static str) -> Result<Compound<'a>> {
+        self.compound_in(kind, None)
+    }
+
+    /// Starts a struct's element: a data contract's members (`name` in Clark notation) are in
+    /// its namespace, other structs' in the data namespace.
+    fn members(self, name: &'static str) -> Result<Compound<'a>> {
+        let members_ns = split_clark(name).0.or(self.data_ns);
+        self.compound_in(name, members_ns)
+    }
+
+    /// Starts an element whose children are in `members_ns` (`None`: the element's own).
+    fn compound_in(
+        mut self,
+        kind: &'static str,
+        members_ns: Option<&'a str>,
+    ) -> Result<Compound<'a>> {
         let own = self.open(kind)?;
-        let (contract_ns, _) = split_clark(kind);
-        let scope = if own.holds(contract_ns) {
+        let scope = if own.holds(members_ns) {
             own
         } else {
             // Members in another namespace than the element's own: a prefix for them.
@@ -162,7 +182,7 @@ impl<'a> ElementSer<'a> {
             if prefix == own.prefix {
                 prefix = PREFIXES[(self.depth + 1) % PREFIXES.len()];
             }
-            let ns = contract_ns.unwrap_or_default();
+            let ns = members_ns.unwrap_or_default();
             self.out.xmlns(prefix, ns);
             Scope {
                 ns: Some(ns),
@@ -172,6 +192,7 @@ impl<'a> ElementSer<'a> {
         Ok(Compound {
             out: self.out,
             scope,
+            data_ns: self.data_ns,
             depth: self.depth,
             outer: false,
             array_pending: false,
@@ -189,6 +210,7 @@ impl<'a> ElementSer<'a> {
         Ok(Compound {
             out: self.out,
             scope,
+            data_ns: self.data_ns,
             depth: self.depth + 1,
             outer: true,
             array_pending: false,
@@ -374,13 +396,16 @@ impl<'a> ser::Serializer for ElementSer<'a> {
         value: &T,
     ) -> Result<()> {
         let scope = self.open(name)?;
+        let data_ns = self.data_ns;
         value
-            .serialize(ElementSer::child(
-                self.out,
-                Some(variant),
+            .serialize(ElementSer {
+                out: self.out,
+                name: Some(variant),
+                namespace: None,
                 scope,
-                self.depth + 1,
-            ))
+                data_ns,
+                depth: self.depth + 1,
+            })
             .map_err(|e| e.at(variant))?;
         self.out.end();
         Ok(())
@@ -398,6 +423,7 @@ impl<'a> ser::Serializer for ElementSer<'a> {
         Ok(Compound {
             out: self.out,
             scope: self.scope,
+            data_ns: self.data_ns,
             depth: self.depth,
             outer: false,
             array_pending: true,
@@ -409,7 +435,7 @@ impl<'a> ser::Serializer for ElementSer<'a> {
     }
 
     fn serialize_tuple_struct(self, name: &'static str, _len: usize) -> Result<Compound<'a>> {
-        self.compound(name)
+        self.members(name)
     }
 
     fn serialize_tuple_variant(
@@ -427,7 +453,7 @@ impl<'a> ser::Serializer for ElementSer<'a> {
     }
 
     fn serialize_struct(self, name: &'static str, _len: usize) -> Result<Compound<'a>> {
-        self.compound(name)
+        self.members(name)
     }
 
     fn serialize_struct_variant(
@@ -446,6 +472,8 @@ pub(crate) struct Compound<'a> {
     out: &'a mut Infoset,
     /// Where the children are written.
     scope: Scope<'a>,
+    /// See [`ElementSer::data_ns`].
+    data_ns: Option<&'a str>,
     /// The element's nesting level.
     depth: usize,
     /// Whether this is a variant element inside its enum's element, which ends with it.
@@ -457,13 +485,9 @@ pub(crate) struct Compound<'a> {
 
 impl Compound<'_> {
     fn field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result<()> {
+        let depth = self.depth + 1;
         value
-            .serialize(ElementSer::child(
-                self.out,
-                Some(key),
-                self.scope,
-                self.depth + 1,
-            ))
+            .serialize(ElementSer::child(self, Some(key), depth))
             .map_err(|e| e.at(key))
     }
 
@@ -474,12 +498,8 @@ impl Compound<'_> {
             check_name(&name)?;
             self.scope = start_in(self.out, self.scope, kind.ns, &name);
         }
-        value.serialize(ElementSer::child(
-            self.out,
-            None,
-            self.scope,
-            self.depth + 1,
-        ))
+        let depth = self.depth + 1;
+        value.serialize(ElementSer::child(self, None, depth))
     }
 
     fn finish(self) -> Result<()> {
@@ -587,23 +607,15 @@ impl ser::SerializeMap for Compound<'_> {
 
     fn serialize_key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result<()> {
         self.out.start(self.scope.prefix, "KeyValue");
-        key.serialize(ElementSer::child(
-            self.out,
-            Some("Key"),
-            self.scope,
-            self.depth + 2,
-        ))
+        let depth = self.depth + 2;
+        key.serialize(ElementSer::child(self, Some("Key"), depth))
             .map_err(|e| e.at("KeyValue/Key"))
     }
 
     fn serialize_value<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
+        let depth = self.depth + 2;
         value
-            .serialize(ElementSer::child(
-                self.out,
-                Some("Value"),
-                self.scope,
-                self.depth + 2,
-            ))
+            .serialize(ElementSer::child(self, Some("Value"), depth))
             .map_err(|e| e.at("KeyValue/Value"))?;
         self.out.end();
         Ok(())
