@@ -216,7 +216,7 @@ async fn refused<B: Binding>(binding: B, address: &str, soap12: bool) {
     } else {
         Vec::new()
     };
-    assert_eq!(fault.not_understood, named);
+    assert_eq!(fault.not_understood.to_vec(), named);
     assert_eq!(desk.calls.load(Ordering::SeqCst), 0, "the operation ran");
 
     // A header marked mustUnderstand for a role this node does not play is not its business.

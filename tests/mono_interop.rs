@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use common::*;
+use indigo::DataContract;
 use indigo::message::{FaultException, FaultKind};
 use indigo::prelude::*;
 use indigo::service::OperationContext;
@@ -32,9 +33,108 @@ struct MathFault {
     problem: String,
 }
 
+/// The C# peer's `Person`: an ordinary .NET data contract (no namespace, no `Order` on most
+/// members), declared here in Rust field order unlike .NET's member order.
+#[derive(DataContract, Debug, Clone, PartialEq, Default)]
+#[data_contract(namespace = "http://schemas.datacontract.org/2004/07/Peers")]
+struct Person {
+    name: String,
+    age: i32,
+    city: Option<String>,
+    #[data_member(emit_default = false)]
+    nickname: Option<String>,
+    #[data_member(required)]
+    id: i64,
+    zeta: i32,
+    #[data_member(name = "alpha")]
+    alpha: i32,
+    #[data_member(order = 1)]
+    tags: Vec<String>,
+    #[data_member(order = 2)]
+    home: Option<PostalAddress>,
+    #[data_member(order = 2)]
+    mood: Mood,
+}
+
+impl Person {
+    /// As the C# `Person.Older`: every member changed.
+    fn older(self) -> Person {
+        let mut tags = self.tags;
+        tags.push("seen".into());
+        Person {
+            name: format!("{}!", self.name),
+            age: self.age + 1,
+            city: Some(self.city.map_or("nowhere".into(), |c| c.to_uppercase())),
+            nickname: if self.nickname.is_none() {
+                Some("new".into())
+            } else {
+                None
+            },
+            id: self.id * 2,
+            zeta: self.zeta + 10,
+            alpha: self.alpha + 20,
+            tags,
+            home: self.home.map(|home| PostalAddress {
+                zip: format!("{}-1", home.zip),
+                street: home.street.to_uppercase(),
+            }),
+            mood: match self.mood {
+                Mood::Happy => Mood::Grumpy,
+                Mood::Grumpy => Mood::Happy,
+            },
+        }
+    }
+}
+
+fn ann() -> Person {
+    Person {
+        name: "Ann".into(),
+        age: 41,
+        city: Some("Oslo".into()),
+        nickname: None,
+        id: 7,
+        zeta: 1,
+        alpha: 2,
+        tags: vec!["a".into(), "b".into()],
+        home: Some(PostalAddress {
+            zip: "0150".into(),
+            street: "Main St".into(),
+        }),
+        mood: Mood::Grumpy,
+    }
+}
+
+#[derive(DataContract, Debug, Clone, PartialEq, Default)]
+#[data_contract(namespace = "http://peers.test/geo")]
+struct PostalAddress {
+    #[data_member(order = 1)]
+    street: String,
+    #[data_member(order = 0)]
+    zip: String,
+}
+
+#[derive(DataContract, Debug, Clone, Copy, PartialEq, Default)]
+#[data_contract(namespace = "http://peers.test/geo")]
+enum Mood {
+    #[default]
+    #[enum_member(value = "Glad")]
+    Happy,
+    Grumpy,
+}
+
+/// A fault detail in the default data-contract namespace.
+#[derive(DataContract, Debug, Clone, PartialEq, Default)]
+#[data_contract(namespace = "http://schemas.datacontract.org/2004/07/Peers")]
+struct LookupFault {
+    id: i64,
+    why: String,
+}
+
 /// The C# peer's `IDataTypes`.
 #[service_contract(name = "IDataTypes", namespace = "http://peers.test/calc")]
 trait DataTypes {
+    async fn older(&self, person: Person) -> Person;
+    async fn find(&self, id: i64) -> Result<Person, FaultException<LookupFault>>;
     async fn greet(&self, name: String) -> String;
     async fn mirror(&self, point: Point) -> Point;
     async fn sum(&self, values: Vec<i32>) -> i32;
@@ -45,6 +145,27 @@ trait DataTypes {
 struct Types;
 
 impl DataTypes for Types {
+    async fn older(&self, person: Person) -> Person {
+        person.older()
+    }
+    async fn find(&self, id: i64) -> Result<Person, FaultException<LookupFault>> {
+        if id < 0 {
+            let detail = LookupFault {
+                id,
+                why: "no such person".into(),
+            };
+            return Err(FaultException::new(detail, "not found"));
+        }
+        Ok(Person {
+            name: format!("P{id}"),
+            id,
+            home: Some(PostalAddress {
+                zip: "z".into(),
+                street: "s".into(),
+            }),
+            ..Person::default()
+        })
+    }
     async fn greet(&self, name: String) -> String {
         format!("hello {name}")
     }
@@ -268,6 +389,21 @@ async fn wcf_client_against_indigo(encoding: &str, binding: NetTcpBinding) {
     );
     assert_eq!(expect("fault-reason "), "cannot divide by zero");
     assert_eq!(expect("shut "), "receiver shut: now");
+    // Data contracts: every member arrives both ways, whatever the Rust field order.
+    assert_eq!(
+        expect("older "),
+        "Ann!|42|OSLO|new|14|11|22|a,b,seen|0150-1|MAIN ST|Happy"
+    );
+    assert_eq!(
+        expect("older-again "),
+        "Ann!!|43|OSLO|null|28|21|42|a,b,seen,seen|0150-1-1|MAIN ST|Grumpy"
+    );
+    assert_eq!(expect("find "), "P5|0|null|null|5|0|0||z|s|Happy");
+    // A typed fault whose detail lives in the default data-contract namespace.
+    assert_eq!(
+        expect("find-fault "),
+        "-5 no such person not found http://peers.test/calc/IDataTypes/FindLookupFaultFault"
+    );
     // WCF turns the ActionNotSupported fault into its own exception type.
     let first = expect("first ");
     assert!(first.starts_with("ActionNotSupportedException"), "{first}");
@@ -481,6 +617,34 @@ async fn indigo_client_against_wcf(encoding: &str, binding: NetTcpBinding) {
     let fault = types.shut("now".into()).await.unwrap().unwrap_err();
     assert_eq!(fault.code, FaultKind::Receiver);
     assert!(fault.reason.contains("internal error"), "{fault}");
+    // Data contracts both ways: .NET's member order and namespaces, every value back.
+    assert_eq!(types.older(ann()).await.unwrap(), ann().older());
+    assert_eq!(
+        types.older(ann().older()).await.unwrap(),
+        ann().older().older()
+    );
+    let found = types.find(5).await.unwrap().unwrap();
+    assert_eq!(
+        found,
+        Person {
+            name: "P5".into(),
+            id: 5,
+            home: Some(PostalAddress {
+                zip: "z".into(),
+                street: "s".into()
+            }),
+            ..Person::default()
+        }
+    );
+    let fault = types.find(-5).await.unwrap().unwrap_err();
+    assert_eq!(
+        fault.detail,
+        LookupFault {
+            id: -5,
+            why: "no such person".into()
+        }
+    );
+    assert_eq!(fault.reason, "not found");
     drop(mono.child.stdin.take());
     let _ = mono.child.wait().await;
 }

@@ -10,6 +10,7 @@
 //       net.tcp://127.0.0.1:<types port>/types (Mono cannot share a port between two hosts),
 //       prints "ready", and serves until its standard input closes.
 using System;
+using System.Collections.Generic;
 using System.Runtime.Serialization;
 using System.ServiceModel;
 using System.ServiceModel.Channels;
@@ -51,9 +52,68 @@ namespace Peers
         [DataMember(Name = "problem", Order = 1)] public string Problem;
     }
 
+    // Ordinary .NET data contracts: no Namespace (so http://schemas.datacontract.org/2004/07/Peers),
+    // members without Order (sorted ordinally: Age, City, Id, Name, Nickname, Zeta, alpha), then
+    // Order 1 and 2; a member type and an enum from another namespace; IsRequired and
+    // EmitDefaultValue.
+    [DataContract]
+    public class Person
+    {
+        [DataMember] public string Name;
+        [DataMember] public int Age;
+        [DataMember] public string City;
+        [DataMember(EmitDefaultValue = false)] public string Nickname;
+        [DataMember(IsRequired = true)] public long Id;
+        [DataMember] public int Zeta;
+        [DataMember] public int alpha;
+        [DataMember(Order = 1)] public List<string> Tags;
+        [DataMember(Order = 2)] public PostalAddress Home;
+        [DataMember(Order = 2)] public Mood Mood;
+
+        public override string ToString()
+        {
+            return Name + "|" + Age + "|" + (City ?? "null") + "|" + (Nickname ?? "null") + "|" + Id + "|" + Zeta + "|" + alpha
+                + "|" + (Tags == null ? "null" : string.Join(",", Tags)) + "|" + (Home == null ? "null" : Home.Zip + "|" + Home.Street) + "|" + Mood;
+        }
+
+        // Every member changed, so that a value lost on the way in or out shows.
+        public Person Older()
+        {
+            var tags = new List<string>(Tags ?? new List<string>());
+            tags.Add("seen");
+            return new Person
+            {
+                Name = Name + "!", Age = Age + 1, City = City == null ? "nowhere" : City.ToUpperInvariant(),
+                Nickname = Nickname == null ? "new" : null, Id = Id * 2, Zeta = Zeta + 10, alpha = alpha + 20, Tags = tags,
+                Home = Home == null ? null : new PostalAddress { Zip = Home.Zip + "-1", Street = Home.Street.ToUpperInvariant() },
+                Mood = Mood == Mood.Happy ? Mood.Grumpy : Mood.Happy,
+            };
+        }
+    }
+
+    [DataContract(Name = "PostalAddress", Namespace = "http://peers.test/geo")]
+    public class PostalAddress
+    {
+        [DataMember(Order = 1)] public string Street;
+        [DataMember(Order = 0)] public string Zip;
+    }
+
+    [DataContract(Namespace = "http://peers.test/geo")]
+    public enum Mood { [EnumMember(Value = "Glad")] Happy, [EnumMember] Grumpy }
+
+    // A fault detail in the default data-contract namespace.
+    [DataContract]
+    public class LookupFault
+    {
+        [DataMember] public long Id;
+        [DataMember] public string Why;
+    }
+
     [ServiceContract(Namespace = "http://peers.test/calc")]
     public interface IDataTypes
     {
+        [OperationContract] Person Older(Person person);
+        [OperationContract] [FaultContract(typeof(LookupFault))] Person Find(long id);
         [OperationContract] string Greet(string name);
         [OperationContract] Point Mirror(Point point);
         [OperationContract] int Sum(int[] values);
@@ -88,6 +148,12 @@ namespace Peers
 
     public class DataTypes : IDataTypes
     {
+        public Person Older(Person person) { return person.Older(); }
+        public Person Find(long id)
+        {
+            if (id < 0) throw new FaultException<LookupFault>(new LookupFault { Id = id, Why = "no such person" }, "not found");
+            return new Person { Name = "P" + id, Id = id, Tags = new List<string>(), Home = new PostalAddress { Zip = "z", Street = "s" } };
+        }
         public string Greet(string name) { return "hello " + name; }
         public Point Mirror(Point p) { return new Point { X = p.Y, Y = p.X }; }
         public int Sum(int[] values) { int s = 0; foreach (var v in values) s += v; return s; }
@@ -161,6 +227,20 @@ namespace Peers
             {
                 Console.WriteLine("shut " + (f.Code.IsSenderFault ? "sender" : f.Code.IsReceiverFault ? "receiver" : f.Code.Name) + " " + f.Message);
             }
+            var ann = new Person
+            {
+                Name = "Ann", Age = 41, City = "Oslo", Id = 7, Zeta = 1, alpha = 2, Tags = new List<string> { "a", "b" },
+                Home = new PostalAddress { Zip = "0150", Street = "Main St" }, Mood = Mood.Grumpy,
+            };
+            Console.WriteLine("older " + types.Older(ann));
+            Console.WriteLine("older-again " + types.Older(types.Older(ann)));
+            Console.WriteLine("find " + types.Find(5));
+            try { types.Find(-5); Console.WriteLine("find-fault none"); }
+            catch (FaultException<LookupFault> f)
+            {
+                Console.WriteLine("find-fault " + f.Detail.Id + " " + f.Detail.Why + " " + f.Message + " " + f.Action);
+            }
+            catch (Exception e) { Console.WriteLine("find-fault untyped " + Describe(e)); }
             Close(types);
 
             // Foreign-client rule checks: a non-initiating first call, a call after a terminating one.

@@ -95,6 +95,20 @@ fn exception<D>(detail: D, fault: &Fault) -> FaultException<D> {
     }
 }
 
+/// The local name of `op`'s fault detail element, a `D`: its data contract's name
+/// (`#[derive(DataContract)]`), else the type's name.
+fn detail_name<D: DeserializeOwned>(op: &OperationDescription) -> Option<String> {
+    let mut registry = xml::schema::TypeRegistry::default();
+    match xml::schema::trace::<D>(&mut registry) {
+        Ok(shape @ xml::schema::Shape::Struct(name)) if name.starts_with('{') => {
+            Some(shape.item_name())
+        }
+        _ => op
+            .fault_type
+            .map(|ty| crate::service::detail_element(ty).to_owned()),
+    }
+}
+
 /// A reply, or the operation's typed fault made by `typed` from its detail and the fault.
 fn decode_typed<R: DeserializeOwned, D: DeserializeOwned, F>(
     contract: &'static ContractDescription,
@@ -105,11 +119,11 @@ fn decode_typed<R: DeserializeOwned, D: DeserializeOwned, F>(
     let op = operation(contract, index)?;
     match body {
         Body::Fault(fault) => {
-            let expected = op.fault_type.map(crate::service::detail_element);
+            let expected = detail_name::<D>(op);
             let detail = fault.detail.as_ref().filter(|detail| {
                 detail
                     .root_element()
-                    .is_ok_and(|(_, name)| Some(name) == expected)
+                    .is_ok_and(|(_, name)| Some(name) == expected.as_deref())
             });
             match detail {
                 Some(detail) => {

@@ -1,6 +1,7 @@
 //! SOAP faults: code and subcodes, reason (in one or more languages), the node and role that
 //! faulted, a detail element, and the headers a `MustUnderstand` fault names.
 
+use crate::contract::OperationDescription;
 use crate::xml::Infoset;
 
 /// The SOAP 1.2 fault code classes.
@@ -93,7 +94,7 @@ pub struct ReasonText {
 }
 
 /// A SOAP fault.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Fault {
     /// The fault code.
     pub code: FaultCode,
@@ -107,7 +108,23 @@ pub struct Fault {
     pub detail: Option<Box<Infoset>>,
     /// For a `MustUnderstand` fault, the headers not understood as `(namespace, local name)`:
     /// SOAP 1.2 names them in `NotUnderstood` header blocks of the fault message.
-    pub not_understood: Vec<(String, String)>,
+    pub not_understood: Box<[(String, String)]>,
+    /// The operation whose typed fault this is (its fault message carries the operation's
+    /// fault action); not part of the fault's XML, and not compared. A reference to the static
+    /// description keeps `Fault` small: it travels in `Result`s.
+    typed_for: Option<&'static OperationDescription>,
+}
+
+impl PartialEq for Fault {
+    fn eq(&self, other: &Self) -> bool {
+        // Everything the fault's XML carries; the action travels in the message's headers.
+        self.code == other.code
+            && self.reasons == other.reasons
+            && self.node == other.node
+            && self.role == other.role
+            && self.detail == other.detail
+            && self.not_understood == other.not_understood
+    }
 }
 
 impl Fault {
@@ -125,8 +142,22 @@ impl Fault {
             node: None,
             role: None,
             detail: None,
-            not_understood: Vec::new(),
+            not_understood: Box::default(),
+            typed_for: None,
         }
+    }
+
+    /// Marks the fault as operation `op`'s typed fault, sent with its fault action.
+    pub fn typed_for(mut self, op: &'static OperationDescription) -> Self {
+        self.typed_for = Some(op);
+        self
+    }
+
+    /// The action of the fault message a service sends this fault in: an operation's typed
+    /// fault's action (as its WSDL advertises), or `None` for WS-Addressing's generic fault
+    /// action.
+    pub fn action(&self) -> Option<&'static str> {
+        self.typed_for.and_then(|op| op.fault_action)
     }
 
     /// Adds a subcode.

@@ -15,7 +15,7 @@ use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 use super::context::{self, CallInfo, OperationContext};
-use super::dispatch::{Dispatch, fault_action};
+use super::dispatch::Dispatch;
 use super::endpoint::Endpoint;
 use super::faults;
 use super::inspect::{Inspected, Inspectors};
@@ -501,8 +501,7 @@ pub(crate) fn answer(
             }
             Err(fault) => {
                 tracing::debug!(%fault, "answering with a fault");
-                let typed = op.and_then(|op| fault_action(op, &fault));
-                let action = SharedStr::from_static(typed.unwrap_or(WSA10_FAULT_ACTION));
+                let action = SharedStr::from_static(fault.action().unwrap_or(WSA10_FAULT_ACTION));
                 (action, Body::Fault(fault))
             }
         };

@@ -124,7 +124,8 @@ pub fn encode_fault_exception<D: Serialize>(
     with_detail(contract, index, &fault.detail, |_, _| fault.to_fault())
 }
 
-/// `make`'s fault for operation `index`, with `detail` as its detail element.
+/// `make`'s fault for operation `index`, with `detail` as its detail element, sent with the
+/// operation's fault action.
 fn with_detail<D: Serialize>(
     contract: &'static ContractDescription,
     index: usize,
@@ -136,23 +137,18 @@ fn with_detail<D: Serialize>(
         Err(fault) => return fault,
     };
     let type_name = detail_element(op.fault_type.unwrap_or("Fault"));
-    match xml::to_infoset(detail, type_name, contract.namespace) {
-        Ok(detail) => make(op, type_name).with_detail(detail),
+    // A data contract's detail element is its own name, in its namespace.
+    let (namespace, name) = match xml::contract_name_of(detail) {
+        Some((namespace, name)) => (namespace.unwrap_or(contract.namespace), name),
+        None => (contract.namespace, type_name),
+    };
+    match xml::to_infoset(detail, name, namespace) {
+        Ok(detail) => make(op, type_name).with_detail(detail).typed_for(op),
         Err(e) => faults::internal(format!(
             "the `{type_name}` fault of `{}` could not be written: {e}",
             op.name
         )),
     }
-}
-
-/// The action of a fault message answering `op`: for the operation's declared fault type (its
-/// detail element is the type's), the operation's fault action (WCF's
-/// `{ns}{contract}/{operation}{Detail}Fault` by default), as the WSDL advertises; `None` for any
-/// other fault (the generic WS-Addressing fault action).
-pub(crate) fn fault_action(op: &OperationDescription, fault: &Fault) -> Option<&'static str> {
-    let detail = detail_element(op.fault_type?);
-    let (_, root) = fault.detail.as_ref()?.root_element().ok()?;
-    (root == detail).then_some(op.fault_action).flatten()
 }
 
 /// The detail element of a fault type: its last path segment without generics

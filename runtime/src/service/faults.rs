@@ -80,7 +80,7 @@ pub fn not_understood(headers: &Headers) -> Option<Fault> {
             "The header '{name}' from the namespace '{namespace}' was not understood by the recipient of this message, causing the message to not be processed. The sender has enabled a protocol (or sent a header) that this endpoint does not process; make the client's binding match the service's."
         ),
     );
-    fault.not_understood = names;
+    fault.not_understood = names.into();
     Some(fault)
 }
 

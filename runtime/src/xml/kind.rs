@@ -16,6 +16,8 @@ use super::ARRAYS_NS;
 pub(crate) struct Kind {
     pub ns: Option<&'static str>,
     pub local: Cow<'static, str>,
+    /// A struct's or enum's serde name, as given.
+    pub raw: Option<&'static str>,
 }
 
 impl Kind {
@@ -24,6 +26,7 @@ impl Kind {
         Kind {
             ns,
             local: Cow::Borrowed(local),
+            raw: Some(name),
         }
     }
 }
@@ -38,6 +41,18 @@ pub(crate) fn split_clark(name: &str) -> (Option<&str>, &str) {
         Some(("", local)) => (None, local),
         Some((ns, local)) => (Some(ns), local),
         None => (None, name),
+    }
+}
+
+/// The name of `value`'s data contract (a struct or enum named in Clark notation), split.
+pub(crate) fn contract_name<T: ?Sized + Serialize>(
+    value: &T,
+) -> Option<(Option<&'static str>, &'static str)> {
+    match value.serialize(Probe) {
+        Err(Found::Kind(Kind { raw: Some(raw), .. })) if raw.starts_with('{') => {
+            Some(split_clark(raw))
+        }
+        _ => None,
     }
 }
 
@@ -84,6 +99,7 @@ fn primitive<T>(kind: &'static str) -> Result<T, Found> {
     Err(Found::Kind(Kind {
         ns: Some(ARRAYS_NS),
         local: Cow::Borrowed(kind),
+        raw: None,
     }))
 }
 
@@ -92,6 +108,7 @@ fn array_of(item: Kind) -> Kind {
     Kind {
         ns: item.ns,
         local: Cow::Owned(format!("ArrayOf{}", item.local)),
+        raw: None,
     }
 }
 

@@ -65,6 +65,14 @@ pub const MAX_BINDINGS: usize = 64;
 /// The most attributes (namespace declarations included) a reader accepts on one element.
 pub const MAX_ATTRIBUTES: usize = 256;
 
+/// The data-contract name of `value`'s type (`#[derive(DataContract)]`): its namespace (`None`
+/// when it names none of its own) and its name; `None` for other types.
+pub fn contract_name_of<T: ?Sized + Serialize>(
+    value: &T,
+) -> Option<(Option<&'static str>, &'static str)> {
+    kind::contract_name(value)
+}
+
 /// Serializes `value` as one element `<name xmlns="namespace">…</name>`.
 ///
 /// ```

@@ -630,7 +630,8 @@ fn full_faults_travel_as_records() {
     fault.not_understood = vec![
         ("urn:h".to_owned(), "Ctx".to_owned()),
         (String::new(), "Bare".to_owned()),
-    ];
+    ]
+    .into();
     let message = Message::new(
         crate::message::WSA10_FAULT_ACTION,
         Body::Fault(fault.clone()),

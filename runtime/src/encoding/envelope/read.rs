@@ -142,7 +142,7 @@ impl<R: XmlSource> Reader<'_, R> {
                 ));
             }
             if let Body::Fault(fault) = &mut body {
-                fault.not_understood = take_not_understood(&mut headers)?;
+                fault.not_understood = take_not_understood(&mut headers)?.into();
             }
             return Ok(Message { headers, body });
         }

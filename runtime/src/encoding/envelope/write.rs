@@ -124,7 +124,7 @@ pub(crate) fn write_message<S: XmlSink + ?Sized>(
     sink.fixed(version.envelope_start())?;
 
     let not_understood = match &message.body {
-        Body::Fault(fault) if version.is_soap12() => fault.not_understood.as_slice(),
+        Body::Fault(fault) if version.is_soap12() => &fault.not_understood[..],
         _ => &[],
     };
     // With addressing there is an action (checked above), so a Header.

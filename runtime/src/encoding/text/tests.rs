@@ -520,7 +520,7 @@ fn after_trip(version: MessageVersion, message: &Message) -> Message {
                 fault.reasons.retain(|r| r.text == reason);
                 fault.reasons.truncate(1);
                 fault.node = None;
-                fault.not_understood.clear();
+                fault.not_understood = Box::default();
             }
         }
         Body::Infoset(infoset) => {
@@ -852,7 +852,8 @@ fn full_fault() -> Fault {
         ("urn:h".to_owned(), "Ctx".to_owned()),
         ("urn:other".to_owned(), "Session".to_owned()),
         (String::new(), "Bare".to_owned()),
-    ];
+    ]
+    .into();
     fault
 }
 
