@@ -76,12 +76,15 @@ impl FromStr for Char {
     /// An integer from 0 to 65535, as .NET reads one (`XmlConvert.ToInt32`, then a range check).
     fn from_str(text: &str) -> Result<Self, DataError> {
         let t = lexical::trim(text);
-        let value: i32 = t
-            .parse()
-            .map_err(|_| DataError::syntax("Char", text, "expected an integer"))?;
-        u16::try_from(value)
+        let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(DataError::syntax("Char", text, "expected an integer"));
+        }
+        t.parse::<i32>()
+            .ok()
+            .and_then(|value| u16::try_from(value).ok())
             .map(Char)
-            .map_err(|_| DataError::range("Char", text, "outside 0 to 65535"))
+            .ok_or_else(|| DataError::range("Char", text, "outside 0 to 65535"))
     }
 }
 

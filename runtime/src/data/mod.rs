@@ -54,7 +54,7 @@ pub use timespan::TimeSpan;
 
 /// The DataContractSerializer's own namespace, which holds `ser:guid`, `ser:char` and
 /// `ser:duration`.
-pub const SERIALIZATION_NS: &str = "http://schemas.microsoft.com/2003/10/Serialization/";
+pub use crate::xml::schema::SERIALIZATION_NS;
 
 /// The XML Schema namespace, which holds `xs:dateTime` and `xs:decimal`.
 pub const XS_NS: &str = "http://www.w3.org/2001/XMLSchema";

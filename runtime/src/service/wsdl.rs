@@ -383,6 +383,8 @@ impl Schema {
     fn type_ref(&mut self, shape: &Shape) -> String {
         match shape {
             Shape::Primitive(name) => format!("xs:{name}"),
+            // `ser:guid`, `ser:char`, `ser:duration`: the built-in each restricts.
+            Shape::Qualified { .. } => format!("xs:{}", shape.xs_base().unwrap_or("anyType")),
             Shape::Option(inner) => self.type_ref(inner),
             Shape::Seq(item) => match item.as_ref() {
                 Shape::Primitive(name) => {
