@@ -27,7 +27,7 @@
 //! leading `+`. Text that is not of the form, or a value outside the .NET type's range, is a
 //! [`DataError`], never a panic.
 //!
-//! Dates and times convert to and from the [`time`](::time) crate (`OffsetDateTime`,
+//! Dates and times convert to and from the [`time`] crate (`OffsetDateTime`,
 //! `PrimitiveDateTime`, `Duration`), and [`TimeSpan`] to and from [`std::time::Duration`]; the
 //! types themselves keep .NET's ticks, so nothing is lost between the wire and back. A
 //! [`Decimal`] exposes its mantissa and scale, which is all any decimal crate needs:

@@ -1,4 +1,4 @@
-//! Conversions to and from the [`time`](::time) crate.
+//! Conversions to and from the [`time`] crate.
 //!
 //! `time` is the one date-time crate these types convert with: it is maintained, has no
 //! dependencies of its own beyond small helpers, needs no platform zone database for what is
