@@ -1,7 +1,8 @@
 //! The runtime of indigo: everything that runs behind the `#[service_contract]` macro.
 //!
 //! Most users depend on the `indigo` facade crate, which re-exports this crate and the macros.
-//! The layers, bottom up: [`xml`] and [`message`] (the SOAP message model), [`encoding`] (SOAP
+//! The layers, bottom up: [`xml`] and [`message`] (the SOAP message model), [`data`] (.NET's
+//! data-contract primitives: `Guid`, `TimeSpan`, `DateTime`, `Decimal`, …), [`encoding`] (SOAP
 //! envelopes as bytes), [`channel`] (the channel shapes, layers and their errors),
 //! [`transport`] (net.tcp with .NET Message Framing, HTTP, in-memory), [`binding`] (transports
 //! and layers composed, with their session capability), then [`service`] (host, admission,
@@ -13,6 +14,7 @@ pub mod binding;
 pub mod channel;
 pub mod client;
 pub mod contract;
+pub mod data;
 mod deadline;
 pub mod encoding;
 mod error;

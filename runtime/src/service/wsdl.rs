@@ -249,10 +249,18 @@ impl ServiceMetadata {
         }
         // Arrays of primitives live in the DataContractSerializer's arrays namespace, where the
         // body format writes their items.
-        for item in std::mem::take(&mut schema.arrays) {
+        for (item, ty) in std::mem::take(&mut schema.arrays) {
             let _ = write!(
                 schema.body(ARRAYS_NS),
-                r#"<xs:complexType name="ArrayOf{item}"><xs:sequence><xs:element minOccurs="0" maxOccurs="unbounded" name="{item}" type="xs:{item}"/></xs:sequence></xs:complexType>"#
+                r#"<xs:complexType name="ArrayOf{item}"><xs:sequence><xs:element minOccurs="0" maxOccurs="unbounded" name="{item}" type="{ty}"/></xs:sequence></xs:complexType>"#
+            );
+        }
+        // The DataContractSerializer's own simple types (`ser:guid`, …), as restrictions of the
+        // built-ins.
+        for (ns, name, base) in std::mem::take(&mut schema.simple) {
+            let _ = write!(
+                schema.body(ns),
+                r#"<xs:simpleType name="{name}"><xs:restriction base="xs:{base}"/></xs:simpleType>"#
             );
         }
         schema.write(out);
@@ -388,8 +396,11 @@ struct Schema {
     wanted: BTreeMap<(&'static str, String), Shape>,
     /// Struct names referenced as types (not only as wrappers).
     referenced: BTreeSet<&'static str>,
-    /// Primitive item types of arrays (`int` for `ArrayOfint`), defined in [`ARRAYS_NS`].
-    arrays: BTreeSet<&'static str>,
+    /// Primitive item types of arrays (`int` for `ArrayOfint`), defined in [`ARRAYS_NS`], with
+    /// their items' type.
+    arrays: BTreeMap<&'static str, String>,
+    /// Simple types outside XML Schema's namespace: (namespace, name, the built-in restricted).
+    simple: BTreeSet<(&'static str, &'static str, &'static str)>,
 }
 
 impl Schema {
@@ -400,7 +411,8 @@ impl Schema {
             prefixes: BTreeMap::new(),
             wanted: BTreeMap::new(),
             referenced: BTreeSet::new(),
-            arrays: BTreeSet::new(),
+            arrays: BTreeMap::new(),
+            simple: BTreeSet::new(),
         };
         schema.prefixes.insert(contract, "tns".to_owned());
         schema.body(contract);
@@ -494,10 +506,20 @@ impl Schema {
     fn type_ref(&mut self, shape: &Shape) -> String {
         match shape {
             Shape::Primitive(name) => format!("xs:{name}"),
+            // `ser:guid`, `ser:char`, `ser:duration`: defined in their namespace.
+            Shape::Qualified { namespace, name } => match shape.xs_base() {
+                Some(base) => {
+                    self.simple.insert((namespace, name, base));
+                    self.body(namespace);
+                    format!("{}:{}", self.prefix(namespace), attr(name))
+                }
+                None => "xs:anyType".to_owned(),
+            },
             Shape::Option(inner) => self.type_ref(inner),
             Shape::Seq(item) => match item.as_ref() {
-                Shape::Primitive(name) => {
-                    self.arrays.insert(name);
+                Shape::Primitive(name) | Shape::Qualified { name, .. } => {
+                    let ty = self.type_ref(item);
+                    self.arrays.insert(name, ty);
                     self.body(ARRAYS_NS);
                     format!("arr:ArrayOf{name}")
                 }

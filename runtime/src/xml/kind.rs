@@ -224,10 +224,14 @@ impl ser::Serializer for Probe {
     }
     fn serialize_newtype_struct<T: ?Sized + Serialize>(
         self,
-        _: &'static str,
+        name: &'static str,
         value: &T,
     ) -> Result<(), Found> {
-        value.serialize(self)
+        match split_clark(name) {
+            // A simple type of its own (`crate::data`): named like a built-in.
+            (Some(_), local) => primitive(local),
+            (None, _) => value.serialize(self),
+        }
     }
     fn serialize_newtype_variant<T: ?Sized + Serialize>(
         self,

@@ -34,6 +34,15 @@ pub enum Shape {
     Struct(&'static str),
     /// An enum, defined in the registry under this name (Clark notation for a data contract).
     Enum(&'static str),
+    /// A simple type outside the XML Schema namespace: the DataContractSerializer's `ser:guid`,
+    /// `ser:char` and `ser:duration` (namespace [`SERIALIZATION_NS`]), from a newtype struct
+    /// named `{namespace}name` (see [`crate::data`]).
+    Qualified {
+        /// The type's namespace.
+        namespace: &'static str,
+        /// The type's local name.
+        name: &'static str,
+    },
     /// `()` or a unit struct: an empty element.
     Unit,
     /// Anything (`xs:anyType`).
@@ -45,7 +54,7 @@ impl Shape {
     /// `ArrayOfint`, …), which is also the name of its schema type.
     pub fn item_name(&self) -> String {
         match self {
-            Shape::Primitive(name) => (*name).to_owned(),
+            Shape::Primitive(name) | Shape::Qualified { name, .. } => (*name).to_owned(),
             Shape::Option(inner) => inner.item_name(),
             Shape::Seq(item) => format!("ArrayOf{}", item.item_name()),
             Shape::Map(..) => "ArrayOfKeyValue".to_owned(),
@@ -72,7 +81,25 @@ impl Shape {
             Shape::Option(_) | Shape::Seq(_) | Shape::Map(..) | Shape::Struct(_) | Shape::Any => {
                 true
             }
-            Shape::Enum(_) | Shape::Unit => false,
+            Shape::Enum(_) | Shape::Qualified { .. } | Shape::Unit => false,
+        }
+    }
+
+    /// For a [`Qualified`](Shape::Qualified) type the schema knows, the XML Schema built-in type
+    /// it restricts (`string` for `ser:guid`, `int` for `ser:char`, `duration` for
+    /// `ser:duration`); `None` otherwise.
+    pub fn xs_base(&self) -> Option<&'static str> {
+        match self {
+            Shape::Qualified {
+                namespace: SERIALIZATION_NS,
+                name,
+            } => match *name {
+                "guid" => Some("string"),
+                "char" => Some("int"),
+                "duration" => Some("duration"),
+                _ => None,
+            },
+            _ => None,
         }
     }
 }
@@ -106,6 +133,46 @@ fn fields_of(name: &str, fields: &[&'static str], shapes: Vec<Shape>) -> Vec<Fie
             }
         })
         .collect()
+}
+
+/// The XML Schema namespace.
+const XS_NS: &str = "http://www.w3.org/2001/XMLSchema";
+
+/// The DataContractSerializer's namespace for the simple types XML Schema lacks.
+pub const SERIALIZATION_NS: &str = "http://schemas.microsoft.com/2003/10/Serialization/";
+
+/// The schema type a newtype struct's name gives in Clark notation (`{namespace}local`), as the
+/// types of [`crate::data`] name themselves: a built-in of XML Schema is a
+/// [`Primitive`](Shape::Primitive), another a [`Qualified`](Shape::Qualified).
+fn named_schema_type(name: &'static str) -> Option<Shape> {
+    let (namespace, local) = name.strip_prefix('{')?.split_once('}')?;
+    Some(if namespace == XS_NS {
+        Shape::Primitive(local)
+    } else {
+        Shape::Qualified {
+            namespace,
+            name: local,
+        }
+    })
+}
+
+/// A valid text of a schema type (for the traced type to parse), where the tracer knows one.
+fn sample_text(shape: &Shape) -> Option<&'static str> {
+    Some(match shape {
+        Shape::Primitive("dateTime") => "0001-01-01T00:00:00",
+        Shape::Primitive("decimal") => "0",
+        Shape::Primitive("duration") => "PT0S",
+        Shape::Qualified {
+            namespace: SERIALIZATION_NS,
+            name,
+        } => match *name {
+            "guid" => "00000000-0000-0000-0000-000000000000",
+            "char" => "0",
+            "duration" => "PT0S",
+            _ => return None,
+        },
+        _ => return None,
+    })
 }
 
 /// A struct's or an enum's definition.
@@ -259,11 +326,20 @@ impl<'de> Deserializer<'de> for Tracer<'_, '_> {
     }
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
+        mut self,
+        name: &'static str,
         visitor: V,
     ) -> Result<V::Value, TraceError> {
-        visitor.visit_newtype_struct(self)
+        let Some(shape) = named_schema_type(name) else {
+            return visitor.visit_newtype_struct(self);
+        };
+        // A type named by its schema type parses its text: give it one it accepts.
+        let value = match sample_text(&shape) {
+            Some(text) => visitor.visit_newtype_struct(BorrowedStrDeserializer::new(text)),
+            None => visitor.visit_newtype_struct(self.child(&mut Shape::Any)?),
+        };
+        *self.out = shape;
+        value
     }
 
     fn deserialize_seq<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, TraceError> {

@@ -381,10 +381,16 @@ impl<'a> ser::Serializer for ElementSer<'a> {
     }
 
     fn serialize_newtype_struct<T: ?Sized + Serialize>(
-        self,
-        _name: &'static str,
+        mut self,
+        name: &'static str,
         value: &T,
     ) -> Result<()> {
+        if self.name.is_none() && name.starts_with('{') {
+            // A simple type of its own (`{…/Serialization/}guid`, see `crate::data`) as a
+            // sequence item: named after the type, in the arrays namespace like the built-ins.
+            self.name = Some(split_clark(name).1);
+            self.namespace = self.namespace.or(Some(ARRAYS_NS));
+        }
         value.serialize(self)
     }
 
