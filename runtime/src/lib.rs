@@ -3,6 +3,7 @@
 //! Most users depend on the `indigo` facade crate, which re-exports this crate and the macros.
 //! The layers, bottom up: [`xml`] and [`message`] (the SOAP message model), [`encoding`] (SOAP
 //! envelopes as bytes), [`channel`] (the channel shapes, layers and their errors),
+//! [`metadata`] (what a binding says of itself in WSDL, with its WS-Policy assertions),
 //! [`transport`] (net.tcp with .NET Message Framing, HTTP, in-memory), [`binding`] (transports
 //! and layers composed, with their session capability), then [`service`] (host, admission,
 //! sessions, instance contexts, dispatch) and [`client`] (channels behind the typed proxies).
@@ -18,6 +19,7 @@ pub mod encoding;
 mod error;
 pub mod http;
 pub mod message;
+pub mod metadata;
 pub mod service;
 mod task_local;
 pub mod transport;

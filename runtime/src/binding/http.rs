@@ -7,6 +7,7 @@ use crate::channel::{Connection, ListenContext, Listening, RequestEndpoint, Requ
 use crate::contract::{Contract, ProvidesDatagram, sealed};
 use crate::encoding::text::MessageVersion;
 use crate::error::Error;
+use crate::metadata::{Assertion, BindingDescription, SOAP_HTTP_TRANSPORT};
 use crate::transport::http::{self, HttpEndpoint, HttpRequestChannel, MinDataRate};
 
 /// A binding whose service side is an [`HttpEndpoint`], which a user can mount in their own
@@ -18,7 +19,7 @@ pub trait HttpBinding: Binding {
 }
 
 macro_rules! http_binding {
-    ($(#[$doc:meta])* $name:ident, $version:expr) => {
+    ($(#[$doc:meta])* $name:ident, $wcf_name:literal, $version:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone)]
         pub struct $name {
@@ -100,6 +101,17 @@ macro_rules! http_binding {
             ) -> Result<Listening, Error> {
                 http::listen(address, self.http_endpoint(endpoint), context)
             }
+
+            /// SOAP over HTTP (`http://schemas.xmlsoap.org/soap/http`) in the binding's SOAP
+            /// version, with the addressing assertion when it has addressing, as WCF publishes
+            /// the binding with security None.
+            fn description(&self) -> Option<BindingDescription> {
+                let version = self.http.version;
+                let mut description =
+                    BindingDescription::new($wcf_name, version, SOAP_HTTP_TRANSPORT);
+                description.policy.extend(Assertion::addressing(version));
+                Some(description)
+            }
         }
 
         impl HttpBinding for $name {
@@ -122,6 +134,7 @@ http_binding!(
     /// request and one response (`202 Accepted` for one-way operations). Addresses:
     /// `http://host:port/path`.
     BasicHttpBinding,
+    "BasicHttpBinding",
     MessageVersion::Soap11
 );
 
@@ -130,5 +143,6 @@ http_binding!(
     /// WS-Addressing 1.0 over HTTP POST, `application/soap+xml; charset=utf-8; action="…"`, no
     /// session. Addresses: `http://host:port/path`.
     WsHttpBinding,
+    "WSHttpBinding",
     MessageVersion::Soap12WsAddressing10
 );
