@@ -75,8 +75,7 @@ impl Binding for NetTcpBinding {
     /// [`text_encoding`](NetTcpBinding::text_encoding) was chosen) and `wsaw:UsingAddressing`.
     fn description(&self) -> Option<BindingDescription> {
         let version = MessageVersion::Soap12WsAddressing10;
-        let mut description =
-            BindingDescription::new("NetTcpBinding", version, SOAP_TCP_TRANSPORT);
+        let mut description = BindingDescription::new("NetTcpBinding", version, SOAP_TCP_TRANSPORT);
         if self.settings.message_encoding == MessageEncoding::Binary {
             description.policy.push(Assertion::binary_encoding());
         }

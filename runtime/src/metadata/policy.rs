@@ -268,7 +268,9 @@ impl Scope<'_> {
             Some((p, ns)) if p == prefix => ns == namespace,
             _ => match self.parent {
                 Some(parent) => parent.has(prefix, namespace),
-                None => DECLARED.iter().any(|&(p, ns)| p == prefix && ns == namespace),
+                None => DECLARED
+                    .iter()
+                    .any(|&(p, ns)| p == prefix && ns == namespace),
             },
         }
     }
@@ -340,6 +342,9 @@ mod tests {
         let odd = Assertion::new("wsaw", "urn:other", "Thing");
         let mut out = String::new();
         Policy::new().with(odd).write_named(&mut out, "p");
-        assert!(out.contains(r#"<wsaw:Thing xmlns:wsaw="urn:other"/>"#), "{out}");
+        assert!(
+            out.contains(r#"<wsaw:Thing xmlns:wsaw="urn:other"/>"#),
+            "{out}"
+        );
     }
 }

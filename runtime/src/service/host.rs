@@ -15,10 +15,10 @@ use super::accept::{HostShared, accept_loop};
 use super::admission::{Admission, Slots};
 use super::dispatch::Dispatch;
 use super::endpoint::Endpoint;
+use super::metadata::{self, ContractMetadata, Described, EndpointWsdl};
 use super::requests::Requests;
 use super::runtime::EndpointRuntime;
 use super::stats::{Counters, HostStats};
-use super::metadata::{self, ContractMetadata, Described, EndpointWsdl};
 use crate::address::EndpointAddress;
 use crate::binding::Binding;
 use crate::channel::{HostControl, ListenContext, RequestEndpoint, SessionListener};
@@ -231,7 +231,10 @@ impl ServiceHostBuilder {
         }
         let metadata_address = match &self.metadata_url {
             Some(url) => {
-                let described = opened.iter_mut().filter_map(|e| e.described.take()).collect();
+                let described = opened
+                    .iter_mut()
+                    .filter_map(|e| e.described.take())
+                    .collect();
                 Some(metadata::publish(url, described, &mut context)?)
             }
             None => None,

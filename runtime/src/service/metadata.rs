@@ -179,6 +179,9 @@ mod tests {
             as_seen_from("net.tcp://10.0.0.1:808/calc", "http://example.test/mex"),
             "net.tcp://10.0.0.1:808/calc"
         );
-        assert_eq!(as_seen_from("net.tcp://0.0.0.0:1/a", "bad"), "net.tcp://0.0.0.0:1/a");
+        assert_eq!(
+            as_seen_from("net.tcp://0.0.0.0:1/a", "bad"),
+            "net.tcp://0.0.0.0:1/a"
+        );
     }
 }

@@ -483,7 +483,11 @@ pub(crate) struct Port<'a> {
 
 /// The prefix of the SOAP WSDL extension elements of `version`.
 fn soap_prefix(version: MessageVersion) -> &'static str {
-    if version.is_soap12() { "soap12" } else { "soap" }
+    if version.is_soap12() {
+        "soap12"
+    } else {
+        "soap"
+    }
 }
 
 /// The prefix of the WS-Addressing namespace of `version`'s endpoint references, if it has
