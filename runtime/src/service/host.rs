@@ -138,7 +138,7 @@ impl ServiceHostBuilder {
                     abort: host.control.abort.clone(),
                     cleanups: host.control.tracker.clone(),
                 },
-                metadata: EndpointWsdl::new(contract.clone(), description.clone()),
+                metadata: EndpointWsdl::of(contract.clone(), description.clone()),
             };
             let listening = binding.listen(&address, context, requests)?;
             let _ = endpoint

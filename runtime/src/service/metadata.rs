@@ -48,7 +48,7 @@ pub(crate) struct EndpointWsdl {
 impl EndpointWsdl {
     /// The metadata of an endpoint of `contract` over a binding described by `binding`, or
     /// `None` when the binding has no description.
-    pub(crate) fn new(
+    pub(crate) fn of(
         contract: Arc<ContractMetadata>,
         binding: Option<BindingDescription>,
     ) -> Option<Arc<dyn EndpointMetadata>> {

@@ -45,7 +45,7 @@ where
         counters.clone(),
     ));
     let never = CancellationToken::new();
-    let metadata = EndpointWsdl::new(ContractMetadata::of::<C, S>(), binding.description());
+    let metadata = EndpointWsdl::of(ContractMetadata::of::<C, S>(), binding.description());
     binding.http_endpoint(RequestEndpoint {
         handler: Requests {
             endpoint,
