@@ -119,7 +119,7 @@ pub(crate) fn publish(
     let contract = first.contract.clone();
     if let Some(other) = endpoints
         .iter()
-        .find(|e| !std::ptr::eq(e.contract.contract, contract.contract))
+        .find(|e| !same_contract(e.contract.contract, contract.contract))
     {
         return Err(address.invalid(&format!(
             "a host's WSDL describes one contract, and its endpoints have two: `{}` and `{}`",
@@ -133,6 +133,12 @@ pub(crate) fn publish(
     let metadata: Arc<dyn EndpointMetadata> = Arc::new(ServiceWsdl { contract, ports });
     let endpoint = HttpEndpoint::metadata_only(metadata, &BindingSettings::default());
     Ok(http::listen(&address, endpoint, context)?.address)
+}
+
+/// Whether `a` and `b` are one contract: one name in one namespace (a description is a constant,
+/// which need not have one address).
+fn same_contract(a: &ContractDescription, b: &ContractDescription) -> bool {
+    a.name == b.name && a.namespace == b.namespace
 }
 
 /// `address` as a client that asked for the WSDL at `location` reaches it: a host bound to
