@@ -19,7 +19,7 @@ pub trait HttpBinding: Binding {
 }
 
 macro_rules! http_binding {
-    ($(#[$doc:meta])* $name:ident, $wcf_name:literal, $version:expr) => {
+    ($(#[$doc:meta])* $name:ident, $version:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone)]
         pub struct $name {
@@ -107,8 +107,12 @@ macro_rules! http_binding {
             /// the binding with security None.
             fn description(&self) -> Option<BindingDescription> {
                 let version = self.http.version;
-                let mut description =
-                    BindingDescription::new($wcf_name, version, SOAP_HTTP_TRANSPORT);
+                // WCF's name, which spells WSHttp with two capitals.
+                let name = match stringify!($name) {
+                    "WsHttpBinding" => "WSHttpBinding",
+                    other => other,
+                };
+                let mut description = BindingDescription::new(name, version, SOAP_HTTP_TRANSPORT);
                 description.policy.extend(Assertion::addressing(version));
                 Some(description)
             }
@@ -134,7 +138,6 @@ http_binding!(
     /// request and one response (`202 Accepted` for one-way operations). Addresses:
     /// `http://host:port/path`.
     BasicHttpBinding,
-    "BasicHttpBinding",
     MessageVersion::Soap11
 );
 
@@ -143,6 +146,5 @@ http_binding!(
     /// WS-Addressing 1.0 over HTTP POST, `application/soap+xml; charset=utf-8; action="…"`, no
     /// session. Addresses: `http://host:port/path`.
     WsHttpBinding,
-    "WSHttpBinding",
     MessageVersion::Soap12WsAddressing10
 );

@@ -38,8 +38,8 @@ const SOAP12_WSDL: &str = "http://schemas.xmlsoap.org/wsdl/soap12/";
 /// WCF's contract extensions: `msc:usingSession`, `msc:isInitiating`, `msc:isTerminating`.
 const MSC: &str = "http://schemas.microsoft.com/ws/2005/12/wsdl/contract";
 
-/// What a WSDL document is made from; the SOAP version and the address are filled in per
-/// request.
+/// What a WSDL document is made from; the endpoints (bindings and addresses) are given per
+/// document.
 pub(crate) struct ServiceMetadata {
     contract: &'static ContractDescription,
     types: ContractTypes,
