@@ -2,7 +2,8 @@
 //!
 //! The service keeps a running total per session: `clear` starts a session (and builds the
 //! instance), `equals` ends it (and the instance is released). A second client in parallel keeps
-//! its own total.
+//! its own total. The host also publishes the endpoint's WSDL over HTTP GET, as WCF's
+//! `ServiceMetadataBehavior` does.
 //!
 //! Run it with `cargo run --example calculator_session`.
 
@@ -89,10 +90,15 @@ async fn main() -> Result<(), indigo::Error> {
             NetTcpBinding::new(),
             "net.tcp://127.0.0.1:0/calc/session",
         )
+        // WCF's ServiceMetadataBehavior { HttpGetEnabled = true, HttpGetUrl = … }.
+        .metadata_http("http://127.0.0.1:0/calc/mex")
         .open()
         .await?;
     let address = host.address().to_owned();
     println!("service listening at {address}");
+    if let Some(mex) = host.metadata_address() {
+        println!("its WSDL: GET {mex}?wsdl");
+    }
 
     let first = async {
         let client = CalculatorSessionClient::connect(NetTcpBinding::new(), &address).await?;

@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use indigo::binding::BasicHttpBinding;
+use indigo::binding::{BasicHttpBinding, WsHttpBinding};
 use indigo::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -149,10 +149,9 @@ impl Geometry for Geo {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn zeep_calls_every_operation_from_the_wsdl() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let python = root.join(".venv/bin/python");
+/// The venv's Python, or `None` (after a loud SKIP) where it is missing outside CI.
+fn python() -> Option<std::path::PathBuf> {
+    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
     if !python.exists() {
         let ci = std::env::var("CI").is_ok_and(|v| v == "true");
         assert!(
@@ -164,8 +163,15 @@ async fn zeep_calls_every_operation_from_the_wsdl() {
             "\n==== SKIP zeep interop test: {} is missing; run scripts/setup-python ====\n",
             python.display()
         );
-        return;
+        return None;
     }
+    Some(python)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zeep_calls_every_operation_from_the_wsdl() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let Some(python) = python() else { return };
 
     let host = ServiceHost::builder()
         .endpoint(
@@ -215,5 +221,58 @@ async fn zeep_calls_every_operation_from_the_wsdl() {
         );
     }
     assert!(stdout.lines().any(|line| line == "ALL OK"), "{stdout}");
+    host.shutdown().await;
+}
+
+/// zeep reads the WSDL a host publishes for a net.tcp and a WSHttp endpoint (WS-Policy, WCF's
+/// `msc:` attributes, a net.tcp port it cannot call) and finds the WSHttp port.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zeep_loads_the_wsdl_of_net_tcp_and_wshttp_endpoints() {
+    let Some(python) = python() else { return };
+    let host = ServiceHost::builder()
+        .endpoint(
+            GeometryContract::single(Geo::default()),
+            NetTcpBinding::new(),
+            "net.tcp://127.0.0.1:0/geometry",
+        )
+        .endpoint(
+            GeometryContract::single(Geo::default()),
+            WsHttpBinding::new(),
+            "http://127.0.0.1:0/geometry",
+        )
+        .metadata_http("http://127.0.0.1:0/geometry/mex")
+        .open()
+        .await
+        .expect("host opens");
+    let wsdl = format!("{}?wsdl", host.metadata_address().expect("metadata"));
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/zeep/load.py");
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(python)
+            .arg(script)
+            .arg(wsdl)
+            .output()
+    })
+    .await
+    .expect("join")
+    .expect("python runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "zeep failed ({}):\n{stdout}\n{stderr}",
+        output.status
+    );
+    // zeep keeps the WSHttp port, and leaves out the net.tcp one: its SOAP bindings take only
+    // the HTTP transport URI ("Ignoring binding: …" in its debug log).
+    let line = format!(
+        "port IGeometryService WSHttpBinding_IGeometry WSHttpBinding_IGeometry {}",
+        host.addresses()[1]
+    );
+    assert!(
+        stdout.lines().any(|l| l == line),
+        "no `{line}` in:\n{stdout}\n{stderr}"
+    );
+    assert!(!stdout.contains("NetTcpBinding_IGeometry"), "{stdout}");
+    assert!(stdout.lines().any(|l| l == "LOADED"), "{stdout}");
     host.shutdown().await;
 }

@@ -4,6 +4,7 @@
 //! The layers, bottom up: [`xml`] and [`message`] (the SOAP message model), [`data`] (.NET's
 //! data-contract primitives: `Guid`, `TimeSpan`, `DateTime`, `Decimal`, …), [`encoding`] (SOAP
 //! envelopes as bytes), [`channel`] (the channel shapes, layers and their errors),
+//! [`metadata`] (what a binding says of itself in WSDL, with its WS-Policy assertions),
 //! [`transport`] (net.tcp with .NET Message Framing, HTTP, in-memory), [`binding`] (transports
 //! and layers composed, with their session capability), then [`service`] (host, admission,
 //! sessions, instance contexts, dispatch) and [`client`] (channels behind the typed proxies).
@@ -20,6 +21,7 @@ pub mod encoding;
 mod error;
 pub mod http;
 pub mod message;
+pub mod metadata;
 pub mod service;
 mod task_local;
 pub mod transport;

@@ -7,6 +7,7 @@ use crate::channel::{Connection, ListenContext, Listening, RequestEndpoint, Requ
 use crate::contract::{Contract, ProvidesDatagram, sealed};
 use crate::encoding::text::MessageVersion;
 use crate::error::Error;
+use crate::metadata::{Assertion, BindingDescription, SOAP_HTTP_TRANSPORT};
 use crate::transport::http::{self, HttpEndpoint, HttpRequestChannel, MinDataRate};
 
 /// A binding whose service side is an [`HttpEndpoint`], which a user can mount in their own
@@ -99,6 +100,21 @@ macro_rules! http_binding {
                 endpoint: RequestEndpoint<H>,
             ) -> Result<Listening, Error> {
                 http::listen(address, self.http_endpoint(endpoint), context)
+            }
+
+            /// SOAP over HTTP (`http://schemas.xmlsoap.org/soap/http`) in the binding's SOAP
+            /// version, with the addressing assertion when it has addressing, as WCF publishes
+            /// the binding with security None.
+            fn description(&self) -> Option<BindingDescription> {
+                let version = self.http.version;
+                // WCF's name, which spells WSHttp with two capitals.
+                let name = match stringify!($name) {
+                    "WsHttpBinding" => "WSHttpBinding",
+                    other => other,
+                };
+                let mut description = BindingDescription::new(name, version, SOAP_HTTP_TRANSPORT);
+                description.policy.extend(Assertion::addressing(version));
+                Some(description)
             }
         }
 

@@ -10,6 +10,7 @@ use crate::channel::{
 };
 use crate::contract::{ProvidesDatagram, ProvidesSession, sealed};
 use crate::error::Error;
+use crate::metadata::BindingDescription;
 use crate::transport::http::HttpEndpoint;
 
 /// Binding `B` with layer `L` on top: `Layered::new(NetTcpBinding::new(), MyLayer)`.
@@ -76,6 +77,11 @@ impl<B: Binding, L: Layer> Binding for Layered<B, L> {
             }) as Box<dyn SessionListener>
         });
         Ok(listening)
+    }
+
+    /// The inner binding's: a layer adds nothing to the WSDL yet.
+    fn description(&self) -> Option<BindingDescription> {
+        self.binding.description()
     }
 }
 

@@ -33,6 +33,7 @@ use crate::channel::{
     Connection, ListenContext, Listening, RequestChannel, RequestEndpoint, RequestHandler,
 };
 use crate::error::Error;
+use crate::metadata::BindingDescription;
 
 /// A binding: how clients and endpoints talk.
 pub trait Binding: Clone + Send + Sync + 'static {
@@ -59,6 +60,14 @@ pub trait Binding: Clone + Send + Sync + 'static {
         context: &mut ListenContext,
         endpoint: RequestEndpoint<H>,
     ) -> Result<Listening, Error>;
+
+    /// How the binding appears in WSDL: WCF's binding name, the SOAP version, the transport URI
+    /// and the policy assertions of what travels (see [`crate::metadata`]). `None` (the default)
+    /// for a binding WSDL cannot describe, such as indigo's in-memory bindings: its endpoints are
+    /// left out of the metadata.
+    fn description(&self) -> Option<BindingDescription> {
+        None
+    }
 }
 
 /// The setters of [`BindingSettings`] that every binding offers.

@@ -6,7 +6,9 @@ use crate::channel::{
     Connection, ListenContext, Listening, NoRequests, RequestEndpoint, RequestHandler,
 };
 use crate::contract::{Contract, ProvidesSession, sealed};
+use crate::encoding::text::MessageVersion;
 use crate::error::Error;
+use crate::metadata::{Assertion, BindingDescription, SOAP_TCP_TRANSPORT};
 use crate::transport::tcp;
 
 /// WCF's NetTcpBinding with security mode None: TCP, .NET Message Framing, SOAP 1.2 with
@@ -66,6 +68,19 @@ impl Binding for NetTcpBinding {
         _endpoint: RequestEndpoint<H>,
     ) -> Result<Listening, Error> {
         tcp::listen(address, &self.settings, context)
+    }
+
+    /// As WCF publishes `NetTcpBinding(SecurityMode.None)`: SOAP 1.2 over
+    /// `http://schemas.microsoft.com/soap/tcp`, with `msb:BinaryEncoding` (unless
+    /// [`text_encoding`](NetTcpBinding::text_encoding) was chosen) and `wsaw:UsingAddressing`.
+    fn description(&self) -> Option<BindingDescription> {
+        let version = MessageVersion::Soap12WsAddressing10;
+        let mut description = BindingDescription::new("NetTcpBinding", version, SOAP_TCP_TRANSPORT);
+        if self.settings.message_encoding == MessageEncoding::Binary {
+            description.policy.push(Assertion::binary_encoding());
+        }
+        description.policy.extend(Assertion::addressing(version));
+        Some(description)
     }
 }
 

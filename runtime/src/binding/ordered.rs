@@ -7,6 +7,7 @@ use crate::channel::{
 };
 use crate::contract::{ProvidesDatagram, ProvidesSession, sealed};
 use crate::error::Error;
+use crate::metadata::BindingDescription;
 
 /// Binding `B` (a request-reply binding such as [`WsHttpBinding`](super::WsHttpBinding)) with
 /// an ordered session on top: each client is one session, whose messages the service receives
@@ -70,6 +71,12 @@ impl<B: HttpBinding> Binding for OrderedSession<B> {
         )?;
         listening.sessions = Some(sessions);
         Ok(listening)
+    }
+
+    /// The HTTP binding's: indigo's session header has no WSDL form, so a foreign client sees
+    /// the binding underneath.
+    fn description(&self) -> Option<BindingDescription> {
+        self.binding.description()
     }
 }
 

@@ -11,7 +11,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use super::ChannelError;
-use crate::encoding::text::MessageVersion;
 use crate::message::Message;
 
 /// The future of one exchange, boxed at the edge of a stack.
@@ -110,6 +109,8 @@ impl<H> std::fmt::Debug for RequestEndpoint<H> {
 
 /// An endpoint's description as a metadata document (WSDL 1.1 with XML Schema).
 pub trait EndpointMetadata: Send + Sync + 'static {
-    /// The document for a binding of SOAP `version`, with `location` as the endpoint's address.
-    fn wsdl(&self, location: &str, version: MessageVersion) -> String;
+    /// The document, for a request made at `location` (`http://host:port/path`, as the client
+    /// addressed it): an HTTP endpoint's own address, or where a host publishes the WSDL of
+    /// its other endpoints.
+    fn wsdl(&self, location: &str) -> String;
 }

@@ -15,15 +15,13 @@ use super::accept::{HostShared, accept_loop};
 use super::admission::{Admission, Slots};
 use super::dispatch::Dispatch;
 use super::endpoint::Endpoint;
+use super::metadata::{self, ContractMetadata, Described, EndpointWsdl};
 use super::requests::Requests;
 use super::runtime::EndpointRuntime;
 use super::stats::{Counters, HostStats};
-use super::wsdl::LazyMetadata;
 use crate::address::EndpointAddress;
 use crate::binding::Binding;
-use crate::channel::{
-    EndpointMetadata, HostControl, ListenContext, RequestEndpoint, SessionListener,
-};
+use crate::channel::{HostControl, ListenContext, RequestEndpoint, SessionListener};
 use crate::contract::SessionCompatible;
 use crate::error::Error;
 use crate::message::SharedStr;
@@ -82,6 +80,8 @@ struct Opened {
     address: String,
     sessions: Option<Box<dyn SessionListener>>,
     runtime: Arc<dyn EndpointRuntime>,
+    /// What the host's metadata says of it; `None` when its binding has no description.
+    described: Option<Described>,
 }
 
 /// Opens one endpoint in the host's listen context.
@@ -93,6 +93,8 @@ type OpenEndpoint =
 pub struct ServiceHostBuilder {
     endpoints: Vec<OpenEndpoint>,
     settings: HostSettings,
+    /// Where the host publishes its endpoints' WSDL over HTTP.
+    metadata_url: Option<String>,
 }
 
 impl std::fmt::Debug for ServiceHostBuilder {
@@ -100,6 +102,7 @@ impl std::fmt::Debug for ServiceHostBuilder {
         f.debug_struct("ServiceHostBuilder")
             .field("endpoints", &self.endpoints.len())
             .field("settings", &self.settings)
+            .field("metadata_url", &self.metadata_url)
             .finish()
     }
 }
@@ -126,7 +129,8 @@ impl ServiceHostBuilder {
                 host.slots.policy(),
                 host.counters.clone(),
             ));
-            let metadata: Arc<dyn EndpointMetadata> = Arc::new(LazyMetadata::<C, S>::new());
+            let contract = ContractMetadata::of::<C, S>();
+            let description = binding.description();
             let requests = RequestEndpoint {
                 handler: Requests {
                     endpoint: endpoint.clone(),
@@ -134,18 +138,41 @@ impl ServiceHostBuilder {
                     abort: host.control.abort.clone(),
                     cleanups: host.control.tracker.clone(),
                 },
-                metadata: Some(metadata),
+                metadata: EndpointWsdl::of(contract.clone(), description.clone()),
             };
             let listening = binding.listen(&address, context, requests)?;
             let _ = endpoint
                 .address
                 .set(SharedStr::from(listening.address.clone()));
+            let described = description.map(|binding| Described {
+                contract,
+                binding,
+                address: listening.address.clone(),
+            });
             Ok(Opened {
                 address: listening.address,
                 sessions: listening.sessions,
                 runtime: endpoint,
+                described,
             })
         }));
+        self
+    }
+
+    /// Publishes the WSDL of the host's endpoints at `url`: `GET {url}?wsdl`, served by the
+    /// host on that HTTP address (port 0 picks a free port, reported by
+    /// [`ServiceHost::metadata_address`]). This is WCF's `ServiceMetadataBehavior` with
+    /// `HttpGetEnabled = true` and `HttpGetUrl = url`, and the way to describe net.tcp endpoints,
+    /// which have no HTTP address of their own.
+    ///
+    /// The document has one port per endpoint whose binding can be described (not the in-memory
+    /// bindings), each with its binding's policy and its address as bound; a host bound to every
+    /// interface (`0.0.0.0`) is named as the client named the metadata address. Those endpoints
+    /// must share one contract: opening fails otherwise, or when no endpoint can be described.
+    /// An HTTP endpoint's own `?wsdl` (`BasicHttpBinding::new().metadata(true)`) is independent of
+    /// this.
+    pub fn metadata_http(mut self, url: &str) -> Self {
+        self.metadata_url = Some(url.to_owned());
         self
     }
 
@@ -202,6 +229,16 @@ impl ServiceHostBuilder {
         for open in self.endpoints {
             opened.push(open(&mut context, &shared)?);
         }
+        let metadata_address = match &self.metadata_url {
+            Some(url) => {
+                let described = opened
+                    .iter_mut()
+                    .filter_map(|e| e.described.take())
+                    .collect();
+                Some(metadata::publish(url, described, &mut context)?)
+            }
+            None => None,
+        };
         context.start(&control);
         let mut addresses = Vec::with_capacity(opened.len());
         let mut runtimes = Vec::with_capacity(opened.len());
@@ -220,6 +257,7 @@ impl ServiceHostBuilder {
         }
         Ok(ServiceHost {
             addresses,
+            metadata_address,
             runtimes,
             shared,
             settings: self.settings,
@@ -232,6 +270,7 @@ impl ServiceHostBuilder {
 /// Dropping it aborts every session; [`ServiceHost::shutdown`] ends them gracefully.
 pub struct ServiceHost {
     addresses: Vec<String>,
+    metadata_address: Option<String>,
     runtimes: Vec<Arc<dyn EndpointRuntime>>,
     shared: Arc<HostShared>,
     settings: HostSettings,
@@ -241,6 +280,7 @@ impl std::fmt::Debug for ServiceHost {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ServiceHost")
             .field("addresses", &self.addresses)
+            .field("metadata_address", &self.metadata_address)
             .field("settings", &self.settings)
             .finish()
     }
@@ -252,12 +292,19 @@ impl ServiceHost {
         ServiceHostBuilder {
             endpoints: Vec::new(),
             settings: HostSettings::default(),
+            metadata_url: None,
         }
     }
 
     /// The endpoints' addresses in the order they were added, with the ports actually bound.
     pub fn addresses(&self) -> &[String] {
         &self.addresses
+    }
+
+    /// Where the host publishes its WSDL ([`ServiceHostBuilder::metadata_http`]), with the port
+    /// actually bound: `GET {metadata_address}?wsdl`.
+    pub fn metadata_address(&self) -> Option<&str> {
+        self.metadata_address.as_deref()
     }
 
     /// The address of the first endpoint.

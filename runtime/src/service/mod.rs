@@ -17,6 +17,7 @@ pub mod faults;
 mod host;
 mod inspect;
 mod instance;
+mod metadata;
 mod mount;
 mod phased;
 mod requests;

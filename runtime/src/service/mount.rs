@@ -10,12 +10,12 @@ use tokio_util::task::TaskTracker;
 use super::admission::Slots;
 use super::dispatch::Dispatch;
 use super::endpoint::Endpoint;
+use super::metadata::{ContractMetadata, EndpointWsdl};
 use super::requests::Requests;
 use super::stats::Counters;
-use super::wsdl::LazyMetadata;
 use super::{HostSettings, Service};
 use crate::binding::HttpBinding;
-use crate::channel::{EndpointMetadata, RequestEndpoint};
+use crate::channel::RequestEndpoint;
 use crate::contract::SessionCompatible;
 use crate::transport::http::HttpEndpoint;
 
@@ -45,7 +45,7 @@ where
         counters.clone(),
     ));
     let never = CancellationToken::new();
-    let metadata: Arc<dyn EndpointMetadata> = Arc::new(LazyMetadata::<C, S>::new());
+    let metadata = EndpointWsdl::of(ContractMetadata::of::<C, S>(), binding.description());
     binding.http_endpoint(RequestEndpoint {
         handler: Requests {
             endpoint,
@@ -58,7 +58,7 @@ where
             abort: never,
             cleanups: TaskTracker::new(),
         },
-        metadata: Some(metadata),
+        metadata,
     })
 }
 

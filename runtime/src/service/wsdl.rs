@@ -1,11 +1,15 @@
-//! WSDL 1.1 for an HTTP endpoint, generated from the contract description and the traced types.
+//! WSDL 1.1 for a contract's endpoints, generated from the contract description, the traced types
+//! and each endpoint's [`BindingDescription`].
 //!
 //! The shape is the one WCF publishes for the DataContractSerializer's document/literal wrapped
 //! style: one schema in the contract's namespace (`elementFormDefault="qualified"`), a wrapper
 //! element per request (`{Op}`) and reply (`{Op}Response` holding `{Op}Result`), an element per
 //! fault detail type; messages `{Contract}_{Op}_InputMessage` / `_OutputMessage` /
-//! `_{Fault}_FaultMessage`; the port type with `wsaw:Action`s; a SOAP 1.1 (BasicHttp) or SOAP 1.2
-//! (WSHttp) binding with the `soapAction`s; and the service with the address.
+//! `_{Fault}_FaultMessage`; the port type with `wsaw:Action`s and WCF's `msc:` session
+//! attributes; per endpoint, the binding's `wsp:Policy` (before the types, see
+//! [`crate::metadata::policy`]), a SOAP 1.1 (BasicHttp) or SOAP 1.2 (WSHttp, NetTcp) binding with
+//! the transport and the `soapAction`s, and a port with the address (and a WS-Addressing endpoint
+//! reference when the binding has addressing).
 //!
 //! Types map as the body format writes them: integers, floats, `bool`, `String`, `char` to the XML
 //! Schema built-ins (`xs:int`, `xs:long`, `xs:double`, `xs:boolean`, `xs:string`, …), byte buffers
@@ -16,19 +20,26 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::sync::OnceLock;
 
 use super::{Dispatch, detail_element};
-use crate::channel::EndpointMetadata;
-use crate::contract::ContractDescription;
+use crate::contract::{ContractDescription, SessionMode};
 use crate::encoding::text::MessageVersion;
+use crate::message::{WSA10_NS, WSA200408_NS};
+use crate::metadata::BindingDescription;
+use crate::metadata::policy::{self, WSAP_NS, WSAW_NS, WSP_NS, WSU_NS};
 use crate::xml::ARRAYS_NS;
 use crate::xml::schema::{ContractTypes, Definition, Field, Shape};
 
 const XS: &str = "http://www.w3.org/2001/XMLSchema";
+/// WSDL's SOAP 1.1 binding extension.
+const SOAP11_WSDL: &str = "http://schemas.xmlsoap.org/wsdl/soap/";
+/// WSDL's SOAP 1.2 binding extension.
+const SOAP12_WSDL: &str = "http://schemas.xmlsoap.org/wsdl/soap12/";
+/// WCF's contract extensions: `msc:usingSession`, `msc:isInitiating`, `msc:isTerminating`.
+const MSC: &str = "http://schemas.microsoft.com/ws/2005/12/wsdl/contract";
 
-/// What a WSDL document is made from; the SOAP version and the address are filled in per
-/// request.
+/// What a WSDL document is made from; the endpoints (bindings and addresses) are given per
+/// document.
 pub(crate) struct ServiceMetadata {
     contract: &'static ContractDescription,
     types: ContractTypes,
@@ -45,31 +56,41 @@ impl ServiceMetadata {
         }
     }
 
-    /// The WSDL document for a binding of SOAP `version`, with `location` as the endpoint's
-    /// address.
-    pub(crate) fn wsdl(&self, location: &str, version: MessageVersion) -> String {
+    /// The WSDL document describing the contract at `ports`: one `wsdl:binding` (with its
+    /// `wsp:Policy`) and one `wsdl:port` per endpoint, in one `wsdl:service`.
+    pub(crate) fn wsdl(&self, ports: &[Port<'_>]) -> String {
         let c = self.contract;
         let ns = attr(c.namespace);
         let name = attr(c.name);
-        let (soap_prefix, soap_ns, binding_kind) = if version.is_soap12() {
-            (
-                "soap12",
-                "http://schemas.xmlsoap.org/wsdl/soap12/",
-                "WSHttpBinding",
-            )
-        } else {
-            (
-                "soap",
-                "http://schemas.xmlsoap.org/wsdl/soap/",
-                "BasicHttpBinding",
-            )
-        };
+        // `{Binding}_{Contract}`, made unique as WCF does (`…1`, `…2`) when two endpoints have
+        // bindings of one name.
+        let mut bindings: Vec<String> = Vec::with_capacity(ports.len());
+        for port in ports {
+            let base = format!("{}_{name}", attr(port.binding.name));
+            let mut unique = base.clone();
+            let mut n = 0;
+            while bindings.contains(&unique) {
+                n += 1;
+                unique = format!("{base}{n}");
+            }
+            bindings.push(unique);
+        }
         let mut out = String::with_capacity(4096);
         out.push_str(r#"<?xml version="1.0" encoding="utf-8"?>"#);
         let _ = write!(
             out,
-            r#"<wsdl:definitions name="{name}" targetNamespace="{ns}" xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/" xmlns:{soap_prefix}="{soap_ns}" xmlns:xs="{XS}" xmlns:wsaw="http://www.w3.org/2006/05/addressing/wsdl" xmlns:tns="{ns}">"#
+            r#"<wsdl:definitions name="{name}" targetNamespace="{ns}" xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="{SOAP11_WSDL}" xmlns:soap12="{SOAP12_WSDL}" xmlns:xs="{XS}" xmlns:wsaw="{WSAW_NS}" xmlns:wsap="{WSAP_NS}" xmlns:wsp="{WSP_NS}" xmlns:wsu="{WSU_NS}" xmlns:wsa10="{WSA10_NS}" xmlns:wsa="{WSA200408_NS}" xmlns:msc="{MSC}" xmlns:tns="{ns}">"#
         );
+
+        // Policies, before the types, as WCF writes them.
+        for (port, binding) in ports.iter().zip(&bindings) {
+            if !port.binding.policy.is_empty() {
+                port.binding
+                    .policy
+                    .write_named(&mut out, &format!("{binding}_policy"));
+            }
+        }
+
         out.push_str("<wsdl:types>");
         self.schema(&mut out);
         out.push_str("</wsdl:types>");
@@ -96,13 +117,28 @@ impl ServiceMetadata {
             }
         }
 
-        // Port type.
-        let _ = write!(out, r#"<wsdl:portType name="{name}">"#);
+        // Port type, with WCF's session attributes: `msc:usingSession` unless the session mode
+        // is Allowed, and each operation's `msc:isInitiating` / `msc:isTerminating` when it is
+        // Required.
+        let session = match c.session_mode {
+            SessionMode::Required => r#" msc:usingSession="true""#,
+            SessionMode::NotAllowed => r#" msc:usingSession="false""#,
+            SessionMode::Allowed => "",
+        };
+        let _ = write!(out, r#"<wsdl:portType{session} name="{name}">"#);
         for (index, op) in c.operations.iter().enumerate() {
             let op_name = attr(op.name);
+            out.push_str("<wsdl:operation");
+            if c.session_mode == SessionMode::Required {
+                let _ = write!(
+                    out,
+                    r#" msc:isInitiating="{}" msc:isTerminating="{}""#,
+                    op.is_initiating, op.is_terminating
+                );
+            }
             let _ = write!(
                 out,
-                r#"<wsdl:operation name="{op_name}"><wsdl:input wsaw:Action="{}" message="tns:{name}_{op_name}_InputMessage"/>"#,
+                r#" name="{op_name}"><wsdl:input wsaw:Action="{}" message="tns:{name}_{op_name}_InputMessage"/>"#,
                 attr(op.action)
             );
             if let Some(reply_action) = op.reply_action.filter(|_| !op.is_one_way) {
@@ -123,47 +159,73 @@ impl ServiceMetadata {
         }
         out.push_str("</wsdl:portType>");
 
-        // Binding.
-        let binding = format!("{binding_kind}_{name}");
-        let _ = write!(out, r#"<wsdl:binding name="{binding}" type="tns:{name}">"#);
-        if version.has_addressing() {
-            out.push_str("<wsaw:UsingAddressing/>");
+        for (port, binding) in ports.iter().zip(&bindings) {
+            self.binding(&mut out, port.binding, binding);
+        }
+
+        // Service.
+        let _ = write!(out, r#"<wsdl:service name="{name}Service">"#);
+        for (port, binding) in ports.iter().zip(&bindings) {
+            let soap = soap_prefix(port.binding.version);
+            let address = attr(port.address);
+            let _ = write!(
+                out,
+                r#"<wsdl:port name="{binding}" binding="tns:{binding}"><{soap}:address location="{address}"/>"#
+            );
+            // An endpoint reference in the addressing version of the binding, as WCF adds one.
+            if let Some(wsa) = addressing_prefix(port.binding.version) {
+                let _ = write!(
+                    out,
+                    r#"<{wsa}:EndpointReference><{wsa}:Address>{}</{wsa}:Address></{wsa}:EndpointReference>"#,
+                    text(port.address)
+                );
+            }
+            out.push_str("</wsdl:port>");
+        }
+        out.push_str("</wsdl:service></wsdl:definitions>");
+        out
+    }
+
+    /// One `wsdl:binding` named `binding`: its policy reference, the SOAP binding with the
+    /// transport, and each operation with its `soapAction`.
+    fn binding(&self, out: &mut String, description: &BindingDescription, binding: &str) {
+        let c = self.contract;
+        let soap = soap_prefix(description.version);
+        let _ = write!(
+            out,
+            r#"<wsdl:binding name="{binding}" type="tns:{}">"#,
+            attr(c.name)
+        );
+        if !description.policy.is_empty() {
+            policy::write_reference(out, &format!("{binding}_policy"));
         }
         let _ = write!(
             out,
-            r#"<{soap_prefix}:binding transport="http://schemas.xmlsoap.org/soap/http"/>"#
+            r#"<{soap}:binding transport="{}"/>"#,
+            attr(description.transport)
         );
         for (index, op) in c.operations.iter().enumerate() {
             let _ = write!(
                 out,
-                r#"<wsdl:operation name="{}"><{soap_prefix}:operation soapAction="{}" style="document"/><wsdl:input><{soap_prefix}:body use="literal"/></wsdl:input>"#,
+                r#"<wsdl:operation name="{}"><{soap}:operation soapAction="{}" style="document"/><wsdl:input><{soap}:body use="literal"/></wsdl:input>"#,
                 attr(op.name),
                 attr(op.action)
             );
             if !op.is_one_way {
                 let _ = write!(
                     out,
-                    r#"<wsdl:output><{soap_prefix}:body use="literal"/></wsdl:output>"#
+                    r#"<wsdl:output><{soap}:body use="literal"/></wsdl:output>"#
                 );
             }
             if let Some(fault) = self.fault_name(index) {
                 let _ = write!(
                     out,
-                    r#"<wsdl:fault name="{fault}Fault"><{soap_prefix}:fault name="{fault}Fault" use="literal"/></wsdl:fault>"#
+                    r#"<wsdl:fault name="{fault}Fault"><{soap}:fault name="{fault}Fault" use="literal"/></wsdl:fault>"#
                 );
             }
             out.push_str("</wsdl:operation>");
         }
         out.push_str("</wsdl:binding>");
-
-        // Service.
-        let _ = write!(
-            out,
-            r#"<wsdl:service name="{name}Service"><wsdl:port name="{binding}" binding="tns:{binding}"><{soap_prefix}:address location="{}"/></wsdl:port></wsdl:service>"#,
-            attr(location)
-        );
-        out.push_str("</wsdl:definitions>");
-        out
     }
 
     /// The fault detail element of operation `index`, if it has a typed fault.
@@ -551,6 +613,49 @@ impl Schema {
     }
 }
 
+/// One endpoint in a WSDL document: its binding's description and its address.
+pub(crate) struct Port<'a> {
+    /// How the binding appears.
+    pub binding: &'a BindingDescription,
+    /// The address clients use.
+    pub address: &'a str,
+}
+
+/// The prefix of the SOAP WSDL extension elements of `version`.
+fn soap_prefix(version: MessageVersion) -> &'static str {
+    if version.is_soap12() {
+        "soap12"
+    } else {
+        "soap"
+    }
+}
+
+/// The prefix of the WS-Addressing namespace of `version`'s endpoint references, if it has
+/// addressing.
+fn addressing_prefix(version: MessageVersion) -> Option<&'static str> {
+    match version {
+        MessageVersion::Soap12WsAddressing10 | MessageVersion::Soap11WsAddressing10 => {
+            Some("wsa10")
+        }
+        MessageVersion::Soap12WsAddressingAugust2004
+        | MessageVersion::Soap11WsAddressingAugust2004 => Some("wsa"),
+        MessageVersion::Soap11 => None,
+    }
+}
+
+/// `text` escaped for element content; like [`attr`], empty (with a warning) if XML cannot
+/// carry it.
+fn text(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    match crate::xml::escape::escape_into(&mut out, value, false) {
+        Ok(()) => out,
+        Err(error) => {
+            tracing::warn!(%error, "an address cannot be written in WSDL");
+            String::new()
+        }
+    }
+}
+
 /// `text` escaped for an attribute value. A contract's names and actions come from the macro as
 /// Rust string literals; one holding a character XML cannot carry is left out, with a warning.
 fn attr(text: &str) -> String {
@@ -561,32 +666,5 @@ fn attr(text: &str) -> String {
             tracing::warn!(%error, "a name of the contract cannot be written in WSDL");
             String::new()
         }
-    }
-}
-
-/// An endpoint's metadata, traced from its contract the first time it is asked for.
-pub(crate) struct LazyMetadata<C, S> {
-    metadata: OnceLock<ServiceMetadata>,
-    contract: std::marker::PhantomData<fn() -> (C, S)>,
-}
-
-impl<C, S> LazyMetadata<C, S> {
-    pub(crate) fn new() -> Self {
-        LazyMetadata {
-            metadata: OnceLock::new(),
-            contract: std::marker::PhantomData,
-        }
-    }
-}
-
-impl<C, S> EndpointMetadata for LazyMetadata<C, S>
-where
-    C: Dispatch<S>,
-    S: 'static,
-{
-    fn wsdl(&self, location: &str, version: MessageVersion) -> String {
-        self.metadata
-            .get_or_init(ServiceMetadata::of::<C, S>)
-            .wsdl(location, version)
     }
 }

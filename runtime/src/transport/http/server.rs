@@ -51,7 +51,8 @@ pub const DRAIN_FACTOR: usize = 4;
 
 /// What one HTTP endpoint needs to answer requests.
 struct Route {
-    handler: BoxRequestHandler,
+    /// The endpoint's handler; `None` for a route that only publishes metadata.
+    handler: Option<BoxRequestHandler>,
     version: MessageVersion,
     max_received_message_size: usize,
     /// The listen backlog the endpoint asks of its port.
@@ -101,8 +102,19 @@ impl Route {
             .query()
             .is_some_and(|q| q.eq_ignore_ascii_case("wsdl"));
         match *request.method() {
-            Method::POST => self.post(request).await,
+            Method::POST if self.handler.is_some() => self.post(request).await,
             Method::GET | Method::HEAD if wsdl && self.metadata.is_some() => self.wsdl(&request),
+            _ if self.handler.is_none() => {
+                let mut response = plain(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "This address publishes a service's metadata: its WSDL is at GET ?wsdl.\n"
+                        .into(),
+                );
+                response
+                    .headers_mut()
+                    .insert(ALLOW, HeaderValue::from_static("GET"));
+                response
+            }
             _ => {
                 let (allow, hint) = if self.metadata.is_some() {
                     ("POST, GET", "; its WSDL is at GET ?wsdl")
@@ -139,7 +151,7 @@ impl Route {
             .or_else(|| request.uri().authority().map(|a| a.as_str()))
             .unwrap_or("localhost");
         let location = format!("http://{host}{path}");
-        let text = metadata.wsdl(&location, self.version);
+        let text = metadata.wsdl(&location);
         let mut response = Response::new(HttpBody::from(text));
         response.headers_mut().insert(
             CONTENT_TYPE,
@@ -221,7 +233,10 @@ impl Route {
     /// Runs one exchange with the handler and encodes what it answers.
     async fn call(&self, message: Message) -> Reply {
         let request_id = message.headers.message_id.clone();
-        match self.handler.handle_boxed(message).await {
+        let Some(handler) = &self.handler else {
+            return plain(StatusCode::METHOD_NOT_ALLOWED, String::new());
+        };
+        match handler.handle_boxed(message).await {
             Ok(Some(mut reply)) => {
                 reply.headers.relates_to = request_id;
                 let status = if reply.is_fault() {
@@ -476,7 +491,7 @@ impl HttpEndpoint {
     ) -> Self {
         HttpEndpoint {
             route: Arc::new(Route {
-                handler: Arc::new(endpoint.handler),
+                handler: Some(Arc::new(endpoint.handler)),
                 version: http.version,
                 max_received_message_size: settings.max_received_message_size,
                 listen_backlog: settings.listen_backlog,
@@ -488,6 +503,32 @@ impl HttpEndpoint {
                     send_timeout: settings.send_timeout,
                 },
                 metadata: endpoint.metadata.filter(|_| http.metadata),
+            }),
+        }
+    }
+}
+
+impl HttpEndpoint {
+    /// An endpoint that only publishes `metadata` at `GET ?wsdl` (WCF's
+    /// `ServiceMetadataBehavior.HttpGetUrl` for a service whose endpoints are not HTTP); any
+    /// other request is answered `405` with `Allow: GET`. The port's limits are the defaults of
+    /// `settings` and of [`HttpSettings`].
+    pub fn metadata_only(metadata: Arc<dyn EndpointMetadata>, settings: &BindingSettings) -> Self {
+        let http = HttpSettings::new(MessageVersion::Soap12WsAddressing10);
+        HttpEndpoint {
+            route: Arc::new(Route {
+                handler: None,
+                version: http.version,
+                max_received_message_size: settings.max_received_message_size,
+                listen_backlog: settings.listen_backlog,
+                body_timeout: settings.receive_timeout,
+                min_body_rate: http.min_request_body_rate,
+                port_limits: PortLimits {
+                    header_read_timeout: http.header_read_timeout,
+                    max_connections: http.max_connections,
+                    send_timeout: settings.send_timeout,
+                },
+                metadata: Some(metadata),
             }),
         }
     }
