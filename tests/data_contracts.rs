@@ -2,7 +2,11 @@
 //! order and namespaces on writing, tolerant reading with required members, enum values,
 //! `emit_default = false`, and the schema the WSDL generator gets from the same declarations.
 
+mod common;
+
 use indigo::DataContract;
+use indigo::binding::BasicHttpBinding;
+use indigo::prelude::*;
 use indigo::xml::{self, ARRAYS_NS};
 
 const PEERS: &str = "http://schemas.datacontract.org/2004/07/Peers";
@@ -155,4 +159,175 @@ fn a_sequence_of_data_contracts_names_items_in_their_namespace() {
     );
     let back: Vec<Address> = xml::from_str(&text).unwrap();
     assert_eq!(back, homes);
+}
+
+/// A base type, as .NET's class inheritance: `Employee : Person`.
+#[derive(DataContract, Debug, Clone, PartialEq, Default)]
+#[data_contract(name = "Person", namespace = "urn:people")]
+struct BasePerson {
+    name: String,
+    #[data_member(required)]
+    id: i64,
+}
+
+#[derive(DataContract, Debug, Clone, PartialEq, Default)]
+#[data_contract(namespace = "urn:hr")]
+struct Employee {
+    #[data_member(base)]
+    person: BasePerson,
+    salary: f64,
+    #[data_member(order = 1)]
+    boss: Option<String>,
+}
+
+#[derive(DataContract, Debug, Clone, PartialEq, Default)]
+#[data_contract(namespace = "urn:hr")]
+struct Manager {
+    #[data_member(base)]
+    employee: Employee,
+    reports: i32,
+}
+
+fn manager() -> Manager {
+    Manager {
+        employee: Employee {
+            person: BasePerson {
+                name: "Kim".into(),
+                id: 3,
+            },
+            salary: 10.5,
+            boss: None,
+        },
+        reports: 4,
+    }
+}
+
+#[test]
+fn a_base_types_members_come_first_in_its_namespace() {
+    let text = xml::to_string(&manager(), "M", "http://tempuri.org/").unwrap();
+    assert_eq!(
+        text,
+        concat!(
+            r#"<M xmlns="http://tempuri.org/" xmlns:b="urn:hr">"#,
+            // Person's members (base of the base) first, in Person's namespace, then Employee's
+            // (no Order, then Order 1), then Manager's own.
+            r#"<Id xmlns="urn:people">3</Id><Name xmlns="urn:people">Kim</Name>"#,
+            r#"<b:Salary>10.5</b:Salary>"#,
+            r#"<b:Boss i:nil="true" xmlns:i="http://www.w3.org/2001/XMLSchema-instance"/>"#,
+            r#"<b:Reports>4</b:Reports></M>"#
+        )
+    );
+    let back: Manager = xml::from_str(&text).unwrap();
+    assert_eq!(back, manager());
+}
+
+#[test]
+fn a_base_types_required_member_is_checked_when_reading_a_derived_one() {
+    let text = r#"<M xmlns="urn:hr"><Name>Kim</Name><Salary>1</Salary></M>"#;
+    let error = xml::from_str::<Manager>(text).unwrap_err().to_string();
+    assert!(
+        error.contains("the required data member `Id` of `Person` is missing"),
+        "{error}"
+    );
+    // Members in any order, from any level.
+    let text = r#"<M xmlns="urn:hr"><Reports>2</Reports><Id>9</Id><Salary>1</Salary></M>"#;
+    let back: Manager = xml::from_str(text).unwrap();
+    assert_eq!((back.reports, back.employee.person.id), (2, 9));
+}
+
+/// A contract with data contracts from four namespaces and a derived type.
+#[service_contract(name = "IPeople", namespace = "http://peers.test/people")]
+trait People {
+    async fn older(&self, person: Person) -> Person;
+    async fn promote(&self, employee: Employee) -> Manager;
+}
+
+struct Registry;
+
+impl People for Registry {
+    async fn older(&self, mut person: Person) -> Person {
+        person.age += 1;
+        person
+    }
+    async fn promote(&self, employee: Employee) -> Manager {
+        Manager {
+            employee,
+            reports: 1,
+        }
+    }
+}
+
+#[tokio::test]
+async fn data_contracts_travel_over_http_and_describe_themselves_in_their_namespaces() {
+    let host = ServiceHost::builder()
+        .endpoint(
+            PeopleContract::single(Registry),
+            BasicHttpBinding::new().metadata(true),
+            "http://127.0.0.1:0/people",
+        )
+        .open()
+        .await
+        .expect("host opens");
+    let client = PeopleClient::connect(BasicHttpBinding::new(), host.address())
+        .await
+        .expect("connect");
+    let mut expected = ann();
+    expected.age += 1;
+    expected.cache = 0;
+    assert_eq!(client.older(ann()).await.unwrap(), expected);
+    assert_eq!(
+        client.promote(manager().employee).await.unwrap(),
+        Manager {
+            reports: 1,
+            ..manager()
+        }
+    );
+
+    let wsdl = common::wsdl(host.address()).await;
+    let schema_of = |ns: &str| -> String {
+        let start = wsdl
+            .find(&format!(r#"targetNamespace="{ns}""#))
+            .unwrap_or_else(|| panic!("no schema for {ns} in\n{wsdl}"));
+        let end = wsdl[start..]
+            .find("</xs:schema>")
+            .map_or(wsdl.len(), |e| start + e);
+        wsdl[start..end].to_owned()
+    };
+    let peers = schema_of(PEERS);
+    // Members in serializer order; optional unless required; nillable as .NET's reference types.
+    let person = concat!(
+        r#"<xs:complexType name="Person"><xs:sequence>"#,
+        r#"<xs:element minOccurs="0" name="Age" type="xs:int"/>"#,
+        r#"<xs:element minOccurs="0" name="City" nillable="true" type="xs:string"/>"#,
+        r#"<xs:element name="Id" type="xs:long"/>"#,
+        r#"<xs:element minOccurs="0" name="Name" nillable="true" type="xs:string"/>"#,
+        r#"<xs:element minOccurs="0" name="Nickname" nillable="true" type="xs:string"/>"#,
+        r#"<xs:element minOccurs="0" name="Zeta" type="xs:int"/>"#,
+        r#"<xs:element minOccurs="0" name="alpha" type="xs:int"/>"#,
+        r#"<xs:element minOccurs="0" name="Tags" nillable="true" type="arr:ArrayOfstring"/>"#,
+    );
+    assert!(peers.contains(person), "{person}\nnot in\n{peers}");
+    let geo = schema_of(GEO);
+    for part in [
+        r#"<xs:complexType name="PostalAddress"><xs:sequence><xs:element minOccurs="0" name="Zip" nillable="true" type="xs:string"/><xs:element minOccurs="0" name="Street" nillable="true" type="xs:string"/></xs:sequence></xs:complexType>"#,
+        r#"<xs:simpleType name="Mood"><xs:restriction base="xs:string"><xs:enumeration value="Glad"/><xs:enumeration value="Grumpy"/></xs:restriction></xs:simpleType>"#,
+    ] {
+        assert!(geo.contains(part), "{part}\nnot in\n{geo}");
+    }
+    // The derived type extends its base, which lives in its own namespace.
+    let hr = schema_of("urn:hr");
+    assert!(
+        hr.contains(r#"<xs:complexType name="Employee"><xs:complexContent mixed="false"><xs:extension base="q"#),
+        "{hr}"
+    );
+    assert!(
+        hr.contains(r#":Person"><xs:sequence><xs:element minOccurs="0" name="Salary" type="xs:double"/><xs:element minOccurs="0" name="Boss" nillable="true" type="xs:string"/></xs:sequence></xs:extension></xs:complexContent></xs:complexType>"#),
+        "{hr}"
+    );
+    let people = schema_of("urn:people");
+    assert!(
+        people.contains(r#"<xs:element name="Id" type="xs:long"/>"#),
+        "{people}"
+    );
+    host.shutdown().await;
 }

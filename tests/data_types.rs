@@ -1,11 +1,11 @@
 //! `indigo::data`'s .NET primitives as operation parameters and results: a call over HTTP with
 //! each of them, and the schema types the WSDL gives them.
 
+mod common;
+
 use indigo::binding::BasicHttpBinding;
 use indigo::data::{Char, DateTime, DateTimeOffset, Decimal, Guid, TimeSpan};
 use indigo::prelude::*;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 #[service_contract(name = "IStamps", namespace = "http://peers.test/data")]
 trait Stamps {
@@ -78,7 +78,7 @@ async fn primitives_travel_as_parameters_and_results_and_have_schema_types() {
     assert_eq!(client.echo_time(seen).await.expect("call"), seen);
     client.close().await.expect("close");
 
-    let wsdl = get(host.address(), "?wsdl").await;
+    let wsdl = common::wsdl(host.address()).await;
     for part in [
         // The DataContractSerializer's own simple types, in their namespace, as WCF's schema.
         r#"<xs:element name="id" type="q1:guid"/>"#,
@@ -95,24 +95,6 @@ async fn primitives_travel_as_parameters_and_results_and_have_schema_types() {
         assert!(wsdl.contains(part), "{part}\nnot in\n{wsdl}");
     }
     host.shutdown().await;
-}
-
-/// The body of `GET {address}{query}` (HTTP/1.1, one request on a fresh connection).
-async fn get(address: &str, query: &str) -> String {
-    let rest = address.strip_prefix("http://").expect("an http address");
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let mut stream = TcpStream::connect(authority).await.expect("connect");
-    let head =
-        format!("GET {path}{query} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n");
-    stream.write_all(head.as_bytes()).await.expect("write");
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).await.expect("read");
-    let response = String::from_utf8(response).expect("UTF-8");
-    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    response
-        .split_once("\r\n\r\n")
-        .map(|(_, body)| body.to_owned())
-        .unwrap_or_default()
 }
 
 #[test]

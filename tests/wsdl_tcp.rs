@@ -10,38 +10,6 @@ use std::path::PathBuf;
 use common::*;
 use indigo::binding::{BasicHttpBinding, WsHttpBinding};
 use indigo::prelude::*;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
-
-/// The status and body of `method {url}{query}` (HTTP/1.1, `Connection: close`).
-async fn http(method: &str, url: &str, query: &str) -> (u16, String) {
-    let rest = url.strip_prefix("http://").expect("an http URL");
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let mut stream = TcpStream::connect(authority).await.expect("connect");
-    let head = format!(
-        "{method} {path}{query} HTTP/1.1\r\nHost: {authority}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-    );
-    stream.write_all(head.as_bytes()).await.expect("write");
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).await.expect("read");
-    let response = String::from_utf8(response).expect("utf-8");
-    let (head, body) = response.split_once("\r\n\r\n").expect("a head");
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("a status");
-    (status, body.to_owned())
-}
-
-/// The WSDL at `url`, checked to be well-formed XML with every prefix declared.
-async fn wsdl(url: &str) -> String {
-    let (status, body) = http("GET", url, "?wsdl").await;
-    assert_eq!(status, 200, "{body}");
-    indigo::xml::from_str::<serde::de::IgnoredAny>(&body)
-        .unwrap_or_else(|e| panic!("the WSDL is not well-formed: {e}\n{body}"));
-    body
-}
 
 fn assert_has(wsdl: &str, part: &str) {
     assert!(wsdl.contains(part), "{part}\nnot in\n{wsdl}");

@@ -92,6 +92,7 @@ pub struct DataMemberArgs {
     pub required: Option<Spanned<bool>>,
     pub emit_default: Option<Spanned<bool>>,
     pub skip: Option<Spanned<bool>>,
+    pub base: Option<Spanned<bool>>,
 }
 
 /// The arguments of `#[enum_member(…)]` on a variant of a data-contract enum.
@@ -101,7 +102,7 @@ pub struct EnumMemberArgs {
 }
 
 const DATA_CONTRACT_KEYS: &str = "`name` or `namespace`";
-const DATA_MEMBER_KEYS: &str = "`name`, `order`, `required`, `emit_default` or `skip`";
+const DATA_MEMBER_KEYS: &str = "`name`, `order`, `required`, `emit_default`, `skip` or `base`";
 const ENUM_MEMBER_KEYS: &str = "`value`";
 
 const CONTRACT_KEYS: &str = "`session`, `name` or `namespace`";
@@ -224,6 +225,7 @@ pub fn data_member_args(cx: &mut Ctxt, attr: &syn::Attribute, args: &mut DataMem
             ("required", &mut args.required),
             ("emit_default", &mut args.emit_default),
             ("skip", &mut args.skip),
+            ("base", &mut args.base),
         ] {
             if meta.path.is_ident(key) {
                 let value = parse_flag(&meta)?;

@@ -35,6 +35,8 @@ pub use error::Error;
 pub mod __private {
     pub use serde;
 
+    pub use crate::data::DataMembers;
+
     pub use crate::client::{
         decode_reply, decode_reply_or_fault, decode_reply_or_fault_exception,
         decode_reply_or_untyped_fault, encode_request,

@@ -10,6 +10,7 @@
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
+use syn::ext::IdentExt as _;
 use syn::spanned::Spanned as _;
 use syn::{DeriveInput, Ident};
 
@@ -18,7 +19,15 @@ use super::model::{DataContract, Member, Shape};
 /// The generated impls, in an anonymous const so their helpers do not leak.
 pub fn generate(input: &DeriveInput, contract: &DataContract) -> TokenStream {
     let body = match &contract.shape {
-        Shape::Struct { members, skipped } => struct_impls(input, contract, members, skipped),
+        Shape::Struct {
+            base,
+            members,
+            skipped,
+        } => {
+            // The hidden struct of members read so far sits beside the type (an associated
+            // type of a public trait cannot name a type private to the const block).
+            return struct_impls(input, contract, base.as_ref(), members, skipped);
+        }
         Shape::Enum(values) => enum_impls(input, contract, values),
     };
     quote! {
@@ -32,151 +41,269 @@ pub fn generate(input: &DeriveInput, contract: &DataContract) -> TokenStream {
 fn struct_impls(
     input: &DeriveInput,
     contract: &DataContract,
+    base: Option<&(Ident, syn::Type)>,
     members: &[Member],
     skipped: &[Ident],
 ) -> TokenStream {
     let ident = &input.ident;
+    let vis = &input.vis;
     let wire_name = &contract.wire_name;
-    let count = members.len();
-    let writes = members.iter().map(write_member);
-    let fields: Vec<String> = members
+    let namespace = contract
+        .wire_name
+        .strip_prefix('{')
+        .and_then(|rest| rest.split_once('}'))
+        .map_or("", |(ns, _)| ns);
+    let partial = format_ident!("__{}DataMembers", ident.unraw());
+    let count = members.len() + usize::from(base.is_some());
+    let own = members.len();
+
+    let writes = members.iter().map(|m| write_member(m, &m.wire_name));
+    let qualified_writes = members
         .iter()
-        .map(|m| {
-            let mark = if m.required { "!" } else { "" };
-            format!("{}{mark}", m.wire_name)
-        })
-        .collect();
-    let tags: Vec<Ident> = (0..members.len())
-        .map(|i| format_ident!("__M{i}"))
-        .collect();
-    let wire: Vec<&String> = members.iter().map(|m| &m.wire_name).collect();
-    let slots: Vec<Ident> = (0..members.len())
-        .map(|i| format_ident!("__m{i}"))
-        .collect();
+        .map(|m| write_member(m, &format!("{{{namespace}}}{}", m.wire_name)));
+    let slots: Vec<Ident> = (0..own).map(|i| format_ident!("m{i}")).collect();
     let types: Vec<&syn::Type> = members.iter().map(|m| &m.ty).collect();
-    let finish = members.iter().zip(&slots).map(|(m, slot)| {
-        let field = &m.field;
-        let name = &m.wire_name;
-        if m.required {
-            let message = format!(
-                "the required data member `{name}` of `{}` is missing",
-                contract.name
-            );
-            quote! {
-                #field: match #slot {
-                    ::core::option::Option::Some(value) => value,
-                    ::core::option::Option::None => {
-                        return ::core::result::Result::Err(
-                            <__A::Error as _serde::de::Error>::custom(#message),
-                        );
-                    }
-                }
-            }
-        } else {
-            let ty = &m.ty;
-            quote_spanned! {ty.span()=>
-                #field: ::core::option::Option::unwrap_or_else(
-                    #slot,
-                    <#ty as ::core::default::Default>::default,
-                )
-            }
-        }
-    });
+    let wire: Vec<&String> = members.iter().map(|m| &m.wire_name).collect();
+    let indices: Vec<usize> = (0..own).collect();
+    let finish = members
+        .iter()
+        .zip(&slots)
+        .map(|(m, slot)| finish_member(contract, m, slot));
     let defaults = skipped.iter().map(|field| {
         quote_spanned! {field.span()=> #field: ::core::default::Default::default() }
     });
+    let mut fields: Vec<String> = Vec::new();
+    if base.is_some() {
+        // The base type, traced whole for the schema (an empty name: it has no element).
+        fields.push(String::new());
+    }
+    fields.extend(members.iter().map(|m| {
+        let mark = if m.required { "!" } else { "" };
+        format!("{}{mark}", m.wire_name)
+    }));
     let expecting = format!("the data contract `{}`", contract.name);
+
+    // What a base adds to each generated piece.
+    let (base_partial, base_write, base_index, base_read, base_finish, base_whole) = match base {
+        Some((field, ty)) => (
+            quote! {
+                base: <#ty as ::indigo::__private::DataMembers>::Partial,
+                whole_base: ::core::option::Option<#ty>,
+            },
+            quote! { <#ty as _serde_members::DataMembers>::write_members(&self.#field, state)?; },
+            quote! { <#ty as _serde_members::DataMembers>::member_index(name).map(|i| i + #own) },
+            quote! { <#ty as _serde_members::DataMembers>::read_member(&mut partial.base, index - #own, map) },
+            quote! {
+                #field: match partial.whole_base {
+                    ::core::option::Option::Some(base) => base,
+                    ::core::option::Option::None => {
+                        <#ty as _serde_members::DataMembers>::finish(partial.base)?
+                    }
+                },
+            },
+            quote! {
+                __Member::Base => {
+                    partial.whole_base = ::core::option::Option::Some(map.next_value::<#ty>()?);
+                }
+            },
+        ),
+        None => (
+            quote! {},
+            quote! {},
+            quote! { ::core::option::Option::None },
+            quote! { ::core::result::Result::Ok(()) },
+            quote! {},
+            quote! { __Member::Base => { map.next_value::<_serde::de::IgnoredAny>()?; } },
+        ),
+    };
+
     quote! {
-        impl _serde::Serialize for #ident {
-            fn serialize<__S: _serde::Serializer>(
-                &self,
-                serializer: __S,
-            ) -> ::core::result::Result<__S::Ok, __S::Error> {
-                use _serde::ser::SerializeStruct as _;
-                let mut state = serializer.serialize_struct(#wire_name, #count)?;
-                #(#writes)*
-                state.end()
-            }
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, non_snake_case)]
+        #[derive(::core::default::Default)]
+        #vis struct #partial {
+            #(#slots: ::core::option::Option<#types>,)*
+            #base_partial
         }
 
-        impl<'de> _serde::Deserialize<'de> for #ident {
-            fn deserialize<__D: _serde::Deserializer<'de>>(
-                deserializer: __D,
-            ) -> ::core::result::Result<Self, __D::Error> {
-                const FIELDS: &[&str] = &[#(#fields),*];
+        const _: () = {
+            use ::indigo::__private as _serde_members;
+            use ::indigo::__private::serde as _serde;
 
-                enum __Member { #(#tags,)* __Unknown }
+            impl _serde_members::DataMembers for #ident {
+                type Partial = #partial;
 
-                impl<'de> _serde::Deserialize<'de> for __Member {
-                    fn deserialize<__D: _serde::Deserializer<'de>>(
-                        deserializer: __D,
-                    ) -> ::core::result::Result<Self, __D::Error> {
-                        struct __Names;
-                        impl<'de> _serde::de::Visitor<'de> for __Names {
-                            type Value = __Member;
-                            fn expecting(
-                                &self,
-                                f: &mut ::core::fmt::Formatter<'_>,
-                            ) -> ::core::fmt::Result {
-                                f.write_str("a data member name")
-                            }
-                            fn visit_str<__E: _serde::de::Error>(
-                                self,
-                                name: &str,
-                            ) -> ::core::result::Result<__Member, __E> {
-                                ::core::result::Result::Ok(match name {
-                                    #(#wire => __Member::#tags,)*
-                                    _ => __Member::__Unknown,
-                                })
-                            }
-                        }
-                        deserializer.deserialize_identifier(__Names)
+                fn write_members<__S: _serde::ser::SerializeStruct>(
+                    &self,
+                    state: &mut __S,
+                ) -> ::core::result::Result<(), __S::Error> {
+                    #base_write
+                    #(#qualified_writes)*
+                    ::core::result::Result::Ok(())
+                }
+
+                fn member_index(name: &str) -> ::core::option::Option<usize> {
+                    match name {
+                        #(#wire => ::core::option::Option::Some(#indices),)*
+                        _ => #base_index,
                     }
                 }
 
-                struct __Visitor;
-                impl<'de> _serde::de::Visitor<'de> for __Visitor {
-                    type Value = #ident;
-                    fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                        f.write_str(#expecting)
+                fn read_member<'de, __A: _serde::de::MapAccess<'de>>(
+                    partial: &mut #partial,
+                    index: usize,
+                    map: &mut __A,
+                ) -> ::core::result::Result<(), __A::Error> {
+                    match index {
+                        #(#indices => {
+                            if partial.#slots.is_some() {
+                                return ::core::result::Result::Err(
+                                    <__A::Error as _serde::de::Error>::duplicate_field(#wire),
+                                );
+                            }
+                            partial.#slots = ::core::option::Option::Some(map.next_value()?);
+                            ::core::result::Result::Ok(())
+                        })*
+                        _ => #base_read,
                     }
-                    fn visit_map<__A: _serde::de::MapAccess<'de>>(
-                        self,
-                        mut map: __A,
-                    ) -> ::core::result::Result<#ident, __A::Error> {
-                        #(let mut #slots: ::core::option::Option<#types> = ::core::option::Option::None;)*
-                        while let ::core::option::Option::Some(member) = map.next_key::<__Member>()? {
-                            match member {
-                                #(__Member::#tags => {
-                                    if #slots.is_some() {
-                                        return ::core::result::Result::Err(
-                                            <__A::Error as _serde::de::Error>::duplicate_field(#wire),
-                                        );
+                }
+
+                fn finish<__E: _serde::de::Error>(
+                    partial: #partial,
+                ) -> ::core::result::Result<Self, __E> {
+                    ::core::result::Result::Ok(#ident {
+                        #base_finish
+                        #(#finish,)*
+                        #(#defaults,)*
+                    })
+                }
+            }
+
+            impl _serde::Serialize for #ident {
+                fn serialize<__S: _serde::Serializer>(
+                    &self,
+                    serializer: __S,
+                ) -> ::core::result::Result<__S::Ok, __S::Error> {
+                    use _serde::ser::SerializeStruct as _;
+                    let mut state = serializer.serialize_struct(#wire_name, #count)?;
+                    {
+                        let state = &mut state;
+                        #base_write
+                    }
+                    #(#writes)*
+                    state.end()
+                }
+            }
+
+            impl<'de> _serde::Deserialize<'de> for #ident {
+                fn deserialize<__D: _serde::Deserializer<'de>>(
+                    deserializer: __D,
+                ) -> ::core::result::Result<Self, __D::Error> {
+                    const FIELDS: &[&str] = &[#(#fields),*];
+
+                    enum __Member { Index(usize), Base, Unknown }
+
+                    impl<'de> _serde::Deserialize<'de> for __Member {
+                        fn deserialize<__D: _serde::Deserializer<'de>>(
+                            deserializer: __D,
+                        ) -> ::core::result::Result<Self, __D::Error> {
+                            struct __Names;
+                            impl<'de> _serde::de::Visitor<'de> for __Names {
+                                type Value = __Member;
+                                fn expecting(
+                                    &self,
+                                    f: &mut ::core::fmt::Formatter<'_>,
+                                ) -> ::core::fmt::Result {
+                                    f.write_str("a data member name")
+                                }
+                                fn visit_str<__E: _serde::de::Error>(
+                                    self,
+                                    name: &str,
+                                ) -> ::core::result::Result<__Member, __E> {
+                                    if name.is_empty() {
+                                        return ::core::result::Result::Ok(__Member::Base);
                                     }
-                                    #slots = ::core::option::Option::Some(map.next_value()?);
-                                })*
-                                __Member::__Unknown => {
-                                    map.next_value::<_serde::de::IgnoredAny>()?;
+                                    ::core::result::Result::Ok(
+                                        match <#ident as _serde_members::DataMembers>::member_index(name) {
+                                            ::core::option::Option::Some(index) => __Member::Index(index),
+                                            ::core::option::Option::None => __Member::Unknown,
+                                        },
+                                    )
                                 }
                             }
+                            deserializer.deserialize_identifier(__Names)
                         }
-                        ::core::result::Result::Ok(#ident {
-                            #(#finish,)*
-                            #(#defaults,)*
-                        })
                     }
-                }
 
-                deserializer.deserialize_struct(#wire_name, FIELDS, __Visitor)
+                    struct __Visitor;
+                    impl<'de> _serde::de::Visitor<'de> for __Visitor {
+                        type Value = #ident;
+                        fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                            f.write_str(#expecting)
+                        }
+                        fn visit_map<__A: _serde::de::MapAccess<'de>>(
+                            self,
+                            mut map: __A,
+                        ) -> ::core::result::Result<#ident, __A::Error> {
+                            let mut partial = <#partial as ::core::default::Default>::default();
+                            while let ::core::option::Option::Some(member) = map.next_key::<__Member>()? {
+                                match member {
+                                    __Member::Index(index) => {
+                                        <#ident as _serde_members::DataMembers>::read_member(
+                                            &mut partial,
+                                            index,
+                                            &mut map,
+                                        )?;
+                                    }
+                                    #base_whole
+                                    __Member::Unknown => {
+                                        map.next_value::<_serde::de::IgnoredAny>()?;
+                                    }
+                                }
+                            }
+                            <#ident as _serde_members::DataMembers>::finish(partial)
+                        }
+                    }
+
+                    deserializer.deserialize_struct(#wire_name, FIELDS, __Visitor)
+                }
             }
+        };
+    }
+}
+
+/// A member's value at the end of reading: a missing required member is an error naming it; a
+/// missing optional one is its type's default.
+fn finish_member(contract: &DataContract, m: &Member, slot: &Ident) -> TokenStream {
+    let field = &m.field;
+    if m.required {
+        let message = format!(
+            "the required data member `{}` of `{}` is missing",
+            m.wire_name, contract.name
+        );
+        quote! {
+            #field: match partial.#slot {
+                ::core::option::Option::Some(value) => value,
+                ::core::option::Option::None => {
+                    return ::core::result::Result::Err(<__E as _serde::de::Error>::custom(#message));
+                }
+            }
+        }
+    } else {
+        let ty = &m.ty;
+        quote_spanned! {ty.span()=>
+            #field: ::core::option::Option::unwrap_or_else(
+                partial.#slot,
+                <#ty as ::core::default::Default>::default,
+            )
         }
     }
 }
 
-/// One member's write: always, or (`emit_default = false`) only when not its type's default.
-fn write_member(member: &Member) -> TokenStream {
+/// One member's write under `name`: always, or (`emit_default = false`) only when not its
+/// type's default.
+fn write_member(member: &Member, name: &str) -> TokenStream {
     let field = &member.field;
-    let name = &member.wire_name;
     if member.emit_default {
         return quote! { state.serialize_field(#name, &self.#field)?; };
     }

@@ -22,8 +22,10 @@ pub struct DataContract {
 
 /// A struct's members or an enum's values.
 pub enum Shape {
-    /// Members in serializer order, then the fields that are not members.
+    /// The base type's field (its members come first), the members in serializer order, and
+    /// the fields that are not members.
     Struct {
+        base: Option<(Ident, Type)>,
         members: Vec<Member>,
         skipped: Vec<Ident>,
     },
@@ -112,6 +114,7 @@ fn struct_shape(cx: &mut Ctxt, ident: &Ident, fields: &Fields) -> Option<Shape> 
         Fields::Named(named) => &named.named,
         Fields::Unit => {
             return Some(Shape::Struct {
+                base: None,
                 members: Vec::new(),
                 skipped: Vec::new(),
             });
@@ -124,6 +127,7 @@ fn struct_shape(cx: &mut Ctxt, ident: &Ident, fields: &Fields) -> Option<Shape> 
             return None;
         }
     };
+    let mut base: Option<(Ident, Type)> = None;
     let mut members = Vec::new();
     let mut skipped = Vec::new();
     for field in fields {
@@ -142,6 +146,11 @@ fn struct_shape(cx: &mut Ctxt, ident: &Ident, fields: &Fields) -> Option<Shape> 
             skipped.push(field_ident);
             continue;
         }
+        if let Some(flag) = args.base.as_ref().filter(|flag| flag.value) {
+            check_base(cx, &args, flag.span, base.is_some());
+            base = Some((field_ident, field.ty.clone()));
+            continue;
+        }
         members.push(member(cx, field_ident, field.ty.clone(), args));
     }
     check_unique(
@@ -150,7 +159,33 @@ fn struct_shape(cx: &mut Ctxt, ident: &Ident, fields: &Fields) -> Option<Shape> 
         "member",
     );
     order::sort(&mut members);
-    Some(Shape::Struct { members, skipped })
+    Some(Shape::Struct {
+        base,
+        members,
+        skipped,
+    })
+}
+
+/// A `base` field is the base type's data, not a member: no member settings, and only one.
+fn check_base(cx: &mut Ctxt, args: &DataMemberArgs, span: proc_macro2::Span, repeated: bool) {
+    if repeated {
+        cx.push(syn::Error::new(
+            span,
+            "a data contract has one base type: only one field can be `base`",
+        ));
+    }
+    let settings = [
+        args.name.as_ref().map(|s| s.span),
+        args.order.as_ref().map(|s| s.span),
+        args.required.as_ref().map(|s| s.span),
+        args.emit_default.as_ref().map(|s| s.span),
+    ];
+    for span in settings.into_iter().flatten() {
+        cx.push(syn::Error::new(
+            span,
+            "a `base` field holds the base type's members, which have their own settings",
+        ));
+    }
 }
 
 fn member(cx: &mut Ctxt, field: Ident, ty: Type, args: DataMemberArgs) -> Member {

@@ -38,6 +38,7 @@ mod datetime;
 mod decimal;
 mod guid;
 mod lexical;
+mod members;
 mod time_crate;
 mod timespan;
 
@@ -50,6 +51,8 @@ pub use self::char::Char;
 pub use datetime::{DateTime, DateTimeKind, DateTimeOffset};
 pub use decimal::Decimal;
 pub use guid::Guid;
+#[doc(hidden)]
+pub use members::DataMembers;
 pub use timespan::TimeSpan;
 
 /// The DataContractSerializer's own namespace, which holds `ser:guid`, `ser:char` and

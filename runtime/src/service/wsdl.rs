@@ -389,14 +389,33 @@ impl ServiceMetadata {
                     return;
                 }
                 let contract = shape.namespace().is_some() || struct_name.starts_with('{');
-                let _ = write!(out, r#"<xs:complexType name="{type_name}"><xs:sequence>"#);
-                if let Some(Definition::Struct(fields)) = self.types.registry.types.get(struct_name)
-                {
-                    for field in fields {
-                        schema.field(&mut out, field, contract);
-                    }
+                let fields = match self.types.registry.types.get(struct_name) {
+                    Some(Definition::Struct(fields)) => fields.as_slice(),
+                    _ => &[],
+                };
+                // A data contract's base type (a field without a name) is an extension, as
+                // .NET's schema exports a derived class.
+                let (base, fields) = match fields.split_first() {
+                    Some((first, rest)) if first.name.is_empty() => (Some(&first.shape), rest),
+                    _ => (None, fields),
+                };
+                let _ = write!(out, r#"<xs:complexType name="{type_name}">"#);
+                if let Some(base) = base {
+                    let base = schema.type_ref(base);
+                    let _ = write!(
+                        out,
+                        r#"<xs:complexContent mixed="false"><xs:extension base="{base}">"#
+                    );
                 }
-                out.push_str("</xs:sequence></xs:complexType>");
+                out.push_str("<xs:sequence>");
+                for field in fields {
+                    schema.field(&mut out, field, contract);
+                }
+                out.push_str("</xs:sequence>");
+                if base.is_some() {
+                    out.push_str("</xs:extension></xs:complexContent>");
+                }
+                out.push_str("</xs:complexType>");
             }
             Shape::Enum(enum_name) => {
                 let Some(Definition::Enum(variants)) = self.types.registry.types.get(enum_name)

@@ -490,11 +490,14 @@ pub(crate) struct Compound<'a> {
 }
 
 impl Compound<'_> {
+    /// Writes a member; a key in Clark notation (a base type's member, see
+    /// `crate::data::DataMembers`) is in its own namespace.
     fn field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result<()> {
         let depth = self.depth + 1;
-        value
-            .serialize(ElementSer::child(self, Some(key), depth))
-            .map_err(|e| e.at(key))
+        let (namespace, local) = split_clark(key);
+        let mut element = ElementSer::child(self, Some(local), depth);
+        element.namespace = namespace;
+        value.serialize(element).map_err(|e| e.at(local))
     }
 
     fn item<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
