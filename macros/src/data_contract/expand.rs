@@ -26,7 +26,7 @@ pub fn generate(input: &DeriveInput, contract: &DataContract) -> TokenStream {
         } => {
             // The hidden struct of members read so far sits beside the type (an associated
             // type of a public trait cannot name a type private to the const block).
-            return struct_impls(input, contract, base.as_ref(), members, skipped);
+            return struct_impls(input, contract, base.as_deref(), members, skipped);
         }
         Shape::Enum(values) => enum_impls(input, contract, values),
     };

@@ -25,7 +25,7 @@ pub enum Shape {
     /// The base type's field (its members come first), the members in serializer order, and
     /// the fields that are not members.
     Struct {
-        base: Option<(Ident, Type)>,
+        base: Option<Box<(Ident, Type)>>,
         members: Vec<Member>,
         skipped: Vec<Ident>,
     },
@@ -127,7 +127,7 @@ fn struct_shape(cx: &mut Ctxt, ident: &Ident, fields: &Fields) -> Option<Shape> 
             return None;
         }
     };
-    let mut base: Option<(Ident, Type)> = None;
+    let mut base: Option<Box<(Ident, Type)>> = None;
     let mut members = Vec::new();
     let mut skipped = Vec::new();
     for field in fields {
@@ -148,7 +148,7 @@ fn struct_shape(cx: &mut Ctxt, ident: &Ident, fields: &Fields) -> Option<Shape> 
         }
         if let Some(flag) = args.base.as_ref().filter(|flag| flag.value) {
             check_base(cx, &args, flag.span, base.is_some());
-            base = Some((field_ident, field.ty.clone()));
+            base = Some(Box::new((field_ident, field.ty.clone())));
             continue;
         }
         members.push(member(cx, field_ident, field.ty.clone(), args));
