@@ -331,3 +331,99 @@ async fn data_contracts_travel_over_http_and_describe_themselves_in_their_namesp
     );
     host.shutdown().await;
 }
+
+/// A plain serde type and a data contract without a namespace of its own.
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, PartialEq)]
+struct Coupon {
+    code: String,
+}
+
+#[derive(DataContract, Debug, Clone, PartialEq, Default)]
+struct Basket {
+    items: Vec<String>,
+}
+
+/// WCF's habit: the contract in one namespace, the data types in `schemas.datacontract.org`.
+#[service_contract(
+    name = "IShop",
+    namespace = "http://peers.test/shop",
+    data_namespace = "http://schemas.datacontract.org/2004/07/Shop"
+)]
+trait Shop {
+    async fn check_out(&self, basket: Basket, coupon: Coupon) -> Basket;
+}
+
+struct Till;
+
+impl Shop for Till {
+    async fn check_out(&self, mut basket: Basket, coupon: Coupon) -> Basket {
+        basket.items.push(coupon.code);
+        basket
+    }
+}
+
+const SHOP_DATA: &str = "http://schemas.datacontract.org/2004/07/Shop";
+
+#[test]
+fn a_contracts_data_namespace_holds_the_members_of_types_without_their_own() {
+    let infoset = xml::to_infoset_with_data(
+        &Coupon { code: "X".into() },
+        "Coupon",
+        "http://peers.test/shop",
+        SHOP_DATA,
+    )
+    .unwrap();
+    let mut text = String::new();
+    infoset.write_text(&mut text).unwrap();
+    assert_eq!(
+        text,
+        format!(
+            r#"<Coupon xmlns="http://peers.test/shop" xmlns:b="{SHOP_DATA}"><b:code>X</b:code></Coupon>"#
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_contracts_data_namespace_is_used_on_the_wire_and_in_the_wsdl() {
+    let host = ServiceHost::builder()
+        .endpoint(
+            ShopContract::single(Till),
+            BasicHttpBinding::new().metadata(true),
+            "http://127.0.0.1:0/shop",
+        )
+        .open()
+        .await
+        .expect("host opens");
+    let client = ShopClient::connect(BasicHttpBinding::new(), host.address())
+        .await
+        .expect("connect");
+    let basket = Basket {
+        items: vec!["tea".into()],
+    };
+    let coupon = Coupon { code: "X".into() };
+    assert_eq!(
+        client.check_out(basket, coupon).await.unwrap().items,
+        ["tea", "X"]
+    );
+    let wsdl = common::wsdl(host.address()).await;
+    // The wrappers and parameters in the contract's namespace, the types in the data namespace.
+    let shop = wsdl
+        .split(r#"targetNamespace="http://peers.test/shop""#)
+        .nth(2)
+        .unwrap_or_else(|| panic!("no contract schema in\n{wsdl}"));
+    assert!(
+        shop.contains(r#"<xs:element name="basket" type="q1:Basket"/>"#),
+        "{wsdl}"
+    );
+    let data = wsdl
+        .split(&format!(r#"targetNamespace="{SHOP_DATA}""#))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no data schema in\n{wsdl}"));
+    for part in [
+        r#"<xs:complexType name="Basket">"#,
+        r#"<xs:complexType name="Coupon">"#,
+    ] {
+        assert!(data.contains(part), "{part} not in\n{wsdl}");
+    }
+    host.shutdown().await;
+}

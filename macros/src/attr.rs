@@ -51,6 +51,7 @@ pub struct ContractArgs {
     pub session: Option<Spanned<Session>>,
     pub name: Option<Spanned<String>>,
     pub namespace: Option<Spanned<String>>,
+    pub data_namespace: Option<Spanned<String>>,
 }
 
 /// The arguments of one `#[operation(…)]`.
@@ -105,7 +106,7 @@ const DATA_CONTRACT_KEYS: &str = "`name` or `namespace`";
 const DATA_MEMBER_KEYS: &str = "`name`, `order`, `required`, `emit_default`, `skip` or `base`";
 const ENUM_MEMBER_KEYS: &str = "`value`";
 
-const CONTRACT_KEYS: &str = "`session`, `name` or `namespace`";
+const CONTRACT_KEYS: &str = "`session`, `name`, `namespace` or `data_namespace`";
 const OPERATION_KEYS: &str = "`initiating`, `terminating`, `one_way`, `cancel_safe`, `name`, \
      `action`, `reply_action`, `fault_action` or `release_instance`";
 
@@ -122,6 +123,9 @@ pub fn contract_args(cx: &mut Ctxt, tokens: TokenStream) -> ContractArgs {
         } else if meta.path.is_ident("namespace") {
             let value = parse_string(&meta)?;
             set_once(&mut args.namespace, &meta, "namespace", value)
+        } else if meta.path.is_ident("data_namespace") {
+            let value = parse_string(&meta)?;
+            set_once(&mut args.data_namespace, &meta, "data_namespace", value)
         } else {
             Err(unknown_key(&meta, "#[service_contract]", CONTRACT_KEYS))
         }

@@ -25,6 +25,9 @@ pub struct Contract {
     pub supertraits: Vec<syn::TypeParamBound>,
     pub name: String,
     pub namespace: String,
+    /// The namespace of the members of types that name none of their own (default: the
+    /// contract's namespace).
+    pub data_namespace: String,
     pub session: Session,
     /// The span of `session = …`, or of the trait's name when it was not given.
     pub session_span: Span,
@@ -131,6 +134,9 @@ pub fn contract(cx: &mut Ctxt, args: ContractArgs, item: ItemTrait) -> Contract 
     let namespace = args
         .namespace
         .map_or_else(|| DEFAULT_NAMESPACE.to_owned(), |ns| ns.value);
+    let data_namespace = args
+        .data_namespace
+        .map_or_else(|| namespace.clone(), |ns| ns.value);
     let (session, session_span) = args
         .session
         .map_or((Session::Allowed, item.ident.span()), |s| (s.value, s.span));
@@ -157,6 +163,7 @@ pub fn contract(cx: &mut Ctxt, args: ContractArgs, item: ItemTrait) -> Contract 
         supertraits: item.supertraits.into_iter().collect(),
         name,
         namespace,
+        data_namespace,
         session,
         session_span,
         operations,

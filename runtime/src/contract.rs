@@ -70,6 +70,10 @@ pub struct ContractDescription {
     pub name: &'static str,
     /// The contract's XML namespace (default `http://tempuri.org/`).
     pub namespace: &'static str,
+    /// The namespace of the members of the types its messages carry that name no namespace of
+    /// their own (plain serde types, data contracts without `namespace`): `data_namespace = "…"`
+    /// on the contract, by default its namespace.
+    pub data_namespace: &'static str,
     /// The contract's session mode.
     pub session_mode: SessionMode,
     /// The operations, in declaration order.

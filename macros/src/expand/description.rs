@@ -14,6 +14,7 @@ pub fn generate(contract: &Contract, names: &Names) -> TokenStream {
     let marker = &names.contract;
     let name = &contract.name;
     let namespace = &contract.namespace;
+    let data_namespace = &contract.data_namespace;
     let (mode_type, mode_value) = match contract.session {
         Session::Required => (quote!(Required), quote!(Required)),
         Session::Allowed => (quote!(Allowed), quote!(Allowed)),
@@ -35,6 +36,7 @@ pub fn generate(contract: &Contract, names: &Names) -> TokenStream {
                 &::indigo::contract::ContractDescription {
                     name: #name,
                     namespace: #namespace,
+                    data_namespace: #data_namespace,
                     session_mode: ::indigo::contract::SessionMode::#mode_value,
                     operations: &[#(#operations),*],
                 };

@@ -13,13 +13,16 @@ pub fn generate(contract: &Contract) -> TokenStream {
         .operations
         .iter()
         .enumerate()
-        .map(|(index, op)| operation(index, op));
+        .map(|(index, op)| operation(&contract.namespace, index, op));
     quote!(#(#structs)*)
 }
 
-fn operation(index: usize, op: &Operation) -> TokenStream {
+/// The wrappers of one operation. Their serde names are in Clark notation (`{namespace}Name`),
+/// so that the parameters are in the contract's namespace whatever its data namespace.
+fn operation(namespace: &str, index: usize, op: &Operation) -> TokenStream {
     let request = request_struct(index);
     let request_name = &op.name.value;
+    let request_wire = format!("{{{namespace}}}{request_name}");
     let fields = op.params.iter().map(|param| {
         let ident = &param.ident;
         let ty = &param.ty;
@@ -28,7 +31,7 @@ fn operation(index: usize, op: &Operation) -> TokenStream {
     });
     let request = quote! {
         #[derive(::indigo::__private::serde::Serialize, ::indigo::__private::serde::Deserialize)]
-        #[serde(crate = "::indigo::__private::serde", rename = #request_name)]
+        #[serde(crate = "::indigo::__private::serde", rename = #request_wire)]
         #[allow(non_camel_case_types)]
         struct #request { #(#fields),* }
     };
@@ -36,7 +39,7 @@ fn operation(index: usize, op: &Operation) -> TokenStream {
         return request;
     }
     let reply = reply_struct(index);
-    let reply_name = format!("{request_name}Response");
+    let reply_name = format!("{{{namespace}}}{request_name}Response");
     let result_name = format!("{request_name}Result");
     let ok = &op.output.ok;
     let field = (!op.output.is_unit()).then(|| quote!(#[serde(rename = #result_name)] result: #ok));

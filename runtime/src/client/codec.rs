@@ -27,8 +27,13 @@ pub fn encode_request<R: Serialize>(
     request: &R,
 ) -> Result<Body, Error> {
     let op = operation(contract, index)?;
-    let infoset = xml::to_infoset(request, op.name, contract.namespace)
-        .map_err(|e| Error::Encoding(format!("the request of `{}`: {e}", op.name)))?;
+    let infoset = xml::to_infoset_with_data(
+        request,
+        op.name,
+        contract.namespace,
+        contract.data_namespace,
+    )
+    .map_err(|e| Error::Encoding(format!("the request of `{}`: {e}", op.name)))?;
     Ok(Body::Infoset(infoset))
 }
 

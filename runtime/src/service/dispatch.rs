@@ -90,7 +90,13 @@ pub fn encode_reply<R: Serialize>(
     reply: &R,
 ) -> Result<Body, Fault> {
     let op = operation(contract, index)?;
-    let infoset = xml::to_infoset(reply, op.reply_name, contract.namespace).map_err(|e| {
+    let infoset = xml::to_infoset_with_data(
+        reply,
+        op.reply_name,
+        contract.namespace,
+        contract.data_namespace,
+    )
+    .map_err(|e| {
         faults::internal(format!(
             "the reply of `{}` could not be written: {e}",
             op.name
@@ -142,7 +148,7 @@ fn with_detail<D: Serialize>(
         Some((namespace, name)) => (namespace.unwrap_or(contract.namespace), name),
         None => (contract.namespace, type_name),
     };
-    match xml::to_infoset(detail, name, namespace) {
+    match xml::to_infoset_with_data(detail, name, namespace, contract.data_namespace) {
         Ok(detail) => make(op, type_name).with_detail(detail).typed_for(op),
         Err(e) => faults::internal(format!(
             "the `{type_name}` fault of `{}` could not be written: {e}",

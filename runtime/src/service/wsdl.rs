@@ -269,7 +269,7 @@ impl ServiceMetadata {
     /// DataContractSerializer's arrays namespace), each importing the others.
     fn schema(&self, out: &mut String) {
         let c = self.contract;
-        let mut schema = Schema::new(c.namespace);
+        let mut schema = Schema::new(c.namespace, c.data_namespace);
         let mut wrappers = BTreeSet::new();
         for (index, op) in c.operations.iter().enumerate() {
             wrappers.insert(op.name);
@@ -469,6 +469,9 @@ enum Occurs {
 struct Schema {
     /// The contract's namespace (prefix `tns`).
     contract: &'static str,
+    /// Where types that name no namespace of their own are defined (the contract's
+    /// `data_namespace`).
+    data: &'static str,
     /// Namespace → its schema's content.
     bodies: BTreeMap<&'static str, String>,
     /// Namespace → prefix (`tns`, `arr`, `q1`, …), declared on every schema.
@@ -485,9 +488,10 @@ struct Schema {
 }
 
 impl Schema {
-    fn new(contract: &'static str) -> Self {
+    fn new(contract: &'static str, data: &'static str) -> Self {
         let mut schema = Schema {
             contract,
+            data,
             bodies: BTreeMap::new(),
             prefixes: BTreeMap::new(),
             wanted: BTreeMap::new(),
@@ -620,9 +624,9 @@ impl Schema {
     }
 
     /// `prefix:name` for a named type of `shape`'s namespace (a data contract's own, else the
-    /// contract's), to be defined there.
+    /// contract's data namespace), to be defined there.
     fn named(&mut self, name: String, shape: &Shape) -> String {
-        let ns = shape.namespace().unwrap_or(self.contract);
+        let ns = shape.namespace().unwrap_or(self.data);
         self.body(ns);
         let qualified = format!("{}:{}", self.prefix(ns), attr(&name));
         self.wanted

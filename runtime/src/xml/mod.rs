@@ -107,6 +107,20 @@ pub fn to_infoset<T: ?Sized + Serialize>(
     Ok(out)
 }
 
+/// [`to_infoset`] for a message body of a contract whose data namespace differs from its
+/// namespace: the members of types that name no namespace of their own go in
+/// `data_namespace`.
+pub fn to_infoset_with_data(
+    value: &(impl ?Sized + Serialize),
+    name: &str,
+    namespace: &str,
+    data_namespace: &str,
+) -> Result<Infoset, XmlError> {
+    let mut out = Infoset::with_capacity(256, 16);
+    ser::write_root(&mut out, value, name, Some(namespace), Some(data_namespace))?;
+    Ok(out)
+}
+
 /// Appends `value` to `out` as one element named `name`.
 ///
 /// With `namespace` `Some`, the element declares it as its default namespace (`xmlns="…"`);
@@ -119,7 +133,7 @@ pub fn write_element<T: ?Sized + Serialize>(
     namespace: Option<&str>,
 ) -> Result<(), XmlError> {
     let mark = out.mark();
-    let result = ser::write_root(out, value, name, namespace);
+    let result = ser::write_root(out, value, name, namespace, namespace);
     if result.is_err() {
         out.truncate(mark);
     }

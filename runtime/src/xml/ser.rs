@@ -38,12 +38,14 @@ const PRIMITIVE_ITEMS: &[&str] = &[
     "base64Binary",
 ];
 
-/// Writes `value` as the element `name`, declaring `namespace` as its default namespace.
+/// Writes `value` as the element `name`, declaring `namespace` as its default namespace; the
+/// members of structs that name no namespace of their own go in `data_ns`.
 pub(crate) fn write_root<T: ?Sized + Serialize>(
     out: &mut Infoset,
     value: &T,
     name: &str,
     namespace: Option<&str>,
+    data_ns: Option<&str>,
 ) -> Result<()> {
     value
         .serialize(ElementSer {
@@ -51,7 +53,7 @@ pub(crate) fn write_root<T: ?Sized + Serialize>(
             name: Some(name),
             namespace,
             scope: Scope::INHERITED,
-            data_ns: namespace,
+            data_ns,
             depth: 1,
         })
         .map_err(|e| e.at(name))
