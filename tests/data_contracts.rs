@@ -427,3 +427,49 @@ async fn a_contracts_data_namespace_is_used_on_the_wire_and_in_the_wsdl() {
     }
     host.shutdown().await;
 }
+
+/// .NET's `[KnownType]`: a `Person` declared, an `Employee` or a `Manager` sent.
+#[derive(DataContract, Debug, Clone, PartialEq)]
+#[data_contract(known_types)]
+enum AnyPerson {
+    Person(BasePerson),
+    Employee(Employee),
+    Manager(Manager),
+}
+
+#[test]
+fn a_known_type_is_written_with_its_xsi_type_and_read_back_by_it() {
+    let text =
+        xml::to_string(&AnyPerson::Manager(manager()), "Who", "http://tempuri.org/").unwrap();
+    assert_eq!(
+        text,
+        concat!(
+            r#"<Who xmlns="http://tempuri.org/" xmlns:b="urn:hr" i:type="b:Manager" xmlns:i="http://www.w3.org/2001/XMLSchema-instance">"#,
+            r#"<Id xmlns="urn:people">3</Id><Name xmlns="urn:people">Kim</Name>"#,
+            r#"<b:Salary>10.5</b:Salary><b:Boss i:nil="true" xmlns:i="http://www.w3.org/2001/XMLSchema-instance"/>"#,
+            r#"<b:Reports>4</b:Reports></Who>"#
+        )
+    );
+    let back: AnyPerson = xml::from_str(&text).unwrap();
+    assert_eq!(back, AnyPerson::Manager(manager()));
+    // The declared type goes without xsi:type, and an element without one is the declared type.
+    let person = manager().employee.person;
+    let text = xml::to_string(&AnyPerson::Person(person.clone()), "Who", "urn:x").unwrap();
+    assert!(!text.contains("type="), "{text}");
+    assert_eq!(
+        xml::from_str::<AnyPerson>(&text).unwrap(),
+        AnyPerson::Person(person)
+    );
+    // Any prefix will do; an unknown type is an error naming the known ones.
+    let text = r#"<Who xmlns:x="urn:hr" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="x:Employee"><Id>1</Id><Salary>2</Salary></Who>"#;
+    assert!(matches!(
+        xml::from_str::<AnyPerson>(text).unwrap(),
+        AnyPerson::Employee(e) if e.salary == 2.0
+    ));
+    let text = r#"<Who xmlns:x="urn:hr" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="x:Robot"/>"#;
+    let error = xml::from_str::<AnyPerson>(text).unwrap_err().to_string();
+    assert!(
+        error.contains("Robot") && error.contains("Manager"),
+        "{error}"
+    );
+}

@@ -122,6 +122,45 @@ enum Mood {
     Grumpy,
 }
 
+/// The C# peer's `Staff`, with its known type `Employee` (in another namespace).
+#[derive(DataContract, Debug, Clone, PartialEq, Default)]
+#[data_contract(namespace = "urn:people")]
+struct Staff {
+    name: String,
+    #[data_member(required)]
+    id: i64,
+}
+
+#[derive(DataContract, Debug, Clone, PartialEq, Default)]
+#[data_contract(namespace = "urn:hr")]
+struct Employee {
+    #[data_member(base)]
+    staff: Staff,
+    salary: f64,
+}
+
+#[derive(DataContract, Debug, Clone, PartialEq)]
+#[data_contract(known_types)]
+enum AnyStaff {
+    Staff(Staff),
+    Employee(Employee),
+}
+
+/// As the C# `Promote`: always an `Employee`.
+fn promote(staff: AnyStaff) -> AnyStaff {
+    let (staff, salary) = match staff {
+        AnyStaff::Staff(staff) => (staff, 1.0),
+        AnyStaff::Employee(e) => (e.staff, e.salary * 2.0),
+    };
+    AnyStaff::Employee(Employee {
+        staff: Staff {
+            name: format!("{}*", staff.name),
+            id: staff.id,
+        },
+        salary,
+    })
+}
+
 /// A fault detail in the default data-contract namespace.
 #[derive(DataContract, Debug, Clone, PartialEq, Default)]
 #[data_contract(namespace = "http://schemas.datacontract.org/2004/07/Peers")]
@@ -135,6 +174,7 @@ struct LookupFault {
 trait DataTypes {
     async fn older(&self, person: Person) -> Person;
     async fn find(&self, id: i64) -> Result<Person, FaultException<LookupFault>>;
+    async fn promote(&self, staff: AnyStaff) -> AnyStaff;
     async fn greet(&self, name: String) -> String;
     async fn mirror(&self, point: Point) -> Point;
     async fn sum(&self, values: Vec<i32>) -> i32;
@@ -145,6 +185,9 @@ trait DataTypes {
 struct Types;
 
 impl DataTypes for Types {
+    async fn promote(&self, staff: AnyStaff) -> AnyStaff {
+        promote(staff)
+    }
     async fn older(&self, person: Person) -> Person {
         person.older()
     }
@@ -399,6 +442,9 @@ async fn wcf_client_against_indigo(encoding: &str, binding: NetTcpBinding) {
         "Ann!!|43|OSLO|null|28|21|42|a,b,seen,seen|0150-1-1|MAIN ST|Grumpy"
     );
     assert_eq!(expect("find "), "P5|0|null|null|5|0|0||z|s|Happy");
+    // A base type from another namespace, and a known type where the base is declared.
+    assert_eq!(expect("promote "), "Employee Bo* 1 1");
+    assert_eq!(expect("promote-again "), "Employee Al* 2 6");
     // A typed fault whose detail lives in the default data-contract namespace.
     assert_eq!(
         expect("find-fault "),
@@ -635,6 +681,25 @@ async fn indigo_client_against_wcf(encoding: &str, binding: NetTcpBinding) {
             }),
             ..Person::default()
         }
+    );
+    let staff = Staff {
+        name: "Bo".into(),
+        id: 1,
+    };
+    let employee = AnyStaff::Employee(Employee {
+        staff: Staff {
+            name: "Al".into(),
+            id: 2,
+        },
+        salary: 3.0,
+    });
+    assert_eq!(
+        types.promote(AnyStaff::Staff(staff.clone())).await.unwrap(),
+        promote(AnyStaff::Staff(staff))
+    );
+    assert_eq!(
+        types.promote(employee.clone()).await.unwrap(),
+        promote(employee)
     );
     let fault = types.find(-5).await.unwrap().unwrap_err();
     assert_eq!(

@@ -83,6 +83,7 @@ const HEADER_KEYS: &str = "`namespace`, `name` or `must_understand`";
 pub struct DataContractArgs {
     pub name: Option<Spanned<String>>,
     pub namespace: Option<Spanned<String>>,
+    pub known_types: Option<Spanned<bool>>,
 }
 
 /// The arguments of `#[data_member(…)]` on a field of a data contract.
@@ -102,7 +103,7 @@ pub struct EnumMemberArgs {
     pub value: Option<Spanned<String>>,
 }
 
-const DATA_CONTRACT_KEYS: &str = "`name` or `namespace`";
+const DATA_CONTRACT_KEYS: &str = "`name`, `namespace` or `known_types`";
 const DATA_MEMBER_KEYS: &str = "`name`, `order`, `required`, `emit_default`, `skip` or `base`";
 const ENUM_MEMBER_KEYS: &str = "`value`";
 
@@ -203,6 +204,10 @@ pub fn data_contract_args(cx: &mut Ctxt, attr: &syn::Attribute, args: &mut DataC
                 let value = parse_string(&meta)?;
                 return set_once(slot, &meta, key, value);
             }
+        }
+        if meta.path.is_ident("known_types") {
+            let value = parse_flag(&meta)?;
+            return set_once(&mut args.known_types, &meta, "known_types", value);
         }
         Err(unknown_key(&meta, "#[data_contract]", DATA_CONTRACT_KEYS))
     });

@@ -101,6 +101,21 @@ namespace Peers
     [DataContract(Namespace = "http://peers.test/geo")]
     public enum Mood { [EnumMember(Value = "Glad")] Happy, [EnumMember] Grumpy }
 
+    // Inheritance across namespaces, and a known type sent where its base is declared.
+    [DataContract(Namespace = "urn:people")]
+    [KnownType(typeof(Employee))]
+    public class Staff
+    {
+        [DataMember] public string Name;
+        [DataMember(IsRequired = true)] public long Id;
+    }
+
+    [DataContract(Namespace = "urn:hr")]
+    public class Employee : Staff
+    {
+        [DataMember] public double Salary;
+    }
+
     // A fault detail in the default data-contract namespace.
     [DataContract]
     public class LookupFault
@@ -114,6 +129,7 @@ namespace Peers
     {
         [OperationContract] Person Older(Person person);
         [OperationContract] [FaultContract(typeof(LookupFault))] Person Find(long id);
+        [OperationContract] Staff Promote(Staff staff);
         [OperationContract] string Greet(string name);
         [OperationContract] Point Mirror(Point point);
         [OperationContract] int Sum(int[] values);
@@ -149,6 +165,11 @@ namespace Peers
     public class DataTypes : IDataTypes
     {
         public Person Older(Person person) { return person.Older(); }
+        public Staff Promote(Staff staff)
+        {
+            var employee = staff as Employee;
+            return new Employee { Name = staff.Name + "*", Id = staff.Id, Salary = employee == null ? 1 : employee.Salary * 2 };
+        }
         public Person Find(long id)
         {
             if (id < 0) throw new FaultException<LookupFault>(new LookupFault { Id = id, Why = "no such person" }, "not found");
@@ -235,6 +256,10 @@ namespace Peers
             Console.WriteLine("older " + types.Older(ann));
             Console.WriteLine("older-again " + types.Older(types.Older(ann)));
             Console.WriteLine("find " + types.Find(5));
+            var promoted = types.Promote(new Staff { Name = "Bo", Id = 1 });
+            Console.WriteLine("promote " + promoted.GetType().Name + " " + promoted.Name + " " + promoted.Id + " " + ((promoted as Employee) == null ? "-" : ((Employee)promoted).Salary.ToString()));
+            promoted = types.Promote(new Employee { Name = "Al", Id = 2, Salary = 3 });
+            Console.WriteLine("promote-again " + promoted.GetType().Name + " " + promoted.Name + " " + promoted.Id + " " + ((promoted as Employee) == null ? "-" : ((Employee)promoted).Salary.ToString()));
             try { types.Find(-5); Console.WriteLine("find-fault none"); }
             catch (FaultException<LookupFault> f)
             {

@@ -29,6 +29,7 @@ pub fn generate(input: &DeriveInput, contract: &DataContract) -> TokenStream {
             return struct_impls(input, contract, base.as_deref(), members, skipped);
         }
         Shape::Enum(values) => enum_impls(input, contract, values),
+        Shape::KnownTypes(variants) => known_types_impls(input, contract, variants),
     };
     quote! {
         const _: () = {
@@ -131,6 +132,7 @@ fn struct_impls(
             use ::indigo::__private::serde as _serde;
 
             impl _serde_members::DataMembers for #ident {
+                const NAME: &'static str = #wire_name;
                 type Partial = #partial;
 
                 fn write_members<__S: _serde::ser::SerializeStruct>(
@@ -400,6 +402,119 @@ fn enum_impls(
                 }
 
                 deserializer.deserialize_enum(#wire_name, VALUES, __Visitor)
+            }
+        }
+    }
+}
+
+/// The serde enum name prefix of known types: `indigo::xml::KNOWN_TYPES`, which the XML format
+/// recognises.
+const KNOWN_TYPES: &str = "@known-types:";
+
+fn known_types_impls(
+    input: &DeriveInput,
+    contract: &DataContract,
+    variants: &[(Ident, syn::Type)],
+) -> TokenStream {
+    let ident = &input.ident;
+    let name = format!("{KNOWN_TYPES}{}", contract.name);
+    let idents: Vec<&Ident> = variants.iter().map(|(v, _)| v).collect();
+    let types: Vec<&syn::Type> = variants.iter().map(|(_, t)| t).collect();
+    let indices: Vec<u32> = (0..variants.len())
+        .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
+        .collect();
+    let slots: Vec<usize> = (0..variants.len()).collect();
+    let writes = variants.iter().zip(&indices).map(|((variant, ty), index)| {
+        if *index == 0 {
+            // The declared type: written as itself, without `xsi:type`.
+            quote! { #ident::#variant(value) => _serde::Serialize::serialize(value, serializer) }
+        } else {
+            quote! {
+                #ident::#variant(value) => serializer.serialize_newtype_variant(
+                    #name,
+                    #index,
+                    <#ty as ::indigo::__private::DataMembers>::NAME,
+                    value,
+                )
+            }
+        }
+    });
+    let expecting = format!("one of the known types of `{}`", contract.name);
+    quote! {
+        impl _serde::Serialize for #ident {
+            fn serialize<__S: _serde::Serializer>(
+                &self,
+                serializer: __S,
+            ) -> ::core::result::Result<__S::Ok, __S::Error> {
+                match self {
+                    #(#writes,)*
+                }
+            }
+        }
+
+        impl<'de> _serde::Deserialize<'de> for #ident {
+            fn deserialize<__D: _serde::Deserializer<'de>>(
+                deserializer: __D,
+            ) -> ::core::result::Result<Self, __D::Error> {
+                const TYPES: &[&str] = &[#(<#types as ::indigo::__private::DataMembers>::NAME),*];
+
+                /// The known type an `xsi:type` names (none: the declared type), by local name.
+                struct __Variant(usize);
+                impl<'de> _serde::Deserialize<'de> for __Variant {
+                    fn deserialize<__D: _serde::Deserializer<'de>>(
+                        deserializer: __D,
+                    ) -> ::core::result::Result<Self, __D::Error> {
+                        struct __Names;
+                        impl<'de> _serde::de::Visitor<'de> for __Names {
+                            type Value = __Variant;
+                            fn expecting(
+                                &self,
+                                f: &mut ::core::fmt::Formatter<'_>,
+                            ) -> ::core::fmt::Result {
+                                f.write_str(#expecting)
+                            }
+                            fn visit_str<__E: _serde::de::Error>(
+                                self,
+                                name: &str,
+                            ) -> ::core::result::Result<__Variant, __E> {
+                                if name.is_empty() {
+                                    return ::core::result::Result::Ok(__Variant(0));
+                                }
+                                let local = |n: &str| n.rsplit('}').next().unwrap_or("").to_owned();
+                                let wanted = local(name);
+                                TYPES
+                                    .iter()
+                                    .position(|known| local(known) == wanted)
+                                    .map(__Variant)
+                                    .ok_or_else(|| __E::unknown_variant(name, TYPES))
+                            }
+                        }
+                        deserializer.deserialize_identifier(__Names)
+                    }
+                }
+
+                struct __Visitor;
+                impl<'de> _serde::de::Visitor<'de> for __Visitor {
+                    type Value = #ident;
+                    fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.write_str(#expecting)
+                    }
+                    fn visit_enum<__A: _serde::de::EnumAccess<'de>>(
+                        self,
+                        data: __A,
+                    ) -> ::core::result::Result<#ident, __A::Error> {
+                        let (__Variant(index), variant) = data.variant::<__Variant>()?;
+                        match index {
+                            #(#slots => _serde::de::VariantAccess::newtype_variant::<#types>(variant)
+                                .map(#ident::#idents),)*
+                            _ => ::core::result::Result::Err(
+                                <__A::Error as _serde::de::Error>::custom("no such known type"),
+                            ),
+                        }
+                    }
+                }
+
+                deserializer.deserialize_enum(#name, TYPES, __Visitor)
             }
         }
     }

@@ -31,6 +31,9 @@ pub enum Shape {
     },
     /// Unit variants and their wire values, in declaration order.
     Enum(Vec<(Ident, String)>),
+    /// A closed set of known types (`known_types`): each variant holds one data contract; the
+    /// first is the declared type.
+    KnownTypes(Vec<(Ident, Type)>),
 }
 
 /// One data member.
@@ -71,8 +74,18 @@ pub fn parse(cx: &mut Ctxt, input: &DeriveInput) -> Option<DataContract> {
     }
     let name = checked_name(cx, args.name, || input.ident.unraw().to_string());
     let namespace = args.namespace.map(|ns| ns.value).unwrap_or_default();
+    let known_types = args.known_types.as_ref().filter(|flag| flag.value);
     let shape = match &input.data {
-        Data::Struct(data) => struct_shape(cx, &input.ident, &data.fields),
+        Data::Struct(data) => {
+            if let Some(flag) = known_types {
+                cx.push(syn::Error::new(
+                    flag.span,
+                    "`known_types` belongs on an enum whose variants each hold a data contract",
+                ));
+            }
+            struct_shape(cx, &input.ident, &data.fields)
+        }
+        Data::Enum(data) if known_types.is_some() => known_types_shape(cx, &input.ident, data),
         Data::Enum(data) => enum_shape(cx, data),
         Data::Union(_) => {
             cx.error_spanned_by(
@@ -251,6 +264,29 @@ fn enum_shape(cx: &mut Ctxt, data: &syn::DataEnum) -> Option<Shape> {
         "value",
     );
     Some(Shape::Enum(values))
+}
+
+fn known_types_shape(cx: &mut Ctxt, ident: &Ident, data: &syn::DataEnum) -> Option<Shape> {
+    let mut variants = Vec::new();
+    for variant in &data.variants {
+        match &variant.fields {
+            Fields::Unnamed(fields) if fields.unnamed.len() == 1 => {
+                let ty = fields.unnamed.iter().map(|f| f.ty.clone()).next()?;
+                variants.push((variant.ident.clone(), ty));
+            }
+            _ => cx.error_spanned_by(
+                &variant.ident,
+                "each known type is a variant holding one data contract: `Name(Type)`",
+            ),
+        }
+    }
+    if data.variants.is_empty() {
+        cx.error_spanned_by(
+            ident,
+            "known types need at least one variant: the declared type, first",
+        );
+    }
+    Some(Shape::KnownTypes(variants))
 }
 
 /// Reports a wire name used twice.

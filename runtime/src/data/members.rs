@@ -8,6 +8,9 @@ use serde::ser::SerializeStruct;
 
 /// A data contract's members, one at a time.
 pub trait DataMembers: Sized {
+    /// The contract's name in Clark notation, `{namespace}Name`.
+    const NAME: &'static str;
+
     /// The members read so far.
     type Partial: Default;
 

@@ -28,7 +28,8 @@ use crate::message::{WSA10_NS, WSA200408_NS};
 use crate::metadata::BindingDescription;
 use crate::metadata::policy::{self, WSAP_NS, WSAW_NS, WSP_NS, WSU_NS};
 use crate::xml::ARRAYS_NS;
-use crate::xml::schema::{ContractTypes, Definition, Field, Shape};
+use crate::xml::KNOWN_TYPES;
+use crate::xml::schema::{ContractTypes, Definition, Field, Shape, TypeRegistry};
 
 const XS: &str = "http://www.w3.org/2001/XMLSchema";
 /// WSDL's SOAP 1.1 binding extension.
@@ -269,7 +270,7 @@ impl ServiceMetadata {
     /// DataContractSerializer's arrays namespace), each importing the others.
     fn schema(&self, out: &mut String) {
         let c = self.contract;
-        let mut schema = Schema::new(c.namespace, c.data_namespace);
+        let mut schema = Schema::new(c.namespace, c.data_namespace, &self.types.registry);
         let mut wrappers = BTreeSet::new();
         for (index, op) in c.operations.iter().enumerate() {
             wrappers.insert(op.name);
@@ -466,7 +467,9 @@ enum Occurs {
 
 /// The schemas being written: a body per namespace, the prefixes that name the namespaces, and
 /// the named types still to define.
-struct Schema {
+struct Schema<'r> {
+    /// The traced types' definitions.
+    registry: &'r TypeRegistry,
     /// The contract's namespace (prefix `tns`).
     contract: &'static str,
     /// Where types that name no namespace of their own are defined (the contract's
@@ -487,9 +490,10 @@ struct Schema {
     simple: BTreeSet<(&'static str, &'static str, &'static str)>,
 }
 
-impl Schema {
-    fn new(contract: &'static str, data: &'static str) -> Self {
+impl<'r> Schema<'r> {
+    fn new(contract: &'static str, data: &'static str, registry: &'r TypeRegistry) -> Self {
         let mut schema = Schema {
+            registry,
             contract,
             data,
             bodies: BTreeMap::new(),
@@ -618,9 +622,26 @@ impl Schema {
                 self.referenced.insert(name);
                 self.named(shape.item_name(), shape)
             }
+            Shape::Enum(name) if name.starts_with(KNOWN_TYPES) => self.known_types(name),
             Shape::Enum(_) => self.named(shape.item_name(), shape),
             Shape::Unit | Shape::Any => "xs:anyType".to_owned(),
         }
+    }
+
+    /// Known types (`#[data_contract(known_types)]`) are their declared (first) type; the
+    /// others are defined too, so that a client can read them.
+    fn known_types(&mut self, name: &str) -> String {
+        let Some(Definition::Enum(variants)) = self.registry.types.get(name) else {
+            return "xs:anyType".to_owned();
+        };
+        let mut declared = None;
+        for (_, shape) in variants {
+            if let Some(shape) = shape {
+                let ty = self.type_ref(shape);
+                declared.get_or_insert(ty);
+            }
+        }
+        declared.unwrap_or_else(|| "xs:anyType".to_owned())
     }
 
     /// `prefix:name` for a named type of `shape`'s namespace (a data contract's own, else the

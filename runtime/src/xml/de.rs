@@ -16,7 +16,7 @@ use super::XmlFragment;
 use super::infoset::{self, Infoset, InfosetEvent};
 use super::lexical::same_prefix;
 use super::reader::reborrow;
-use super::{MAX_DEPTH, XSI_NS, XmlError, base64};
+use super::{KNOWN_TYPES, MAX_DEPTH, XSI_NS, XmlError, base64};
 
 type Result<T> = std::result::Result<T, XmlError>;
 
@@ -118,6 +118,22 @@ struct Start<'i> {
     name: Cow<'i, str>,
     /// Whether it has `xsi:nil="true"`.
     nil: bool,
+    /// Its `xsi:type`, resolved to Clark notation (`{namespace}Local`): the data contract a
+    /// value of a known type declares (allocated only when present, which is rare).
+    xsi_type: Option<String>,
+}
+
+/// `prefix:Local` (an `xsi:type` value) in Clark notation, with `resolve` giving the prefix's
+/// namespace; `None` when the prefix is not declared.
+fn clark_qname<'a>(value: &str, resolve: impl FnOnce(&str) -> Option<&'a str>) -> Option<String> {
+    let value = trim_ws(value);
+    let (prefix, local) = value.split_once(':').unwrap_or(("", value));
+    let namespace = resolve(prefix).unwrap_or_default();
+    if prefix.is_empty() || !namespace.is_empty() {
+        Some(format!("{{{namespace}}}{local}"))
+    } else {
+        None
+    }
 }
 
 /// An event as the deserializer sees it.
@@ -369,18 +385,34 @@ impl<'i, 's> Events<'i, 's> {
             return Err(XmlError::UnknownPrefix(prefix.to_owned()));
         }
         let mut nil = false;
+        let mut xsi_type = None;
         for attr in e.attributes() {
             let attr = attr?;
             let (prefix, local) = split_name(attr.key.0);
-            if local == "nil" && !prefix.is_empty() && self.lookup(prefix) == Some(XSI_NS) {
-                nil = matches!(trim_ws(&attr.value), "true" | "1");
+            if prefix.is_empty() || self.lookup(prefix) != Some(XSI_NS) {
+                continue;
+            }
+            match local {
+                "nil" => nil = matches!(trim_ws(&attr.value), "true" | "1"),
+                "type" => {
+                    let value = &attr.value;
+                    xsi_type = Some(
+                        clark_qname(&value, |p| self.lookup(p))
+                            .ok_or_else(|| XmlError::UnknownPrefix(value.to_string()))?,
+                    );
+                }
+                _ => {}
             }
         }
         let name = match reborrow(self.input, local) {
             Some(name) => Cow::Borrowed(name),
             None => Cow::Owned(local.to_owned()),
         };
-        Ok(Start { name, nil })
+        Ok(Start {
+            name,
+            nil,
+            xsi_type,
+        })
     }
 }
 
@@ -683,10 +715,15 @@ impl<'i, E: Source<'i>> de::Deserializer<'i> for ElementDe<'_, 'i, E> {
 
     fn deserialize_enum<V: Visitor<'i>>(
         self,
-        _name: &'static str,
+        name: &'static str,
         _variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value> {
+        if name.starts_with(KNOWN_TYPES) {
+            // A closed set of known types: the element's `xsi:type` names the variant (none: the
+            // declared type), whose value is the element itself.
+            return visitor.visit_enum(KnownType(self));
+        }
         self.with(|ev| match ev.content()? {
             Content::Text(t) => visitor.visit_enum(TextVariant(t)),
             Content::Bytes(_) => Err(XmlError::UnexpectedText("(binary data)".into())),
@@ -898,6 +935,22 @@ impl<'i, E: Source<'i>> de::MapAccess<'i> for MapAccess<'_, E> {
 }
 
 /// A unit variant written as text.
+/// The variant of a known-types enum an element's `xsi:type` names (`""`: none).
+struct KnownType<'a, 'i, E>(ElementDe<'a, 'i, E>);
+
+impl<'a, 'i, E: Source<'i>> de::EnumAccess<'i> for KnownType<'a, 'i, E> {
+    type Error = XmlError;
+    type Variant = ElementDe<'a, 'i, E>;
+
+    fn variant_seed<V: DeserializeSeed<'i>>(self, seed: V) -> Result<(V::Value, Self::Variant)> {
+        let name = Cow::Owned(self.0.start.xsi_type.clone().unwrap_or_default());
+        let value = seed
+            .deserialize(NameDe(&name))
+            .map_err(|e| e.at(&self.0.start.name))?;
+        Ok((value, self.0))
+    }
+}
+
 struct TextVariant<'i>(Cow<'i, str>);
 
 impl<'i> de::EnumAccess<'i> for TextVariant<'i> {
@@ -1026,8 +1079,10 @@ impl<'i> InfosetEvents<'i> {
             return Err(XmlError::TooDeep);
         }
         self.open.push(self.bindings.len());
-        // Every `…:nil` attribute, resolved once the element's declarations are all read.
+        // Every `…:nil` and `…:type` attribute, resolved once the element's declarations are
+        // all read.
         let mut nils: SmallVec<[(&'i str, &'i str); 2]> = SmallVec::new();
+        let mut types: SmallVec<[(&'i str, &'i str); 1]> = SmallVec::new();
         loop {
             match self.events.peek() {
                 Some(InfosetEvent::Xmlns { prefix, uri }) => {
@@ -1038,6 +1093,11 @@ impl<'i> InfosetEvents<'i> {
                     local: "nil",
                     value,
                 }) if !prefix.is_empty() => nils.push((prefix, value)),
+                Some(InfosetEvent::Attribute {
+                    prefix,
+                    local: "type",
+                    value,
+                }) if !prefix.is_empty() => types.push((prefix, value)),
                 Some(InfosetEvent::Attribute { .. }) => {}
                 _ => break,
             }
@@ -1049,9 +1109,17 @@ impl<'i> InfosetEvents<'i> {
         let nil = nils.iter().any(|(p, value)| {
             self.resolve(p) == Some(XSI_NS) && matches!(trim_ws(value), "true" | "1")
         });
+        let xsi_type = match types.iter().find(|(p, _)| self.resolve(p) == Some(XSI_NS)) {
+            Some((_, value)) => Some(
+                clark_qname(value, |p| self.resolve(p))
+                    .ok_or_else(|| XmlError::UnknownPrefix((*value).to_owned()))?,
+            ),
+            None => None,
+        };
         Ok(Start {
             name: Cow::Borrowed(local),
             nil,
+            xsi_type,
         })
     }
 }

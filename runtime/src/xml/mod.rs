@@ -52,6 +52,13 @@ pub(crate) use sink::needs_declaring;
 pub use stream::{XmlSink, XmlSource};
 pub use writer::TextWriter;
 
+/// The serde enum name prefix of a closed set of known types (.NET's `[KnownType]`,
+/// `#[data_contract(known_types)]`): each variant holds one data contract, written as the
+/// element of the declared (first) type with `xsi:type` naming the actual one, and read back
+/// by that `xsi:type`. The variant names are the types' Clark-notation names.
+#[doc(hidden)]
+pub const KNOWN_TYPES: &str = "@known-types:";
+
 /// The namespace bound to the `xml` prefix.
 pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 

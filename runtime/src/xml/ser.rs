@@ -12,7 +12,7 @@ use serde::ser::{self, Serialize};
 use super::escape::check_name;
 use super::infoset::Infoset;
 use super::kind::split_clark;
-use super::{MAX_DEPTH, XSI_NS, XmlError};
+use super::{KNOWN_TYPES, MAX_DEPTH, XSI_NS, XmlError};
 
 type Result<T> = std::result::Result<T, XmlError>;
 
@@ -54,6 +54,7 @@ pub(crate) fn write_root<T: ?Sized + Serialize>(
             namespace,
             scope: Scope::INHERITED,
             data_ns,
+            xsi_type: None,
             depth: 1,
         })
         .map_err(|e| e.at(name))
@@ -98,6 +99,9 @@ pub(crate) struct ElementSer<'a> {
     /// The namespace of the members of a struct that does not name its own: the root's (the
     /// contract's), or `None` to inherit the enclosing element's.
     data_ns: Option<&'a str>,
+    /// The data contract (Clark notation) to name in `xsi:type`: a known type's value written
+    /// where another is declared.
+    xsi_type: Option<&'static str>,
     /// The element's nesting level (the root is 1).
     depth: usize,
 }
@@ -110,6 +114,7 @@ impl<'a> ElementSer<'a> {
             namespace: None,
             scope: parent.scope,
             data_ns: parent.data_ns,
+            xsi_type: None,
             depth,
         }
     }
@@ -126,7 +131,41 @@ impl<'a> ElementSer<'a> {
             None => (self.namespace.or(kind_ns), local),
         };
         check_name(name)?;
-        Ok(start_in(self.out, self.scope, ns, name))
+        let own = start_in(self.out, self.scope, ns, name);
+        if let Some(ty) = self.xsi_type {
+            self.write_xsi_type(own, ty)?;
+        }
+        Ok(own)
+    }
+
+    /// Writes `i:type="p:Local"` for the data contract `ty`, declaring `p` (the prefix the
+    /// members will use, see [`ElementSer::member_prefix`]) unless the element's own prefix
+    /// already names its namespace.
+    fn write_xsi_type(&mut self, own: Scope<'a>, ty: &'static str) -> Result<()> {
+        let (ns, local) = split_clark(ty);
+        let value = match ns {
+            Some(ns) if own.ns != Some(ns) => {
+                let prefix = self.member_prefix(own);
+                self.out.xmlns(prefix, ns);
+                format!("{prefix}:{local}")
+            }
+            _ if own.prefix.is_empty() => local.to_owned(),
+            _ => format!("{}:{local}", own.prefix),
+        };
+        self.out.attribute("i", "type", &value)?;
+        self.out.xmlns("i", XSI_NS);
+        Ok(())
+    }
+
+    /// The prefix an element at this depth declares for its members' namespace: one letter,
+    /// not the element's own prefix.
+    fn member_prefix(&self, own: Scope<'_>) -> &'static str {
+        let prefix = PREFIXES[self.depth % PREFIXES.len()];
+        if prefix == own.prefix {
+            PREFIXES[(self.depth + 1) % PREFIXES.len()]
+        } else {
+            prefix
+        }
     }
 
     /// Writes an element holding the text `write` appends.
@@ -179,13 +218,14 @@ impl<'a> ElementSer<'a> {
         let scope = if own.holds(members_ns) {
             own
         } else {
-            // Members in another namespace than the element's own: a prefix for them.
-            let mut prefix = PREFIXES[self.depth % PREFIXES.len()];
-            if prefix == own.prefix {
-                prefix = PREFIXES[(self.depth + 1) % PREFIXES.len()];
-            }
+            // Members in another namespace than the element's own: a prefix for them (which
+            // `xsi:type` may have declared already).
+            let prefix = self.member_prefix(own);
             let ns = members_ns.unwrap_or_default();
-            self.out.xmlns(prefix, ns);
+            let declared = self.xsi_type.and_then(|ty| split_clark(ty).0) == Some(ns);
+            if !declared {
+                self.out.xmlns(prefix, ns);
+            }
             Scope {
                 ns: Some(ns),
                 prefix,
@@ -403,6 +443,11 @@ impl<'a> ser::Serializer for ElementSer<'a> {
         variant: &'static str,
         value: &T,
     ) -> Result<()> {
+        if name.starts_with(KNOWN_TYPES) {
+            // A known type: the element as declared, naming the actual type in `xsi:type`.
+            self.xsi_type = Some(variant);
+            return value.serialize(self);
+        }
         let scope = self.open(name)?;
         let data_ns = self.data_ns;
         value
@@ -412,6 +457,7 @@ impl<'a> ser::Serializer for ElementSer<'a> {
                 namespace: None,
                 scope,
                 data_ns,
+                xsi_type: None,
                 depth: self.depth + 1,
             })
             .map_err(|e| e.at(variant))?;
