@@ -397,7 +397,7 @@ impl<'i, 's> Events<'i, 's> {
                 "type" => {
                     let value = &attr.value;
                     xsi_type = Some(
-                        clark_qname(&value, |p| self.lookup(p))
+                        clark_qname(value, |p| self.lookup(p))
                             .ok_or_else(|| XmlError::UnknownPrefix(value.to_string()))?,
                     );
                 }
