@@ -786,3 +786,43 @@ async fn an_indigo_client_calls_a_wcf_basic_http_host() {
 async fn an_indigo_client_calls_a_wcf_ws_http_host() {
     indigo_client_against_wcf_http("ws", WsHttpBinding::new()).await;
 }
+
+#[tokio::test]
+#[ignore]
+async fn zz_dump() {
+    let host = ServiceHost::builder()
+        .endpoint(
+            DataTypesContract::single(Types),
+            BasicHttpBinding::new().metadata(true),
+            "http://127.0.0.1:0/types-basic",
+        )
+        .endpoint(
+            DataTypesContract::single(Types),
+            WsHttpBinding::new().metadata(true),
+            "http://127.0.0.1:0/types-ws",
+        )
+        .open()
+        .await
+        .expect("host opens");
+    let host2 = ServiceHost::builder()
+        .endpoint(
+            CalculatorSessionContract::per_session(|| Calculator::new(&Probe::default())),
+            NetTcpBinding::new(),
+            "net.tcp://127.0.0.1:0/calc",
+        )
+        .metadata_http("http://127.0.0.1:0/calc/mex")
+        .open()
+        .await
+        .expect("host opens");
+    std::fs::write(
+        "/tmp/addr",
+        format!(
+            "{}\n{}\n{}\n",
+            host.addresses()[0],
+            host.addresses()[1],
+            host2.metadata_address().unwrap()
+        ),
+    )
+    .unwrap();
+    tokio::time::sleep(std::time::Duration::from_secs(900)).await;
+}
