@@ -81,16 +81,17 @@ async fn primitives_travel_as_parameters_and_results_and_have_schema_types() {
     let wsdl = common::wsdl(host.address()).await;
     for part in [
         // The DataContractSerializer's own simple types, in their namespace, as WCF's schema.
-        r#"<xs:element name="id" type="q1:guid"/>"#,
+        r#"<xs:element minOccurs="0" name="id" type="q1:guid"/>"#,
         r#"xmlns:q1="http://schemas.microsoft.com/2003/10/Serialization/""#,
         r#"<xs:simpleType name="guid"><xs:restriction base="xs:string"/></xs:simpleType>"#,
-        // DateTimeOffset: the struct of .NET's System namespace, both members required.
-        r#"<xs:element name="seen" type="q2:DateTimeOffset"/>"#,
+        // DateTimeOffset: the struct of .NET's System namespace (a value type: a parameter of it
+        // is not nillable), both members required.
+        r#"<xs:element minOccurs="0" name="seen" type="q2:DateTimeOffset"/>"#,
         r#"<xs:complexType name="DateTimeOffset"><xs:sequence><xs:element name="DateTime" type="xs:dateTime"/><xs:element name="OffsetMinutes" type="xs:short"/></xs:sequence></xs:complexType>"#,
-        r#"<xs:element name="at" type="xs:dateTime"/>"#,
-        r#"<xs:element name="price" type="xs:decimal"/>"#,
-        r#"<xs:element name="initial" type="q1:char"/>"#,
-        r#"<xs:element name="StampResult" type="q1:duration"/>"#,
+        r#"<xs:element minOccurs="0" name="at" type="xs:dateTime"/>"#,
+        r#"<xs:element minOccurs="0" name="price" type="xs:decimal"/>"#,
+        r#"<xs:element minOccurs="0" name="initial" type="q1:char"/>"#,
+        r#"<xs:element minOccurs="0" name="StampResult" type="q1:duration"/>"#,
     ] {
         assert!(wsdl.contains(part), "{part}\nnot in\n{wsdl}");
     }

@@ -631,8 +631,9 @@ async fn serves_wsdl_with_schema_when_metadata_is_on() {
     let wsdl = request(host.address(), "GET", "?wsdl", &[], b"").await;
     assert_eq!(wsdl.status, 200);
     for part in [
-        r#"<xs:element name="Checked"><xs:complexType><xs:sequence><xs:element name="text" type="xs:string"/><xs:element name="limit" type="xs:unsignedInt"/></xs:sequence></xs:complexType></xs:element>"#,
-        r#"<xs:element name="CheckedResponse"><xs:complexType><xs:sequence><xs:element name="CheckedResult" type="xs:string"/>"#,
+        // Parameters as WCF describes them: optional, nillable if of a .NET reference type.
+        r#"<xs:element name="Checked"><xs:complexType><xs:sequence><xs:element minOccurs="0" name="text" nillable="true" type="xs:string"/><xs:element minOccurs="0" name="limit" type="xs:unsignedInt"/></xs:sequence></xs:complexType></xs:element>"#,
+        r#"<xs:element name="CheckedResponse"><xs:complexType><xs:sequence><xs:element minOccurs="0" name="CheckedResult" nillable="true" type="xs:string"/>"#,
         r#"<xs:element name="TooLong" nillable="true" type="tns:TooLong"/>"#,
         r#"<xs:complexType name="TooLong"><xs:sequence><xs:element name="limit" type="xs:unsignedInt"/></xs:sequence></xs:complexType>"#,
         r#"<soap:operation soapAction="urn:indigo:tests/Echo/Checked" style="document"/>"#,

@@ -1,6 +1,7 @@
 //! Interop with a standard SOAP client: Python's zeep loads the WSDL of a running indigo host and
 //! calls every operation of a contract with structs, sequences, optional values, an enum, a typed
-//! fault and a one-way operation (`tests/zeep/call_all.py` checks each result).
+//! fault and a one-way operation (`tests/zeep/call_all.py` checks each result), and a contract of
+//! data contracts in several namespaces with .NET's primitives (`tests/zeep/data_contracts.py`).
 //!
 //! Needs `.venv` (made by `scripts/setup-python`). Without it the test prints SKIP and passes,
 //! unless `CI=true`, where a missing environment is a failure.
@@ -8,7 +9,9 @@
 use std::path::Path;
 use std::sync::Mutex;
 
+use indigo::DataContract;
 use indigo::binding::{BasicHttpBinding, WsHttpBinding};
+use indigo::data::{DateTime, Decimal, Guid};
 use indigo::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -275,4 +278,213 @@ async fn zeep_loads_the_wsdl_of_net_tcp_and_wshttp_endpoints() {
     assert!(!stdout.contains("NetTcpBinding_IGeometry"), "{stdout}");
     assert!(stdout.lines().any(|l| l == "LOADED"), "{stdout}");
     host.shutdown().await;
+}
+
+/// An order: a data contract in the default data-contract namespace, with a required `Guid`, a
+/// `DateTime`, a `Decimal`, a list of data contracts of another namespace, a nested data contract
+/// of a third, an enum, an `emit_default = false` member and a list of strings.
+#[derive(DataContract, Debug, Clone, PartialEq)]
+#[data_contract(namespace = "http://schemas.datacontract.org/2004/07/Shop")]
+pub struct Order {
+    /// Required.
+    #[data_member(required)]
+    pub id: Guid,
+    /// When.
+    pub placed: DateTime,
+    /// How much.
+    pub total: Decimal,
+    /// What.
+    pub lines: Vec<Line>,
+    /// Where to.
+    pub ship_to: Option<Address>,
+    /// Where it is.
+    pub status: Status,
+    /// Left out when `None`.
+    #[data_member(emit_default = false)]
+    pub note: Option<String>,
+    /// Tags.
+    pub tags: Vec<String>,
+}
+
+/// An order line, in a custom namespace, members in explicit order.
+#[derive(DataContract, Debug, Clone, PartialEq)]
+#[data_contract(namespace = "http://peers.test/shop/lines")]
+pub struct Line {
+    /// The article.
+    #[data_member(order = 0)]
+    pub sku: String,
+    /// How many.
+    #[data_member(order = 1)]
+    pub quantity: i32,
+}
+
+/// An address, in a third namespace.
+#[derive(DataContract, Debug, Clone, PartialEq)]
+#[data_contract(namespace = "http://peers.test/shop/geo")]
+pub struct Address {
+    /// The city.
+    pub city: String,
+    /// The postal code, if known.
+    pub zip: Option<String>,
+}
+
+/// Where an order is; `Fresh` travels as `New`.
+#[derive(DataContract, Debug, Clone, Copy, PartialEq, Default)]
+#[data_contract(namespace = "http://peers.test/shop/lines")]
+pub enum Status {
+    /// Just placed.
+    #[default]
+    #[enum_member(value = "New")]
+    Fresh,
+    /// On its way.
+    Shipped,
+}
+
+/// The data-contract contract zeep calls.
+#[service_contract(name = "IShop", namespace = "http://peers.test/shop")]
+pub trait Shop {
+    /// What arrived, as text.
+    async fn describe(&self, order: Order) -> String;
+    /// The order, every member changed.
+    async fn process(&self, order: Order) -> Order;
+}
+
+struct Shopkeeper;
+
+impl Shop for Shopkeeper {
+    async fn describe(&self, order: Order) -> String {
+        let lines: Vec<String> = order
+            .lines
+            .iter()
+            .map(|line| format!("{}x{}", line.quantity, line.sku))
+            .collect();
+        format!(
+            "{} {} {} [{}] {} {:?} {} [{}]",
+            order.id,
+            order.placed,
+            order.total,
+            lines.join(","),
+            order.ship_to.as_ref().map_or("-".to_owned(), |a| format!(
+                "{}/{}",
+                a.city,
+                a.zip.as_deref().unwrap_or("-")
+            )),
+            order.status,
+            order.note.as_deref().unwrap_or("-"),
+            order.tags.join(",")
+        )
+    }
+
+    async fn process(&self, order: Order) -> Order {
+        let mut tags = order.tags;
+        tags.push("seen".into());
+        Order {
+            id: order.id,
+            placed: order.placed,
+            total: order.total,
+            lines: order
+                .lines
+                .into_iter()
+                .rev()
+                .map(|line| Line {
+                    sku: line.sku.to_uppercase(),
+                    quantity: line.quantity + 1,
+                })
+                .collect(),
+            ship_to: order.ship_to.map(|a| Address {
+                city: a.city.to_uppercase(),
+                zip: Some(a.zip.unwrap_or_else(|| "0000".into())),
+            }),
+            status: match order.status {
+                Status::Fresh => Status::Shipped,
+                Status::Shipped => Status::Fresh,
+            },
+            note: if order.note.is_none() {
+                Some("noted".into())
+            } else {
+                None
+            },
+            tags,
+        }
+    }
+}
+
+/// zeep loads a WSDL with data contracts in four namespaces (the default data-contract one, two
+/// custom ones, the arrays namespace), a required member, an `emit_default = false` member, an
+/// enum with an explicit value, lists, and `Guid`, `DateTime` and `Decimal`, and calls it both
+/// ways (`tests/zeep/data_contracts.py` checks each value).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zeep_calls_data_contracts_in_several_namespaces() {
+    let host = ServiceHost::builder()
+        .endpoint(
+            ShopContract::single(Shopkeeper),
+            BasicHttpBinding::new().metadata(true),
+            "http://127.0.0.1:0/shop",
+        )
+        .open()
+        .await
+        .expect("host opens");
+    let wsdl_url = format!("{}?wsdl", host.address());
+
+    // The schema as WCF writes it for these types (no peer needed to check this part).
+    let wsdl = fetch(&wsdl_url).await;
+    for part in [
+        // A parameter and a result of a class: optional and nillable, as WCF describes them.
+        r#"<xs:element name="Process"><xs:complexType><xs:sequence><xs:element minOccurs="0" name="order" nillable="true" type="q1:Order"/></xs:sequence></xs:complexType></xs:element>"#,
+        r#"<xs:element minOccurs="0" name="DescribeResult" nillable="true" type="xs:string"/>"#,
+        // The required Guid (no minOccurs), the value types (not nillable), the reference types.
+        r#"<xs:element name="Id" type="q2:guid"/>"#,
+        r#"<xs:element minOccurs="0" name="Placed" type="xs:dateTime"/>"#,
+        r#"<xs:element minOccurs="0" name="Total" type="xs:decimal"/>"#,
+        r#"<xs:element minOccurs="0" name="Note" nillable="true" type="xs:string"/>"#,
+        // Items of a reference type may be nil, as in WCF's ArrayOfstring and ArrayOf{class}.
+        r#"<xs:complexType name="ArrayOfstring"><xs:sequence><xs:element minOccurs="0" maxOccurs="unbounded" name="string" nillable="true" type="xs:string"/></xs:sequence></xs:complexType>"#,
+        r#"<xs:complexType name="ArrayOfLine"><xs:sequence><xs:element minOccurs="0" maxOccurs="unbounded" name="Line" nillable="true" type="q3:Line"/></xs:sequence></xs:complexType>"#,
+    ] {
+        assert!(wsdl.contains(part), "{part}\nnot in\n{wsdl}");
+    }
+
+    let Some(python) = python() else { return };
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/zeep/data_contracts.py");
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(python)
+            .arg(script)
+            .arg(wsdl_url)
+            .output()
+    })
+    .await
+    .expect("join")
+    .expect("python runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "zeep failed ({}):\n{stdout}\n{stderr}",
+        output.status
+    );
+    for op in ["Describe", "Describe(minimal)", "Process", "Process(again)"] {
+        assert!(
+            stdout.lines().any(|line| line == format!("ok {op}")),
+            "no `ok {op}` in:\n{stdout}\n{stderr}"
+        );
+    }
+    assert!(stdout.lines().any(|line| line == "ALL OK"), "{stdout}");
+    host.shutdown().await;
+}
+
+/// The body of `GET {url}` (HTTP/1.1, one request on a fresh connection).
+async fn fetch(url: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.strip_prefix("http://").expect("an http URL");
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let mut stream = tokio::net::TcpStream::connect(authority)
+        .await
+        .expect("connect");
+    let head = format!("GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n");
+    stream.write_all(head.as_bytes()).await.expect("write");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.expect("read");
+    let response = String::from_utf8(response).expect("UTF-8");
+    let (_, body) = response.split_once("\r\n\r\n").expect("a head");
+    body.to_owned()
 }

@@ -1,4 +1,5 @@
-//! Interoperability with a real WCF implementation: Mono's System.ServiceModel, over net.tcp.
+//! Interoperability with a real WCF implementation: Mono's System.ServiceModel, over net.tcp and
+//! over HTTP (`BasicHttpBinding`, `WSHttpBinding(SecurityMode.None)`), both ways.
 //!
 //! The C# peer is `tests/mono/Interop.cs`, compiled with `mcs` on first use. Where Mono is not
 //! installed the tests say so loudly and pass, except under `CI=true`, where a missing Mono is a
@@ -395,6 +396,59 @@ async fn indigo_host(probe: &Probe, binding: NetTcpBinding) -> (ServiceHost, Str
     (host, calc, types)
 }
 
+/// Checks the lines the C# peer's `CallTypes` prints (every IDataTypes operation). `soap11`: the
+/// client used BasicHttpBinding, whose SOAP 1.1 faults carry no action (there is no addressing)
+/// and SOAP 1.1's codes (`Client`, `Server`), which Mono's `FaultCode` does not take for Sender
+/// and Receiver (.NET's does), so it prints their names.
+fn assert_types_lines<'a>(expect: &impl Fn(&str) -> &'a str, soap11: bool) {
+    let (sender, receiver) = if soap11 {
+        ("Client", "Server")
+    } else {
+        ("sender", "receiver")
+    };
+    let action = |action: &str| {
+        if soap11 {
+            String::new()
+        } else {
+            format!("http://peers.test/calc/IDataTypes/{action}")
+        }
+    };
+    assert_eq!(expect("greet "), "hello wörld <&>");
+    assert_eq!(expect("mirror "), "-4 3");
+    assert_eq!(expect("sum "), "46");
+    assert_eq!(expect("divide "), "0.25");
+    assert_eq!(expect("fault "), "Divide: division by zero");
+    // The typed fault as WCF shapes it: code Sender, the action the WSDL advertises.
+    assert_eq!(
+        expect("fault-shape "),
+        format!("{sender} {}", action("DivideMathFaultFault"))
+    );
+    assert_eq!(expect("fault-reason "), "cannot divide by zero");
+    assert_eq!(expect("shut "), format!("{receiver} shut: now"));
+    // Data contracts: every member arrives both ways, whatever the Rust field order.
+    assert_eq!(
+        expect("older "),
+        "Ann!|42|OSLO|new|14|11|22|a,b,seen|0150-1|MAIN ST|Happy"
+    );
+    assert_eq!(
+        expect("older-again "),
+        "Ann!!|43|OSLO|null|28|21|42|a,b,seen,seen|0150-1-1|MAIN ST|Grumpy"
+    );
+    assert_eq!(expect("find "), "P5|0|null|null|5|0|0||z|s|Happy");
+    // A base type from another namespace, and a known type where the base is declared.
+    assert_eq!(expect("promote "), "Employee Bo* 1 1");
+    assert_eq!(expect("promote-again "), "Employee Al* 2 6");
+    // A typed fault whose detail lives in the default data-contract namespace.
+    assert_eq!(
+        expect("find-fault "),
+        format!(
+            "-5 no such person not found {}",
+            action("FindLookupFaultFault")
+        )
+    );
+    assert_eq!(expect("find-fault-code "), sender);
+}
+
 async fn wcf_client_against_indigo(encoding: &str, binding: NetTcpBinding) {
     let Some(peer) = peer() else { return };
     let probe = Probe::default();
@@ -420,36 +474,7 @@ async fn wcf_client_against_indigo(encoding: &str, binding: NetTcpBinding) {
     );
     assert_eq!(expect("total "), "441.25");
     assert_eq!(expect("second "), "42");
-    assert_eq!(expect("greet "), "hello wörld <&>");
-    assert_eq!(expect("mirror "), "-4 3");
-    assert_eq!(expect("sum "), "46");
-    assert_eq!(expect("divide "), "0.25");
-    assert_eq!(expect("fault "), "Divide: division by zero");
-    // The typed fault as WCF shapes it: code Sender, the action the WSDL advertises.
-    assert_eq!(
-        expect("fault-shape "),
-        "sender http://peers.test/calc/IDataTypes/DivideMathFaultFault"
-    );
-    assert_eq!(expect("fault-reason "), "cannot divide by zero");
-    assert_eq!(expect("shut "), "receiver shut: now");
-    // Data contracts: every member arrives both ways, whatever the Rust field order.
-    assert_eq!(
-        expect("older "),
-        "Ann!|42|OSLO|new|14|11|22|a,b,seen|0150-1|MAIN ST|Happy"
-    );
-    assert_eq!(
-        expect("older-again "),
-        "Ann!!|43|OSLO|null|28|21|42|a,b,seen,seen|0150-1-1|MAIN ST|Grumpy"
-    );
-    assert_eq!(expect("find "), "P5|0|null|null|5|0|0||z|s|Happy");
-    // A base type from another namespace, and a known type where the base is declared.
-    assert_eq!(expect("promote "), "Employee Bo* 1 1");
-    assert_eq!(expect("promote-again "), "Employee Al* 2 6");
-    // A typed fault whose detail lives in the default data-contract namespace.
-    assert_eq!(
-        expect("find-fault "),
-        "-5 no such person not found http://peers.test/calc/IDataTypes/FindLookupFaultFault"
-    );
+    assert_types_lines(&expect, false);
     // WCF turns the ActionNotSupported fault into its own exception type.
     let first = expect("first ");
     assert!(first.starts_with("ActionNotSupportedException"), "{first}");
@@ -572,34 +597,42 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// Runs the C# peer with `args` (a hosting mode) until it prints "ready"; it serves until its
+/// standard input closes or the child is dropped.
+async fn serve(args: &[&str]) -> Option<tokio::process::Child> {
+    let peer = peer()?;
+    let mut child = Command::new("mono")
+        .arg(peer)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("mono starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let ready = tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line())
+        .await
+        .expect("the Mono host starts within a minute")
+        .expect("stdout readable");
+    assert_eq!(
+        ready.as_deref(),
+        Some("ready"),
+        "the Mono host did not start"
+    );
+    Some(child)
+}
+
 impl MonoHost {
     async fn start(encoding: &str) -> Option<Self> {
-        let peer = peer()?;
         let (calc_port, types_port) = (free_port(), free_port());
-        let mut child = Command::new("mono")
-            .arg(peer)
-            .args([
-                "service",
-                &calc_port.to_string(),
-                &types_port.to_string(),
-                encoding,
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("mono starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let ready = tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line())
-            .await
-            .expect("the Mono host starts within a minute")
-            .expect("stdout readable");
-        assert_eq!(
-            ready.as_deref(),
-            Some("ready"),
-            "the Mono host did not start"
-        );
+        let child = serve(&[
+            "service",
+            &calc_port.to_string(),
+            &types_port.to_string(),
+            encoding,
+        ])
+        .await?;
         Some(MonoHost {
             child,
             calc_port,
@@ -616,24 +649,8 @@ impl MonoHost {
     }
 }
 
-async fn indigo_client_against_wcf(encoding: &str, binding: NetTcpBinding) {
-    let Some(mut mono) = MonoHost::start(encoding).await else {
-        return;
-    };
-    let client = CalculatorSessionClient::connect(binding.clone(), &mono.calc())
-        .await
-        .unwrap();
-    let (calc, ()) = client.clear().await.unwrap();
-    calc.add_to(100.0).await.unwrap();
-    calc.subtract_from(50.0).await.unwrap();
-    calc.multiply_by(17.65).await.unwrap();
-    calc.divide_by(2.0).await.unwrap();
-    let total = calc.equals().await.unwrap();
-    assert!((total - 441.25).abs() < 1e-9, "{total}");
-
-    let types = DataTypesClient::connect(binding, &mono.types())
-        .await
-        .unwrap();
+/// Calls every operation of a Mono-hosted IDataTypes and checks what comes back.
+async fn call_wcf_types(types: &DataTypesClient) {
     assert_eq!(
         types.greet("wörld <&>".into()).await.unwrap(),
         "hello wörld <&>"
@@ -710,6 +727,27 @@ async fn indigo_client_against_wcf(encoding: &str, binding: NetTcpBinding) {
         }
     );
     assert_eq!(fault.reason, "not found");
+}
+
+async fn indigo_client_against_wcf(encoding: &str, binding: NetTcpBinding) {
+    let Some(mut mono) = MonoHost::start(encoding).await else {
+        return;
+    };
+    let client = CalculatorSessionClient::connect(binding.clone(), &mono.calc())
+        .await
+        .unwrap();
+    let (calc, ()) = client.clear().await.unwrap();
+    calc.add_to(100.0).await.unwrap();
+    calc.subtract_from(50.0).await.unwrap();
+    calc.multiply_by(17.65).await.unwrap();
+    calc.divide_by(2.0).await.unwrap();
+    let total = calc.equals().await.unwrap();
+    assert!((total - 441.25).abs() < 1e-9, "{total}");
+
+    let types = DataTypesClient::connect(binding, &mono.types())
+        .await
+        .unwrap();
+    call_wcf_types(&types).await;
     drop(mono.child.stdin.take());
     let _ = mono.child.wait().await;
 }
@@ -722,4 +760,241 @@ async fn an_indigo_client_calls_a_wcf_text_host() {
 #[tokio::test]
 async fn an_indigo_client_calls_a_wcf_net_tcp_binding_host() {
     indigo_client_against_wcf("binary", NetTcpBinding::new()).await;
+}
+
+/// Hosts IDataTypes over BasicHttpBinding (`…/types-basic`) and WsHttpBinding (`…/types-ws`).
+async fn indigo_http_host() -> ServiceHost {
+    ServiceHost::builder()
+        .endpoint(
+            DataTypesContract::single(Types),
+            BasicHttpBinding::new(),
+            "http://127.0.0.1:0/types-basic",
+        )
+        .endpoint(
+            DataTypesContract::single(Types),
+            WsHttpBinding::new(),
+            "http://127.0.0.1:0/types-ws",
+        )
+        .open()
+        .await
+        .expect("host opens")
+}
+
+/// Mono's client over `BasicHttpBinding` (`basic`) or `WSHttpBinding(SecurityMode.None)` (`ws`)
+/// calls every IDataTypes operation of an indigo host.
+async fn wcf_http_client_against_indigo(kind: &str) {
+    let Some(peer) = peer() else { return };
+    let host = indigo_http_host().await;
+    let address = match kind {
+        "basic" => &host.addresses()[0],
+        _ => &host.addresses()[1],
+    };
+    let output = Command::new("mono")
+        .arg(peer)
+        .args(["http-client", address, kind])
+        .output();
+    let output = tokio::time::timeout(std::time::Duration::from_secs(120), output)
+        .await
+        .expect("the WCF client ends within two minutes")
+        .expect("mono runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stdout.lines().collect();
+    let expect = |prefix: &str| -> &str {
+        lines
+            .iter()
+            .find_map(|line| line.strip_prefix(prefix))
+            .unwrap_or_else(|| panic!("no `{prefix}` line in:\n{stdout}\n{stderr}"))
+    };
+    assert!(
+        output.status.success(),
+        "the WCF client failed:\n{stdout}\n{stderr}"
+    );
+    assert_types_lines(&expect, kind == "basic");
+    host.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_wcf_basic_http_client_calls_an_indigo_host() {
+    wcf_http_client_against_indigo("basic").await;
+}
+
+#[tokio::test]
+async fn a_wcf_ws_http_client_calls_an_indigo_host() {
+    wcf_http_client_against_indigo("ws").await;
+}
+
+/// indigo's client calls IDataTypes hosted by Mono's `ServiceHost` over HTTP.
+async fn indigo_client_against_wcf_http<B>(kind: &str, binding: B)
+where
+    B: indigo::binding::Binding,
+    <DataTypesContract as Contract>::Session:
+        indigo::contract::SessionCompatible<DataTypesContract, B>,
+{
+    let port = free_port();
+    let Some(mut child) = serve(&["http-service", &port.to_string(), kind]).await else {
+        return;
+    };
+    let address = format!("http://127.0.0.1:{port}/types");
+    let types = DataTypesClient::connect(binding, &address).await.unwrap();
+    call_wcf_types(&types).await;
+    drop(child.stdin.take());
+    let _ = child.wait().await;
+}
+
+#[tokio::test]
+async fn an_indigo_client_calls_a_wcf_basic_http_host() {
+    indigo_client_against_wcf_http("basic", BasicHttpBinding::new()).await;
+}
+
+#[tokio::test]
+async fn an_indigo_client_calls_a_wcf_ws_http_host() {
+    indigo_client_against_wcf_http("ws", WsHttpBinding::new()).await;
+}
+
+/// Mono's `svcutil`, or `None` (after saying why) where it is missing outside CI.
+fn svcutil() -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("svcutil"))
+            .find(|path| path.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "Mono's svcutil is missing under CI=true: run scripts/setup-mono"
+        );
+        eprintln!(
+            "\n*** SKIPPED: Mono's svcutil is not installed, so the generated client did not \
+             run. Run scripts/setup-mono. ***\n"
+        );
+    }
+    found
+}
+
+/// Mono's `svcutil` generates a client from the WSDL of an indigo HTTP endpoint with data
+/// contracts in three namespaces (the default data-contract namespace, a custom one, the
+/// contract's), a list, an enum with an explicit value, a required and an emit-default member;
+/// compiled with `tests/mono/SvcutilClient.cs`, it calls the service over both HTTP bindings.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn svcutil_generates_a_working_client_from_an_http_wsdl_with_data_contracts() {
+    let Some(svcutil) = svcutil() else { return };
+    if peer().is_none() {
+        return;
+    }
+    let host = ServiceHost::builder()
+        .endpoint(
+            DataTypesContract::single(Types),
+            BasicHttpBinding::new().metadata(true),
+            "http://127.0.0.1:0/types-basic",
+        )
+        .endpoint(
+            DataTypesContract::single(Types),
+            WsHttpBinding::new().metadata(true),
+            "http://127.0.0.1:0/types-ws",
+        )
+        .open()
+        .await
+        .expect("host opens");
+    let url = format!("{}?wsdl", host.addresses()[0]);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("svcutil-http");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let run_dir = dir.clone();
+    let generated = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(svcutil)
+            .current_dir(&run_dir)
+            .args(["--noLogo", "--noConfig", "--out=Types.cs", &url])
+            .output()
+    })
+    .await
+    .expect("join")
+    .expect("svcutil runs");
+    assert!(
+        generated.status.success(),
+        "svcutil failed:\n{}\n{}",
+        String::from_utf8_lossy(&generated.stdout),
+        String::from_utf8_lossy(&generated.stderr)
+    );
+    let code = std::fs::read_to_string(dir.join("Types.cs")).expect("svcutil wrote Types.cs");
+    // Every operation with the DataContractSerializer, none as an XmlSerializer message contract.
+    assert!(!code.contains("XmlSerializerFormat"), "{code}");
+    for part in [
+        "Peers.Person Older(Peers.Person person);",
+        "[System.Runtime.Serialization.DataContractAttribute(Name=\"Person\", Namespace=\"http://schemas.datacontract.org/2004/07/Peers\")]",
+        "[System.Runtime.Serialization.DataContractAttribute(Name=\"PostalAddress\", Namespace=\"http://peers.test/geo\")]",
+        "[System.Runtime.Serialization.DataMemberAttribute(IsRequired=true)]\n        public long Id",
+        "int Sum(int[] values);",
+    ] {
+        assert!(code.contains(part), "{part}\nnot in\n{code}");
+    }
+    let exe = dir.join("SvcutilClient.exe");
+    let status = std::process::Command::new("mcs")
+        .args([
+            "-nowarn:109",
+            "-r:System.ServiceModel.dll",
+            "-r:System.Runtime.Serialization.dll",
+        ])
+        .arg(format!("-out:{}", exe.display()))
+        .arg(dir.join("Types.cs"))
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/mono/SvcutilClient.cs"
+        ))
+        .status()
+        .expect("mcs runs");
+    assert!(status.success(), "mcs failed to compile svcutil's code");
+
+    for (address, kind) in [
+        (&host.addresses()[0], "basic"),
+        (&host.addresses()[1], "ws"),
+    ] {
+        let output = Command::new("mono")
+            .arg(&exe)
+            .args([address, kind])
+            .output();
+        let output = tokio::time::timeout(std::time::Duration::from_secs(120), output)
+            .await
+            .expect("the generated client ends within two minutes")
+            .expect("mono runs");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            output.status.success(),
+            "the generated client failed ({kind}):\n{stdout}\n{stderr}"
+        );
+        let lines: Vec<&str> = stdout.lines().collect();
+        let expect = |prefix: &str| -> &str {
+            lines
+                .iter()
+                .find_map(|line| line.strip_prefix(prefix))
+                .unwrap_or_else(|| panic!("no `{prefix}` line in:\n{stdout}\n{stderr}"))
+        };
+        assert_eq!(expect("greet "), "hello wörld <&>");
+        assert_eq!(expect("mirror "), "-4 3");
+        assert_eq!(expect("sum "), "46");
+        assert_eq!(expect("divide "), "0.25");
+        // The generated enum names its members by their values: Mood.Happy travels as `Glad`.
+        assert_eq!(
+            expect("older "),
+            "Ann!|42|OSLO|new|14|11|22|a,b,seen|0150-1|MAIN ST|Glad"
+        );
+        assert_eq!(
+            expect("older-again "),
+            "Ann!!|43|OSLO|null|28|21|42|a,b,seen,seen|0150-1-1|MAIN ST|Grumpy"
+        );
+        assert_eq!(expect("find "), "P5|0|null|null|5|0|0||z|s|Glad");
+        // The typed fault arrives with its detail in the default data-contract namespace; Mono's
+        // svcutil declares no fault contracts, so its client cannot read it (see SvcutilClient.cs).
+        let fault = expect("find-fault ");
+        assert!(
+            fault.starts_with("undeclared ")
+                && fault.contains(
+                    "'LookupFault', namespace 'http://schemas.datacontract.org/2004/07/Peers'"
+                ),
+            "{fault}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    host.shutdown().await;
 }

@@ -9,6 +9,12 @@
 //       hosts the same contracts at net.tcp://127.0.0.1:<calc port>/calc and
 //       net.tcp://127.0.0.1:<types port>/types (Mono cannot share a port between two hosts),
 //       prints "ready", and serves until its standard input closes.
+//   mono Interop.exe http-client <http address of IDataTypes> <basic|ws>
+//       calls an indigo host's IDataTypes over BasicHttpBinding or WSHttpBinding(SecurityMode.None)
+//       and prints the same lines as the IDataTypes part of `client`;
+//   mono Interop.exe http-service <port> <basic|ws>
+//       hosts IDataTypes at http://127.0.0.1:<port>/types over that binding, prints "ready", and
+//       serves until its standard input closes.
 using System;
 using System.Collections.Generic;
 using System.Runtime.Serialization;
@@ -196,10 +202,33 @@ namespace Peers
             return new CustomBinding(text, new TcpTransportBindingElement());
         }
 
+        // WCF's two standard HTTP bindings: SOAP 1.1 without addressing, and SOAP 1.2 with
+        // WS-Addressing 1.0 (no security, no reliable session).
+        static Binding MakeHttpBinding(string kind)
+        {
+            if (kind == "basic") return new BasicHttpBinding();
+            if (kind == "ws")
+            {
+                var ws = new WSHttpBinding(SecurityMode.None);
+                ws.ReliableSession.Enabled = false;
+                return ws;
+            }
+            throw new ArgumentException("binding " + kind);
+        }
+
         static T Open<T>(string encoding, string address)
         {
-            var factory = new ChannelFactory<T>(MakeBinding(encoding), new EndpointAddress(address));
-            return factory.CreateChannel();
+            return new ChannelFactory<T>(MakeBinding(encoding), new EndpointAddress(address)).CreateChannel();
+        }
+
+        static T OpenHttp<T>(string kind, string address)
+        {
+            return new ChannelFactory<T>(MakeHttpBinding(kind), new EndpointAddress(address)).CreateChannel();
+        }
+
+        static string Code(FaultCode code)
+        {
+            return code.IsSenderFault ? "sender" : code.IsReceiverFault ? "receiver" : code.Name;
         }
 
         static void Close(object channel)
@@ -212,6 +241,48 @@ namespace Peers
             var fault = e as FaultException;
             string code = fault != null && fault.Code != null && fault.Code.SubCode != null ? fault.Code.SubCode.Name : "-";
             return e.GetType().Name + " code=" + code + " message=" + e.Message.Replace('\n', ' ');
+        }
+
+        // Every IDataTypes operation, one line per result.
+        static void CallTypes(IDataTypes types)
+        {
+            Console.WriteLine("greet " + types.Greet("wörld <&>"));
+            var m = types.Mirror(new Point { X = 3, Y = -4 });
+            Console.WriteLine("mirror " + m.X + " " + m.Y);
+            Console.WriteLine("sum " + types.Sum(new[] { 1, 2, 3, 40 }));
+            Console.WriteLine("divide " + types.Divide(1, 4).ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+            try { types.Divide(1, 0); Console.WriteLine("fault none"); }
+            catch (FaultException<MathFault> f)
+            {
+                Console.WriteLine("fault " + f.Detail.Operation + ": " + f.Detail.Problem);
+                Console.WriteLine("fault-shape " + Code(f.Code) + " " + f.Action);
+                Console.WriteLine("fault-reason " + f.Message);
+            }
+            catch (Exception e) { Console.WriteLine("fault untyped " + Describe(e)); }
+            try { types.Shut("now"); Console.WriteLine("shut none"); }
+            catch (FaultException f)
+            {
+                Console.WriteLine("shut " + Code(f.Code) + " " + f.Message);
+            }
+            var ann = new Person
+            {
+                Name = "Ann", Age = 41, City = "Oslo", Id = 7, Zeta = 1, alpha = 2, Tags = new List<string> { "a", "b" },
+                Home = new PostalAddress { Zip = "0150", Street = "Main St" }, Mood = Mood.Grumpy,
+            };
+            Console.WriteLine("older " + types.Older(ann));
+            Console.WriteLine("older-again " + types.Older(types.Older(ann)));
+            Console.WriteLine("find " + types.Find(5));
+            var promoted = types.Promote(new Staff { Name = "Bo", Id = 1 });
+            Console.WriteLine("promote " + promoted.GetType().Name + " " + promoted.Name + " " + promoted.Id + " " + ((promoted as Employee) == null ? "-" : ((Employee)promoted).Salary.ToString()));
+            promoted = types.Promote(new Employee { Name = "Al", Id = 2, Salary = 3 });
+            Console.WriteLine("promote-again " + promoted.GetType().Name + " " + promoted.Name + " " + promoted.Id + " " + ((promoted as Employee) == null ? "-" : ((Employee)promoted).Salary.ToString()));
+            try { types.Find(-5); Console.WriteLine("find-fault none"); }
+            catch (FaultException<LookupFault> f)
+            {
+                Console.WriteLine("find-fault " + f.Detail.Id + " " + f.Detail.Why + " " + f.Message + " " + f.Action);
+                Console.WriteLine("find-fault-code " + Code(f.Code));
+            }
+            catch (Exception e) { Console.WriteLine("find-fault untyped " + Describe(e)); }
         }
 
         static int Client(string calcAddress, string typesAddress, string encoding)
@@ -230,42 +301,7 @@ namespace Peers
             Close(a); Close(b);
 
             var types = Open<IDataTypes>(encoding, typesAddress);
-            Console.WriteLine("greet " + types.Greet("wörld <&>"));
-            var m = types.Mirror(new Point { X = 3, Y = -4 });
-            Console.WriteLine("mirror " + m.X + " " + m.Y);
-            Console.WriteLine("sum " + types.Sum(new[] { 1, 2, 3, 40 }));
-            Console.WriteLine("divide " + types.Divide(1, 4).ToString("R", System.Globalization.CultureInfo.InvariantCulture));
-            try { types.Divide(1, 0); Console.WriteLine("fault none"); }
-            catch (FaultException<MathFault> f)
-            {
-                Console.WriteLine("fault " + f.Detail.Operation + ": " + f.Detail.Problem);
-                Console.WriteLine("fault-shape " + (f.Code.IsSenderFault ? "sender" : f.Code.IsReceiverFault ? "receiver" : f.Code.Name) + " " + f.Action);
-                Console.WriteLine("fault-reason " + f.Message);
-            }
-            catch (Exception e) { Console.WriteLine("fault untyped " + Describe(e)); }
-            try { types.Shut("now"); Console.WriteLine("shut none"); }
-            catch (FaultException f)
-            {
-                Console.WriteLine("shut " + (f.Code.IsSenderFault ? "sender" : f.Code.IsReceiverFault ? "receiver" : f.Code.Name) + " " + f.Message);
-            }
-            var ann = new Person
-            {
-                Name = "Ann", Age = 41, City = "Oslo", Id = 7, Zeta = 1, alpha = 2, Tags = new List<string> { "a", "b" },
-                Home = new PostalAddress { Zip = "0150", Street = "Main St" }, Mood = Mood.Grumpy,
-            };
-            Console.WriteLine("older " + types.Older(ann));
-            Console.WriteLine("older-again " + types.Older(types.Older(ann)));
-            Console.WriteLine("find " + types.Find(5));
-            var promoted = types.Promote(new Staff { Name = "Bo", Id = 1 });
-            Console.WriteLine("promote " + promoted.GetType().Name + " " + promoted.Name + " " + promoted.Id + " " + ((promoted as Employee) == null ? "-" : ((Employee)promoted).Salary.ToString()));
-            promoted = types.Promote(new Employee { Name = "Al", Id = 2, Salary = 3 });
-            Console.WriteLine("promote-again " + promoted.GetType().Name + " " + promoted.Name + " " + promoted.Id + " " + ((promoted as Employee) == null ? "-" : ((Employee)promoted).Salary.ToString()));
-            try { types.Find(-5); Console.WriteLine("find-fault none"); }
-            catch (FaultException<LookupFault> f)
-            {
-                Console.WriteLine("find-fault " + f.Detail.Id + " " + f.Detail.Why + " " + f.Message + " " + f.Action);
-            }
-            catch (Exception e) { Console.WriteLine("find-fault untyped " + Describe(e)); }
+            CallTypes(types);
             Close(types);
 
             // Foreign-client rule checks: a non-initiating first call, a call after a terminating one.
@@ -321,6 +357,25 @@ namespace Peers
             return 0;
         }
 
+        static int HttpClient(string address, string kind)
+        {
+            var types = OpenHttp<IDataTypes>(kind, address);
+            CallTypes(types);
+            Close(types);
+            return 0;
+        }
+
+        static int HttpService(int port, string kind)
+        {
+            var types = new ServiceHost(typeof(DataTypes));
+            types.AddServiceEndpoint(typeof(IDataTypes), MakeHttpBinding(kind), "http://127.0.0.1:" + port + "/types");
+            types.Open();
+            Console.WriteLine("ready");
+            Console.Out.Flush();
+            Console.In.ReadToEnd();
+            return 0;
+        }
+
         public static int Main(string[] args)
         {
             try
@@ -328,7 +383,9 @@ namespace Peers
                 if (args.Length == 4 && args[0] == "client") return Client(args[1], args[2], args[3]);
                 if (args.Length == 3 && args[0] == "recycle") return Recycle(args[1], args[2]);
                 if (args.Length == 4 && args[0] == "service") return Service(int.Parse(args[1]), int.Parse(args[2]), args[3]);
-                Console.Error.WriteLine("usage: Interop.exe client <calc> <types> <text|binary> | recycle <recycler> <text|binary> | service <calc port> <types port> <text|binary>");
+                if (args.Length == 3 && args[0] == "http-client") return HttpClient(args[1], args[2]);
+                if (args.Length == 3 && args[0] == "http-service") return HttpService(int.Parse(args[1]), args[2]);
+                Console.Error.WriteLine("usage: Interop.exe client <calc> <types> <text|binary> | recycle <recycler> <text|binary> | service <calc port> <types port> <text|binary> | http-client <types> <basic|ws> | http-service <port> <basic|ws>");
                 return 2;
             }
             catch (Exception e)

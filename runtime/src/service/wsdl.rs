@@ -3,8 +3,9 @@
 //!
 //! The shape is the one WCF publishes for the DataContractSerializer's document/literal wrapped
 //! style: one schema in the contract's namespace (`elementFormDefault="qualified"`), a wrapper
-//! element per request (`{Op}`) and reply (`{Op}Response` holding `{Op}Result`), an element per
-//! fault detail type; messages `{Contract}_{Op}_InputMessage` / `_OutputMessage` /
+//! element per request (`{Op}`) and reply (`{Op}Response` holding `{Op}Result`) whose parameters
+//! are `minOccurs="0"` and, when of .NET's reference types, `nillable="true"` (as WCF writes
+//! them; svcutil falls back to message contracts otherwise), an element per fault detail type; messages `{Contract}_{Op}_InputMessage` / `_OutputMessage` /
 //! `_{Fault}_FaultMessage`; the port type with `wsaw:Action`s and WCF's `msc:` session
 //! attributes; per endpoint, the binding's `wsp:Policy` (before the types, see
 //! [`crate::metadata::policy`]), a SOAP 1.1 (BasicHttp) or SOAP 1.2 (WSHttp, NetTcp) binding with
@@ -14,7 +15,7 @@
 //! Types map as the body format writes them: integers, floats, `bool`, `String`, `char` to the XML
 //! Schema built-ins (`xs:int`, `xs:long`, `xs:double`, `xs:boolean`, `xs:string`, …), byte buffers
 //! to `xs:base64Binary`, `Option<T>` to `minOccurs="0" nillable="true"`, sequences to an
-//! `ArrayOf{item}` complex type, maps to `ArrayOfKeyValueOf{key}{value}`, structs to a complex type
+//! `ArrayOf{item}` complex type (items of .NET's reference types nillable), maps to `ArrayOfKeyValueOf{key}{value}`, structs to a complex type
 //! with a sequence of elements, unit-only enums to an `xs:string` enumeration, other enums to a
 //! complex type with a choice of their variants.
 
@@ -312,10 +313,11 @@ impl ServiceMetadata {
         }
         // Arrays of primitives live in the DataContractSerializer's arrays namespace, where the
         // body format writes their items.
-        for (item, ty) in std::mem::take(&mut schema.arrays) {
+        for (item, (ty, nillable)) in std::mem::take(&mut schema.arrays) {
+            let nillable = if nillable { r#" nillable="true""# } else { "" };
             let _ = write!(
                 schema.body(ARRAYS_NS),
-                r#"<xs:complexType name="ArrayOf{item}"><xs:sequence><xs:element minOccurs="0" maxOccurs="unbounded" name="{item}" type="{ty}"/></xs:sequence></xs:complexType>"#
+                r#"<xs:complexType name="ArrayOf{item}"><xs:sequence><xs:element minOccurs="0" maxOccurs="unbounded" name="{item}"{nillable} type="{ty}"/></xs:sequence></xs:complexType>"#
             );
         }
         // The DataContractSerializer's own simple types (`ser:guid`, …), as restrictions of the
@@ -334,10 +336,16 @@ impl ServiceMetadata {
         let mut out = String::new();
         let _ = write!(out, r#"<xs:element name="{}"><xs:complexType>"#, attr(name));
         match shape.and_then(|shape| self.struct_fields(shape)) {
+            // As WCF's DataContractSerializer describes parameters: each may be left out
+            // (`minOccurs="0"`), and those of .NET's reference types may be nil. (svcutil
+            // imports an operation whose parameters are not so as a message contract.)
             Some(fields) => {
                 out.push_str("<xs:sequence>");
                 for field in fields {
-                    schema.field(&mut out, field, false);
+                    let occurs = Occurs::Optional {
+                        nillable: field.shape.is_nillable(),
+                    };
+                    schema.element(&mut out, field.name, &field.shape, occurs);
                 }
                 out.push_str("</xs:sequence>");
             }
@@ -371,7 +379,10 @@ impl ServiceMetadata {
         match shape {
             Shape::Seq(item) => {
                 let _ = write!(out, r#"<xs:complexType name="{type_name}"><xs:sequence>"#);
-                schema.element(&mut out, &item.item_name(), item, Occurs::Many);
+                let occurs = Occurs::Many {
+                    nillable: item.is_nillable(),
+                };
+                schema.element(&mut out, &item.item_name(), item, occurs);
                 out.push_str("</xs:sequence></xs:complexType>");
             }
             Shape::Map(key, value) => {
@@ -461,8 +472,11 @@ enum Occurs {
         /// Whether it may be `xsi:nil` (.NET reference types).
         nillable: bool,
     },
-    /// Any number of times: a sequence's items.
-    Many,
+    /// Any number of times: a sequence's items, nil where they are of .NET's reference types.
+    Many {
+        /// Whether an item may be `xsi:nil`.
+        nillable: bool,
+    },
 }
 
 /// The schemas being written: a body per namespace, the prefixes that name the namespaces, and
@@ -484,8 +498,8 @@ struct Schema<'r> {
     /// Struct names referenced as types (not only as wrappers).
     referenced: BTreeSet<&'static str>,
     /// Primitive item types of arrays (`int` for `ArrayOfint`), defined in [`ARRAYS_NS`], with
-    /// their items' type.
-    arrays: BTreeMap<&'static str, String>,
+    /// their items' type and whether an item may be nil (`string`, as .NET's reference type).
+    arrays: BTreeMap<&'static str, (String, bool)>,
     /// Simple types outside XML Schema's namespace: (namespace, name, the built-in restricted).
     simple: BTreeSet<(&'static str, &'static str, &'static str)>,
 }
@@ -575,7 +589,7 @@ impl<'r> Schema<'r> {
         let (min_zero, many, nillable) = match occurs {
             Occurs::Once => (option, false, option),
             Occurs::Optional { nillable } => (true, false, nillable || option),
-            Occurs::Many => (true, true, option),
+            Occurs::Many { nillable } => (true, true, nillable || option),
         };
         out.push_str("<xs:element");
         if min_zero {
@@ -608,7 +622,7 @@ impl<'r> Schema<'r> {
             Shape::Seq(item) => match item.as_ref() {
                 Shape::Primitive(name) | Shape::Qualified { name, .. } => {
                     let ty = self.type_ref(item);
-                    self.arrays.insert(name, ty);
+                    self.arrays.insert(name, (ty, item.is_nillable()));
                     self.body(ARRAYS_NS);
                     format!("arr:ArrayOf{name}")
                 }

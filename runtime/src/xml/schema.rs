@@ -74,13 +74,14 @@ impl Shape {
     }
 
     /// Whether the body format can write the value as `xsi:nil` (.NET's reference types:
-    /// strings, byte arrays, collections, classes).
+    /// strings, byte arrays, collections, classes; not .NET's `DateTimeOffset`, a struct).
     pub fn is_nillable(&self) -> bool {
         match self {
             Shape::Primitive(name) => matches!(*name, "string" | "base64Binary"),
-            Shape::Option(_) | Shape::Seq(_) | Shape::Map(..) | Shape::Struct(_) | Shape::Any => {
-                true
+            Shape::Struct(name) => {
+                split_clark(name) != (Some(crate::data::SYSTEM_NS), "DateTimeOffset")
             }
+            Shape::Option(_) | Shape::Seq(_) | Shape::Map(..) | Shape::Any => true,
             Shape::Enum(_) | Shape::Qualified { .. } | Shape::Unit => false,
         }
     }

@@ -4,7 +4,8 @@
 //! `faultcode`; such a code (outside the envelope namespace) is read back as a
 //! [`FaultKind::Receiver`] fault with that one subcode, since the class is not on the wire. A
 //! dotted code in the envelope namespace (`s:Client.Authentication`) is read as its class with
-//! the whole code as its one subcode, so that it is written back as it came.
+//! the whole code as its one subcode, so that it is written back as it came. An unqualified
+//! code naming a class (Mono's `<faultcode>Sender</faultcode>`) is read as that class.
 //! SOAP 1.1 has no `Node` either, and carries one reason text.
 //!
 //! `xml:lang` is required on a SOAP 1.2 reason `Text`: a reason whose language is unknown
@@ -416,8 +417,21 @@ fn read11<R: XmlSource>(source: &mut R) -> Result<Fault, EncodingError> {
 /// [`FaultKind::Receiver`] fault with that code as its only subcode. A dotted code in the
 /// envelope namespace (`s:Client.Authentication`) is its class (`Client`: a
 /// [`FaultKind::Sender`] fault) refined: the refinement is kept as the whole code as the only
-/// subcode, which the SOAP 1.1 writer writes back as the `faultcode`.
+/// subcode, which the SOAP 1.1 writer writes back as the `faultcode`. An unqualified code that
+/// names a class, SOAP 1.1's or SOAP 1.2's, is that class: Mono's WCF writes
+/// `<faultcode>Sender</faultcode>` in its SOAP 1.1 faults (as SOAP 1.2's reader takes an
+/// unqualified `<s:Value>Sender</s:Value>`).
 fn fault_code11(namespace: String, name: String) -> Result<FaultCode, EncodingError> {
+    if namespace.is_empty()
+        && let Ok(kind) =
+            FaultKind::from_soap11_code(&name).or_else(|_| FaultKind::from_soap12_code("", &name))
+        && !name.contains('.')
+    {
+        return Ok(FaultCode {
+            kind,
+            subcodes: Vec::new(),
+        });
+    }
     if namespace != SOAP11_NS {
         return Ok(FaultCode {
             kind: FaultKind::Receiver,

@@ -914,6 +914,42 @@ fn full_faults_round_trip() {
 }
 
 #[test]
+fn soap11_unqualified_fault_codes_naming_a_class_are_that_class() {
+    // Mono's WCF writes SOAP 1.2's local name, unqualified, in its SOAP 1.1 faults.
+    for (code, kind, subcodes) in [
+        ("Sender", FaultKind::Sender, vec![]),
+        ("Client", FaultKind::Sender, vec![]),
+        ("Receiver", FaultKind::Receiver, vec![]),
+        ("Server", FaultKind::Receiver, vec![]),
+        ("MustUnderstand", FaultKind::MustUnderstand, vec![]),
+        // Anything else unqualified is still an unknown code of no class.
+        (
+            "Whatever",
+            FaultKind::Receiver,
+            vec![(String::new(), "Whatever".to_owned())],
+        ),
+        (
+            "Client.Auth",
+            FaultKind::Receiver,
+            vec![(String::new(), "Client.Auth".to_owned())],
+        ),
+    ] {
+        let input = format!(
+            r#"<s:Envelope xmlns:s="{SOAP11_NS}"><s:Body><s:Fault><faultcode>{code}</faultcode><faultstring>r</faultstring></s:Fault></s:Body></s:Envelope>"#
+        );
+        let decoded = decode(MessageVersion::Soap11, input.as_bytes()).expect("decode");
+        let Body::Fault(fault) = &decoded.body else {
+            panic!("not a fault: {decoded:?}")
+        };
+        assert_eq!(
+            (fault.code.kind, &fault.code.subcodes),
+            (kind, &subcodes),
+            "{code}"
+        );
+    }
+}
+
+#[test]
 fn soap11_dotted_fault_codes_keep_their_refinement() {
     // `Client.Authentication`: a Sender fault, refined. The envelope's prefix need not be `s`.
     let input = format!(
