@@ -22,6 +22,7 @@ pub mod bytes;
 mod de;
 pub(crate) mod escape;
 mod fragment;
+mod generic;
 mod infoset;
 mod kind;
 pub(crate) mod lexical;
