@@ -48,6 +48,7 @@ pub use infoset::{Events as InfosetEvents, Infoset, InfosetEvent, InfosetReader}
 pub use output::TextOutput;
 pub use reader::TextSource;
 pub use ser::ARRAYS_NS;
+pub(crate) use kind::split_clark;
 pub(crate) use ser::write_float;
 pub(crate) use sink::needs_declaring;
 pub use stream::{XmlSink, XmlSource};
