@@ -10,7 +10,11 @@ use std::fmt::Debug;
 use std::path::PathBuf;
 
 use indigo::DataContract;
+use indigo::binding::BasicHttpBinding;
 use indigo::data::Flags;
+use indigo::prelude::*;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 use indigo::xml::stream::{Event, XmlSource};
 use indigo::xml::{self, ARRAYS_NS, TextSource, XmlFragment};
 use serde::Serialize;
@@ -291,4 +295,117 @@ fn round_trips_and_tolerant_reading() {
         )
     );
     assert_eq!(xml::from_str::<Vec<Flags<Perms>>>(&text).unwrap(), list);
+}
+
+#[derive(DataContract, Debug, Clone, Copy, PartialEq)]
+#[data_contract(flags, namespace = "http://peers.test/geo")]
+enum Odd {
+    None = 0,
+    Read = 1,
+    Write = 2,
+}
+
+#[service_contract(name = "IKeep", namespace = "http://peers.test/keep")]
+trait Keep {
+    async fn keep(&self, holder: Holder, odd: Flags<Odd>, scores: Scores) -> Holder;
+}
+
+struct Keeper;
+
+impl Keep for Keeper {
+    async fn keep(&self, holder: Holder, _odd: Flags<Odd>, _scores: Scores) -> Holder {
+        holder
+    }
+}
+
+#[tokio::test]
+async fn the_wsdl_describes_them_as_wcf_does() {
+    let host = ServiceHost::builder()
+        .endpoint(
+            KeepContract::single(Keeper),
+            BasicHttpBinding::new().metadata(true),
+            "http://127.0.0.1:0/keep",
+        )
+        .open()
+        .await
+        .expect("host opens");
+    let client = KeepClient::connect(BasicHttpBinding::new(), host.address())
+        .await
+        .expect("connect");
+    let holder = Holder {
+        people: [("a".into(), ann())].into(),
+        perms: Flags::from(Perms::Write),
+        scores: [("x".into(), 1)].into(),
+        tags: Tags(vec!["t".into()]),
+    };
+    let odd = Flags::from(Odd::Read) | Odd::Write;
+    let back = client
+        .keep(holder.clone(), odd, Scores::default())
+        .await
+        .expect("call");
+    assert_eq!(back, holder);
+    client.close().await.expect("close");
+
+    let wsdl = get(host.address(), "?wsdl").await;
+    let ser = "http://schemas.microsoft.com/2003/10/Serialization/";
+    for part in [
+        // Dictionaries in the arrays namespace, marked for svcutil (as Mono's
+        // XsdDataContractExporter writes them, prefixes aside).
+        r#"<xs:element minOccurs="0" name="Scores" nillable="true" type="arr:ArrayOfKeyValueOfstringint"/>"#,
+        &format!(
+            concat!(
+                r#"<xs:complexType name="ArrayOfKeyValueOfstringint"><xs:annotation><xs:appinfo>"#,
+                r#"<IsDictionary xmlns="{ser}">true</IsDictionary></xs:appinfo></xs:annotation>"#,
+                r#"<xs:sequence><xs:element minOccurs="0" maxOccurs="unbounded" name="KeyValueOfstringint">"#,
+                r#"<xs:complexType><xs:sequence><xs:element name="Key" nillable="true" type="xs:string"/>"#,
+                r#"<xs:element name="Value" type="xs:int"/></xs:sequence></xs:complexType></xs:element>"#,
+                r#"</xs:sequence></xs:complexType>"#
+            ),
+            ser = ser
+        ),
+        r#"<xs:element minOccurs="0" name="People" nillable="true" type="arr:ArrayOfKeyValueOfstringPerson_S0hWBn0Y"/>"#,
+        r#"name="KeyValueOfstringPerson_S0hWBn0Y"><xs:complexType><xs:sequence><xs:element name="Key" nillable="true" type="xs:string"/><xs:element name="Value" nillable="true" type="q"#,
+        // The collection data contracts in their namespace.
+        r#"<xs:complexType name="Tags"><xs:sequence><xs:element minOccurs="0" maxOccurs="unbounded" name="Tag" nillable="true" type="xs:string"/></xs:sequence></xs:complexType>"#,
+        &format!(
+            concat!(
+                r#"<xs:complexType name="Scores"><xs:annotation><xs:appinfo>"#,
+                r#"<IsDictionary xmlns="{ser}">true</IsDictionary></xs:appinfo></xs:annotation>"#,
+                r#"<xs:sequence><xs:element minOccurs="0" maxOccurs="unbounded" name="Entry">"#,
+                r#"<xs:complexType><xs:sequence><xs:element name="Name" nillable="true" type="xs:string"/>"#,
+                r#"<xs:element name="Points" type="xs:int"/></xs:sequence></xs:complexType></xs:element>"#,
+                r#"</xs:sequence></xs:complexType>"#
+            ),
+            ser = ser
+        ),
+        // [Flags]: a list of the enumeration; values other than 2^i annotated.
+        r#"<xs:simpleType name="Perms"><xs:list><xs:simpleType><xs:restriction base="xs:string"><xs:enumeration value="Read"/><xs:enumeration value="Write"/><xs:enumeration value="Run"/></xs:restriction></xs:simpleType></xs:list></xs:simpleType>"#,
+        &format!(
+            r#"<xs:enumeration value="None"><xs:annotation><xs:appinfo><EnumerationValue xmlns="{ser}">0</EnumerationValue></xs:appinfo></xs:annotation></xs:enumeration>"#
+        ),
+        &format!(
+            r#"<xs:enumeration value="Read"><xs:annotation><xs:appinfo><EnumerationValue xmlns="{ser}">1</EnumerationValue></xs:appinfo></xs:annotation></xs:enumeration>"#
+        ),
+    ] {
+        assert!(wsdl.contains(part), "{part}\nnot in\n{wsdl}");
+    }
+    host.shutdown().await;
+}
+
+/// The body of `GET {address}{query}` (HTTP/1.1, one request on a fresh connection).
+async fn get(address: &str, query: &str) -> String {
+    let rest = address.strip_prefix("http://").expect("an http address");
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let mut stream = TcpStream::connect(authority).await.expect("connect");
+    let head =
+        format!("GET {path}{query} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n");
+    stream.write_all(head.as_bytes()).await.expect("write");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.expect("read");
+    let response = String::from_utf8(response).expect("UTF-8");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+        .unwrap_or_default()
 }
