@@ -13,12 +13,12 @@ use indigo::DataContract;
 use indigo::binding::BasicHttpBinding;
 use indigo::data::Flags;
 use indigo::prelude::*;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use indigo::xml::stream::{Event, XmlSource};
 use indigo::xml::{self, ARRAYS_NS, TextSource, XmlFragment};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 const GEO: &str = "http://peers.test/geo";
 const COLL: &str = "http://peers.test/coll";
@@ -32,7 +32,12 @@ struct Person {
 }
 
 #[derive(DataContract, Debug, Clone, PartialEq, Default)]
-#[data_contract(collection, name = "Tags", namespace = "http://peers.test/coll", item = "Tag")]
+#[data_contract(
+    collection,
+    name = "Tags",
+    namespace = "http://peers.test/coll",
+    item = "Tag"
+)]
 struct Tags(Vec<String>);
 
 #[derive(DataContract, Debug, Clone, PartialEq, Default)]
@@ -179,7 +184,10 @@ fn dictionaries_travel_as_the_data_contract_serializer_writes_them() {
     // With no other namespace in play, the very bytes .NET writes (but its `xmlns:i`).
     assert_eq!(
         written,
-        docs["dict.int"].replace(r#" xmlns:i="http://www.w3.org/2001/XMLSchema-instance""#, "")
+        docs["dict.int"].replace(
+            r#" xmlns:i="http://www.w3.org/2001/XMLSchema-instance""#,
+            ""
+        )
     );
     let people: BTreeMap<String, Person> = [("ann".into(), ann())].into();
     let written = same_as_dotnet(&docs, "dict.person", &people);
@@ -255,8 +263,8 @@ fn round_trips_and_tolerant_reading() {
     assert!(error.contains("has no `Points`"), "{error}");
 
     // A list's items of any name.
-    let tags: Tags = xml::from_str(r#"<T xmlns:a="urn:a"><a:string>x</a:string><Tag>y</Tag></T>"#)
-        .unwrap();
+    let tags: Tags =
+        xml::from_str(r#"<T xmlns:a="urn:a"><a:string>x</a:string><Tag>y</Tag></T>"#).unwrap();
     assert_eq!(tags, Tags(vec!["x".into(), "y".into()]));
 
     // Maps: the form indigo wrote before (`KeyValue` in the element's namespace) still reads.
@@ -272,10 +280,8 @@ fn round_trips_and_tolerant_reading() {
     );
 
     // Flags: names in any order, any whitespace; an unknown name is an error naming it.
-    let perms: Flags<Perms> = xml::from_str(&format!(
-        "<Perms xmlns=\"{GEO}\">\n Run\tRead </Perms>"
-    ))
-    .unwrap();
+    let perms: Flags<Perms> =
+        xml::from_str(&format!("<Perms xmlns=\"{GEO}\">\n Run\tRead </Perms>")).unwrap();
     assert_eq!(perms, Flags::from(Perms::Exec) | Perms::Read);
     let error = xml::from_str::<Flags<Perms>>(&format!("<Perms xmlns=\"{GEO}\">Read Exec</Perms>"))
         .unwrap_err()

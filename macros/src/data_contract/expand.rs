@@ -313,7 +313,10 @@ fn map_impls(
     let key_mark = format!("{key}!");
     let value_mark = format!("{value}!");
     let expecting = format!("the collection data contract `{}`", contract.name);
-    let entry_expecting = format!("an entry of the collection data contract `{}`", contract.name);
+    let entry_expecting = format!(
+        "an entry of the collection data contract `{}`",
+        contract.name
+    );
     let missing_key = format!("an entry of `{}` has no `{key}`", contract.name);
     let missing_value = format!("an entry of `{}` has no `{value}`", contract.name);
     quote! {

@@ -81,11 +81,19 @@ pub fn parse(cx: &mut Ctxt, input: &DeriveInput) -> Option<DataContract> {
         );
     }
     let name = checked_name(cx, args.name.clone(), || input.ident.unraw().to_string());
-    let namespace = args.namespace.clone().map(|ns| ns.value).unwrap_or_default();
+    let namespace = args
+        .namespace
+        .clone()
+        .map(|ns| ns.value)
+        .unwrap_or_default();
     let collection = args.collection.as_ref().filter(|c| c.value).map(|c| c.span);
     let flags = args.flags.as_ref().filter(|f| f.value).map(|f| f.span);
     if collection.is_none() {
-        for (key, given) in [("item", &args.item), ("key", &args.key), ("value", &args.value)] {
+        for (key, given) in [
+            ("item", &args.item),
+            ("key", &args.key),
+            ("value", &args.value),
+        ] {
             if let Some(given) = given {
                 cx.push(syn::Error::new(
                     given.span,
@@ -275,7 +283,11 @@ fn flags_shape(cx: &mut Ctxt, data: &syn::DataEnum) -> Option<Shape> {
     let Some(Shape::Enum(values)) = enum_shape(cx, data) else {
         return None;
     };
-    let explicit = data.variants.iter().filter(|v| v.discriminant.is_some()).count();
+    let explicit = data
+        .variants
+        .iter()
+        .filter(|v| v.discriminant.is_some())
+        .count();
     if explicit != 0 && explicit != data.variants.len() {
         if let Some(variant) = data.variants.iter().find(|v| v.discriminant.is_none()) {
             cx.error_spanned_by(

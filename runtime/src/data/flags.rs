@@ -140,7 +140,10 @@ impl<T: FlagsContract> Flags<T> {
     /// Parses the wire text: member names separated by XML whitespace.
     fn parse(text: &str) -> Result<Self, String> {
         let mut bits = 0;
-        for token in text.split([' ', '\t', '\r', '\n']).filter(|t| !t.is_empty()) {
+        for token in text
+            .split([' ', '\t', '\r', '\n'])
+            .filter(|t| !t.is_empty())
+        {
             match T::MEMBERS.iter().find(|(_, name, _)| *name == token) {
                 Some((_, _, b)) => bits |= b,
                 None => {

@@ -14,7 +14,8 @@
 //! Types map as the body format writes them: integers, floats, `bool`, `String`, `char` to the XML
 //! Schema built-ins (`xs:int`, `xs:long`, `xs:double`, `xs:boolean`, `xs:string`, …), byte buffers
 //! to `xs:base64Binary`, `Option<T>` to `minOccurs="0" nillable="true"`, sequences to an
-//! `ArrayOf{item}` complex type, maps to `ArrayOfKeyValueOf{key}{value}`, structs to a complex type
+//! `ArrayOf{item}` complex type, maps to `ArrayOfKeyValueOf{key}{value}` in the arrays namespace (with WCF's `IsDictionary`
+//! annotation), `[Flags]` enums to an `xs:list` of their enumeration, structs to a complex type
 //! with a sequence of elements, unit-only enums to an `xs:string` enumeration, other enums to a
 //! complex type with a choice of their variants.
 
@@ -412,7 +413,11 @@ impl ServiceMetadata {
                     .filter(|field| field.repeated)
                     .filter_map(|field| Some((field, self.entry_fields(&field.shape)?)))
                     .collect();
-                let annotation = if entries.is_empty() { "" } else { IS_DICTIONARY };
+                let annotation = if entries.is_empty() {
+                    ""
+                } else {
+                    IS_DICTIONARY
+                };
                 let _ = write!(
                     out,
                     r#"<xs:complexType name="{type_name}">{annotation}<xs:sequence>"#
@@ -604,13 +609,7 @@ impl Schema {
 
     /// Writes a dictionary's repeated entry element `name` with its key and value elements, as
     /// WCF describes a `Dictionary<K, V>` or a dictionary collection data contract.
-    fn entry(
-        &mut self,
-        out: &mut String,
-        name: &str,
-        key: (&str, &Shape),
-        value: (&str, &Shape),
-    ) {
+    fn entry(&mut self, out: &mut String, name: &str, key: (&str, &Shape), value: (&str, &Shape)) {
         let _ = write!(
             out,
             r#"<xs:element minOccurs="0" maxOccurs="unbounded" name="{}"><xs:complexType><xs:sequence>"#,

@@ -127,10 +127,7 @@ mod tests {
             "9e107d9d372bb6826bd81d3542a419d6"
         );
         // More than one block.
-        assert_eq!(
-            hex(md5(&[b'a'; 100])),
-            "36a92cc94a9e0fa21f625f8bfb007adf"
-        );
+        assert_eq!(hex(md5(&[b'a'; 100])), "36a92cc94a9e0fa21f625f8bfb007adf");
     }
 
     #[test]
