@@ -69,8 +69,15 @@ struct Holder {
     tags: Tags,
 }
 
-/// Compiles and runs the C# program: its documents by name, or `None` where Mono is missing.
+/// The C# program's documents by name, or `None` where Mono is missing: compiled and run once
+/// for all the tests of this file (which run in parallel, and would race on the executable).
 fn dotnet_documents() -> Option<BTreeMap<String, String>> {
+    static DOCS: std::sync::OnceLock<Option<BTreeMap<String, String>>> = std::sync::OnceLock::new();
+    DOCS.get_or_init(run_dotnet).clone()
+}
+
+/// Compiles and runs the C# program.
+fn run_dotnet() -> Option<BTreeMap<String, String>> {
     let have = |tool: &str| {
         std::process::Command::new(tool)
             .arg("--version")

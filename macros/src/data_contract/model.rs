@@ -288,14 +288,15 @@ fn flags_shape(cx: &mut Ctxt, data: &syn::DataEnum) -> Option<Shape> {
         .iter()
         .filter(|v| v.discriminant.is_some())
         .count();
-    if explicit != 0 && explicit != data.variants.len() {
-        if let Some(variant) = data.variants.iter().find(|v| v.discriminant.is_none()) {
-            cx.error_spanned_by(
-                &variant.ident,
-                "give every member of a `flags` enum its value (`Read = 1`), or none \
-                 (then the `i`th member is `2^i`)",
-            );
-        }
+    if explicit != 0
+        && explicit != data.variants.len()
+        && let Some(variant) = data.variants.iter().find(|v| v.discriminant.is_none())
+    {
+        cx.error_spanned_by(
+            &variant.ident,
+            "give every member of a `flags` enum its value (`Read = 1`), or none \
+             (then the `i`th member is `2^i`)",
+        );
     }
     let mut members = Vec::with_capacity(values.len());
     for (index, ((ident, value), variant)) in values.into_iter().zip(&data.variants).enumerate() {

@@ -3,11 +3,11 @@ use std::collections::{BTreeSet, HashMap};
 use indigo::DataContract;
 use indigo::data::Flags;
 
-#[derive(DataContract)]
+#[derive(DataContract, Default, PartialEq)]
 #[data_contract(collection, name = "Tags", namespace = "urn:x", item = "Tag")]
 struct Tags(BTreeSet<String>);
 
-#[derive(DataContract)]
+#[derive(DataContract, Default, PartialEq)]
 #[data_contract(collection, item = "Entry")]
 struct Scores(HashMap<String, i64>);
 
@@ -23,6 +23,7 @@ struct Holder {
     tags: Tags,
     scores: Scores,
     perms: Flags<Perms>,
+    #[data_member(required)]
     one: Perms,
 }
 
