@@ -84,6 +84,16 @@ pub struct DataContractArgs {
     pub name: Option<Spanned<String>>,
     pub namespace: Option<Spanned<String>>,
     pub known_types: Option<Spanned<bool>>,
+    /// `collection`: `[CollectionDataContract]` on a newtype around a list or a map.
+    pub collection: Option<Spanned<bool>>,
+    /// `item = "…"`: `ItemName`.
+    pub item: Option<Spanned<String>>,
+    /// `key = "…"`: `KeyName`.
+    pub key: Option<Spanned<String>>,
+    /// `value = "…"`: `ValueName`.
+    pub value: Option<Spanned<String>>,
+    /// `flags`: `[Flags]` on a unit-only enum.
+    pub flags: Option<Spanned<bool>>,
 }
 
 /// The arguments of `#[data_member(…)]` on a field of a data contract.
@@ -103,7 +113,8 @@ pub struct EnumMemberArgs {
     pub value: Option<Spanned<String>>,
 }
 
-const DATA_CONTRACT_KEYS: &str = "`name`, `namespace` or `known_types`";
+const DATA_CONTRACT_KEYS: &str =
+    "`name`, `namespace`, `known_types`, `collection`, `item`, `key`, `value` or `flags`";
 const DATA_MEMBER_KEYS: &str = "`name`, `order`, `required`, `emit_default`, `skip` or `base`";
 const ENUM_MEMBER_KEYS: &str = "`value`";
 
@@ -199,15 +210,27 @@ pub fn header_args(cx: &mut Ctxt, attr: &syn::Attribute, args: &mut HeaderArgs) 
 /// Parses one `#[data_contract(…)]` attribute into `args`; errors go to `cx`.
 pub fn data_contract_args(cx: &mut Ctxt, attr: &syn::Attribute, args: &mut DataContractArgs) {
     let result = attr.parse_nested_meta(|meta| {
-        for (key, slot) in [("name", &mut args.name), ("namespace", &mut args.namespace)] {
+        for (key, slot) in [
+            ("name", &mut args.name),
+            ("namespace", &mut args.namespace),
+            ("item", &mut args.item),
+            ("key", &mut args.key),
+            ("value", &mut args.value),
+        ] {
             if meta.path.is_ident(key) {
                 let value = parse_string(&meta)?;
                 return set_once(slot, &meta, key, value);
             }
         }
-        if meta.path.is_ident("known_types") {
-            let value = parse_flag(&meta)?;
-            return set_once(&mut args.known_types, &meta, "known_types", value);
+        for (key, slot) in [
+            ("collection", &mut args.collection),
+            ("flags", &mut args.flags),
+            ("known_types", &mut args.known_types),
+        ] {
+            if meta.path.is_ident(key) {
+                let value = parse_flag(&meta)?;
+                return set_once(slot, &meta, key, value);
+            }
         }
         Err(unknown_key(&meta, "#[data_contract]", DATA_CONTRACT_KEYS))
     });

@@ -62,6 +62,21 @@ pub fn derive_header(input: TokenStream) -> TokenStream {
 /// namespace of wherever the value is written, the contract's). On a field,
 /// `#[data_member(name = "…", order = N, required, emit_default = false, skip)]` (default name:
 /// the field's in PascalCase). On an enum's unit variants, `#[enum_member(value = "…")]`.
+///
+/// `#[data_contract(collection, item = "…")]` on a newtype struct around a list
+/// (`struct Tags(Vec<String>);`) is .NET's `[CollectionDataContract(ItemName = …)]`: one element
+/// named `item` per item, in the collection's namespace (read back from items of any name). Around
+/// a map (`HashMap`, `BTreeMap`, `IndexMap`, or any type when `key` or `value` is given), entries
+/// named `item` hold `key = "…"` and `value = "…"` elements (defaults `Key`, `Value`: `KeyName`,
+/// `ValueName`). The type must be `Default + Extend<Item>` and `&T: IntoIterator`. `item` is
+/// required (.NET's default, the item type's own name, is not known to the macro).
+///
+/// `#[data_contract(flags)]` on a unit-only enum is .NET's `[Flags]`: each member's bits are its
+/// discriminant (`Read = 1`; give all or none) or `2^i` for the `i`th; the derive implements
+/// `indigo::data::FlagsContract`, and `indigo::data::Flags<Enum>` holds a set of members,
+/// written as space-separated member names (`Read Write`, empty text for 0).
+///
+/// A plain `HashMap`/`BTreeMap` member needs nothing: it travels as .NET's `Dictionary<K, V>`.
 /// See the `indigo` crate's `data` documentation and `docs/data-contracts.md`.
 #[proc_macro_derive(DataContract, attributes(data_contract, data_member, enum_member))]
 pub fn derive_data_contract(input: TokenStream) -> TokenStream {

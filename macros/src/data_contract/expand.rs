@@ -28,8 +28,16 @@ pub fn generate(input: &DeriveInput, contract: &DataContract) -> TokenStream {
             // type of a public trait cannot name a type private to the const block).
             return struct_impls(input, contract, base.as_deref(), members, skipped);
         }
-        Shape::Enum(values) => enum_impls(input, contract, values),
+        Shape::Enum(values) => enum_impls(input, contract, values, None),
         Shape::KnownTypes(variants) => known_types_impls(input, contract, variants),
+        Shape::Flags(members) => flags_impls(input, contract, members),
+        Shape::List { item, ty } => list_impls(input, contract, item, ty),
+        Shape::Map {
+            item,
+            key,
+            value,
+            ty,
+        } => map_impls(input, contract, item, (key, value), ty),
     };
     quote! {
         const _: () = {
@@ -325,10 +333,243 @@ fn write_member(member: &Member, name: &str) -> TokenStream {
     }
 }
 
+/// A `[Flags]` enum: the enum's own impls (its variant list marked with each member's bits,
+/// for the schema tracer) and `FlagsContract`, through which `indigo::data::Flags` holds sets.
+fn flags_impls(
+    input: &DeriveInput,
+    contract: &DataContract,
+    members: &[(Ident, String, u64)],
+) -> TokenStream {
+    let ident = &input.ident;
+    let wire_name = &contract.wire_name;
+    let values: Vec<(Ident, String)> = members
+        .iter()
+        .map(|(v, t, _)| (v.clone(), t.clone()))
+        .collect();
+    let marked: Vec<String> = members
+        .iter()
+        .map(|(_, text, bits)| format!("{text}|{bits}"))
+        .collect();
+    let variants = members.iter().map(|(v, _, _)| v);
+    let texts = members.iter().map(|(_, t, _)| t);
+    let bits = members.iter().map(|(_, _, b)| b);
+    let enum_impls = enum_impls(input, contract, &values, Some(&marked));
+    quote! {
+        #enum_impls
+
+        impl ::indigo::data::FlagsContract for #ident {
+            const NAME: &'static str = #wire_name;
+            const MEMBERS: &'static [(Self, &'static str, u64)] = &[
+                #((#ident::#variants, #texts, #bits),)*
+            ];
+            const VARIANTS: &'static [&'static str] = &[#(#marked),*];
+        }
+    }
+}
+
+/// A collection data contract around a list: an element per item, named `item`, in the
+/// collection's namespace; read back from items of any name. serde sees a struct whose one
+/// field (marked `*`, repeated, for the schema tracer) is written once per item.
+fn list_impls(
+    input: &DeriveInput,
+    contract: &DataContract,
+    item: &str,
+    ty: &syn::Type,
+) -> TokenStream {
+    let ident = &input.ident;
+    let wire_name = &contract.wire_name;
+    let field = format!("{item}*");
+    let expecting = format!("the collection data contract `{}`", contract.name);
+    quote! {
+        impl _serde::Serialize for #ident {
+            fn serialize<__S: _serde::Serializer>(
+                &self,
+                serializer: __S,
+            ) -> ::core::result::Result<__S::Ok, __S::Error> {
+                use _serde::ser::SerializeStruct as _;
+                let count = ::core::iter::Iterator::count(::core::iter::IntoIterator::into_iter(&self.0));
+                let mut state = serializer.serialize_struct(#wire_name, count)?;
+                for item in &self.0 {
+                    state.serialize_field(#item, item)?;
+                }
+                state.end()
+            }
+        }
+
+        impl<'de> _serde::Deserialize<'de> for #ident {
+            fn deserialize<__D: _serde::Deserializer<'de>>(
+                deserializer: __D,
+            ) -> ::core::result::Result<Self, __D::Error> {
+                struct __Visitor;
+                impl<'de> _serde::de::Visitor<'de> for __Visitor {
+                    type Value = #ident;
+                    fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.write_str(#expecting)
+                    }
+                    fn visit_map<__A: _serde::de::MapAccess<'de>>(
+                        self,
+                        mut map: __A,
+                    ) -> ::core::result::Result<#ident, __A::Error> {
+                        let mut items = <#ty as ::core::default::Default>::default();
+                        while map.next_key::<_serde::de::IgnoredAny>()?.is_some() {
+                            let item: <#ty as ::core::iter::IntoIterator>::Item = map.next_value()?;
+                            ::core::iter::Extend::extend(&mut items, ::core::iter::once(item));
+                        }
+                        ::core::result::Result::Ok(#ident(items))
+                    }
+                }
+                deserializer.deserialize_struct(#wire_name, &[#field], __Visitor)
+            }
+        }
+    }
+}
+
+/// A collection data contract around a map: an element per entry, named `item`, holding the key
+/// and the value elements, all in the collection's namespace. serde sees a struct with one
+/// repeated field whose value is an entry struct named `{namespace}Collection/Entry` (the `/`
+/// tells the schema writer to describe it inline, as WCF does).
+fn map_impls(
+    input: &DeriveInput,
+    contract: &DataContract,
+    item: &str,
+    (key, value): (&String, &String),
+    ty: &syn::Type,
+) -> TokenStream {
+    let ident = &input.ident;
+    let wire_name = &contract.wire_name;
+    let entry_name = format!("{}/{item}", contract.wire_name);
+    let field = format!("{item}*");
+    let key_mark = format!("{key}!");
+    let value_mark = format!("{value}!");
+    let expecting = format!("the collection data contract `{}`", contract.name);
+    let entry_expecting = format!(
+        "an entry of the collection data contract `{}`",
+        contract.name
+    );
+    let missing_key = format!("an entry of `{}` has no `{key}`", contract.name);
+    let missing_value = format!("an entry of `{}` has no `{value}`", contract.name);
+    quote! {
+        struct __Entry<'a, __K: ?Sized, __V: ?Sized>(&'a __K, &'a __V);
+
+        impl<__K: ?Sized + _serde::Serialize, __V: ?Sized + _serde::Serialize> _serde::Serialize
+            for __Entry<'_, __K, __V>
+        {
+            fn serialize<__S: _serde::Serializer>(
+                &self,
+                serializer: __S,
+            ) -> ::core::result::Result<__S::Ok, __S::Error> {
+                use _serde::ser::SerializeStruct as _;
+                let mut state = serializer.serialize_struct(#entry_name, 2)?;
+                state.serialize_field(#key, self.0)?;
+                state.serialize_field(#value, self.1)?;
+                state.end()
+            }
+        }
+
+        struct __EntryDe<__K, __V>(__K, __V);
+
+        impl<'de, __K: _serde::Deserialize<'de>, __V: _serde::Deserialize<'de>>
+            _serde::Deserialize<'de> for __EntryDe<__K, __V>
+        {
+            fn deserialize<__D: _serde::Deserializer<'de>>(
+                deserializer: __D,
+            ) -> ::core::result::Result<Self, __D::Error> {
+                struct __Visitor<__K, __V>(::core::marker::PhantomData<fn() -> (__K, __V)>);
+                impl<'de, __K: _serde::Deserialize<'de>, __V: _serde::Deserialize<'de>>
+                    _serde::de::Visitor<'de> for __Visitor<__K, __V>
+                {
+                    type Value = __EntryDe<__K, __V>;
+                    fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.write_str(#entry_expecting)
+                    }
+                    fn visit_map<__A: _serde::de::MapAccess<'de>>(
+                        self,
+                        mut map: __A,
+                    ) -> ::core::result::Result<Self::Value, __A::Error> {
+                        let mut key = ::core::option::Option::None;
+                        let mut value = ::core::option::Option::None;
+                        while let ::core::option::Option::Some(name) =
+                            map.next_key::<::std::string::String>()?
+                        {
+                            // The names given, or .NET's defaults.
+                            if key.is_none() && (name == #key || name == "Key") {
+                                key = ::core::option::Option::Some(map.next_value()?);
+                            } else if value.is_none() && (name == #value || name == "Value") {
+                                value = ::core::option::Option::Some(map.next_value()?);
+                            } else {
+                                map.next_value::<_serde::de::IgnoredAny>()?;
+                            }
+                        }
+                        match (key, value) {
+                            (::core::option::Option::Some(k), ::core::option::Option::Some(v)) => {
+                                ::core::result::Result::Ok(__EntryDe(k, v))
+                            }
+                            (::core::option::Option::None, _) => ::core::result::Result::Err(
+                                <__A::Error as _serde::de::Error>::custom(#missing_key),
+                            ),
+                            _ => ::core::result::Result::Err(
+                                <__A::Error as _serde::de::Error>::custom(#missing_value),
+                            ),
+                        }
+                    }
+                }
+                deserializer.deserialize_struct(
+                    #entry_name,
+                    &[#key_mark, #value_mark],
+                    __Visitor(::core::marker::PhantomData),
+                )
+            }
+        }
+
+        impl _serde::Serialize for #ident {
+            fn serialize<__S: _serde::Serializer>(
+                &self,
+                serializer: __S,
+            ) -> ::core::result::Result<__S::Ok, __S::Error> {
+                use _serde::ser::SerializeStruct as _;
+                let count = ::core::iter::Iterator::count(::core::iter::IntoIterator::into_iter(&self.0));
+                let mut state = serializer.serialize_struct(#wire_name, count)?;
+                for (key, value) in &self.0 {
+                    state.serialize_field(#item, &__Entry(key, value))?;
+                }
+                state.end()
+            }
+        }
+
+        impl<'de> _serde::Deserialize<'de> for #ident {
+            fn deserialize<__D: _serde::Deserializer<'de>>(
+                deserializer: __D,
+            ) -> ::core::result::Result<Self, __D::Error> {
+                struct __Visitor;
+                impl<'de> _serde::de::Visitor<'de> for __Visitor {
+                    type Value = #ident;
+                    fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.write_str(#expecting)
+                    }
+                    fn visit_map<__A: _serde::de::MapAccess<'de>>(
+                        self,
+                        mut map: __A,
+                    ) -> ::core::result::Result<#ident, __A::Error> {
+                        let mut entries = <#ty as ::core::default::Default>::default();
+                        while map.next_key::<_serde::de::IgnoredAny>()?.is_some() {
+                            let __EntryDe(key, value) = map.next_value()?;
+                            let entry: <#ty as ::core::iter::IntoIterator>::Item = (key, value);
+                            ::core::iter::Extend::extend(&mut entries, ::core::iter::once(entry));
+                        }
+                        ::core::result::Result::Ok(#ident(entries))
+                    }
+                }
+                deserializer.deserialize_struct(#wire_name, &[#field], __Visitor)
+            }
+        }
+    }
+}
+
 fn enum_impls(
     input: &DeriveInput,
     contract: &DataContract,
     values: &[(Ident, String)],
+    marked: Option<&[String]>,
 ) -> TokenStream {
     let ident = &input.ident;
     let wire_name = &contract.wire_name;
@@ -336,6 +577,11 @@ fn enum_impls(
     let texts: Vec<&String> = values.iter().map(|(_, t)| t).collect();
     let indices = (0..values.len()).map(|i| u32::try_from(i).unwrap_or(u32::MAX));
     let expecting = format!("a value of the data contract `{}`", contract.name);
+    // What the schema tracer reads: a `[Flags]` enum's members with their bits.
+    let traced = match marked {
+        Some(marked) => quote! { &[#(#marked),*] },
+        None => quote! { VALUES },
+    };
     quote! {
         impl _serde::Serialize for #ident {
             fn serialize<__S: _serde::Serializer>(
@@ -401,7 +647,7 @@ fn enum_impls(
                     }
                 }
 
-                deserializer.deserialize_enum(#wire_name, VALUES, __Visitor)
+                deserializer.deserialize_enum(#wire_name, #traced, __Visitor)
             }
         }
     }

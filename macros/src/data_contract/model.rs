@@ -34,6 +34,19 @@ pub enum Shape {
     /// A closed set of known types (`known_types`): each variant holds one data contract; the
     /// first is the declared type.
     KnownTypes(Vec<(Ident, Type)>),
+    /// `#[data_contract(flags)]`: unit variants, their wire values and bits.
+    Flags(Vec<(Ident, String, u64)>),
+    /// `#[data_contract(collection)]` on a newtype around a list: its items' element name and
+    /// the wrapped type.
+    List { item: String, ty: Type },
+    /// `#[data_contract(collection)]` on a newtype around a map: the entries', keys' and
+    /// values' element names and the wrapped type.
+    Map {
+        item: String,
+        key: String,
+        value: String,
+        ty: Type,
+    },
 }
 
 /// One data member.
@@ -72,10 +85,42 @@ pub fn parse(cx: &mut Ctxt, input: &DeriveInput) -> Option<DataContract> {
             "a generic data contract is not supported: give each instantiation its own type",
         );
     }
-    let name = checked_name(cx, args.name, || input.ident.unraw().to_string());
-    let namespace = args.namespace.map(|ns| ns.value).unwrap_or_default();
+    let name = checked_name(cx, args.name.clone(), || input.ident.unraw().to_string());
+    let namespace = args
+        .namespace
+        .clone()
+        .map(|ns| ns.value)
+        .unwrap_or_default();
+    let collection = args.collection.as_ref().filter(|c| c.value).map(|c| c.span);
+    let flags = args.flags.as_ref().filter(|f| f.value).map(|f| f.span);
     let known_types = args.known_types.as_ref().filter(|flag| flag.value);
+    if collection.is_none() {
+        for (key, given) in [
+            ("item", &args.item),
+            ("key", &args.key),
+            ("value", &args.value),
+        ] {
+            if let Some(given) = given {
+                cx.push(syn::Error::new(
+                    given.span,
+                    format!(
+                        "`{key}` names a collection data contract's elements: add `collection` \
+                         (on a newtype around a list or a map)"
+                    ),
+                ));
+            }
+        }
+    }
+    if let (Some(span), Some(_)) = (collection, flags) {
+        cx.push(syn::Error::new(
+            span,
+            "a data contract is a collection or a `flags` enum, not both",
+        ));
+    }
     let shape = match &input.data {
+        Data::Struct(data) if collection.is_some() => {
+            collection_shape(cx, &input.ident, &data.fields, &args)
+        }
         Data::Struct(data) => {
             if let Some(flag) = known_types {
                 cx.push(syn::Error::new(
@@ -83,9 +128,24 @@ pub fn parse(cx: &mut Ctxt, input: &DeriveInput) -> Option<DataContract> {
                     "`known_types` belongs on an enum whose variants each hold a data contract",
                 ));
             }
+            if let Some(span) = flags {
+                cx.push(syn::Error::new(
+                    span,
+                    "`flags` belongs on a unit-only enum (.NET's `[Flags]`)",
+                ));
+            }
             struct_shape(cx, &input.ident, &data.fields)
         }
         Data::Enum(data) if known_types.is_some() => known_types_shape(cx, &input.ident, data),
+        Data::Enum(_) if collection.is_some() => {
+            cx.error_spanned_by(
+                &input.ident,
+                "`collection` needs a newtype struct around a list or a map: \
+                 `struct Tags(Vec<String>);`",
+            );
+            None
+        }
+        Data::Enum(data) if flags.is_some() => flags_shape(cx, data),
         Data::Enum(data) => enum_shape(cx, data),
         Data::Union(_) => {
             cx.error_spanned_by(
@@ -198,6 +258,132 @@ fn check_base(cx: &mut Ctxt, args: &DataMemberArgs, span: proc_macro2::Span, rep
             span,
             "a `base` field holds the base type's members, which have their own settings",
         ));
+    }
+}
+
+/// A collection data contract: a newtype around a list or a map (a map when its type's last
+/// path segment is `HashMap`, `BTreeMap` or `IndexMap`, or when `key` or `value` is given).
+fn collection_shape(
+    cx: &mut Ctxt,
+    ident: &Ident,
+    fields: &Fields,
+    args: &DataContractArgs,
+) -> Option<Shape> {
+    let ty = match fields {
+        Fields::Unnamed(unnamed) if unnamed.unnamed.len() == 1 => unnamed.unnamed[0].ty.clone(),
+        _ => {
+            cx.error_spanned_by(
+                ident,
+                "`collection` needs a newtype struct around a list or a map: \
+                 `struct Tags(Vec<String>);`",
+            );
+            return None;
+        }
+    };
+    let Some(item) = args.item.clone() else {
+        cx.error_spanned_by(
+            ident,
+            "a collection data contract needs `item = \"…\"`, its items' element name \
+             (.NET's default, the item type's own data contract name, is not known here)",
+        );
+        return None;
+    };
+    let item = checked_name(cx, Some(item), String::new);
+    let is_map = is_map_type(&ty) || args.key.is_some() || args.value.is_some();
+    if !is_map {
+        return Some(Shape::List { item, ty });
+    }
+    let key = checked_name(cx, args.key.clone(), || "Key".to_owned());
+    let value = checked_name(cx, args.value.clone(), || "Value".to_owned());
+    if key == value {
+        cx.error_spanned_by(
+            ident,
+            format!("a dictionary's keys and values need different names, not both `{key}`"),
+        );
+    }
+    Some(Shape::Map {
+        item,
+        key,
+        value,
+        ty,
+    })
+}
+
+/// Whether `ty` names one of the usual map types.
+fn is_map_type(ty: &Type) -> bool {
+    match ty {
+        Type::Path(path) => path.path.segments.last().is_some_and(|segment| {
+            matches!(
+                segment.ident.to_string().as_str(),
+                "HashMap" | "BTreeMap" | "IndexMap"
+            )
+        }),
+        _ => false,
+    }
+}
+
+/// A `[Flags]` enum: unit variants with their wire names and bits (an integer discriminant,
+/// else `2^i` for the `i`th variant, as .NET numbers a `[Flags]` enum's members by default in
+/// its schema).
+fn flags_shape(cx: &mut Ctxt, data: &syn::DataEnum) -> Option<Shape> {
+    let Some(Shape::Enum(values)) = enum_shape(cx, data) else {
+        return None;
+    };
+    let explicit = data
+        .variants
+        .iter()
+        .filter(|v| v.discriminant.is_some())
+        .count();
+    if explicit != 0
+        && explicit != data.variants.len()
+        && let Some(variant) = data.variants.iter().find(|v| v.discriminant.is_none())
+    {
+        cx.error_spanned_by(
+            &variant.ident,
+            "give every member of a `flags` enum its value (`Read = 1`), or none \
+             (then the `i`th member is `2^i`)",
+        );
+    }
+    let mut members = Vec::with_capacity(values.len());
+    for (index, ((ident, value), variant)) in values.into_iter().zip(&data.variants).enumerate() {
+        let bits = match &variant.discriminant {
+            Some((_, expr)) => match int_literal(expr) {
+                Some(bits) => bits,
+                None => {
+                    cx.error_spanned_by(
+                        expr,
+                        "a `flags` member's value must be a non-negative integer literal \
+                         (`Read = 1`)",
+                    );
+                    0
+                }
+            },
+            None => match u32::try_from(index).ok().and_then(|i| 1u64.checked_shl(i)) {
+                Some(bits) => bits,
+                None => {
+                    cx.error_spanned_by(
+                        &ident,
+                        "a `flags` enum has at most 64 members without explicit values",
+                    );
+                    0
+                }
+            },
+        };
+        members.push((ident, value, bits));
+    }
+    Some(Shape::Flags(members))
+}
+
+/// The value of an integer literal expression.
+fn int_literal(expr: &syn::Expr) -> Option<u64> {
+    match expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(int),
+            ..
+        }) => int.base10_parse().ok(),
+        syn::Expr::Group(group) => int_literal(&group.expr),
+        syn::Expr::Paren(paren) => int_literal(&paren.expr),
+        _ => None,
     }
 }
 

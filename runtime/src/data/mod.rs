@@ -15,6 +15,7 @@
 //! | `System.DateTimeOffset` | [`DateTimeOffset`] | `<DateTime>` (UTC) and `<OffsetMinutes>` children | `DateTimeOffset` in [`SYSTEM_NS`] |
 //! | `System.Decimal` | [`Decimal`] | `-12.3400` (the scale kept) | `xs:decimal` |
 //! | `System.Char` | [`Char`] | the UTF-16 code unit as a number: `65` | `ser:char` |
+//! | a `[Flags]` enum | [`Flags<T>`] of a `#[data_contract(flags)]` enum | `Read Write`, empty for 0 | an `xs:list` of the enumeration |
 //! | `byte[]` | `Vec<u8>` with `#[serde(with = "indigo_runtime::xml::bytes")]` | base64 | `xs:base64Binary` |
 //!
 //! `ser:` is [`SERIALIZATION_NS`], `xs:` is [`XS_NS`]. A `byte[]` needs no type of its own:
@@ -36,6 +37,7 @@
 mod char;
 mod datetime;
 mod decimal;
+mod flags;
 mod guid;
 mod lexical;
 mod members;
@@ -50,6 +52,7 @@ use std::fmt;
 pub use self::char::Char;
 pub use datetime::{DateTime, DateTimeKind, DateTimeOffset};
 pub use decimal::Decimal;
+pub use flags::{Flags, FlagsContract};
 pub use guid::Guid;
 #[doc(hidden)]
 pub use members::DataMembers;

@@ -15,7 +15,9 @@
 //! Types map as the body format writes them: integers, floats, `bool`, `String`, `char` to the XML
 //! Schema built-ins (`xs:int`, `xs:long`, `xs:double`, `xs:boolean`, `xs:string`, …), byte buffers
 //! to `xs:base64Binary`, `Option<T>` to `minOccurs="0" nillable="true"`, sequences to an
-//! `ArrayOf{item}` complex type (items of .NET's reference types nillable), maps to `ArrayOfKeyValueOf{key}{value}`, structs to a complex type
+//! `ArrayOf{item}` complex type (items of .NET's reference types nillable), maps to
+//! `ArrayOfKeyValueOf{key}{value}` in the arrays namespace (with WCF's `IsDictionary`
+//! annotation), `[Flags]` enums to an `xs:list` of their enumeration, structs to a complex type
 //! with a sequence of elements, unit-only enums to an `xs:string` enumeration, other enums to a
 //! complex type with a choice of their variants.
 
@@ -29,8 +31,8 @@ use crate::message::{WSA10_NS, WSA200408_NS};
 use crate::metadata::BindingDescription;
 use crate::metadata::policy::{self, WSAP_NS, WSAW_NS, WSP_NS, WSU_NS};
 use crate::xml::ARRAYS_NS;
-use crate::xml::KNOWN_TYPES;
 use crate::xml::schema::{ContractTypes, Definition, Field, Shape, TypeRegistry};
+use crate::xml::{KNOWN_TYPES, split_clark};
 
 const XS: &str = "http://www.w3.org/2001/XMLSchema";
 /// WSDL's SOAP 1.1 binding extension.
@@ -355,11 +357,25 @@ impl ServiceMetadata {
         schema.body(self.contract.namespace).push_str(&out);
     }
 
+    /// The key and value fields of a collection data contract's entry type (a struct whose
+    /// name, `{namespace}Collection/Entry`, the derive gives it).
+    fn entry_fields(&self, shape: &Shape) -> Option<&[Field]> {
+        match shape {
+            Shape::Struct(name) if split_clark(name).1.contains('/') => {
+                match self.types.registry.types.get(name)? {
+                    Definition::Struct(fields) if fields.len() == 2 => Some(fields),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
     fn struct_fields(&self, shape: &Shape) -> Option<&[Field]> {
         match shape {
             Shape::Struct(name) => match self.types.registry.types.get(name)? {
                 Definition::Struct(fields) => Some(fields),
-                Definition::Enum(_) => None,
+                Definition::Enum(_) | Definition::Flags(_) => None,
             },
             _ => None,
         }
@@ -386,15 +402,13 @@ impl ServiceMetadata {
                 out.push_str("</xs:sequence></xs:complexType>");
             }
             Shape::Map(key, value) => {
+                let entry = Shape::entry_name(key, value, self.contract.namespace);
                 let _ = write!(
                     out,
-                    r#"<xs:complexType name="{type_name}"><xs:sequence><xs:element name="KeyValue" minOccurs="0" maxOccurs="unbounded"><xs:complexType><xs:sequence>"#
+                    r#"<xs:complexType name="{type_name}">{IS_DICTIONARY}<xs:sequence>"#
                 );
-                schema.element(&mut out, "Key", key, Occurs::Once);
-                schema.element(&mut out, "Value", value, Occurs::Once);
-                out.push_str(
-                    "</xs:sequence></xs:complexType></xs:element></xs:sequence></xs:complexType>",
-                );
+                schema.entry(&mut out, &entry, ("Key", key), ("Value", value));
+                out.push_str("</xs:sequence></xs:complexType>");
             }
             Shape::Struct(struct_name) => {
                 if wrappers.contains(struct_name) && !schema.referenced.contains(*struct_name) {
@@ -411,7 +425,18 @@ impl ServiceMetadata {
                     Some((first, rest)) if first.name.is_empty() => (Some(&first.shape), rest),
                     _ => (None, fields),
                 };
-                let _ = write!(out, r#"<xs:complexType name="{type_name}">"#);
+                // A collection data contract of entries (a dictionary): its entry type inline.
+                let entries: Vec<(&Field, &[Field])> = fields
+                    .iter()
+                    .filter(|field| field.repeated)
+                    .filter_map(|field| Some((field, self.entry_fields(&field.shape)?)))
+                    .collect();
+                let annotation = if entries.is_empty() {
+                    ""
+                } else {
+                    IS_DICTIONARY
+                };
+                let _ = write!(out, r#"<xs:complexType name="{type_name}">{annotation}"#);
                 if let Some(base) = base {
                     let base = schema.type_ref(base);
                     let _ = write!(
@@ -421,7 +446,15 @@ impl ServiceMetadata {
                 }
                 out.push_str("<xs:sequence>");
                 for field in fields {
-                    schema.field(&mut out, field, contract);
+                    match entries.iter().find(|(f, _)| std::ptr::eq(*f, field)) {
+                        Some((_, [key, value])) => schema.entry(
+                            &mut out,
+                            field.name,
+                            (key.name, &key.shape),
+                            (value.name, &value.shape),
+                        ),
+                        _ => schema.field(&mut out, field, contract),
+                    }
                 }
                 out.push_str("</xs:sequence>");
                 if base.is_some() {
@@ -430,9 +463,14 @@ impl ServiceMetadata {
                 out.push_str("</xs:complexType>");
             }
             Shape::Enum(enum_name) => {
-                let Some(Definition::Enum(variants)) = self.types.registry.types.get(enum_name)
-                else {
-                    return;
+                let variants = match self.types.registry.types.get(enum_name) {
+                    Some(Definition::Enum(variants)) => variants,
+                    Some(Definition::Flags(members)) => {
+                        flags_type(&mut out, &type_name, members);
+                        schema.body(ns).push_str(&out);
+                        return;
+                    }
+                    _ => return,
                 };
                 if variants.iter().all(|(_, content)| content.is_none()) {
                     let _ = write!(
@@ -462,11 +500,51 @@ impl ServiceMetadata {
     }
 }
 
+/// The annotation by which WCF marks a collection type as a dictionary (svcutil imports it as a
+/// `Dictionary<K, V>`), as its `SchemaExporter` writes it.
+const IS_DICTIONARY: &str = r#"<xs:annotation><xs:appinfo><IsDictionary xmlns="http://schemas.microsoft.com/2003/10/Serialization/">true</IsDictionary></xs:appinfo></xs:annotation>"#;
+
+/// A `[Flags]` enum as WCF's `SchemaExporter` writes it: an `xs:list` of an anonymous
+/// enumeration of its members' names, each annotated with its `EnumerationValue` when it is not
+/// the default (`2^i` for the `i`th member), as `GetDefaultEnumValue(isFlags, i)` says.
+fn flags_type(out: &mut String, type_name: &str, members: &[(&str, u64)]) {
+    let _ = write!(
+        out,
+        r#"<xs:simpleType name="{type_name}"><xs:list><xs:simpleType><xs:restriction base="xs:string">"#
+    );
+    for (index, (name, value)) in members.iter().enumerate() {
+        let default = u32::try_from(index)
+            .ok()
+            .and_then(|i| 1u64.checked_shl(i))
+            .unwrap_or(0);
+        if *value == default {
+            let _ = write!(out, r#"<xs:enumeration value="{}"/>"#, attr(name));
+        } else {
+            let _ = write!(
+                out,
+                r#"<xs:enumeration value="{}"><xs:annotation><xs:appinfo><EnumerationValue xmlns="http://schemas.microsoft.com/2003/10/Serialization/">{value}</EnumerationValue></xs:appinfo></xs:annotation></xs:enumeration>"#,
+                attr(name)
+            );
+        }
+    }
+    out.push_str("</xs:restriction></xs:simpleType></xs:list></xs:simpleType>");
+}
+
 /// How often an element occurs.
 #[derive(Clone, Copy)]
 enum Occurs {
     /// Exactly once (an `Option` still may be absent or nil).
     Once,
+    /// Exactly once, nil where the type allows it: a dictionary entry's key and value.
+    Exactly {
+        /// Whether it may be `xsi:nil`.
+        nillable: bool,
+    },
+    /// Any number of times, nil where the type allows it: a collection data contract's items.
+    Items {
+        /// Whether an item may be `xsi:nil`.
+        nillable: bool,
+    },
     /// Optional: a data contract's member that is not required.
     Optional {
         /// Whether it may be `xsi:nil` (.NET reference types).
@@ -566,10 +644,31 @@ impl<'r> Schema<'r> {
         }
     }
 
+    /// Writes a dictionary's repeated entry element `name` with its key and value elements, as
+    /// WCF describes a `Dictionary<K, V>` or a dictionary collection data contract.
+    fn entry(&mut self, out: &mut String, name: &str, key: (&str, &Shape), value: (&str, &Shape)) {
+        let _ = write!(
+            out,
+            r#"<xs:element minOccurs="0" maxOccurs="unbounded" name="{}"><xs:complexType><xs:sequence>"#,
+            attr(name)
+        );
+        for (name, shape) in [key, value] {
+            let occurs = Occurs::Exactly {
+                nillable: shape.is_nillable(),
+            };
+            self.element(out, name, shape, occurs);
+        }
+        out.push_str("</xs:sequence></xs:complexType></xs:element>");
+    }
+
     /// Writes the element of a struct's `field`; a data contract's (`contract`) members that
     /// are not required are optional, as the DataContractSerializer describes them.
     fn field(&mut self, out: &mut String, field: &Field, contract: bool) {
-        let occurs = if contract && !field.required {
+        let occurs = if field.repeated {
+            Occurs::Items {
+                nillable: field.shape.is_nillable(),
+            }
+        } else if contract && !field.required {
             Occurs::Optional {
                 nillable: field.shape.is_nillable(),
             }
@@ -588,6 +687,8 @@ impl<'r> Schema<'r> {
         let ty = self.type_ref(inner);
         let (min_zero, many, nillable) = match occurs {
             Occurs::Once => (option, false, option),
+            Occurs::Exactly { nillable } => (false, false, nillable || option),
+            Occurs::Items { nillable } => (true, true, nillable || option),
             Occurs::Optional { nillable } => (true, false, nillable || option),
             Occurs::Many { nillable } => (true, true, nillable || option),
         };
@@ -629,8 +730,14 @@ impl<'r> Schema<'r> {
                 _ => self.named(shape.item_name(), shape),
             },
             Shape::Map(key, value) => {
-                let name = format!("ArrayOfKeyValueOf{}{}", key.item_name(), value.item_name());
-                self.named(name, shape)
+                // `ArrayOfKeyValueOf{K}{V}…`, in the arrays namespace.
+                let name = format!("ArrayOf{}", Shape::entry_name(key, value, self.contract));
+                self.body(ARRAYS_NS);
+                let qualified = format!("arr:{}", attr(&name));
+                self.wanted
+                    .entry((ARRAYS_NS, name))
+                    .or_insert_with(|| shape.clone());
+                qualified
             }
             Shape::Struct(name) => {
                 self.referenced.insert(name);

@@ -10,6 +10,8 @@ use std::fmt;
 use serde::ser::{self, Impossible, Serialize};
 
 use super::ARRAYS_NS;
+use super::generic::{XS_NS, key_value_name};
+use super::schema::SERIALIZATION_NS;
 
 /// An item element's name: its namespace (`None`: wherever it is written) and local name.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,6 +20,10 @@ pub(crate) struct Kind {
     pub local: Cow<'static, str>,
     /// A struct's or enum's serde name, as given.
     pub raw: Option<&'static str>,
+    /// The namespace of the value's schema type (.NET's stable name), which generic names hash:
+    /// XML Schema's for the built-ins, the serializer's own for `guid`, `char` and `duration`,
+    /// the arrays namespace for collections, a data contract's own (`None`: it names none).
+    pub schema_ns: Option<&'static str>,
 }
 
 impl Kind {
@@ -27,7 +33,20 @@ impl Kind {
             ns,
             local: Cow::Borrowed(local),
             raw: Some(name),
+            schema_ns: if name == "anyType" { Some(XS_NS) } else { ns },
         }
+    }
+
+    /// The entry name of a map with keys of kind `key` and values of kind `value`
+    /// (`KeyValueOf{key}{value}`, see [`key_value_name`]); `default_ns` stands for a namespace
+    /// a data contract does not name.
+    pub(crate) fn entry_name(key: &Kind, value: &Kind, default_ns: &str) -> String {
+        key_value_name(
+            &key.local,
+            key.schema_ns.unwrap_or(default_ns),
+            &value.local,
+            value.schema_ns.unwrap_or(default_ns),
+        )
     }
 }
 
@@ -96,19 +115,81 @@ fn found<T>(kind: &'static str) -> Result<T, Found> {
 
 /// A primitive's kind: the DataContractSerializer puts primitive items in its arrays namespace.
 fn primitive<T>(kind: &'static str) -> Result<T, Found> {
+    qualified_primitive(XS_NS, kind)
+}
+
+/// A primitive of schema namespace `schema_ns` (XML Schema's, or the serializer's own).
+fn qualified_primitive<T>(schema_ns: &'static str, kind: &'static str) -> Result<T, Found> {
     Err(Found::Kind(Kind {
         ns: Some(ARRAYS_NS),
         local: Cow::Borrowed(kind),
         raw: None,
+        schema_ns: Some(schema_ns),
     }))
 }
 
 /// `ArrayOf{item}`, in the item's namespace.
 fn array_of(item: Kind) -> Kind {
+    let schema_ns = if item.ns == Some(ARRAYS_NS) {
+        Some(ARRAYS_NS)
+    } else {
+        item.schema_ns
+    };
     Kind {
         ns: item.ns,
         local: Cow::Owned(format!("ArrayOf{}", item.local)),
         raw: None,
+        schema_ns,
+    }
+}
+
+/// `ArrayOfKeyValueOf{key}{value}…`, in the arrays namespace.
+fn map_of(key: &Kind, value: &Kind) -> Kind {
+    Kind {
+        ns: Some(ARRAYS_NS),
+        local: Cow::Owned(format!("ArrayOf{}", Kind::entry_name(key, value, ""))),
+        raw: None,
+        schema_ns: Some(ARRAYS_NS),
+    }
+}
+
+/// Whether a newtype struct named `{namespace}local` is a simple type of XML Schema's or the
+/// serializer's own namespace (see `crate::data`), whose sequence items are named like the
+/// built-ins, in the arrays namespace.
+pub(crate) fn is_simple_type_namespace(ns: &str) -> bool {
+    ns == XS_NS || ns == SERIALIZATION_NS
+}
+
+/// A map's name is `ArrayOf` and its first entry's.
+struct MapProbe;
+
+impl ser::SerializeMap for MapProbe {
+    type Ok = ();
+    type Error = Found;
+
+    fn serialize_key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result<(), Found> {
+        Err(Found::Kind(map_of(&of(key), &Kind::named("anyType"))))
+    }
+
+    fn serialize_value<T: ?Sized + Serialize>(&mut self, _: &T) -> Result<(), Found> {
+        found("ArrayOfKeyValueOfanyTypeanyType")
+    }
+
+    fn serialize_entry<K: ?Sized + Serialize, V: ?Sized + Serialize>(
+        &mut self,
+        key: &K,
+        value: &V,
+    ) -> Result<(), Found> {
+        Err(Found::Kind(map_of(&of(key), &of(value))))
+    }
+
+    fn end(self) -> Result<(), Found> {
+        Err(Found::Kind(Kind {
+            ns: Some(ARRAYS_NS),
+            local: Cow::Borrowed("ArrayOfKeyValueOfanyTypeanyType"),
+            raw: None,
+            schema_ns: Some(ARRAYS_NS),
+        }))
     }
 }
 
@@ -150,7 +231,7 @@ impl ser::Serializer for Probe {
     type SerializeTuple = SeqProbe;
     type SerializeTupleStruct = Impossible<(), Found>;
     type SerializeTupleVariant = Impossible<(), Found>;
-    type SerializeMap = Impossible<(), Found>;
+    type SerializeMap = MapProbe;
     type SerializeStruct = Impossible<(), Found>;
     type SerializeStructVariant = Impossible<(), Found>;
 
@@ -194,7 +275,7 @@ impl ser::Serializer for Probe {
         primitive("double")
     }
     fn serialize_char(self, _: char) -> Result<(), Found> {
-        primitive("char")
+        qualified_primitive(SERIALIZATION_NS, "char")
     }
     fn serialize_str(self, _: &str) -> Result<(), Found> {
         primitive("string")
@@ -229,7 +310,12 @@ impl ser::Serializer for Probe {
     ) -> Result<(), Found> {
         match split_clark(name) {
             // A simple type of its own (`crate::data`): named like a built-in.
-            (Some(_), local) => primitive(local),
+            (Some(ns), local) if is_simple_type_namespace(ns) => {
+                let ns = if ns == XS_NS { XS_NS } else { SERIALIZATION_NS };
+                qualified_primitive(ns, local)
+            }
+            // A data contract's text form (a `[Flags]` set): named after the contract.
+            (Some(_), _) => found(name),
             (None, _) => value.serialize(self),
         }
     }
@@ -264,8 +350,8 @@ impl ser::Serializer for Probe {
     ) -> Result<Self::SerializeTupleVariant, Found> {
         found(name)
     }
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Found> {
-        found("ArrayOfKeyValue")
+    fn serialize_map(self, _: Option<usize>) -> Result<MapProbe, Found> {
+        Ok(MapProbe)
     }
     fn serialize_struct(
         self,

@@ -3,7 +3,8 @@
 //!
 //! A value is always written as one element. Structs become child elements per field, sequences
 //! one child element per item (named after the item's kind: `int`, `double`, `string`, the
-//! struct's name, …), maps `KeyValue` items with `Key` and `Value` children, enums the variant
+//! struct's name, …), maps `KeyValueOf{Key}{Value}` items with `Key` and `Value` children in the
+//! arrays namespace (as .NET writes a `Dictionary`), enums the variant
 //! name as text (unit variants) or a child element named after the variant, `None` an element
 //! with `i:nil="true"`. The reader matches elements by local name, accepts fields in any order
 //! and ignores unknown ones, as DataContractSerializer does.
@@ -22,6 +23,7 @@ pub mod bytes;
 mod de;
 pub(crate) mod escape;
 mod fragment;
+mod generic;
 mod infoset;
 mod kind;
 pub(crate) mod lexical;
@@ -44,6 +46,7 @@ pub const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
 
 pub use fragment::XmlFragment;
 pub use infoset::{Events as InfosetEvents, Infoset, InfosetEvent, InfosetReader};
+pub(crate) use kind::split_clark;
 pub use output::TextOutput;
 pub use reader::TextSource;
 pub use ser::ARRAYS_NS;

@@ -15,6 +15,7 @@ use std::fmt;
 
 use serde::de::value::BorrowedStrDeserializer;
 
+use super::generic::key_value_name;
 use super::kind::split_clark;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, Visitor};
 
@@ -27,7 +28,8 @@ pub enum Shape {
     Option(Box<Shape>),
     /// A sequence: one child element per item.
     Seq(Box<Shape>),
-    /// A map: `KeyValue` items with `Key` and `Value` children.
+    /// A map: `KeyValueOf{Key}{Value}` items with `Key` and `Value` children, in the arrays
+    /// namespace (a .NET `Dictionary<K, V>`).
     Map(Box<Shape>, Box<Shape>),
     /// A struct, defined in the registry under this name (in Clark notation, `{namespace}Name`,
     /// for a data contract).
@@ -57,9 +59,40 @@ impl Shape {
             Shape::Primitive(name) | Shape::Qualified { name, .. } => (*name).to_owned(),
             Shape::Option(inner) => inner.item_name(),
             Shape::Seq(item) => format!("ArrayOf{}", item.item_name()),
-            Shape::Map(..) => "ArrayOfKeyValue".to_owned(),
+            Shape::Map(key, value) => format!("ArrayOf{}", Shape::entry_name(key, value, "")),
             Shape::Struct(name) | Shape::Enum(name) => split_clark(name).1.to_owned(),
             Shape::Unit | Shape::Any => "anyType".to_owned(),
+        }
+    }
+
+    /// The name of a map's entries: `KeyValueOf{key}{value}`, with .NET's digest of the
+    /// parameters' schema namespaces when one is not built in; `default_ns` stands for the
+    /// namespace a data contract does not name (the contract's).
+    pub fn entry_name(key: &Shape, value: &Shape, default_ns: &str) -> String {
+        key_value_name(
+            &key.item_name(),
+            key.schema_namespace().unwrap_or(default_ns),
+            &value.item_name(),
+            value.schema_namespace().unwrap_or(default_ns),
+        )
+    }
+
+    /// The namespace of the shape's schema type, as .NET's generic names hash it: XML Schema's
+    /// for the built-ins, the arrays namespace for collections of built-ins and maps, a data
+    /// contract's own (`None` when it names none).
+    pub fn schema_namespace(&self) -> Option<&'static str> {
+        match self {
+            Shape::Primitive(_) | Shape::Unit | Shape::Any => Some(XS_NS),
+            Shape::Qualified { namespace, .. } => Some(namespace),
+            Shape::Option(inner) => inner.schema_namespace(),
+            Shape::Seq(item) => match item.as_ref() {
+                Shape::Primitive(_) | Shape::Qualified { .. } | Shape::Seq(_) | Shape::Map(..) => {
+                    Some(super::ARRAYS_NS)
+                }
+                other => other.schema_namespace(),
+            },
+            Shape::Map(..) => Some(super::ARRAYS_NS),
+            Shape::Struct(name) | Shape::Enum(name) => split_clark(name).0,
         }
     }
 
@@ -116,24 +149,47 @@ pub struct Field {
     /// is still optional by its shape); a data contract's members only when declared
     /// `required` (`IsRequired`), as the DataContractSerializer describes them.
     pub required: bool,
+    /// Whether the element repeats: a collection data contract's items
+    /// (`#[data_contract(collection)]`), `minOccurs="0" maxOccurs="unbounded"`.
+    pub repeated: bool,
 }
 
 /// The fields of struct `name` from serde's field list and their traced shapes. A data
-/// contract (a Clark-notation name) marks its required members with a trailing `!`.
+/// contract (a Clark-notation name) marks its required members with a trailing `!`, and a
+/// collection data contract its repeated item with a trailing `*`.
 fn fields_of(name: &str, fields: &[&'static str], shapes: Vec<Shape>) -> Vec<Field> {
     let contract = name.starts_with('{');
     fields
         .iter()
         .zip(shapes)
         .map(|(field, shape)| {
-            let bare = field.strip_suffix('!');
+            let (bare, required, repeated) = field_marks(field);
             Field {
-                name: bare.unwrap_or(field),
+                name: bare,
                 shape,
-                required: !contract || bare.is_some(),
+                required: !contract || required,
+                repeated,
             }
         })
         .collect()
+}
+
+/// A field name without its marks, and whether it was marked required (`!`) and repeated (`*`).
+fn field_marks(field: &'static str) -> (&'static str, bool, bool) {
+    if let Some(bare) = field.strip_suffix('!') {
+        (bare, true, false)
+    } else if let Some(bare) = field.strip_suffix('*') {
+        (bare, false, true)
+    } else {
+        (field, false, false)
+    }
+}
+
+/// A `[Flags]` data contract's value in serde's variant list: `Name|value`, read by the tracer
+/// only (`|` is not in an XML name).
+fn flag_value(variant: &'static str) -> Option<(&'static str, u64)> {
+    let (name, value) = variant.split_once('|')?;
+    Some((name, value.parse().ok()?))
 }
 
 /// The XML Schema namespace.
@@ -184,6 +240,9 @@ pub enum Definition {
     /// Variants in declaration order, each with its content (`None` for a unit variant, or a
     /// variant not yet explored).
     Enum(Vec<(&'static str, Option<Shape>)>),
+    /// A `[Flags]` enum (`#[data_contract(flags)]`): its members' names and values, in
+    /// declaration order. Its values travel as space-separated names.
+    Flags(Vec<(&'static str, u64)>),
 }
 
 /// The definitions of the structs and enums that traced shapes name.
@@ -429,6 +488,18 @@ impl<'de> Deserializer<'de> for Tracer<'_, '_> {
         if variants.is_empty() {
             return Err(TraceError(format!("enum `{name}` has no variants")));
         }
+        if variants.iter().any(|v| v.contains('|')) {
+            let members: Vec<(&'static str, u64)> =
+                variants.iter().filter_map(|v| flag_value(v)).collect();
+            let first = members.first().map_or("", |m| m.0);
+            self.state
+                .registry
+                .types
+                .insert(name, Definition::Flags(members));
+            let variant: BorrowedStrDeserializer<'de, TraceError> =
+                BorrowedStrDeserializer::new(first);
+            return visitor.visit_enum(variant);
+        }
         let index = self
             .state
             .progress
@@ -549,8 +620,8 @@ impl<'de> de::MapAccess<'de> for Fields<'_, '_> {
         let Some(field) = self.fields.get(self.next) else {
             return Ok(None);
         };
-        // A data contract's required-member mark is for the schema only.
-        let name = field.strip_suffix('!').unwrap_or(field);
+        // A data contract's required-member and repeated-item marks are for the schema only.
+        let name = field_marks(field).0;
         let key: BorrowedStrDeserializer<'de, TraceError> = BorrowedStrDeserializer::new(name);
         seed.deserialize(key).map(Some)
     }

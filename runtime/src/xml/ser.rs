@@ -11,7 +11,7 @@ use serde::ser::{self, Serialize};
 
 use super::escape::check_name;
 use super::infoset::Infoset;
-use super::kind::split_clark;
+use super::kind::{Kind, is_simple_type_namespace, split_clark};
 use super::{KNOWN_TYPES, MAX_DEPTH, XSI_NS, XmlError};
 
 type Result<T> = std::result::Result<T, XmlError>;
@@ -238,6 +238,8 @@ impl<'a> ElementSer<'a> {
             depth: self.depth,
             outer: false,
             array_pending: false,
+            map_pending: false,
+            entry: None,
         })
     }
 
@@ -256,6 +258,8 @@ impl<'a> ElementSer<'a> {
             depth: self.depth + 1,
             outer: true,
             array_pending: false,
+            map_pending: false,
+            entry: None,
         })
     }
 }
@@ -427,11 +431,17 @@ impl<'a> ser::Serializer for ElementSer<'a> {
         name: &'static str,
         value: &T,
     ) -> Result<()> {
-        if self.name.is_none() && name.starts_with('{') {
-            // A simple type of its own (`{…/Serialization/}guid`, see `crate::data`) as a
-            // sequence item: named after the type, in the arrays namespace like the built-ins.
-            self.name = Some(split_clark(name).1);
-            self.namespace = self.namespace.or(Some(ARRAYS_NS));
+        if let (None, (Some(ns), local)) = (self.name, split_clark(name)) {
+            self.name = Some(local);
+            self.namespace = self.namespace.or(Some(if is_simple_type_namespace(ns) {
+                // A simple type of its own (`{…/Serialization/}guid`, see `crate::data`) as a
+                // sequence item: named after the type, in the arrays namespace like the
+                // built-ins.
+                ARRAYS_NS
+            } else {
+                // A data contract written as text (a `[Flags]` set): in its own namespace.
+                ns
+            }));
         }
         value.serialize(self)
     }
@@ -481,6 +491,8 @@ impl<'a> ser::Serializer for ElementSer<'a> {
             depth: self.depth,
             outer: false,
             array_pending: true,
+            map_pending: false,
+            entry: None,
         })
     }
 
@@ -503,7 +515,25 @@ impl<'a> ser::Serializer for ElementSer<'a> {
     }
 
     fn serialize_map(self, _len: Option<usize>) -> Result<Compound<'a>> {
-        self.compound("ArrayOfKeyValue")
+        if self.name.is_some() {
+            // The entries, `KeyValueOf{Key}{Value}`, and their `Key` and `Value` are in the
+            // arrays namespace, as the DataContractSerializer writes a dictionary.
+            return self.compound_in("ArrayOfKeyValue", Some(ARRAYS_NS));
+        }
+        // A map as a sequence item: named `ArrayOfKeyValueOf…` once the first entry is known.
+        if self.depth > MAX_DEPTH {
+            return Err(XmlError::TooDeep);
+        }
+        Ok(Compound {
+            out: self.out,
+            scope: self.scope,
+            data_ns: self.data_ns,
+            depth: self.depth,
+            outer: false,
+            array_pending: false,
+            map_pending: true,
+            entry: None,
+        })
     }
 
     fn serialize_struct(self, name: &'static str, _len: usize) -> Result<Compound<'a>> {
@@ -535,6 +565,10 @@ pub(crate) struct Compound<'a> {
     /// A sequence that is itself a sequence item: its start tag, `ArrayOf{item}`, is written
     /// once the first item's name is known.
     array_pending: bool,
+    /// Likewise for a map that is a sequence item: `ArrayOfKeyValueOf…`.
+    map_pending: bool,
+    /// A map's entry name, `KeyValueOf{Key}{Value}…`, fixed by its first entry.
+    entry: Option<String>,
 }
 
 impl Compound<'_> {
@@ -559,10 +593,36 @@ impl Compound<'_> {
         value.serialize(ElementSer::child(self, None, depth))
     }
 
+    /// Starts a map entry, naming it (and a pending map) after the first entry's key and
+    /// value kinds.
+    fn entry(&mut self, kinds: impl FnOnce() -> (Kind, Kind)) -> Result<()> {
+        if self.entry.is_none() {
+            let (key, value) = kinds();
+            let name = Kind::entry_name(&key, &value, self.data_ns.unwrap_or_default());
+            check_name(&name)?;
+            if std::mem::take(&mut self.map_pending) {
+                let map = format!("ArrayOf{name}");
+                self.scope = start_in(self.out, self.scope, Some(ARRAYS_NS), &map);
+            }
+            self.entry = Some(name);
+        }
+        let name = self.entry.as_deref().unwrap_or("KeyValue");
+        self.out.start(self.scope.prefix, name);
+        Ok(())
+    }
+
     fn finish(self) -> Result<()> {
         if self.array_pending {
             // An empty sequence item: its start tag was never written.
             self.out.start(self.scope.prefix, "ArrayOfanyType");
+        }
+        if self.map_pending {
+            start_in(
+                self.out,
+                self.scope,
+                Some(ARRAYS_NS),
+                "ArrayOfKeyValueOfanyTypeanyType",
+            );
         }
         self.out.end();
         if self.outer {
@@ -662,8 +722,10 @@ impl ser::SerializeMap for Compound<'_> {
     type Ok = ();
     type Error = XmlError;
 
+    /// A key without its value (serde's maps write both at once, through `serialize_entry`):
+    /// the entry is named as if its value were `anyType`, unless an earlier entry named it.
     fn serialize_key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result<()> {
-        self.out.start(self.scope.prefix, "KeyValue");
+        self.entry(|| (super::kind::of(key), super::kind::of(&())))?;
         let depth = self.depth + 2;
         key.serialize(ElementSer::child(self, Some("Key"), depth))
             .map_err(|e| e.at("KeyValue/Key"))
@@ -676,6 +738,18 @@ impl ser::SerializeMap for Compound<'_> {
             .map_err(|e| e.at("KeyValue/Value"))?;
         self.out.end();
         Ok(())
+    }
+
+    fn serialize_entry<K: ?Sized + Serialize, V: ?Sized + Serialize>(
+        &mut self,
+        key: &K,
+        value: &V,
+    ) -> Result<()> {
+        self.entry(|| (super::kind::of(key), super::kind::of(value)))?;
+        let depth = self.depth + 2;
+        key.serialize(ElementSer::child(self, Some("Key"), depth))
+            .map_err(|e| e.at("KeyValue/Key"))?;
+        self.serialize_value(value)
     }
 
     fn end(self) -> Result<()> {

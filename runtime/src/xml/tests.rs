@@ -400,10 +400,18 @@ fn unit_newtype_maps() {
     assert_eq!(
         xml,
         concat!(
-            r#"<root xmlns="http://tempuri.org/"><KeyValue><Key>a</Key><Value>1</Value></KeyValue>"#,
-            r#"<KeyValue><Key>b&lt;</Key><Value>2</Value></KeyValue></root>"#
+            r#"<root xmlns="http://tempuri.org/" xmlns:b="http://schemas.microsoft.com/2003/10/Serialization/Arrays">"#,
+            r#"<b:KeyValueOfstringint><b:Key>a</b:Key><b:Value>1</b:Value></b:KeyValueOfstringint>"#,
+            r#"<b:KeyValueOfstringint><b:Key>b&lt;</b:Key><b:Value>2</b:Value></b:KeyValueOfstringint></root>"#
         )
     );
+    // The form indigo wrote before, `KeyValue` entries in the element's namespace, still reads.
+    let old: BTreeMap<String, i32> = from_str(concat!(
+        r#"<root xmlns="http://tempuri.org/"><KeyValue><Key>a</Key><Value>1</Value></KeyValue>"#,
+        r#"<KeyValue><Key>b&lt;</Key><Value>2</Value></KeyValue></root>"#
+    ))
+    .unwrap();
+    assert_eq!(old, map);
     round_trip(&BTreeMap::<i32, Point>::new());
     let mut nested = BTreeMap::new();
     nested.insert(1, Some(Point { x: 1, y: 1 }));
