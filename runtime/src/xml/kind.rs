@@ -52,13 +52,21 @@ impl Kind {
 
 /// `{namespace}Local` split into its namespace and local name; a name without braces has no
 /// namespace of its own. `{}Local` (an empty namespace) counts as none.
+#[inline]
 pub(crate) fn split_clark(name: &str) -> (Option<&str>, &str) {
-    let Some(rest) = name.strip_prefix('{') else {
-        return (None, name);
-    };
-    match rest.split_once('}') {
-        Some(("", local)) => (None, local),
-        Some((ns, local)) => (Some(ns), local),
+    match name.strip_prefix('{') {
+        Some(rest) => split_braced(name, rest),
+        None => (None, name),
+    }
+}
+
+/// [`split_clark`] of `name`, `{` followed by `rest`.
+fn split_braced<'n>(name: &'n str, rest: &'n str) -> (Option<&'n str>, &'n str) {
+    // From the end: a local name is short, a namespace long; neither holds a `}` (URIs and XML
+    // names cannot). This runs for every struct written.
+    match rest.as_bytes().iter().rposition(|&b| b == b'}') {
+        Some(0) => (None, &rest[1..]),
+        Some(end) => (Some(&rest[..end]), &rest[end + 1..]),
         None => (None, name),
     }
 }
@@ -368,5 +376,24 @@ impl ser::Serializer for Probe {
         _: usize,
     ) -> Result<Self::SerializeStructVariant, Found> {
         found(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_clark;
+
+    #[test]
+    fn clark_names_split_into_namespace_and_local_name() {
+        assert_eq!(split_clark("{urn:a}Person"), (Some("urn:a"), "Person"));
+        assert_eq!(
+            split_clark("{http://x/y?q=1}Ab_c"),
+            (Some("http://x/y?q=1"), "Ab_c")
+        );
+        assert_eq!(split_clark("{}Person"), (None, "Person"));
+        assert_eq!(split_clark("Person"), (None, "Person"));
+        assert_eq!(split_clark("{unclosed"), (None, "{unclosed"));
+        assert_eq!(split_clark("{urn:a}"), (Some("urn:a"), ""));
+        assert_eq!(split_clark("{urn:é}Été"), (Some("urn:é"), "Été"));
     }
 }

@@ -125,10 +125,12 @@ impl<'a> ElementSer<'a> {
         if self.depth > MAX_DEPTH {
             return Err(XmlError::TooDeep);
         }
-        let (kind_ns, local) = split_clark(kind);
         let (ns, name) = match self.name {
             Some(name) => (self.namespace, name),
-            None => (self.namespace.or(kind_ns), local),
+            None => {
+                let (kind_ns, local) = split_clark(kind);
+                (self.namespace.or(kind_ns), local)
+            }
         };
         check_name(name)?;
         let own = start_in(self.out, self.scope, ns, name);
