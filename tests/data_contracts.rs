@@ -475,3 +475,38 @@ fn a_known_type_is_written_with_its_xsi_type_and_read_back_by_it() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn a_request_without_a_required_member_is_answered_with_a_fault_naming_it() {
+    let host = ServiceHost::builder()
+        .endpoint(
+            PeopleContract::single(Registry),
+            BasicHttpBinding::new(),
+            "http://127.0.0.1:0/people",
+        )
+        .open()
+        .await
+        .expect("host opens");
+    // A foreign client's `Older` whose person lacks the required `Id`.
+    let envelope = format!(
+        concat!(
+            r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>"#,
+            r#"<Older xmlns="http://peers.test/people"><person xmlns:a="{peers}">"#,
+            r#"<a:Age>3</a:Age><a:Name>Bo</a:Name></person></Older></s:Body></s:Envelope>"#
+        ),
+        peers = PEERS
+    );
+    let (status, body) = common::soap11(
+        host.address(),
+        "http://peers.test/people/IPeople/Older",
+        &envelope,
+    )
+    .await;
+    assert_eq!(status, 500, "{body}");
+    assert!(body.contains("<faultcode"), "{body}");
+    assert!(
+        body.contains("the required data member `Id` of `Person` is missing"),
+        "{body}"
+    );
+    host.shutdown().await;
+}

@@ -304,11 +304,29 @@ impl Gate for Turnstile {
 
 /// The status and body of `method {url}{query}` (HTTP/1.1, `Connection: close`).
 pub async fn http(method: &str, url: &str, query: &str) -> (u16, String) {
+    exchange(method, url, query, "", "").await
+}
+
+/// The status and body of a SOAP 1.1 request (BasicHttp) with `action` and `envelope`.
+pub async fn soap11(url: &str, action: &str, envelope: &str) -> (u16, String) {
+    let headers = format!("Content-Type: text/xml; charset=utf-8\r\nSOAPAction: \"{action}\"\r\n");
+    exchange("POST", url, "", &headers, envelope).await
+}
+
+/// One HTTP/1.1 exchange on a fresh connection; `headers` are whole lines.
+async fn exchange(
+    method: &str,
+    url: &str,
+    query: &str,
+    headers: &str,
+    body: &str,
+) -> (u16, String) {
     let rest = url.strip_prefix("http://").expect("an http URL");
     let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
     let mut stream = TcpStream::connect(authority).await.expect("connect");
     let head = format!(
-        "{method} {path}{query} HTTP/1.1\r\nHost: {authority}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        "{method} {path}{query} HTTP/1.1\r\nHost: {authority}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
     );
     stream.write_all(head.as_bytes()).await.expect("write");
     let mut response = Vec::new();
