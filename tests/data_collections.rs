@@ -5,9 +5,10 @@
 //! names resolved to namespaces, prefixes free) and read .NET's document back to the value.
 //! Where Mono is not installed the comparisons say so loudly and pass, except under `CI=true`.
 
+mod common;
+
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Debug;
-use std::path::PathBuf;
 
 use indigo::DataContract;
 use indigo::binding::BasicHttpBinding;
@@ -17,8 +18,6 @@ use indigo::xml::stream::{Event, XmlSource};
 use indigo::xml::{self, ARRAYS_NS, TextSource, XmlFragment};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 const GEO: &str = "http://peers.test/geo";
 const COLL: &str = "http://peers.test/coll";
@@ -78,32 +77,11 @@ fn dotnet_documents() -> Option<BTreeMap<String, String>> {
 
 /// Compiles and runs the C# program.
 fn run_dotnet() -> Option<BTreeMap<String, String>> {
-    let have = |tool: &str| {
-        std::process::Command::new(tool)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    if !have("mono") || !have("mcs") {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "Mono (mono, mcs) is missing under CI=true: run scripts/setup-mono"
-        );
-        eprintln!(
-            "\n*** SKIPPED: Mono is not installed, so the DataContractSerializer comparison did \
-             not run. Run scripts/setup-mono. ***\n"
-        );
-        return None;
-    }
-    let exe = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("Collections.exe");
-    let source = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/mono/Collections.cs");
-    let status = std::process::Command::new("mcs")
-        .arg("-r:System.Runtime.Serialization.dll")
-        .arg(format!("-out:{}", exe.display()))
-        .arg(source)
-        .status()
-        .expect("mcs runs");
-    assert!(status.success(), "mcs failed to compile {source}");
+    let exe = common::compile_mono(
+        "Collections",
+        &["System.Runtime.Serialization.dll"],
+        "the DataContractSerializer comparison",
+    )?;
     let output = std::process::Command::new("mono")
         .arg(&exe)
         .output()
@@ -359,7 +337,7 @@ async fn the_wsdl_describes_them_as_wcf_does() {
     assert_eq!(back, holder);
     client.close().await.expect("close");
 
-    let wsdl = get(host.address(), "?wsdl").await;
+    let wsdl = common::wsdl(host.address()).await;
     let ser = "http://schemas.microsoft.com/2003/10/Serialization/";
     for part in [
         // Dictionaries in the arrays namespace, marked for svcutil (as Mono's
@@ -403,22 +381,4 @@ async fn the_wsdl_describes_them_as_wcf_does() {
         assert!(wsdl.contains(part), "{part}\nnot in\n{wsdl}");
     }
     host.shutdown().await;
-}
-
-/// The body of `GET {address}{query}` (HTTP/1.1, one request on a fresh connection).
-async fn get(address: &str, query: &str) -> String {
-    let rest = address.strip_prefix("http://").expect("an http address");
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let mut stream = TcpStream::connect(authority).await.expect("connect");
-    let head =
-        format!("GET {path}{query} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n");
-    stream.write_all(head.as_bytes()).await.expect("write");
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).await.expect("read");
-    let response = String::from_utf8(response).expect("UTF-8");
-    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    response
-        .split_once("\r\n\r\n")
-        .map(|(_, body)| body.to_owned())
-        .unwrap_or_default()
 }

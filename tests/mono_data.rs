@@ -6,9 +6,10 @@
 //! says so loudly and passes, except under `CI=true`, where a missing Mono is a failure.
 //! `scripts/setup-mono` installs it.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::fmt::Debug;
-use std::path::PathBuf;
 
 use indigo::data::{Char, DateTime, DateTimeKind, DateTimeOffset, Decimal, Guid, TimeSpan};
 use indigo::xml::{self, XmlFragment};
@@ -17,32 +18,11 @@ use serde::de::DeserializeOwned;
 
 /// Compiles and runs the C# program: its documents by name, or `None` where Mono is missing.
 fn dotnet_documents() -> Option<BTreeMap<String, String>> {
-    let have = |tool: &str| {
-        std::process::Command::new(tool)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    if !have("mono") || !have("mcs") {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "Mono (mono, mcs) is missing under CI=true: run scripts/setup-mono"
-        );
-        eprintln!(
-            "\n*** SKIPPED: Mono is not installed, so the DataContractSerializer comparison did \
-             not run. Run scripts/setup-mono. ***\n"
-        );
-        return None;
-    }
-    let exe = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("DataContracts.exe");
-    let source = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/mono/DataContracts.cs");
-    let status = std::process::Command::new("mcs")
-        .arg("-r:System.Runtime.Serialization.dll")
-        .arg(format!("-out:{}", exe.display()))
-        .arg(source)
-        .status()
-        .expect("mcs runs");
-    assert!(status.success(), "mcs failed to compile {source}");
+    let exe = common::compile_mono(
+        "DataContracts",
+        &["System.Runtime.Serialization.dll"],
+        "the DataContractSerializer comparison",
+    )?;
     // A zone with a non-zero offset for the local DateTime (the program prints the offset it
     // used, so a machine without zone data still passes).
     let output = std::process::Command::new("mono")

@@ -339,37 +339,14 @@ impl Recycler for Recycled {
 fn peer() -> Option<&'static PathBuf> {
     static PEER: OnceLock<Option<PathBuf>> = OnceLock::new();
     PEER.get_or_init(|| {
-        let have = |tool: &str| {
-            std::process::Command::new(tool)
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        };
-        if !have("mono") || !have("mcs") {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "Mono (mono, mcs) is missing under CI=true: run scripts/setup-mono"
-            );
-            eprintln!(
-                "\n*** SKIPPED: Mono is not installed, so the WCF interop tests did not run. \
-                 Run scripts/setup-mono. ***\n"
-            );
-            return None;
-        }
-        let exe = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("Interop.exe");
-        let source = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/mono/Interop.cs");
-        let status = std::process::Command::new("mcs")
-            .args([
-                "-nowarn:109",
-                "-r:System.ServiceModel.dll",
-                "-r:System.Runtime.Serialization.dll",
-            ])
-            .arg(format!("-out:{}", exe.display()))
-            .arg(source)
-            .status()
-            .expect("mcs runs");
-        assert!(status.success(), "mcs failed to compile {source}");
-        Some(exe)
+        compile_mono(
+            "Interop",
+            &[
+                "System.ServiceModel.dll",
+                "System.Runtime.Serialization.dll",
+            ],
+            "the WCF interop tests",
+        )
     })
     .as_ref()
 }

@@ -361,33 +361,11 @@ async fn svcutil_imports_the_net_tcp_wsdl() {
 /// `tests/mono/WsdlImport.cs` compiled, or `None` (after saying why) where Mono is missing
 /// outside CI.
 fn wsdl_importer() -> Option<PathBuf> {
-    let have = |tool: &str| {
-        std::process::Command::new(tool)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    if !have("mono") || !have("mcs") {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "Mono (mono, mcs) is missing under CI=true: run scripts/setup-mono"
-        );
-        eprintln!(
-            "\n*** SKIPPED: Mono is not installed, so its WSDL importer did not run. \
-             Run scripts/setup-mono. ***\n"
-        );
-        return None;
-    }
-    let exe = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("WsdlImport.exe");
-    let source = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/mono/WsdlImport.cs");
-    let status = std::process::Command::new("mcs")
-        .args(["-r:System.ServiceModel.dll", "-r:System.Web.Services.dll"])
-        .arg(format!("-out:{}", exe.display()))
-        .arg(source)
-        .status()
-        .expect("mcs runs");
-    assert!(status.success(), "mcs failed to compile {source}");
-    Some(exe)
+    compile_mono(
+        "WsdlImport",
+        &["System.ServiceModel.dll", "System.Web.Services.dll"],
+        "its WSDL importer",
+    )
 }
 
 /// Mono's `WsdlImporter` (what WCF's tools and `MetadataResolver` use) imports the net.tcp

@@ -349,3 +349,36 @@ pub async fn wsdl(url: &str) -> String {
         .unwrap_or_else(|e| panic!("the WSDL is not well-formed: {e}\n{body}"));
     body
 }
+
+/// `tests/mono/{program}.cs` compiled with Mono's `mcs` (and `references`, as `-r:` options) into
+/// the test target directory; `None` (after a loud SKIP naming `what` did not run) where Mono is
+/// missing, except under `CI=true`, where a missing Mono fails the test.
+pub fn compile_mono(program: &str, references: &[&str], what: &str) -> Option<std::path::PathBuf> {
+    let have = |tool: &str| {
+        std::process::Command::new(tool)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !have("mono") || !have("mcs") {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "Mono (mono, mcs) is missing under CI=true: run scripts/setup-mono"
+        );
+        eprintln!(
+            "\n*** SKIPPED: Mono is not installed, so {what} did not run. Run scripts/setup-mono. ***\n"
+        );
+        return None;
+    }
+    let exe = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{program}.exe"));
+    let source = format!("{}/tests/mono/{program}.cs", env!("CARGO_MANIFEST_DIR"));
+    let status = std::process::Command::new("mcs")
+        .arg("-nowarn:109")
+        .args(references.iter().map(|r| format!("-r:{r}")))
+        .arg(format!("-out:{}", exe.display()))
+        .arg(&source)
+        .status()
+        .expect("mcs runs");
+    assert!(status.success(), "mcs failed to compile {source}");
+    Some(exe)
+}

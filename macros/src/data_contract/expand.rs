@@ -376,6 +376,27 @@ fn list_impls(
     item: &str,
     ty: &syn::Type,
 ) -> TokenStream {
+    newtype_collection(
+        input,
+        contract,
+        item,
+        ty,
+        (quote!(item), quote!(item)),
+        quote!(map.next_value::<<#ty as ::core::iter::IntoIterator>::Item>()?),
+    )
+}
+
+/// The impls a collection newtype has, list or map: one repeated field `item`, written for each
+/// `element` of `self.0` as `write` makes it, and read back (from elements of any name) by
+/// `read`.
+fn newtype_collection(
+    input: &DeriveInput,
+    contract: &DataContract,
+    item: &str,
+    ty: &syn::Type,
+    (element, write): (TokenStream, TokenStream),
+    read: TokenStream,
+) -> TokenStream {
     let ident = &input.ident;
     let wire_name = &contract.wire_name;
     let field = format!("{item}*");
@@ -389,8 +410,8 @@ fn list_impls(
                 use _serde::ser::SerializeStruct as _;
                 let count = ::core::iter::Iterator::count(::core::iter::IntoIterator::into_iter(&self.0));
                 let mut state = serializer.serialize_struct(#wire_name, count)?;
-                for item in &self.0 {
-                    state.serialize_field(#item, item)?;
+                for #element in &self.0 {
+                    state.serialize_field(#item, #write)?;
                 }
                 state.end()
             }
@@ -410,12 +431,12 @@ fn list_impls(
                         self,
                         mut map: __A,
                     ) -> ::core::result::Result<#ident, __A::Error> {
-                        let mut items = <#ty as ::core::default::Default>::default();
+                        let mut elements = <#ty as ::core::default::Default>::default();
                         while map.next_key::<_serde::de::IgnoredAny>()?.is_some() {
-                            let item: <#ty as ::core::iter::IntoIterator>::Item = map.next_value()?;
-                            ::core::iter::Extend::extend(&mut items, ::core::iter::once(item));
+                            let element: <#ty as ::core::iter::IntoIterator>::Item = #read;
+                            ::core::iter::Extend::extend(&mut elements, ::core::iter::once(element));
                         }
-                        ::core::result::Result::Ok(#ident(items))
+                        ::core::result::Result::Ok(#ident(elements))
                     }
                 }
                 deserializer.deserialize_struct(#wire_name, &[#field], __Visitor)
@@ -435,19 +456,26 @@ fn map_impls(
     (key, value): (&String, &String),
     ty: &syn::Type,
 ) -> TokenStream {
-    let ident = &input.ident;
-    let wire_name = &contract.wire_name;
     let entry_name = format!("{}/{item}", contract.wire_name);
-    let field = format!("{item}*");
     let key_mark = format!("{key}!");
     let value_mark = format!("{value}!");
-    let expecting = format!("the collection data contract `{}`", contract.name);
     let entry_expecting = format!(
         "an entry of the collection data contract `{}`",
         contract.name
     );
     let missing_key = format!("an entry of `{}` has no `{key}`", contract.name);
     let missing_value = format!("an entry of `{}` has no `{value}`", contract.name);
+    let collection = newtype_collection(
+        input,
+        contract,
+        item,
+        ty,
+        (quote!((key, value)), quote!(&__Entry(key, value))),
+        quote!({
+            let __EntryDe(key, value) = map.next_value()?;
+            (key, value)
+        }),
+    );
     quote! {
         struct __Entry<'a, __K: ?Sized, __V: ?Sized>(&'a __K, &'a __V);
 
@@ -521,47 +549,7 @@ fn map_impls(
             }
         }
 
-        impl _serde::Serialize for #ident {
-            fn serialize<__S: _serde::Serializer>(
-                &self,
-                serializer: __S,
-            ) -> ::core::result::Result<__S::Ok, __S::Error> {
-                use _serde::ser::SerializeStruct as _;
-                let count = ::core::iter::Iterator::count(::core::iter::IntoIterator::into_iter(&self.0));
-                let mut state = serializer.serialize_struct(#wire_name, count)?;
-                for (key, value) in &self.0 {
-                    state.serialize_field(#item, &__Entry(key, value))?;
-                }
-                state.end()
-            }
-        }
-
-        impl<'de> _serde::Deserialize<'de> for #ident {
-            fn deserialize<__D: _serde::Deserializer<'de>>(
-                deserializer: __D,
-            ) -> ::core::result::Result<Self, __D::Error> {
-                struct __Visitor;
-                impl<'de> _serde::de::Visitor<'de> for __Visitor {
-                    type Value = #ident;
-                    fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                        f.write_str(#expecting)
-                    }
-                    fn visit_map<__A: _serde::de::MapAccess<'de>>(
-                        self,
-                        mut map: __A,
-                    ) -> ::core::result::Result<#ident, __A::Error> {
-                        let mut entries = <#ty as ::core::default::Default>::default();
-                        while map.next_key::<_serde::de::IgnoredAny>()?.is_some() {
-                            let __EntryDe(key, value) = map.next_value()?;
-                            let entry: <#ty as ::core::iter::IntoIterator>::Item = (key, value);
-                            ::core::iter::Extend::extend(&mut entries, ::core::iter::once(entry));
-                        }
-                        ::core::result::Result::Ok(#ident(entries))
-                    }
-                }
-                deserializer.deserialize_struct(#wire_name, &[#field], __Visitor)
-            }
-        }
+        #collection
     }
 }
 
