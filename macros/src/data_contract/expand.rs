@@ -126,6 +126,22 @@ fn struct_impls(
         ),
     };
 
+    let member_names = identifier(
+        quote!(__Member),
+        "a data member name",
+        quote!(name),
+        quote! {
+            if name.is_empty() {
+                return ::core::result::Result::Ok(__Member::Base);
+            }
+            ::core::result::Result::Ok(
+                match <#ident as _serde_members::DataMembers>::member_index(name) {
+                    ::core::option::Option::Some(index) => __Member::Index(index),
+                    ::core::option::Option::None => __Member::Unknown,
+                },
+            )
+        },
+    );
     quote! {
         #[doc(hidden)]
         #[allow(non_camel_case_types, non_snake_case)]
@@ -213,37 +229,7 @@ fn struct_impls(
 
                     enum __Member { Index(usize), Base, Unknown }
 
-                    impl<'de> _serde::Deserialize<'de> for __Member {
-                        fn deserialize<__D: _serde::Deserializer<'de>>(
-                            deserializer: __D,
-                        ) -> ::core::result::Result<Self, __D::Error> {
-                            struct __Names;
-                            impl<'de> _serde::de::Visitor<'de> for __Names {
-                                type Value = __Member;
-                                fn expecting(
-                                    &self,
-                                    f: &mut ::core::fmt::Formatter<'_>,
-                                ) -> ::core::fmt::Result {
-                                    f.write_str("a data member name")
-                                }
-                                fn visit_str<__E: _serde::de::Error>(
-                                    self,
-                                    name: &str,
-                                ) -> ::core::result::Result<__Member, __E> {
-                                    if name.is_empty() {
-                                        return ::core::result::Result::Ok(__Member::Base);
-                                    }
-                                    ::core::result::Result::Ok(
-                                        match <#ident as _serde_members::DataMembers>::member_index(name) {
-                                            ::core::option::Option::Some(index) => __Member::Index(index),
-                                            ::core::option::Option::None => __Member::Unknown,
-                                        },
-                                    )
-                                }
-                            }
-                            deserializer.deserialize_identifier(__Names)
-                        }
-                    }
+                    #member_names
 
                     struct __Visitor;
                     impl<'de> _serde::de::Visitor<'de> for __Visitor {
@@ -570,6 +556,19 @@ fn enum_impls(
         Some(marked) => quote! { &[#(#marked),*] },
         None => quote! { VALUES },
     };
+    let value_names = identifier(
+        quote!(__Value),
+        &expecting,
+        quote!(value),
+        quote! {
+            match value {
+                #(#texts => ::core::result::Result::Ok(__Value(#ident::#variants)),)*
+                other => ::core::result::Result::Err(
+                    __E::unknown_variant(other, VALUES),
+                ),
+            }
+        },
+    );
     quote! {
         impl _serde::Serialize for #ident {
             fn serialize<__S: _serde::Serializer>(
@@ -590,34 +589,7 @@ fn enum_impls(
                 const VALUES: &[&str] = &[#(#texts),*];
 
                 struct __Value(#ident);
-                impl<'de> _serde::Deserialize<'de> for __Value {
-                    fn deserialize<__D: _serde::Deserializer<'de>>(
-                        deserializer: __D,
-                    ) -> ::core::result::Result<Self, __D::Error> {
-                        struct __Names;
-                        impl<'de> _serde::de::Visitor<'de> for __Names {
-                            type Value = __Value;
-                            fn expecting(
-                                &self,
-                                f: &mut ::core::fmt::Formatter<'_>,
-                            ) -> ::core::fmt::Result {
-                                f.write_str(#expecting)
-                            }
-                            fn visit_str<__E: _serde::de::Error>(
-                                self,
-                                value: &str,
-                            ) -> ::core::result::Result<__Value, __E> {
-                                match value {
-                                    #(#texts => ::core::result::Result::Ok(__Value(#ident::#variants)),)*
-                                    other => ::core::result::Result::Err(
-                                        __E::unknown_variant(other, VALUES),
-                                    ),
-                                }
-                            }
-                        }
-                        deserializer.deserialize_identifier(__Names)
-                    }
-                }
+                #value_names
 
                 struct __Visitor;
                 impl<'de> _serde::de::Visitor<'de> for __Visitor {
@@ -674,6 +646,23 @@ fn known_types_impls(
         }
     });
     let expecting = format!("one of the known types of `{}`", contract.name);
+    let variant_names = identifier(
+        quote!(__Variant),
+        &expecting,
+        quote!(name),
+        quote! {
+            if name.is_empty() {
+                return ::core::result::Result::Ok(__Variant(0));
+            }
+            let local = |n: &str| n.rsplit('}').next().unwrap_or("").to_owned();
+            let wanted = local(name);
+            TYPES
+                .iter()
+                .position(|known| local(known) == wanted)
+                .map(__Variant)
+                .ok_or_else(|| __E::unknown_variant(name, TYPES))
+        },
+    );
     quote! {
         impl _serde::Serialize for #ident {
             fn serialize<__S: _serde::Serializer>(
@@ -694,38 +683,7 @@ fn known_types_impls(
 
                 /// The known type an `xsi:type` names (none: the declared type), by local name.
                 struct __Variant(usize);
-                impl<'de> _serde::Deserialize<'de> for __Variant {
-                    fn deserialize<__D: _serde::Deserializer<'de>>(
-                        deserializer: __D,
-                    ) -> ::core::result::Result<Self, __D::Error> {
-                        struct __Names;
-                        impl<'de> _serde::de::Visitor<'de> for __Names {
-                            type Value = __Variant;
-                            fn expecting(
-                                &self,
-                                f: &mut ::core::fmt::Formatter<'_>,
-                            ) -> ::core::fmt::Result {
-                                f.write_str(#expecting)
-                            }
-                            fn visit_str<__E: _serde::de::Error>(
-                                self,
-                                name: &str,
-                            ) -> ::core::result::Result<__Variant, __E> {
-                                if name.is_empty() {
-                                    return ::core::result::Result::Ok(__Variant(0));
-                                }
-                                let local = |n: &str| n.rsplit('}').next().unwrap_or("").to_owned();
-                                let wanted = local(name);
-                                TYPES
-                                    .iter()
-                                    .position(|known| local(known) == wanted)
-                                    .map(__Variant)
-                                    .ok_or_else(|| __E::unknown_variant(name, TYPES))
-                            }
-                        }
-                        deserializer.deserialize_identifier(__Names)
-                    }
-                }
+                #variant_names
 
                 struct __Visitor;
                 impl<'de> _serde::de::Visitor<'de> for __Visitor {
@@ -749,6 +707,38 @@ fn known_types_impls(
                 }
 
                 deserializer.deserialize_enum(#name, TYPES, __Visitor)
+            }
+        }
+    }
+}
+
+/// `impl Deserialize for {ty}` from an identifier (an element or `xsi:type` name, an enum
+/// value): `body` maps the string `arg` to a `Result<{ty}, __E>`.
+fn identifier(
+    ty: TokenStream,
+    expecting: &str,
+    arg: TokenStream,
+    body: TokenStream,
+) -> TokenStream {
+    quote! {
+        impl<'de> _serde::Deserialize<'de> for #ty {
+            fn deserialize<__D: _serde::Deserializer<'de>>(
+                deserializer: __D,
+            ) -> ::core::result::Result<Self, __D::Error> {
+                struct __Names;
+                impl<'de> _serde::de::Visitor<'de> for __Names {
+                    type Value = #ty;
+                    fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.write_str(#expecting)
+                    }
+                    fn visit_str<__E: _serde::de::Error>(
+                        self,
+                        #arg: &str,
+                    ) -> ::core::result::Result<#ty, __E> {
+                        #body
+                    }
+                }
+                deserializer.deserialize_identifier(__Names)
             }
         }
     }
