@@ -63,7 +63,7 @@ pub use timespan::TimeSpan;
 pub use crate::xml::schema::SERIALIZATION_NS;
 
 /// The XML Schema namespace, which holds `xs:dateTime` and `xs:decimal`.
-pub const XS_NS: &str = "http://www.w3.org/2001/XMLSchema";
+pub use crate::xml::schema::XS_NS;
 
 /// The data-contract namespace of .NET's `System` types, which holds `DateTimeOffset` and its
 /// children.

@@ -34,7 +34,7 @@ use crate::xml::ARRAYS_NS;
 use crate::xml::schema::{ContractTypes, Definition, Field, Shape, TypeRegistry};
 use crate::xml::{KNOWN_TYPES, split_clark};
 
-const XS: &str = "http://www.w3.org/2001/XMLSchema";
+use crate::xml::schema::XS_NS as XS;
 /// WSDL's SOAP 1.1 binding extension.
 const SOAP11_WSDL: &str = "http://schemas.xmlsoap.org/wsdl/soap/";
 /// WSDL's SOAP 1.2 binding extension.

@@ -12,10 +12,7 @@
 //! `ArrayOfKeyValueOfstringPerson_S0hWBn0Y` (checked against Mono's serializer, whose
 //! `System.Runtime.Serialization` is .NET's reference source).
 
-use super::schema::SERIALIZATION_NS;
-
-/// The XML Schema namespace: the schema namespace of the built-in types.
-pub(crate) const XS_NS: &str = "http://www.w3.org/2001/XMLSchema";
+use super::names::{SERIALIZATION_NS, XS_NS};
 
 /// Whether `ns` is one of the namespaces .NET counts as built-in for generic names.
 fn is_built_in(ns: &str) -> bool {

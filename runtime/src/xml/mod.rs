@@ -27,6 +27,7 @@ mod generic;
 mod infoset;
 mod kind;
 pub(crate) mod lexical;
+mod names;
 mod output;
 mod reader;
 mod replay;
@@ -46,7 +47,7 @@ pub const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
 
 pub use fragment::XmlFragment;
 pub use infoset::{Events as InfosetEvents, Infoset, InfosetEvent, InfosetReader};
-pub(crate) use kind::split_clark;
+pub(crate) use names::split_clark;
 pub use output::TextOutput;
 pub use reader::TextSource;
 pub use ser::ARRAYS_NS;

@@ -16,7 +16,7 @@ use std::fmt;
 use serde::de::value::BorrowedStrDeserializer;
 
 use super::generic::key_value_name;
-use super::kind::split_clark;
+use super::names::split_clark;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, Visitor};
 
 /// The shape of a type, as the XML body format writes it.
@@ -192,11 +192,7 @@ fn flag_value(variant: &'static str) -> Option<(&'static str, u64)> {
     Some((name, value.parse().ok()?))
 }
 
-/// The XML Schema namespace.
-const XS_NS: &str = "http://www.w3.org/2001/XMLSchema";
-
-/// The DataContractSerializer's namespace for the simple types XML Schema lacks.
-pub const SERIALIZATION_NS: &str = "http://schemas.microsoft.com/2003/10/Serialization/";
+pub use super::names::{SERIALIZATION_NS, XS_NS};
 
 /// The schema type a newtype struct's name gives in Clark notation (`{namespace}local`), as the
 /// types of [`crate::data`] name themselves: a built-in of XML Schema is a

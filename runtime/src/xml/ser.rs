@@ -11,7 +11,8 @@ use serde::ser::{self, Serialize};
 
 use super::escape::check_name;
 use super::infoset::Infoset;
-use super::kind::{Kind, is_simple_type_namespace, split_clark};
+use super::kind::Kind;
+use super::names::{is_simple_type_namespace, split_clark};
 use super::{KNOWN_TYPES, MAX_DEPTH, XSI_NS, XmlError};
 
 type Result<T> = std::result::Result<T, XmlError>;
