@@ -240,6 +240,7 @@ fn a_base_types_required_member_is_checked_when_reading_a_derived_one() {
 trait People {
     async fn older(&self, person: Person) -> Person;
     async fn promote(&self, employee: Employee) -> Manager;
+    async fn pair(&self, team: Team) -> Team;
 }
 
 struct Registry;
@@ -254,6 +255,9 @@ impl People for Registry {
             employee,
             reports: 1,
         }
+    }
+    async fn pair(&self, team: Team) -> Team {
+        team
     }
 }
 
@@ -509,4 +513,57 @@ async fn a_request_without_a_required_member_is_answered_with_a_fault_naming_it(
         "{body}"
     );
     host.shutdown().await;
+}
+
+/// .NET's `IsReference`: an object that others may refer to.
+#[derive(DataContract, Debug, Clone, PartialEq, Default)]
+#[data_contract(namespace = "urn:people", is_reference)]
+struct Member {
+    name: String,
+}
+
+#[derive(DataContract, Debug, Clone, PartialEq, Default)]
+#[data_contract(namespace = "urn:people")]
+struct Team {
+    lead: Member,
+    deputy: Member,
+}
+
+#[test]
+fn objects_with_references_get_ids_and_references_read_as_the_object() {
+    let team = Team {
+        lead: Member { name: "Bo".into() },
+        deputy: Member { name: "Al".into() },
+    };
+    let text = xml::to_string(&team, "T", "urn:x").unwrap();
+    let z = "http://schemas.microsoft.com/2003/10/Serialization/";
+    assert_eq!(
+        text,
+        format!(
+            concat!(
+                r#"<T xmlns="urn:x" xmlns:b="urn:people">"#,
+                r#"<b:Deputy z:Id="i1" xmlns:z="{z}"><b:Name>Al</b:Name></b:Deputy>"#,
+                r#"<b:Lead z:Id="i2" xmlns:z="{z}"><b:Name>Bo</b:Name></b:Lead></T>"#
+            ),
+            z = z
+        )
+    );
+    assert_eq!(xml::from_str::<Team>(&text).unwrap(), team);
+    // As .NET writes one object twice: the second time a nil element with `z:Ref`.
+    let shared = format!(
+        concat!(
+            r#"<Team xmlns="urn:people" xmlns:z="{z}" xmlns:i="http://www.w3.org/2001/XMLSchema-instance">"#,
+            r#"<Deputy z:Id="i1"><Name>Bo</Name></Deputy><Lead z:Ref="i1" i:nil="true"/></Team>"#
+        ),
+        z = z
+    );
+    let team = xml::from_str::<Team>(&shared).unwrap();
+    assert_eq!(
+        (team.lead.name.as_str(), team.deputy.name.as_str()),
+        ("Bo", "Bo")
+    );
+    // A reference to nothing read before is an error.
+    let dangling = shared.replace(r#"z:Ref="i1""#, r#"z:Ref="i9""#);
+    let error = xml::from_str::<Team>(&dangling).unwrap_err().to_string();
+    assert!(error.contains("names no `Member`"), "{error}");
 }

@@ -162,6 +162,20 @@ fn promote(staff: AnyStaff) -> AnyStaff {
     })
 }
 
+/// The C# peer's `Member` (`IsReference`) and `Team`.
+#[derive(DataContract, Debug, Clone, PartialEq, Default)]
+#[data_contract(namespace = "urn:people", is_reference)]
+struct Member {
+    name: String,
+}
+
+#[derive(DataContract, Debug, Clone, PartialEq, Default)]
+#[data_contract(namespace = "urn:people")]
+struct Team {
+    lead: Member,
+    deputy: Member,
+}
+
 /// A fault detail in the default data-contract namespace.
 #[derive(DataContract, Debug, Clone, PartialEq, Default)]
 #[data_contract(namespace = "http://schemas.datacontract.org/2004/07/Peers")]
@@ -176,6 +190,7 @@ trait DataTypes {
     async fn older(&self, person: Person) -> Person;
     async fn find(&self, id: i64) -> Result<Person, FaultException<LookupFault>>;
     async fn promote(&self, staff: AnyStaff) -> AnyStaff;
+    async fn pair(&self, team: Team) -> Team;
     async fn greet(&self, name: String) -> String;
     async fn mirror(&self, point: Point) -> Point;
     async fn sum(&self, values: Vec<i32>) -> i32;
@@ -188,6 +203,15 @@ struct Types;
 impl DataTypes for Types {
     async fn promote(&self, staff: AnyStaff) -> AnyStaff {
         promote(staff)
+    }
+    async fn pair(&self, team: Team) -> Team {
+        let both = Member {
+            name: format!("{}&{}", team.lead.name, team.deputy.name),
+        };
+        Team {
+            lead: both.clone(),
+            deputy: both,
+        }
     }
     async fn older(&self, person: Person) -> Person {
         person.older()
@@ -413,6 +437,8 @@ fn assert_types_lines<'a>(expect: &impl Fn(&str) -> &'a str, soap11: bool) {
     );
     assert_eq!(expect("find "), "P5|0|null|null|5|0|0||z|s|Happy");
     // A base type from another namespace, and a known type where the base is declared.
+    // One object sent as Lead and Deputy: `z:Id`, then `z:Ref`, read as the same value.
+    assert_eq!(expect("pair "), "Bo&Bo Bo&Bo");
     assert_eq!(expect("promote "), "Employee Bo* 1 1");
     assert_eq!(expect("promote-again "), "Employee Al* 2 6");
     // A typed fault whose detail lives in the default data-contract namespace.
@@ -676,6 +702,21 @@ async fn call_wcf_types(types: &DataTypesClient) {
             ..Person::default()
         }
     );
+    // The WCF service answers one Member as Lead and Deputy (`z:Ref` for the second).
+    let team = Team {
+        lead: Member { name: "Bo".into() },
+        deputy: Member { name: "Al".into() },
+    };
+    let both = Member {
+        name: "Bo&Al".into(),
+    };
+    assert_eq!(
+        types.pair(team).await.unwrap(),
+        Team {
+            lead: both.clone(),
+            deputy: both
+        }
+    );
     let staff = Staff {
         name: "Bo".into(),
         id: 1,
@@ -902,6 +943,8 @@ async fn svcutil_generates_a_working_client_from_an_http_wsdl_with_data_contract
         "[System.Runtime.Serialization.DataContractAttribute(Name=\"PostalAddress\", Namespace=\"http://peers.test/geo\")]",
         "[System.Runtime.Serialization.DataMemberAttribute(IsRequired=true)]\n        public long Id",
         "int Sum(int[] values);",
+        // IsReference, from the WSDL's annotation.
+        "[System.Runtime.Serialization.DataContractAttribute(Name=\"Member\", Namespace=\"urn:people\", IsReference=true)]",
     ] {
         assert!(code.contains(part), "{part}\nnot in\n{code}");
     }

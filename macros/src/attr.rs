@@ -84,6 +84,8 @@ pub struct DataContractArgs {
     pub name: Option<Spanned<String>>,
     pub namespace: Option<Spanned<String>>,
     pub known_types: Option<Spanned<bool>>,
+    /// `is_reference`: .NET's `IsReference`.
+    pub is_reference: Option<Spanned<bool>>,
     /// `collection`: `[CollectionDataContract]` on a newtype around a list or a map.
     pub collection: Option<Spanned<bool>>,
     /// `item = "…"`: `ItemName`.
@@ -113,8 +115,7 @@ pub struct EnumMemberArgs {
     pub value: Option<Spanned<String>>,
 }
 
-const DATA_CONTRACT_KEYS: &str =
-    "`name`, `namespace`, `known_types`, `collection`, `item`, `key`, `value` or `flags`";
+const DATA_CONTRACT_KEYS: &str = "`name`, `namespace`, `known_types`, `is_reference`, `collection`, `item`, `key`, `value` or `flags`";
 const DATA_MEMBER_KEYS: &str = "`name`, `order`, `required`, `emit_default`, `skip` or `base`";
 const ENUM_MEMBER_KEYS: &str = "`value`";
 
@@ -226,6 +227,7 @@ pub fn data_contract_args(cx: &mut Ctxt, attr: &syn::Attribute, args: &mut DataC
             ("collection", &mut args.collection),
             ("flags", &mut args.flags),
             ("known_types", &mut args.known_types),
+            ("is_reference", &mut args.is_reference),
         ] {
             if meta.path.is_ident(key) {
                 let value = parse_flag(&meta)?;

@@ -122,6 +122,20 @@ namespace Peers
         [DataMember] public double Salary;
     }
 
+    // Object references: one Member may be both Lead and Deputy (z:Id, then z:Ref).
+    [DataContract(Namespace = "urn:people", IsReference = true)]
+    public class Member
+    {
+        [DataMember] public string Name;
+    }
+
+    [DataContract(Namespace = "urn:people")]
+    public class Team
+    {
+        [DataMember] public Member Lead;
+        [DataMember] public Member Deputy;
+    }
+
     // A fault detail in the default data-contract namespace.
     [DataContract]
     public class LookupFault
@@ -136,6 +150,7 @@ namespace Peers
         [OperationContract] Person Older(Person person);
         [OperationContract] [FaultContract(typeof(LookupFault))] Person Find(long id);
         [OperationContract] Staff Promote(Staff staff);
+        [OperationContract] Team Pair(Team team);
         [OperationContract] string Greet(string name);
         [OperationContract] Point Mirror(Point point);
         [OperationContract] int Sum(int[] values);
@@ -171,6 +186,11 @@ namespace Peers
     public class DataTypes : IDataTypes
     {
         public Person Older(Person person) { return person.Older(); }
+        public Team Pair(Team team)
+        {
+            var both = new Member { Name = team.Lead.Name + "&" + team.Deputy.Name };
+            return new Team { Lead = both, Deputy = both };
+        }
         public Staff Promote(Staff staff)
         {
             var employee = staff as Employee;
@@ -272,6 +292,9 @@ namespace Peers
             Console.WriteLine("older " + types.Older(ann));
             Console.WriteLine("older-again " + types.Older(types.Older(ann)));
             Console.WriteLine("find " + types.Find(5));
+            var bo = new Member { Name = "Bo" };
+            var pair = types.Pair(new Team { Lead = bo, Deputy = bo });
+            Console.WriteLine("pair " + pair.Lead.Name + " " + pair.Deputy.Name);
             var promoted = types.Promote(new Staff { Name = "Bo", Id = 1 });
             Console.WriteLine("promote " + promoted.GetType().Name + " " + promoted.Name + " " + promoted.Id + " " + ((promoted as Employee) == null ? "-" : ((Employee)promoted).Salary.ToString()));
             promoted = types.Promote(new Employee { Name = "Al", Id = 2, Salary = 3 });

@@ -91,6 +91,7 @@ fn struct_impls(
         format!("{}{mark}", m.wire_name)
     }));
     let expecting = format!("the data contract `{}`", contract.name);
+    let outer_impls = outer_impls(ident, contract);
 
     // What a base adds to each generated piece.
     let (base_partial, base_write, base_index, base_read, base_finish, base_whole) = match base {
@@ -205,8 +206,16 @@ fn struct_impls(
                 }
             }
 
-            impl _serde::Serialize for #ident {
-                fn serialize<__S: _serde::Serializer>(
+            /// The struct itself (an object with references wraps it).
+            trait __SerializeMembers {
+                fn serialize_members<__S: _serde::Serializer>(
+                    &self,
+                    serializer: __S,
+                ) -> ::core::result::Result<__S::Ok, __S::Error>;
+            }
+
+            impl __SerializeMembers for #ident {
+                fn serialize_members<__S: _serde::Serializer>(
                     &self,
                     serializer: __S,
                 ) -> ::core::result::Result<__S::Ok, __S::Error> {
@@ -221,10 +230,12 @@ fn struct_impls(
                 }
             }
 
-            impl<'de> _serde::Deserialize<'de> for #ident {
-                fn deserialize<__D: _serde::Deserializer<'de>>(
+            #outer_impls
+
+            /// The struct itself, from its element.
+            fn deserialize_members<'de, __D: _serde::Deserializer<'de>>(
                     deserializer: __D,
-                ) -> ::core::result::Result<Self, __D::Error> {
+                ) -> ::core::result::Result<#ident, __D::Error> {
                     const FIELDS: &[&str] = &[#(#fields),*];
 
                     enum __Member { Index(usize), Base, Unknown }
@@ -262,9 +273,94 @@ fn struct_impls(
                     }
 
                     deserializer.deserialize_struct(#wire_name, FIELDS, __Visitor)
+            }
+        };
+    }
+}
+
+/// `Serialize` and `Deserialize` of a struct over its members' (`serialize_members`,
+/// `deserialize_members`): directly, or, for an object with references (`is_reference`), as the
+/// XML format's [`IS_REFERENCE`] newtype: a `z:Id` on writing; on reading, a `z:Ref` resolved to
+/// a copy of the value read under that id.
+fn outer_impls(ident: &Ident, contract: &DataContract) -> TokenStream {
+    if !contract.is_reference {
+        return quote! {
+            impl _serde::Serialize for #ident {
+                fn serialize<__S: _serde::Serializer>(
+                    &self,
+                    serializer: __S,
+                ) -> ::core::result::Result<__S::Ok, __S::Error> {
+                    __SerializeMembers::serialize_members(self, serializer)
+                }
+            }
+
+            impl<'de> _serde::Deserialize<'de> for #ident {
+                fn deserialize<__D: _serde::Deserializer<'de>>(
+                    deserializer: __D,
+                ) -> ::core::result::Result<Self, __D::Error> {
+                    deserialize_members(deserializer)
                 }
             }
         };
+    }
+    let unknown = format!("`z:Ref` names no `{}` read before it", contract.name);
+    let expecting = format!(
+        "the data contract `{}` or a reference to one",
+        contract.name
+    );
+    quote! {
+        struct __Members<'a>(&'a #ident);
+
+        impl _serde::Serialize for __Members<'_> {
+            fn serialize<__S: _serde::Serializer>(
+                &self,
+                serializer: __S,
+            ) -> ::core::result::Result<__S::Ok, __S::Error> {
+                __SerializeMembers::serialize_members(self.0, serializer)
+            }
+        }
+
+        impl _serde::Serialize for #ident {
+            fn serialize<__S: _serde::Serializer>(
+                &self,
+                serializer: __S,
+            ) -> ::core::result::Result<__S::Ok, __S::Error> {
+                serializer.serialize_newtype_struct(::indigo::xml::IS_REFERENCE, &__Members(self))
+            }
+        }
+
+        impl<'de> _serde::Deserialize<'de> for #ident {
+            fn deserialize<__D: _serde::Deserializer<'de>>(
+                deserializer: __D,
+            ) -> ::core::result::Result<Self, __D::Error> {
+                struct __Object;
+                impl<'de> _serde::de::Visitor<'de> for __Object {
+                    type Value = #ident;
+                    fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.write_str(#expecting)
+                    }
+                    fn visit_newtype_struct<__D: _serde::Deserializer<'de>>(
+                        self,
+                        deserializer: __D,
+                    ) -> ::core::result::Result<#ident, __D::Error> {
+                        let id = ::indigo::xml::references::take_id();
+                        let value = deserialize_members(deserializer)?;
+                        if let ::core::option::Option::Some(id) = id {
+                            ::indigo::xml::references::remember(id, &value);
+                        }
+                        ::core::result::Result::Ok(value)
+                    }
+                    fn visit_str<__E: _serde::de::Error>(
+                        self,
+                        id: &str,
+                    ) -> ::core::result::Result<#ident, __E> {
+                        ::indigo::xml::references::recall::<#ident>(id)
+                            .ok_or_else(|| __E::custom(#unknown))
+                    }
+                }
+                deserializer.deserialize_newtype_struct(::indigo::xml::IS_REFERENCE, __Object)
+            }
+        }
     }
 }
 

@@ -18,6 +18,8 @@ pub struct DataContract {
     /// The name alone, for messages.
     pub name: String,
     pub shape: Shape,
+    /// `is_reference`: .NET's `IsReference`, object references with `z:Id`/`z:Ref`.
+    pub is_reference: bool,
 }
 
 /// A struct's members or an enum's values.
@@ -155,10 +157,20 @@ pub fn parse(cx: &mut Ctxt, input: &DeriveInput) -> Option<DataContract> {
             None
         }
     }?;
+    let is_reference = args.is_reference.as_ref().filter(|flag| flag.value);
+    if let Some(flag) = is_reference
+        && !matches!(shape, Shape::Struct { .. })
+    {
+        cx.push(syn::Error::new(
+            flag.span,
+            "`is_reference` belongs on a struct with members (.NET's `IsReference` on a class)",
+        ));
+    }
     Some(DataContract {
         wire_name: format!("{{{namespace}}}{name}"),
         name,
         shape,
+        is_reference: is_reference.is_some(),
     })
 }
 

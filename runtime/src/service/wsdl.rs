@@ -31,7 +31,7 @@ use crate::message::{WSA10_NS, WSA200408_NS};
 use crate::metadata::BindingDescription;
 use crate::metadata::policy::{self, WSAP_NS, WSAW_NS, WSP_NS, WSU_NS};
 use crate::xml::ARRAYS_NS;
-use crate::xml::schema::{ContractTypes, Definition, Field, Shape, TypeRegistry};
+use crate::xml::schema::{ContractTypes, Definition, Field, SERIALIZATION_NS, Shape, TypeRegistry};
 use crate::xml::{KNOWN_TYPES, split_clark};
 
 use crate::xml::schema::XS_NS as XS;
@@ -324,6 +324,12 @@ impl ServiceMetadata {
         }
         // The DataContractSerializer's own simple types (`ser:guid`, …), as restrictions of the
         // built-ins.
+        if schema.reference_attributes {
+            // The attributes of objects with references, as the Serialization schema has them.
+            schema.body(SERIALIZATION_NS).push_str(
+                r#"<xs:attribute name="Id" type="xs:ID"/><xs:attribute name="Ref" type="xs:IDREF"/>"#,
+            );
+        }
         for (ns, name, base) in std::mem::take(&mut schema.simple) {
             let _ = write!(
                 schema.body(ns),
@@ -431,7 +437,11 @@ impl ServiceMetadata {
                     .filter(|field| field.repeated)
                     .filter_map(|field| Some((field, self.entry_fields(&field.shape)?)))
                     .collect();
-                let annotation = if entries.is_empty() {
+                // An object with references (`IsReference`): so annotated, with `z:Id`/`z:Ref`.
+                let is_reference = self.types.registry.references.contains(struct_name);
+                let annotation = if is_reference {
+                    IS_REFERENCE
+                } else if entries.is_empty() {
                     ""
                 } else {
                     IS_DICTIONARY
@@ -457,6 +467,14 @@ impl ServiceMetadata {
                     }
                 }
                 out.push_str("</xs:sequence>");
+                if is_reference {
+                    let ser = schema.prefix(SERIALIZATION_NS);
+                    schema.reference_attributes = true;
+                    let _ = write!(
+                        out,
+                        r#"<xs:attribute ref="{ser}:Id"/><xs:attribute ref="{ser}:Ref"/>"#
+                    );
+                }
                 if base.is_some() {
                     out.push_str("</xs:extension></xs:complexContent>");
                 }
@@ -499,6 +517,10 @@ impl ServiceMetadata {
         schema.body(ns).push_str(&out);
     }
 }
+
+/// WCF's annotation of a type with object references (`IsReference`), which also carries the
+/// Serialization schema's `Id` and `Ref` attributes.
+const IS_REFERENCE: &str = r#"<xs:annotation><xs:appinfo><IsReference xmlns="http://schemas.microsoft.com/2003/10/Serialization/">true</IsReference></xs:appinfo></xs:annotation>"#;
 
 /// The annotation by which WCF marks a collection type as a dictionary (svcutil imports it as a
 /// `Dictionary<K, V>`), as its `SchemaExporter` writes it.
@@ -580,6 +602,8 @@ struct Schema<'r> {
     arrays: BTreeMap<&'static str, (String, bool)>,
     /// Simple types outside XML Schema's namespace: (namespace, name, the built-in restricted).
     simple: BTreeSet<(&'static str, &'static str, &'static str)>,
+    /// Whether a type refers to the Serialization schema's `Id` and `Ref` attributes.
+    reference_attributes: bool,
 }
 
 impl<'r> Schema<'r> {
@@ -594,6 +618,7 @@ impl<'r> Schema<'r> {
             referenced: BTreeSet::new(),
             arrays: BTreeMap::new(),
             simple: BTreeSet::new(),
+            reference_attributes: false,
         };
         schema.prefixes.insert(contract, "tns".to_owned());
         schema.body(contract);

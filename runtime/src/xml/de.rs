@@ -15,7 +15,9 @@ use smallvec::SmallVec;
 use super::XmlFragment;
 use super::infoset::{self, Infoset, InfosetEvent};
 use super::lexical::same_prefix;
+use super::names::SERIALIZATION_NS;
 use super::reader::reborrow;
+use super::references::{self, IS_REFERENCE};
 use super::{KNOWN_TYPES, MAX_DEPTH, XSI_NS, XmlError, base64};
 
 type Result<T> = std::result::Result<T, XmlError>;
@@ -30,6 +32,7 @@ pub(crate) fn from_str_with_scope<'de, T: de::Deserialize<'de>>(
 
 /// Deserializes the single root element of `ev`, with nothing but whitespace around it.
 fn read_root<'i, T: de::Deserialize<'i>, E: Source<'i>>(ev: &mut E) -> Result<T> {
+    references::start_reading();
     let start = loop {
         match ev.next()? {
             Ev::Start(s) => break s,
@@ -121,6 +124,27 @@ struct Start<'i> {
     /// Its `xsi:type`, resolved to Clark notation (`{namespace}Local`): the data contract a
     /// value of a known type declares (allocated only when present, which is rare).
     xsi_type: Option<String>,
+    /// Its `z:Id` or `z:Ref` (.NET's object references), allocated only when present.
+    reference: Option<Reference>,
+}
+
+/// An element's object reference attribute (namespace [`SERIALIZATION_NS`]).
+enum Reference {
+    /// `z:Id`: the element is the object with this id.
+    Id(String),
+    /// `z:Ref`: the element stands for the object with this id, read before.
+    Ref(String),
+}
+
+impl Reference {
+    /// The reference an attribute `local="value"` of the Serialization namespace makes.
+    fn of(local: &str, value: &str) -> Option<Reference> {
+        match local {
+            "Id" => Some(Reference::Id(trim_ws(value).to_owned())),
+            "Ref" => Some(Reference::Ref(trim_ws(value).to_owned())),
+            _ => None,
+        }
+    }
 }
 
 /// `prefix:Local` (an `xsi:type` value) in Clark notation, with `resolve` giving the prefix's
@@ -386,10 +410,19 @@ impl<'i, 's> Events<'i, 's> {
         }
         let mut nil = false;
         let mut xsi_type = None;
+        let mut reference = None;
         for attr in e.attributes() {
             let attr = attr?;
             let (prefix, local) = split_name(attr.key.0);
-            if prefix.is_empty() || self.lookup(prefix) != Some(XSI_NS) {
+            if prefix.is_empty() {
+                continue;
+            }
+            let ns = self.lookup(prefix);
+            if ns == Some(SERIALIZATION_NS) {
+                reference = Reference::of(local, &attr.value).or(reference);
+                continue;
+            }
+            if ns != Some(XSI_NS) {
                 continue;
             }
             match local {
@@ -412,6 +445,7 @@ impl<'i, 's> Events<'i, 's> {
             name,
             nil,
             xsi_type,
+            reference,
         })
     }
 }
@@ -646,11 +680,29 @@ impl<'i, E: Source<'i>> de::Deserializer<'i> for ElementDe<'_, 'i, E> {
     }
 
     fn deserialize_newtype_struct<V: Visitor<'i>>(
-        self,
-        _name: &'static str,
+        mut self,
+        name: &'static str,
         visitor: V,
     ) -> Result<V::Value> {
-        visitor.visit_newtype_struct(self)
+        if name != IS_REFERENCE {
+            return visitor.visit_newtype_struct(self);
+        }
+        // An object that may be referred to: `z:Ref` stands for one read before (the element is
+        // empty, and nil as .NET writes it); `z:Id` names this one.
+        match self.start.reference.take() {
+            Some(Reference::Ref(id)) => {
+                self.ev.skip_children()?;
+                visitor.visit_str(&id)
+            }
+            Some(Reference::Id(id)) => {
+                references::set_id(Some(id));
+                visitor.visit_newtype_struct(self)
+            }
+            None => {
+                references::set_id(None);
+                visitor.visit_newtype_struct(self)
+            }
+        }
     }
 
     fn deserialize_seq<V: Visitor<'i>>(self, visitor: V) -> Result<V::Value> {
@@ -1083,6 +1135,7 @@ impl<'i> InfosetEvents<'i> {
         // all read.
         let mut nils: SmallVec<[(&'i str, &'i str); 2]> = SmallVec::new();
         let mut types: SmallVec<[(&'i str, &'i str); 1]> = SmallVec::new();
+        let mut references: SmallVec<[(&'i str, &'i str, &'i str); 1]> = SmallVec::new();
         loop {
             match self.events.peek() {
                 Some(InfosetEvent::Xmlns { prefix, uri }) => {
@@ -1098,6 +1151,11 @@ impl<'i> InfosetEvents<'i> {
                     local: "type",
                     value,
                 }) if !prefix.is_empty() => types.push((prefix, value)),
+                Some(InfosetEvent::Attribute {
+                    prefix,
+                    local: local @ ("Id" | "Ref"),
+                    value,
+                }) if !prefix.is_empty() => references.push((prefix, local, value)),
                 Some(InfosetEvent::Attribute { .. }) => {}
                 _ => break,
             }
@@ -1116,10 +1174,15 @@ impl<'i> InfosetEvents<'i> {
             ),
             None => None,
         };
+        let reference = references
+            .iter()
+            .filter(|(p, _, _)| self.resolve(p) == Some(SERIALIZATION_NS))
+            .find_map(|(_, local, value)| Reference::of(local, value));
         Ok(Start {
             name: Cow::Borrowed(local),
             nil,
             xsi_type,
+            reference,
         })
     }
 }

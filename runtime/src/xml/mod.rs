@@ -30,6 +30,8 @@ pub(crate) mod lexical;
 mod names;
 mod output;
 mod reader;
+#[doc(hidden)]
+pub mod references;
 mod replay;
 pub mod schema;
 mod ser;
@@ -50,6 +52,7 @@ pub use infoset::{Events as InfosetEvents, Infoset, InfosetEvent, InfosetReader}
 pub(crate) use names::split_clark;
 pub use output::TextOutput;
 pub use reader::TextSource;
+pub use references::IS_REFERENCE;
 pub use ser::ARRAYS_NS;
 pub(crate) use ser::write_float;
 pub(crate) use sink::needs_declaring;

@@ -246,6 +246,8 @@ pub enum Definition {
 pub struct TypeRegistry {
     /// Definitions by type name.
     pub types: BTreeMap<&'static str, Definition>,
+    /// The structs with object references (.NET's `IsReference`: `z:Id`/`z:Ref`).
+    pub references: std::collections::BTreeSet<&'static str>,
 }
 
 /// Why a type could not be traced.
@@ -386,6 +388,18 @@ impl<'de> Deserializer<'de> for Tracer<'_, '_> {
         name: &'static str,
         visitor: V,
     ) -> Result<V::Value, TraceError> {
+        if name == super::IS_REFERENCE {
+            // A struct with object references: traced as itself, and noted.
+            let value = visitor.visit_newtype_struct(Tracer {
+                state: &mut *self.state,
+                out: &mut *self.out,
+                depth: self.depth,
+            })?;
+            if let Shape::Struct(name) = *self.out {
+                self.state.registry.references.insert(name);
+            }
+            return Ok(value);
+        }
         let Some(shape) = named_schema_type(name) else {
             return visitor.visit_newtype_struct(self);
         };

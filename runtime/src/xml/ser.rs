@@ -12,7 +12,8 @@ use serde::ser::{self, Serialize};
 use super::escape::check_name;
 use super::infoset::Infoset;
 use super::kind::Kind;
-use super::names::{is_simple_type_namespace, split_clark};
+use super::names::{SERIALIZATION_NS, is_simple_type_namespace, split_clark};
+use super::references::{self, IS_REFERENCE};
 use super::{KNOWN_TYPES, MAX_DEPTH, XSI_NS, XmlError};
 
 type Result<T> = std::result::Result<T, XmlError>;
@@ -48,6 +49,7 @@ pub(crate) fn write_root<T: ?Sized + Serialize>(
     namespace: Option<&str>,
     data_ns: Option<&str>,
 ) -> Result<()> {
+    references::start_writing();
     value
         .serialize(ElementSer {
             out,
@@ -56,6 +58,7 @@ pub(crate) fn write_root<T: ?Sized + Serialize>(
             scope: Scope::INHERITED,
             data_ns,
             xsi_type: None,
+            object_id: false,
             depth: 1,
         })
         .map_err(|e| e.at(name))
@@ -103,6 +106,8 @@ pub(crate) struct ElementSer<'a> {
     /// The data contract (Clark notation) to name in `xsi:type`: a known type's value written
     /// where another is declared.
     xsi_type: Option<&'static str>,
+    /// Whether the element gets a `z:Id` (a type with object references).
+    object_id: bool,
     /// The element's nesting level (the root is 1).
     depth: usize,
 }
@@ -116,6 +121,7 @@ impl<'a> ElementSer<'a> {
             scope: parent.scope,
             data_ns: parent.data_ns,
             xsi_type: None,
+            object_id: false,
             depth,
         }
     }
@@ -137,6 +143,10 @@ impl<'a> ElementSer<'a> {
         let own = start_in(self.out, self.scope, ns, name);
         if let Some(ty) = self.xsi_type {
             self.write_xsi_type(own, ty)?;
+        }
+        if self.object_id {
+            self.out.attribute("z", "Id", &references::next_id())?;
+            self.out.xmlns("z", SERIALIZATION_NS);
         }
         Ok(own)
     }
@@ -434,6 +444,11 @@ impl<'a> ser::Serializer for ElementSer<'a> {
         name: &'static str,
         value: &T,
     ) -> Result<()> {
+        if name == IS_REFERENCE {
+            // An object others may refer to: the element gets a `z:Id`.
+            self.object_id = true;
+            return value.serialize(self);
+        }
         if let (None, (Some(ns), local)) = (self.name, split_clark(name)) {
             self.name = Some(local);
             self.namespace = self.namespace.or(Some(if is_simple_type_namespace(ns) {
@@ -471,6 +486,7 @@ impl<'a> ser::Serializer for ElementSer<'a> {
                 scope,
                 data_ns,
                 xsi_type: None,
+                object_id: false,
                 depth: self.depth + 1,
             })
             .map_err(|e| e.at(variant))?;

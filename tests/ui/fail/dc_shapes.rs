@@ -24,4 +24,11 @@ struct Wrapper<T> {
 #[derive(DataContract)]
 enum Empty {}
 
+
+
+#[derive(DataContract)]
+#[data_contract(is_reference)]
+enum Referred {
+    One,
+}
 fn main() {}
