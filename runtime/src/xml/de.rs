@@ -121,11 +121,29 @@ struct Start<'i> {
     name: Cow<'i, str>,
     /// Whether it has `xsi:nil="true"`.
     nil: bool,
+    /// Its `xsi:type` and object reference, boxed (rare, and a start tag is moved often).
+    marks: Option<Box<Marks>>,
+}
+
+/// The rare attributes of a start tag the deserializer reads.
+struct Marks {
     /// Its `xsi:type`, resolved to Clark notation (`{namespace}Local`): the data contract a
-    /// value of a known type declares (allocated only when present, which is rare).
+    /// value of a known type declares.
     xsi_type: Option<String>,
-    /// Its `z:Id` or `z:Ref` (.NET's object references), allocated only when present.
+    /// Its `z:Id` or `z:Ref` (.NET's object references).
     reference: Option<Reference>,
+}
+
+impl Marks {
+    /// The marks, boxed, when there are any.
+    fn boxed(xsi_type: Option<String>, reference: Option<Reference>) -> Option<Box<Marks>> {
+        (xsi_type.is_some() || reference.is_some()).then(|| {
+            Box::new(Marks {
+                xsi_type,
+                reference,
+            })
+        })
+    }
 }
 
 /// An element's object reference attribute (namespace [`SERIALIZATION_NS`]).
@@ -444,8 +462,7 @@ impl<'i, 's> Events<'i, 's> {
         Ok(Start {
             name,
             nil,
-            xsi_type,
-            reference,
+            marks: Marks::boxed(xsi_type, reference),
         })
     }
 }
@@ -689,7 +706,7 @@ impl<'i, E: Source<'i>> de::Deserializer<'i> for ElementDe<'_, 'i, E> {
         }
         // An object that may be referred to: `z:Ref` stands for one read before (the element is
         // empty, and nil as .NET writes it); `z:Id` names this one.
-        match self.start.reference.take() {
+        match self.start.marks.as_mut().and_then(|m| m.reference.take()) {
             Some(Reference::Ref(id)) => {
                 self.ev.skip_children()?;
                 visitor.visit_str(&id)
@@ -995,7 +1012,8 @@ impl<'a, 'i, E: Source<'i>> de::EnumAccess<'i> for KnownType<'a, 'i, E> {
     type Variant = ElementDe<'a, 'i, E>;
 
     fn variant_seed<V: DeserializeSeed<'i>>(self, seed: V) -> Result<(V::Value, Self::Variant)> {
-        let name = Cow::Owned(self.0.start.xsi_type.clone().unwrap_or_default());
+        let xsi_type = self.0.start.marks.as_ref().and_then(|m| m.xsi_type.clone());
+        let name = Cow::Owned(xsi_type.unwrap_or_default());
         let value = seed
             .deserialize(NameDe(&name))
             .map_err(|e| e.at(&self.0.start.name))?;
@@ -1181,8 +1199,7 @@ impl<'i> InfosetEvents<'i> {
         Ok(Start {
             name: Cow::Borrowed(local),
             nil,
-            xsi_type,
-            reference,
+            marks: Marks::boxed(xsi_type, reference),
         })
     }
 }

@@ -18,10 +18,13 @@ pub const IS_REFERENCE: &str = "@is-reference";
 thread_local! {
     /// The last id written in the message being written.
     static WRITTEN: Cell<u32> = const { Cell::new(0) };
-    /// The values read under their ids in the message being read.
-    static READ: RefCell<HashMap<String, Box<dyn Any>>> = RefCell::new(HashMap::new());
+    /// The values read under their ids in the message being read (`None` until one is: most
+    /// messages have none, and every message read starts by clearing this).
+    static READ: RefCell<Option<HashMap<String, Box<dyn Any>>>> = const { RefCell::new(None) };
     /// The `z:Id` of the element whose value is being read.
     static CURRENT: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// Whether `READ` or `CURRENT` hold anything (most messages have no references).
+    static DIRTY: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Starts a message being written: ids count from `i1`.
@@ -31,8 +34,23 @@ pub(crate) fn start_writing() {
 
 /// Starts a message being read: no ids known.
 pub(crate) fn start_reading() {
-    READ.with(|read| read.borrow_mut().clear());
-    CURRENT.with(|current| current.borrow_mut().take());
+    if !DIRTY.with(|dirty| dirty.replace(false)) {
+        return;
+    }
+    READ.with(|read| {
+        if let Ok(mut read) = read.try_borrow_mut()
+            && read.is_some()
+        {
+            *read = None;
+        }
+    });
+    CURRENT.with(|current| {
+        if let Ok(mut current) = current.try_borrow_mut()
+            && current.is_some()
+        {
+            *current = None;
+        }
+    });
 }
 
 /// The next id of the message being written.
@@ -46,6 +64,7 @@ pub(crate) fn next_id() -> String {
 
 /// Sets the `z:Id` of the element about to be read.
 pub(crate) fn set_id(id: Option<String>) {
+    DIRTY.with(|dirty| dirty.set(true));
     CURRENT.with(|current| *current.borrow_mut() = id);
 }
 
@@ -58,13 +77,22 @@ pub fn take_id() -> Option<String> {
 /// Keeps a copy of `value`, read under `id`, for the `z:Ref`s to it.
 #[doc(hidden)]
 pub fn remember<T: Clone + 'static>(id: String, value: &T) {
+    DIRTY.with(|dirty| dirty.set(true));
     READ.with(|read| {
-        read.borrow_mut().insert(id, Box::new(value.clone()));
+        read.borrow_mut()
+            .get_or_insert_with(HashMap::new)
+            .insert(id, Box::new(value.clone()));
     });
 }
 
 /// The value read under `id`, if it was of type `T`.
 #[doc(hidden)]
 pub fn recall<T: Clone + 'static>(id: &str) -> Option<T> {
-    READ.with(|read| read.borrow().get(id)?.downcast_ref::<T>().cloned())
+    READ.with(|read| {
+        read.borrow()
+            .as_ref()?
+            .get(id)?
+            .downcast_ref::<T>()
+            .cloned()
+    })
 }
