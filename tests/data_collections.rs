@@ -82,22 +82,7 @@ fn run_dotnet() -> Option<BTreeMap<String, String>> {
         &["System.Runtime.Serialization.dll"],
         "the DataContractSerializer comparison",
     )?;
-    let output = std::process::Command::new("mono")
-        .arg(&exe)
-        .output()
-        .expect("mono runs");
-    assert!(
-        output.status.success(),
-        "the C# program failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let text = String::from_utf8(output.stdout).expect("UTF-8 output");
-    Some(
-        text.lines()
-            .filter_map(|line| line.split_once('\t'))
-            .map(|(name, doc)| (name.to_owned(), doc.to_owned()))
-            .collect(),
-    )
+    Some(common::mono_documents(&exe, &[]))
 }
 
 /// The document as resolved names, attributes (not namespace declarations) and text, one event

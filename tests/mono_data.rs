@@ -25,23 +25,7 @@ fn dotnet_documents() -> Option<BTreeMap<String, String>> {
     )?;
     // A zone with a non-zero offset for the local DateTime (the program prints the offset it
     // used, so a machine without zone data still passes).
-    let output = std::process::Command::new("mono")
-        .arg(&exe)
-        .env("TZ", "Asia/Kolkata")
-        .output()
-        .expect("mono runs");
-    assert!(
-        output.status.success(),
-        "the C# program failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let text = String::from_utf8(output.stdout).expect("UTF-8 output");
-    Some(
-        text.lines()
-            .filter_map(|line| line.split_once('\t'))
-            .map(|(name, doc)| (name.to_owned(), doc.to_owned()))
-            .collect(),
-    )
+    Some(common::mono_documents(&exe, &[("TZ", "Asia/Kolkata")]))
 }
 
 /// indigo writes `value` as .NET's document `name` is, and reads that document back to it.

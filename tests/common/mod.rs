@@ -382,3 +382,26 @@ pub fn compile_mono(program: &str, references: &[&str], what: &str) -> Option<st
     assert!(status.success(), "mcs failed to compile {source}");
     Some(exe)
 }
+
+/// Runs the Mono program `exe` (with `env` set) and reads what it prints as tab-separated
+/// `name<TAB>document` lines: the documents by name.
+pub fn mono_documents(
+    exe: &std::path::Path,
+    env: &[(&str, &str)],
+) -> std::collections::BTreeMap<String, String> {
+    let output = std::process::Command::new("mono")
+        .arg(exe)
+        .envs(env.iter().copied())
+        .output()
+        .expect("mono runs");
+    assert!(
+        output.status.success(),
+        "the C# program failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8(output.stdout).expect("UTF-8 output");
+    text.lines()
+        .filter_map(|line| line.split_once('\t'))
+        .map(|(name, doc)| (name.to_owned(), doc.to_owned()))
+        .collect()
+}
