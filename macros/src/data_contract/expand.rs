@@ -143,6 +143,34 @@ fn struct_impls(
             )
         },
     );
+    let members_visitor = visitor(
+        ident,
+        &expecting,
+        quote! {
+            fn visit_map<__A: _serde::de::MapAccess<'de>>(
+                self,
+                mut map: __A,
+            ) -> ::core::result::Result<#ident, __A::Error> {
+                let mut partial = <#partial as ::core::default::Default>::default();
+                while let ::core::option::Option::Some(member) = map.next_key::<__Member>()? {
+                    match member {
+                        __Member::Index(index) => {
+                            <#ident as _serde_members::DataMembers>::read_member(
+                                &mut partial,
+                                index,
+                                &mut map,
+                            )?;
+                        }
+                        #base_whole
+                        __Member::Unknown => {
+                            map.next_value::<_serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                <#ident as _serde_members::DataMembers>::finish(partial)
+            }
+        },
+    );
     quote! {
         #[doc(hidden)]
         #[allow(non_camel_case_types, non_snake_case)]
@@ -242,35 +270,7 @@ fn struct_impls(
 
                     #member_names
 
-                    struct __Visitor;
-                    impl<'de> _serde::de::Visitor<'de> for __Visitor {
-                        type Value = #ident;
-                        fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                            f.write_str(#expecting)
-                        }
-                        fn visit_map<__A: _serde::de::MapAccess<'de>>(
-                            self,
-                            mut map: __A,
-                        ) -> ::core::result::Result<#ident, __A::Error> {
-                            let mut partial = <#partial as ::core::default::Default>::default();
-                            while let ::core::option::Option::Some(member) = map.next_key::<__Member>()? {
-                                match member {
-                                    __Member::Index(index) => {
-                                        <#ident as _serde_members::DataMembers>::read_member(
-                                            &mut partial,
-                                            index,
-                                            &mut map,
-                                        )?;
-                                    }
-                                    #base_whole
-                                    __Member::Unknown => {
-                                        map.next_value::<_serde::de::IgnoredAny>()?;
-                                    }
-                                }
-                            }
-                            <#ident as _serde_members::DataMembers>::finish(partial)
-                        }
-                    }
+                    #members_visitor
 
                     deserializer.deserialize_struct(#wire_name, FIELDS, __Visitor)
             }
@@ -483,6 +483,23 @@ fn newtype_collection(
     let wire_name = &contract.wire_name;
     let field = format!("{item}*");
     let expecting = format!("the collection data contract `{}`", contract.name);
+    let elements_visitor = visitor(
+        ident,
+        &expecting,
+        quote! {
+            fn visit_map<__A: _serde::de::MapAccess<'de>>(
+                self,
+                mut map: __A,
+            ) -> ::core::result::Result<#ident, __A::Error> {
+                let mut elements = <#ty as ::core::default::Default>::default();
+                while map.next_key::<_serde::de::IgnoredAny>()?.is_some() {
+                    let element: <#ty as ::core::iter::IntoIterator>::Item = #read;
+                    ::core::iter::Extend::extend(&mut elements, ::core::iter::once(element));
+                }
+                ::core::result::Result::Ok(#ident(elements))
+            }
+        },
+    );
     quote! {
         impl _serde::Serialize for #ident {
             fn serialize<__S: _serde::Serializer>(
@@ -503,24 +520,7 @@ fn newtype_collection(
             fn deserialize<__D: _serde::Deserializer<'de>>(
                 deserializer: __D,
             ) -> ::core::result::Result<Self, __D::Error> {
-                struct __Visitor;
-                impl<'de> _serde::de::Visitor<'de> for __Visitor {
-                    type Value = #ident;
-                    fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                        f.write_str(#expecting)
-                    }
-                    fn visit_map<__A: _serde::de::MapAccess<'de>>(
-                        self,
-                        mut map: __A,
-                    ) -> ::core::result::Result<#ident, __A::Error> {
-                        let mut elements = <#ty as ::core::default::Default>::default();
-                        while map.next_key::<_serde::de::IgnoredAny>()?.is_some() {
-                            let element: <#ty as ::core::iter::IntoIterator>::Item = #read;
-                            ::core::iter::Extend::extend(&mut elements, ::core::iter::once(element));
-                        }
-                        ::core::result::Result::Ok(#ident(elements))
-                    }
-                }
+                #elements_visitor
                 deserializer.deserialize_struct(#wire_name, &[#field], __Visitor)
             }
         }
@@ -665,6 +665,20 @@ fn enum_impls(
             }
         },
     );
+    let values_visitor = visitor(
+        ident,
+        &expecting,
+        quote! {
+            fn visit_enum<__A: _serde::de::EnumAccess<'de>>(
+                self,
+                data: __A,
+            ) -> ::core::result::Result<#ident, __A::Error> {
+                let (__Value(value), variant) = data.variant::<__Value>()?;
+                _serde::de::VariantAccess::unit_variant(variant)?;
+                ::core::result::Result::Ok(value)
+            }
+        },
+    );
     quote! {
         impl _serde::Serialize for #ident {
             fn serialize<__S: _serde::Serializer>(
@@ -687,21 +701,7 @@ fn enum_impls(
                 struct __Value(#ident);
                 #value_names
 
-                struct __Visitor;
-                impl<'de> _serde::de::Visitor<'de> for __Visitor {
-                    type Value = #ident;
-                    fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                        f.write_str(#expecting)
-                    }
-                    fn visit_enum<__A: _serde::de::EnumAccess<'de>>(
-                        self,
-                        data: __A,
-                    ) -> ::core::result::Result<#ident, __A::Error> {
-                        let (__Value(value), variant) = data.variant::<__Value>()?;
-                        _serde::de::VariantAccess::unit_variant(variant)?;
-                        ::core::result::Result::Ok(value)
-                    }
-                }
+                #values_visitor
 
                 deserializer.deserialize_enum(#wire_name, #traced, __Visitor)
             }
@@ -759,6 +759,25 @@ fn known_types_impls(
                 .ok_or_else(|| __E::unknown_variant(name, TYPES))
         },
     );
+    let types_visitor = visitor(
+        ident,
+        &expecting,
+        quote! {
+            fn visit_enum<__A: _serde::de::EnumAccess<'de>>(
+                self,
+                data: __A,
+            ) -> ::core::result::Result<#ident, __A::Error> {
+                let (__Variant(index), variant) = data.variant::<__Variant>()?;
+                match index {
+                    #(#slots => _serde::de::VariantAccess::newtype_variant::<#types>(variant)
+                        .map(#ident::#idents),)*
+                    _ => ::core::result::Result::Err(
+                        <__A::Error as _serde::de::Error>::custom("no such known type"),
+                    ),
+                }
+            }
+        },
+    );
     quote! {
         impl _serde::Serialize for #ident {
             fn serialize<__S: _serde::Serializer>(
@@ -781,26 +800,7 @@ fn known_types_impls(
                 struct __Variant(usize);
                 #variant_names
 
-                struct __Visitor;
-                impl<'de> _serde::de::Visitor<'de> for __Visitor {
-                    type Value = #ident;
-                    fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                        f.write_str(#expecting)
-                    }
-                    fn visit_enum<__A: _serde::de::EnumAccess<'de>>(
-                        self,
-                        data: __A,
-                    ) -> ::core::result::Result<#ident, __A::Error> {
-                        let (__Variant(index), variant) = data.variant::<__Variant>()?;
-                        match index {
-                            #(#slots => _serde::de::VariantAccess::newtype_variant::<#types>(variant)
-                                .map(#ident::#idents),)*
-                            _ => ::core::result::Result::Err(
-                                <__A::Error as _serde::de::Error>::custom("no such known type"),
-                            ),
-                        }
-                    }
-                }
+                #types_visitor
 
                 deserializer.deserialize_enum(#name, TYPES, __Visitor)
             }
@@ -836,6 +836,21 @@ fn identifier(
                 }
                 deserializer.deserialize_identifier(__Names)
             }
+        }
+    }
+}
+
+/// A serde visitor of `ident` values, named `__Visitor`, with `expecting` and the one `visit_*`
+/// method given.
+fn visitor(ident: &Ident, expecting: &str, method: TokenStream) -> TokenStream {
+    quote! {
+        struct __Visitor;
+        impl<'de> _serde::de::Visitor<'de> for __Visitor {
+            type Value = #ident;
+            fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.write_str(#expecting)
+            }
+            #method
         }
     }
 }

@@ -489,35 +489,29 @@ impl HttpEndpoint {
         http: &HttpSettings,
         settings: &BindingSettings,
     ) -> Self {
-        HttpEndpoint {
-            route: Arc::new(Route {
-                handler: Some(Arc::new(endpoint.handler)),
-                version: http.version,
-                max_received_message_size: settings.max_received_message_size,
-                listen_backlog: settings.listen_backlog,
-                body_timeout: settings.receive_timeout,
-                min_body_rate: http.min_request_body_rate,
-                port_limits: PortLimits {
-                    header_read_timeout: http.header_read_timeout,
-                    max_connections: http.max_connections,
-                    send_timeout: settings.send_timeout,
-                },
-                metadata: endpoint.metadata.filter(|_| http.metadata),
-            }),
-        }
+        let metadata = endpoint.metadata.filter(|_| http.metadata);
+        HttpEndpoint::with(Some(Arc::new(endpoint.handler)), metadata, http, settings)
     }
-}
 
-impl HttpEndpoint {
     /// An endpoint that only publishes `metadata` at `GET ?wsdl` (WCF's
     /// `ServiceMetadataBehavior.HttpGetUrl` for a service whose endpoints are not HTTP); any
     /// other request is answered `405` with `Allow: GET`. The port's limits are the defaults of
     /// `settings` and of [`HttpSettings`].
     pub fn metadata_only(metadata: Arc<dyn EndpointMetadata>, settings: &BindingSettings) -> Self {
         let http = HttpSettings::new(MessageVersion::Soap12WsAddressing10);
+        HttpEndpoint::with(None, Some(metadata), &http, settings)
+    }
+
+    /// The endpoint of `handler` (`None`: metadata only) with `http`'s and `settings`' limits.
+    fn with(
+        handler: Option<BoxRequestHandler>,
+        metadata: Option<Arc<dyn EndpointMetadata>>,
+        http: &HttpSettings,
+        settings: &BindingSettings,
+    ) -> Self {
         HttpEndpoint {
             route: Arc::new(Route {
-                handler: None,
+                handler,
                 version: http.version,
                 max_received_message_size: settings.max_received_message_size,
                 listen_backlog: settings.listen_backlog,
@@ -528,7 +522,7 @@ impl HttpEndpoint {
                     max_connections: http.max_connections,
                     send_timeout: settings.send_timeout,
                 },
-                metadata: Some(metadata),
+                metadata,
             }),
         }
     }
