@@ -375,6 +375,42 @@ fn peer() -> Option<&'static PathBuf> {
     .as_ref()
 }
 
+/// What a Mono program printed, after it ended successfully.
+struct Printed {
+    stdout: String,
+    stderr: String,
+}
+
+impl Printed {
+    /// Runs `mono exe args…` to its end (within two minutes) and checks that it succeeded.
+    async fn run(exe: &std::path::Path, args: &[&str]) -> Printed {
+        let output = Command::new("mono").arg(exe).args(args).output();
+        let output = tokio::time::timeout(std::time::Duration::from_secs(120), output)
+            .await
+            .expect("the Mono program ends within two minutes")
+            .expect("mono runs");
+        let printed = Printed {
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        };
+        assert!(
+            output.status.success(),
+            "the Mono program {args:?} failed:\n{}\n{}",
+            printed.stdout,
+            printed.stderr
+        );
+        printed
+    }
+
+    /// The rest of the first line that starts with `prefix`.
+    fn line(&self, prefix: &str) -> &str {
+        self.stdout
+            .lines()
+            .find_map(|line| line.strip_prefix(prefix))
+            .unwrap_or_else(|| panic!("no `{prefix}` line in:\n{}\n{}", self.stdout, self.stderr))
+    }
+}
+
 /// Hosts both contracts with indigo on loopback; returns (calculator address, types address).
 async fn indigo_host(probe: &Probe, binding: NetTcpBinding) -> (ServiceHost, String, String) {
     let factory = probe.clone();
@@ -456,25 +492,8 @@ async fn wcf_client_against_indigo(encoding: &str, binding: NetTcpBinding) {
     let Some(peer) = peer() else { return };
     let probe = Probe::default();
     let (_host, calc, types) = indigo_host(&probe, binding).await;
-    let output = Command::new("mono")
-        .arg(peer)
-        .args(["client", &calc, &types, encoding])
-        .output()
-        .await
-        .expect("mono runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let lines: Vec<&str> = stdout.lines().collect();
-    let expect = |prefix: &str| -> &str {
-        lines
-            .iter()
-            .find_map(|line| line.strip_prefix(prefix))
-            .unwrap_or_else(|| panic!("no `{prefix}` line in:\n{stdout}\n{stderr}"))
-    };
-    assert!(
-        output.status.success(),
-        "the WCF client failed:\n{stdout}\n{stderr}"
-    );
+    let printed = Printed::run(peer, &["client", &calc, &types, encoding]).await;
+    let expect = |prefix: &str| printed.line(prefix);
     assert_eq!(expect("total "), "441.25");
     assert_eq!(expect("second "), "42");
     assert_types_lines(&expect, false);
@@ -535,22 +554,12 @@ async fn wcf_client_recycles_indigo_instances(encoding: &str, binding: NetTcpBin
         .open()
         .await
         .expect("host opens");
-    let output = Command::new("mono")
-        .arg(peer)
-        .args(["recycle", host.address(), encoding])
-        .output()
-        .await
-        .expect("mono runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "the WCF client failed:\n{stdout}\n{stderr}"
-    );
+    let printed = Printed::run(peer, &["recycle", host.address(), encoding]).await;
     assert_eq!(
-        stdout.lines().collect::<Vec<_>>(),
+        printed.stdout.lines().collect::<Vec<_>>(),
         RECYCLED,
-        "the WCF client saw another sequence:\n{stderr}"
+        "the WCF client saw another sequence:\n{}",
+        printed.stderr
     );
     // The client's Close ends the session, which releases the last instance (7).
     probe.wait_dropped(7).await;
@@ -807,27 +816,8 @@ async fn wcf_http_client_against_indigo(kind: &str) {
         "basic" => &host.addresses()[0],
         _ => &host.addresses()[1],
     };
-    let output = Command::new("mono")
-        .arg(peer)
-        .args(["http-client", address, kind])
-        .output();
-    let output = tokio::time::timeout(std::time::Duration::from_secs(120), output)
-        .await
-        .expect("the WCF client ends within two minutes")
-        .expect("mono runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let lines: Vec<&str> = stdout.lines().collect();
-    let expect = |prefix: &str| -> &str {
-        lines
-            .iter()
-            .find_map(|line| line.strip_prefix(prefix))
-            .unwrap_or_else(|| panic!("no `{prefix}` line in:\n{stdout}\n{stderr}"))
-    };
-    assert!(
-        output.status.success(),
-        "the WCF client failed:\n{stdout}\n{stderr}"
-    );
+    let printed = Printed::run(peer, &["http-client", address, kind]).await;
+    let expect = |prefix: &str| printed.line(prefix);
     assert_types_lines(&expect, kind == "basic");
     host.shutdown().await;
 }
@@ -969,27 +959,8 @@ async fn svcutil_generates_a_working_client_from_an_http_wsdl_with_data_contract
         (&host.addresses()[0], "basic"),
         (&host.addresses()[1], "ws"),
     ] {
-        let output = Command::new("mono")
-            .arg(&exe)
-            .args([address, kind])
-            .output();
-        let output = tokio::time::timeout(std::time::Duration::from_secs(120), output)
-            .await
-            .expect("the generated client ends within two minutes")
-            .expect("mono runs");
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(
-            output.status.success(),
-            "the generated client failed ({kind}):\n{stdout}\n{stderr}"
-        );
-        let lines: Vec<&str> = stdout.lines().collect();
-        let expect = |prefix: &str| -> &str {
-            lines
-                .iter()
-                .find_map(|line| line.strip_prefix(prefix))
-                .unwrap_or_else(|| panic!("no `{prefix}` line in:\n{stdout}\n{stderr}"))
-        };
+        let printed = Printed::run(&exe, &[address, kind]).await;
+        let expect = |prefix: &str| printed.line(prefix);
         assert_eq!(expect("greet "), "hello wörld <&>");
         assert_eq!(expect("mirror "), "-4 3");
         assert_eq!(expect("sum "), "46");
