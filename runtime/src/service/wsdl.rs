@@ -562,17 +562,13 @@ enum Occurs {
         /// Whether it may be `xsi:nil`.
         nillable: bool,
     },
-    /// Any number of times, nil where the type allows it: a collection data contract's items.
-    Items {
-        /// Whether an item may be `xsi:nil`.
-        nillable: bool,
-    },
     /// Optional: a data contract's member that is not required.
     Optional {
         /// Whether it may be `xsi:nil` (.NET reference types).
         nillable: bool,
     },
-    /// Any number of times: a sequence's items, nil where they are of .NET's reference types.
+    /// Any number of times: a sequence's or a collection data contract's items, nil where they
+    /// are of .NET's reference types.
     Many {
         /// Whether an item may be `xsi:nil`.
         nillable: bool,
@@ -690,7 +686,7 @@ impl<'r> Schema<'r> {
     /// are not required are optional, as the DataContractSerializer describes them.
     fn field(&mut self, out: &mut String, field: &Field, contract: bool) {
         let occurs = if field.repeated {
-            Occurs::Items {
+            Occurs::Many {
                 nillable: field.shape.is_nillable(),
             }
         } else if contract && !field.required {
@@ -713,7 +709,6 @@ impl<'r> Schema<'r> {
         let (min_zero, many, nillable) = match occurs {
             Occurs::Once => (option, false, option),
             Occurs::Exactly { nillable } => (false, false, nillable || option),
-            Occurs::Items { nillable } => (true, true, nillable || option),
             Occurs::Optional { nillable } => (true, false, nillable || option),
             Occurs::Many { nillable } => (true, true, nillable || option),
         };

@@ -198,7 +198,8 @@ pub use super::names::{SERIALIZATION_NS, XS_NS};
 /// types of [`crate::data`] name themselves: a built-in of XML Schema is a
 /// [`Primitive`](Shape::Primitive), another a [`Qualified`](Shape::Qualified).
 fn named_schema_type(name: &'static str) -> Option<Shape> {
-    let (namespace, local) = name.strip_prefix('{')?.split_once('}')?;
+    let (namespace, local) = split_clark(name);
+    let namespace = namespace?;
     Some(if namespace == XS_NS {
         Shape::Primitive(local)
     } else {
